@@ -1,0 +1,35 @@
+# Two commands do everything on a machine with Python 3.11+ and make:
+#   make run    set up, then open the planner (Streamlit) on a bundled example
+#   make test   set up, then run every test (browser test included)
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PORT   ?= 8501
+
+.PHONY: setup run test lint bench system-deps clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+run: setup
+	$(BIN)/python -m streamlit run app.py --server.headless true --server.port $(PORT) \
+		--browser.gatherUsageStats false
+
+system-deps:
+	@bash scripts/ensure-system-deps.sh
+
+test: setup system-deps
+	$(BIN)/python -m ruff check forecast tests bench app.py
+	$(BIN)/python -m pytest
+
+bench: setup
+	$(BIN)/python bench/bench_plan.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

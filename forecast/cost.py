@@ -1,0 +1,200 @@
+"""Cost of one workload-month at list price (DESIGN.md, "Cost of one workload-month").
+
+For a workload with per-request tokens P (cacheable prefix), U (rest of input), O (output),
+model shares s_m, tokenizer factor k_m, batch share b, cache hit rate h, write multiplier w
+and read multiplier r_m::
+
+    prefix/request at m = k_m * P * p_in[m] * (h * r_m + (1 - h) * w)    caching on
+                        = k_m * P * p_in[m]                               caching off
+    request cost at m   = prefix + k_m * (U * p_in[m] + O * p_out[m])
+    month cost          = R * sum_m s_m * request_cost[m] * (1 - 0.5 * b) / 1e6
+
+with batched traffic allowed its own hit rate. The three levers each enter the cost
+linearly (shares, prefix multiplier, batch share), so the cost of a lever set part-way
+between ``current`` and ``optimized`` is a *multilinear* function of the three ramp
+fractions. :func:`corner_costs` evaluates the formula at the 8 corners (each lever at
+current or optimized) and :func:`interpolate` evaluates any point in between, for arrays of
+any leading shape: that is how the projection and the simulation share one cost model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from forecast.pricebook import PriceBook
+from forecast.scenario import LeverSet, Scenario, Tokens, Workload
+from forecast.types import CacheTTL, FloatArray
+
+MTOK = 1e6
+
+
+def prefix_multiplier(book: PriceBook, model_id: str, ttl: CacheTTL, hit_rate: float) -> float:
+    """Price of one prefix token in units of the model's input price.
+
+    ``h * r + (1 - h) * w`` with caching on, 1 with caching off.
+    """
+    if ttl == CacheTTL.NONE:
+        return 1.0
+    w = book.write_multiplier(model_id, ttl)
+    r = book.read_multiplier(model_id)
+    return hit_rate * r + (1.0 - hit_rate) * w
+
+
+def _tokenizer_scale(book: PriceBook, tokens: Tokens, model_id: str) -> float:
+    """Token-count factor of ``model_id`` relative to the tokenizer that counted ``tokens``."""
+    ref = 1.0 if tokens.counted_on is None else book.models[tokens.counted_on].tokenizer_factor
+    return book.models[model_id].tokenizer_factor / ref
+
+
+def request_cost(
+    book: PriceBook,
+    tokens: Tokens,
+    routing: LeverSet,
+    caching: LeverSet | None = None,
+    batch: LeverSet | None = None,
+) -> float:
+    """List cost in USD of one request (or one month, for monthly token totals).
+
+    The model shares come from ``routing``, the cache settings from ``caching`` and the
+    batch share from ``batch`` (each defaults to ``routing``), so that one lever can be
+    moved while the others stay put.
+    """
+    caching = routing if caching is None else caching
+    batch = routing if batch is None else batch
+    b = batch.batch_share
+    total = 0.0
+    for model_id, share in routing.models.items():
+        if share == 0:
+            continue
+        price = book.models[model_id]
+        k = _tokenizer_scale(book, tokens, model_id)
+        rest = tokens.input * price.input + tokens.output * price.output
+        prefix_rt = tokens.cacheable_prefix * price.input * prefix_multiplier(
+            book, model_id, caching.cache_ttl, caching.cache_hit_rate
+        )
+        prefix_batch = tokens.cacheable_prefix * price.input * prefix_multiplier(
+            book, model_id, caching.cache_ttl, caching.effective_batch_hit_rate
+        )
+        real_time = (1.0 - b) * (prefix_rt + rest)
+        batched = b * (1.0 - book.batch_discount) * (prefix_batch + rest)
+        total += share * k * (real_time + batched)
+    return total / MTOK
+
+
+@dataclass(frozen=True)
+class CornerCosts:
+    """Cost per volume unit at the 8 corners of the lever cube.
+
+    Attributes
+    ----------
+    values : ndarray of shape (n_workloads, 2, 2, 2)
+        ``values[w, i, j, k]``: USD per request (or per month-unit) of workload ``w`` with
+        routing at ``i``, caching at ``j`` and batch at ``k`` (0 = current, 1 = optimized).
+    """
+
+    values: FloatArray
+
+    @property
+    def current(self) -> FloatArray:
+        """ndarray of shape (n_workloads,): cost per unit on the current path."""
+        return self.values[:, 0, 0, 0]
+
+    @property
+    def optimized(self) -> FloatArray:
+        """ndarray of shape (n_workloads,): cost per unit with every lever optimized."""
+        return self.values[:, 1, 1, 1]
+
+
+def _corner_cost(book: PriceBook, w: Workload, i: int, j: int, k: int) -> float:
+    """Cost at one corner, with the cache multiplier taken per model from the caching set.
+
+    Routing decides which models run; for each of them the caching corner's settings give
+    its prefix multiplier.
+    """
+    cur, tgt = w.current, w.target
+    return request_cost(book, w.token_counts, (cur, tgt)[i], (cur, tgt)[j], (cur, tgt)[k])
+
+
+def corner_costs(scenario: Scenario, book: PriceBook) -> CornerCosts:
+    """Evaluate the cost formula at the 8 lever corners of every workload."""
+    values = np.empty((len(scenario.workloads), 2, 2, 2))
+    for n, w in enumerate(scenario.workloads):
+        for i in (0, 1):
+            for j in (0, 1):
+                for k in (0, 1):
+                    values[n, i, j, k] = _corner_cost(book, w, i, j, k)
+    return CornerCosts(values)
+
+
+def interpolate(
+    corners: CornerCosts,
+    routing: FloatArray | float,
+    caching: FloatArray | float,
+    batch: FloatArray | float,
+) -> FloatArray:
+    """Cost per volume unit with each lever a fraction of the way to its target.
+
+    Exact, not an approximation: each lever enters the cost formula linearly. For caching
+    it is the prefix price multiplier that ramps: with one TTL on both paths that is the same
+    as ramping the hit rate; when caching is being switched on, it reads as a growing share of
+    the prefix traffic moved onto the target settings, so no month is billed for writes at a
+    zero hit rate.
+
+    Parameters
+    ----------
+    corners : CornerCosts
+        From :func:`corner_costs`, for W workloads.
+    routing, caching, batch : float or ndarray of shape (..., W)
+        Fraction of each lever's planned change in place (0 = current, 1 = optimized).
+
+    Returns
+    -------
+    ndarray of shape (..., W)
+    """
+    c = corners.values
+    z = np.asarray(batch, dtype=float)
+    y = np.asarray(caching, dtype=float)
+    x = np.asarray(routing, dtype=float)
+    c00 = c[:, 0, 0, 0] + z * (c[:, 0, 0, 1] - c[:, 0, 0, 0])
+    c01 = c[:, 0, 1, 0] + z * (c[:, 0, 1, 1] - c[:, 0, 1, 0])
+    c10 = c[:, 1, 0, 0] + z * (c[:, 1, 0, 1] - c[:, 1, 0, 0])
+    c11 = c[:, 1, 1, 0] + z * (c[:, 1, 1, 1] - c[:, 1, 1, 0])
+    c0 = c00 + y * (c01 - c00)
+    c1 = c10 + y * (c11 - c10)
+    return c0 + x * (c1 - c0)
+
+
+def caching_warnings(scenario: Scenario, book: PriceBook) -> list[str]:
+    """A line for every lever set whose hit rate is below caching's break-even.
+
+    Below ``(w - 1) / (w - r)`` the cache writes cost more than the reads save; the planner
+    prices it as written (a cost, not a saving) and says so rather than recommend it.
+    """
+    out = []
+    for i, w in enumerate(scenario.workloads):
+        for part, lever in (("current", w.current), ("optimized", w.target)):
+            if lever.cache_ttl == CacheTTL.NONE:
+                continue
+            if part == "optimized" and lever == w.current:
+                continue
+            for label, h in (("cache_hit_rate", lever.cache_hit_rate),
+                             ("batch_cache_hit_rate", lever.effective_batch_hit_rate)):
+                if label == "batch_cache_hit_rate" and (
+                    lever.batch_share == 0 or lever.batch_cache_hit_rate is None
+                ):
+                    continue
+                for model_id, share in lever.models.items():
+                    if share == 0:
+                        continue
+                    be = book.break_even_hit_rate(model_id, lever.cache_ttl)
+                    if h < be:
+                        out.append(
+                            f"workloads[{i}] {w.name!r}: {part} {label} {h:.0%} is below the "
+                            f"break-even {be:.1%} for {lever.cache_ttl} cache writes on "
+                            f"{model_id}; caching costs more than it saves here, so it is "
+                            "priced as a cost, not a saving"
+                        )
+                        break
+    return out
