@@ -114,6 +114,83 @@ def _project_text(projection: Any, book: Any) -> str:
     return "\n".join(out)
 
 
+# --------------------------------------------------------------------------- plan
+def _progress(enabled: bool) -> Any:
+    """Progress lines on standard error when it is a terminal (long runs)."""
+    if not enabled or not sys.stderr.isatty():
+        return None
+    return lambda message: print(f"... {message}", file=sys.stderr, flush=True)
+
+
+def _run_plan(args: argparse.Namespace) -> tuple[Any, Any, Any]:
+    from forecast.plan import build_plan
+
+    scenario, book = _load(args.file)
+    plan = build_plan(scenario, book, paths=args.paths, seed=args.seed,
+                      commits=args.commit or (), sensitivity=not args.no_sensitivity,
+                      progress=_progress(True))
+    return scenario, book, plan
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    _scenario, _book, plan = _run_plan(args)
+    if args.json:
+        _emit(json.dumps(plan.to_dict(), indent=2, ensure_ascii=False), args.output)
+    else:
+        _emit(_plan_text(plan), args.output)
+    return EXIT_OK
+
+
+def _plan_text(plan: Any) -> str:
+    from forecast.formatting import pct, table, usd
+
+    rec = plan.recommendation
+    sc = plan.scenario
+    years = sc.contract.years
+
+    def amount(r: Any) -> str:
+        return " / ".join(usd(c) for c in r.per_year) if r.is_ramp else usd(r.annual_commit)
+
+    out = [
+        f"{sc.name}: {years}-year contract from {sc.start}, {plan.n_paths:,} paths, seed "
+        f"{plan.seed}, price book {plan.book.id}",
+        "",
+        f"  RECOMMENDED  {amount(rec.recommended)} a year  (discount "
+        f"{pct(rec.recommended.discount[0])}, shortfall probability "
+        f"{pct(rec.recommended.shortfall_probability)})",
+        f"    risk-neutral  {amount(rec.risk_neutral)} a year: lowest expected cost "
+        f"{usd(rec.risk_neutral.expected_cost)}, shortfall "
+        f"{pct(rec.risk_neutral.shortfall_probability)}",
+        f"    risk-bounded  {amount(rec.risk_bounded)} a year: the most you can commit with a "
+        f"shortfall probability within {pct(rec.appetite)}",
+        f"    ramp          {amount(rec.ramp)}"
+        + ("  (advised: usage grows over the term)" if rec.ramp_advised else ""),
+        f"  expected cost {usd(rec.recommended.expected_cost)} over the term; saves "
+        f"{usd(rec.recommended.saving_vs_current)} against today's path at list",
+        "",
+        "Commitment options (money over the whole term)",
+    ]
+    rows = []
+    for c in plan.candidates:
+        rows.append([c.label if c.label != "grid" else "", amount(c), pct(c.discount[0]),
+                     usd(c.expected_cost), usd(c.cost_p10), usd(c.cost_p90),
+                     pct(c.shortfall_probability), usd(c.expected_unused),
+                     usd(c.stranded_savings), c.flag.value])
+    out.append(table(rows, ["", "annual commit", "disc.", "expected cost", "P10", "P90",
+                            "shortfall", "unused", "stranded", "flag"],
+                     right={1, 2, 3, 4, 5, 6, 7, 8}))
+    out += ["", "Flags"]
+    for f in plan.flags:
+        out.append(f"  [{f.level.value.upper():5s}] {f.kind}: {f.message}")
+    if plan.sensitivity:
+        out += ["", "Sensitivity: risk-bounded annual commitment (base "
+                f"{usd(plan.sensitivity[0].base)}) at each assumption's low / high"]
+        rows = [[r.assumption, f"{r.low_label}: {usd(r.low)}", f"{r.high_label}: {usd(r.high)}",
+                 usd(r.swing)] for r in plan.sensitivity]
+        out.append(table(rows, ["assumption", "low", "high", "swing"], right={3}))
+    return "\n".join(out)
+
+
 # --------------------------------------------------------------------------- parser
 class _Parser(argparse.ArgumentParser):
     """argparse with the usage error on one line and exit status 2 (argparse's default)."""
@@ -144,9 +221,60 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", help="write to this file instead of standard output")
     p.set_defaults(func=cmd_project)
 
+    p = sub.add_parser("plan", help="simulate, evaluate commitments, recommend one, flag "
+                       "stranded savings")
+    p.add_argument("file", help="scenario file (.yaml or .json)")
+    _plan_options(p)
+    p.add_argument("--json", action="store_true", help="print JSON for machines")
+    p.add_argument("-o", "--output", help="write to this file instead of standard output")
+    p.set_defaults(func=cmd_plan)
+
     for register in _EXTRA_COMMANDS:
         register(sub)
     return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} must be 0 or more")
+    return value
+
+
+def _amount(text: str) -> float:
+    cleaned = text.replace(",", "").replace("_", "").lstrip("$")
+    try:
+        value = float(cleaned)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an amount; write e.g. 1200000 or 1,200,000") from None
+    if value < 0 or value != value or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} must be a finite amount >= 0")
+    return value
+
+
+def _plan_options(p: argparse.ArgumentParser) -> None:
+    """Options shared by ``plan`` and ``report``."""
+    p.add_argument("--paths", type=_positive_int, help="Monte Carlo paths (default: the "
+                   "scenario's simulation.paths)")
+    p.add_argument("--seed", type=_seed, help="random seed (default: the scenario's)")
+    p.add_argument("--commit", type=_amount, nargs="+", metavar="AMOUNT",
+                   help="annual commitment(s) to evaluate beside the recommendation")
+    p.add_argument("--no-sensitivity", action="store_true",
+                   help="skip the sensitivity tornado (13 re-simulations)")
 
 
 #: Other modules' sub-commands: each a function that adds its parser to the sub-parsers.

@@ -198,3 +198,66 @@ def caching_warnings(scenario: Scenario, book: PriceBook) -> list[str]:
                         )
                         break
     return out
+
+
+def ramp_polynomial(corners: CornerCosts) -> FloatArray:
+    """Coefficients of the unit cost along a ramp where routing and caching move together.
+
+    With routing and caching both at fraction ``x`` and batch at ``z`` (``z = x``, or 0 once
+    a gray workload's batch move is walked back), the multilinear cost is::
+
+        T(x, z) = a0 + a1 x + a2 x^2 + z (b0 + b1 x + b2 x^2)
+
+    Returns
+    -------
+    ndarray of shape (6, n_workloads)
+        Rows ``a0, a1, a2, b0, b1, b2``.
+    """
+    c = corners.values
+    out = np.empty((6, c.shape[0]))
+    for k in (0, 1):
+        c00, c01, c10, c11 = c[:, 0, 0, k], c[:, 0, 1, k], c[:, 1, 0, k], c[:, 1, 1, k]
+        out[3 * k + 0] = c00
+        out[3 * k + 1] = c01 + c10 - 2.0 * c00
+        out[3 * k + 2] = c00 - c01 - c10 + c11
+    out[3:] -= out[:3]  # b = T(., 1) - T(., 0)
+    return out
+
+
+def cost_along_ramp(coeffs: FloatArray, x: FloatArray, z: FloatArray | None = None
+                    ) -> FloatArray:
+    """Unit cost ``T(x, z)`` of :func:`ramp_polynomial`, evaluated in place-friendly steps.
+
+    Parameters
+    ----------
+    coeffs : ndarray of shape (6, W)
+    x : ndarray of shape (..., W)
+        Routing and caching fraction.
+    z : ndarray of shape (..., W), optional
+        Batch fraction; ``None`` means ``z = x`` (no walk-back), a cubic in ``x``.
+
+    Returns
+    -------
+    ndarray of shape (..., W)
+    """
+    a0, a1, a2, b0, b1, b2 = coeffs
+    if z is None:
+        # a0 + x (a1 + b0 + x (a2 + b1 + x b2))
+        out = x * b2
+        out += a2 + b1
+        out *= x
+        out += a1 + b0
+        out *= x
+        out += a0
+        return out
+    tmp = x * b2
+    tmp += b1
+    tmp *= x
+    tmp += b0
+    tmp *= z
+    out = x * a2
+    out += a1
+    out *= x
+    out += a0
+    out += tmp
+    return out
