@@ -215,7 +215,9 @@ def grid(usage_high: float, n_points: int, contract: Contract,
     """Candidate commitments: ``n_points`` from 0 to ``usage_high``, plus tier edges."""
     points = np.linspace(0.0, max(usage_high, 1.0), n_points)
     edges = np.array([t.min_annual_commit for t in contract.discount_tiers])
-    parts = [points, edges[edges <= usage_high]]
+    edges = edges[edges <= usage_high]
+    # A dollar under each edge too, so the cost curve steps at the edge instead of sloping.
+    parts = [points, edges, np.maximum(edges - 1.0, 0.0)]
     if extra is not None:
         parts.append(np.asarray(extra, dtype=float))
     return np.unique(np.concatenate(parts))
