@@ -183,24 +183,32 @@ def waterfall_chart(projection: Projection, width: int = 300, height: int = 200)
 
 def tornado_chart(rows: Sequence[SensitivityRow], width: int = 520, height: int | None = None
                   ) -> alt.LayerChart:
-    """Risk-bounded annual commitment at each assumption's low and high value."""
+    """Risk-bounded annual commitment at each assumption's low and high value; each bar is
+    labelled at both ends with the assumption value that put it there."""
     data = pd.DataFrame([{
         "assumption": r.assumption, "low": r.low, "high": r.high, "base": r.base,
         "low_label": r.low_label, "high_label": r.high_label,
         "left": min(r.low, r.high), "right": max(r.low, r.high),
+        "left_label": r.low_label if r.low <= r.high else r.high_label,
+        "right_label": r.high_label if r.low <= r.high else r.low_label,
     } for r in rows])
     order = list(data["assumption"])
+    lo, hi = float(data["left"].min()), float(data["right"].max())
+    pad = 0.3 * max(hi - lo, 0.05 * max(abs(hi), 1.0))
+    x_scale = alt.Scale(domain=[max(0.0, lo - pad), hi + pad], zero=False, nice=False)
     y = alt.Y("assumption:N", sort=order, title=None)
     bars = alt.Chart(data).mark_bar(color=OPTIMIZED, opacity=0.75, height=14).encode(
         x=alt.X("left:Q", title="Risk-bounded annual commitment ($ per year)",
-                axis=alt.Axis(format=MONEY), scale=alt.Scale(zero=False)),
+                axis=alt.Axis(format=MONEY), scale=x_scale),
         x2="right:Q", y=y,
         tooltip=["assumption:N", "low_label:N", alt.Tooltip("low:Q", format="$,.0f"),
                  "high_label:N", alt.Tooltip("high:Q", format="$,.0f")])
     base = alt.Chart(data.head(1)).mark_rule(color=COMMIT, strokeWidth=2).encode(x="base:Q")
-    lo_text = alt.Chart(data).mark_text(align="right", dx=-4, fontSize=10).encode(
-        x="left:Q", y=y, text=alt.Text("low_label:N"))
-    return alt.layer(bars, base, lo_text).properties(
+    left_text = alt.Chart(data).mark_text(align="right", dx=-4, fontSize=10).encode(
+        x="left:Q", y=y, text="left_label:N")
+    right_text = alt.Chart(data).mark_text(align="left", dx=4, fontSize=10).encode(
+        x="right:Q", y=y, text="right_label:N")
+    return alt.layer(bars, base, left_text, right_text).properties(
         width=width, height=height or 30 * len(data) + 20,
         title="What moves the commitment most (base: red line)")
 

@@ -17,6 +17,9 @@ from typing import Any
 from forecast.errors import PlannerError
 
 EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT = 0, 1, 2
+#: Same cap as the scenario schema's simulation.paths (memory grows with paths x months x
+#: workloads: 100,000 x 60 x 50 float32 cells is 1.2 GB a buffer).
+MAX_PATHS = 100_000
 
 
 def _load(path: str) -> tuple[Any, Any]:
@@ -239,8 +242,8 @@ def _positive_int(text: str) -> int:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
+    if not 1 <= value <= MAX_PATHS:
+        raise argparse.ArgumentTypeError(f"{value} must be between 1 and {MAX_PATHS:,}")
     return value
 
 

@@ -379,7 +379,7 @@ class Contract(_Strict):
 
 
 class SimulationSettings(_Strict):
-    paths: int = Field(10_000, ge=1, le=1_000_000)
+    paths: int = Field(10_000, ge=1, le=100_000)
     seed: int = Field(0, ge=0)
 
 
