@@ -237,24 +237,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if not 1 <= value <= MAX_PATHS:
-        raise argparse.ArgumentTypeError(f"{value} must be between 1 and {MAX_PATHS:,}")
-    return value
+def _whole_number(minimum: int, maximum: int | None = None) -> Callable[[str], int]:
+    """argparse type: a whole number within bounds, with a message saying which."""
 
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < minimum or (maximum is not None and value > maximum):
+            bound = f"between {minimum} and {maximum:,}" if maximum is not None \
+                else f"{minimum} or more"
+            raise argparse.ArgumentTypeError(f"{value} must be {bound}")
+        return value
 
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{value} must be 0 or more")
-    return value
+    return parse
 
 
 def _amount(text: str) -> float:
@@ -271,9 +268,9 @@ def _amount(text: str) -> float:
 
 def _plan_options(p: argparse.ArgumentParser) -> None:
     """Options shared by ``plan`` and ``report``."""
-    p.add_argument("--paths", type=_positive_int, help="Monte Carlo paths (default: the "
+    p.add_argument("--paths", type=_whole_number(1, MAX_PATHS), help="Monte Carlo paths (default: the "
                    "scenario's simulation.paths)")
-    p.add_argument("--seed", type=_seed, help="random seed (default: the scenario's)")
+    p.add_argument("--seed", type=_whole_number(0), help="random seed (default: the scenario's)")
     p.add_argument("--commit", type=_amount, nargs="+", metavar="AMOUNT",
                    help="annual commitment(s) to evaluate beside the recommendation")
     p.add_argument("--no-sensitivity", action="store_true",
