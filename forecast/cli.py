@@ -268,8 +268,8 @@ def _amount(text: str) -> float:
 
 def _plan_options(p: argparse.ArgumentParser) -> None:
     """Options shared by ``plan`` and ``report``."""
-    p.add_argument("--paths", type=_whole_number(1, MAX_PATHS), help="Monte Carlo paths (default: the "
-                   "scenario's simulation.paths)")
+    p.add_argument("--paths", type=_whole_number(1, MAX_PATHS),
+                   help="Monte Carlo paths (default: the scenario's simulation.paths)")
     p.add_argument("--seed", type=_whole_number(0), help="random seed (default: the scenario's)")
     p.add_argument("--commit", type=_amount, nargs="+", metavar="AMOUNT",
                    help="annual commitment(s) to evaluate beside the recommendation")
