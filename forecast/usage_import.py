@@ -559,10 +559,12 @@ def import_usage(
                               aggfunc="sum", sort=False)
             .reindex(index=used).fillna(0.0))
     cost = cost[sorted(cost.columns, key=lambda g: (-cost[g].sum(), g))]
-    try:
-        total = fit_growth(cost.sum(axis=1).to_numpy())
-    except ImportUsageError as exc:
-        raise ImportUsageError(f"total list cost per month: {exc}") from None
+    totals = cost.sum(axis=1)
+    if (totals <= 0).any():
+        empty = ", ".join(totals.index[totals <= 0])
+        raise ImportUsageError(f"no usage at all in {empty}: growth is fitted to log cost, so "
+                               "every month used needs some; use --months to start after it")
+    total = fit_growth(totals.to_numpy())
     groups = [_group_history(g, cost[g].to_numpy(), usage, level, book, total)
               for g in cost.columns]
     document = _scenario_document(groups, book_ref, level, used,
@@ -614,7 +616,7 @@ def _rollup(records: UsageRecords, model_ids: Any, plan: list[MonthCoverage],
                                              model=model_ids.to_numpy(),
                                              service_tier=tier.to_numpy())
     scale = {m.month: m.scale for m in plan if m.used}
-    frame = frame[frame["month"].isin(scale)]
+    frame = frame[frame["month"].isin(list(scale))]
     keys = ["month", "group", "model", "service_tier"]
     usage = frame.groupby(keys, sort=True)[list(TOKEN_CLASSES)].sum().reset_index()
     usage[list(TOKEN_CLASSES)] = usage[list(TOKEN_CLASSES)].mul(
