@@ -65,6 +65,7 @@ if TYPE_CHECKING:
 
     from forecast.pricebook import PriceBook
     from forecast.scenario import Scenario
+    from forecast.types import CacheTTL, Waiting
     from forecast.usage_readers import UsageRecords
 
 #: Acceptable latency written for a workload that already batches part of its traffic.
@@ -75,7 +76,6 @@ DEFAULT_WORKSPACE = "Default workspace"
 NO_API_KEY = "(no API key)"
 _FULL = 1.0 - 1e-9
 _KINDS = {"json": "Admin API JSON", "csv": "Console CSV"}
-_MTOK = 1e6
 
 
 class GroupBy(StrEnum):
@@ -135,15 +135,12 @@ class GrowthFit:
         Slope of log cost per month, and its standard error under a log random walk.
     volatility : float
         Standard deviation of the monthly log changes.
-    fitted_last : float
-        The fitted line's value in the last month (exp of the fit).
     """
 
     months: int
     slope: float
     slope_se: float
     volatility: float
-    fitted_last: float
 
     @property
     def monthly(self) -> float:
@@ -193,12 +190,11 @@ def fit_growth(monthly_cost: Sequence[float] | Any) -> GrowthFit:
     centred = t - t.mean()
     weights = centred / (centred @ centred)  # slope = weights @ log
     slope = float(weights @ log)
-    intercept = log.mean() - slope * t.mean()
     volatility = float(np.diff(log).std(ddof=1))
     # log_t = log_0 + drift * t + sum_{k<=t} eps_k, so slope - drift = sum_k eps_k * W_k.
     tail = np.cumsum(weights[::-1])[::-1][1:]
     slope_se = volatility * float(np.sqrt(tail @ tail))
-    return GrowthFit(n, slope, slope_se, volatility, math.exp(intercept + slope * (n - 1)))
+    return GrowthFit(n, slope, slope_se, volatility)
 
 
 # --------------------------------------------------------------------------- months
@@ -296,9 +292,9 @@ class GroupHistory:
     monthly_tokens: dict[str, Any]
     batch_share: float
     cache_hit_rate: float
-    cache_ttl: str
+    cache_ttl: CacheTTL
     model_mix: dict[str, float]
-    waiting: str
+    waiting: Waiting
     scenario_cost: float | None  # the scenario's month-1 current cost; None when left out
 
     @property
@@ -473,7 +469,8 @@ class UsageImport:
         ]
         from forecast.usage_readers import TOKEN_CLASSES
 
-        tokens = self.usage.groupby("group", sort=False)[[*TOKEN_CLASSES, "list_cost"]].sum()
+        tokens = (self.usage.groupby("group")[[*TOKEN_CLASSES, "list_cost"]].sum()
+                  .reindex([g.name for g in self.groups]))
         rows = [[name, *(f"{v:,.0f}" for v in r[:-1]), usd(r[-1], 2)]
                 for name, r in zip(tokens.index, tokens.to_numpy(), strict=True)]
         out.append(table(rows, ["group", *TOKEN_CLASSES, "list cost"], right=set(range(1, 7))))
@@ -647,6 +644,8 @@ def _undiscounted_cost(usage: pd.DataFrame, book: PriceBook) -> Any:
     """USD list cost of each row before the batch discount, token class by token class."""
     import pandas as pd
 
+    from forecast.cost import MTOK
+
     models = sorted(usage["model"].unique())
     p = book.arrays(models)
     idx = pd.Categorical(usage["model"], categories=models).codes
@@ -655,7 +654,7 @@ def _undiscounted_cost(usage: pd.DataFrame, book: PriceBook) -> Any:
                    + usage["cache_write_5m"].to_numpy() * p["write_5m"][idx]
                    + usage["cache_write_1h"].to_numpy() * p["write_1h"][idx]
                    + usage["cache_read"].to_numpy() * p["read"][idx])
-    return (input_units * input_price + usage["output"].to_numpy() * p["output"][idx]) / _MTOK
+    return (input_units * input_price + usage["output"].to_numpy() * p["output"][idx]) / MTOK
 
 
 def _group_history(name: str, monthly_cost: Any, usage: pd.DataFrame, level: str,
@@ -663,20 +662,21 @@ def _group_history(name: str, monthly_cost: Any, usage: pd.DataFrame, level: str
     """Levers and tokens of one group in the level month, and its growth fit."""
     import numpy as np
 
+    from forecast.types import CacheTTL, Waiting
     from forecast.usage_readers import TOKEN_CLASSES
 
     rows = usage[(usage["group"] == name) & (usage["month"] == level)]
     tokens = {c: float(rows[c].sum()) for c in TOKEN_CLASSES}
     writes = tokens["cache_write_5m"] + tokens["cache_write_1h"]
     cached = writes + tokens["cache_read"]
-    ttl = "none" if cached == 0 else (
-        "1h" if tokens["cache_write_1h"] > tokens["cache_write_5m"] else "5m")
+    ttl = CacheTTL.NONE if cached == 0 else (
+        CacheTTL.ONE_HOUR if tokens["cache_write_1h"] > tokens["cache_write_5m"]
+        else CacheTTL.FIVE_MINUTES)
     hit_rate = tokens["cache_read"] / cached if cached else 0.0
-    batch_cost = rows["list_cost"].where(rows["service_tier"] == "batch", 0.0).sum()
-    before_discount = rows["list_cost"].sum() + batch_cost * book.batch_discount / (
-        1.0 - book.batch_discount)
-    batch_share = float(batch_cost / (1.0 - book.batch_discount) / before_discount) \
-        if before_discount else 0.0
+    is_batch = rows["service_tier"] == "batch"
+    batch_before_discount = rows["list_cost"][is_batch].sum() / (1.0 - book.batch_discount)
+    before_discount = rows["list_cost"][~is_batch].sum() + batch_before_discount
+    batch_share = float(batch_before_discount / before_discount) if before_discount else 0.0
     # Model mix in reference-tokenizer tokens; volumes in the main model's tokenizer, so
     # that the cost model's factor k_m / k_main gives each model back its billed tokens.
     factor = rows["model"].map({m: p.tokenizer_factor for m, p in book.models.items()}
@@ -698,11 +698,11 @@ def _group_history(name: str, monthly_cost: Any, usage: pd.DataFrame, level: str
         if k_main != 1.0:
             monthly_tokens["counted_on"] = main
     if batch_share >= _FULL:
-        waiting = "async"
+        waiting = Waiting.ASYNC
     elif batch_share > 0:
-        waiting = "gray"
+        waiting = Waiting.GRAY
     else:
-        waiting = "interactive"
+        waiting = Waiting.INTERACTIVE
 
     note = None
     active = np.flatnonzero(monthly_cost > 0)
@@ -736,6 +736,8 @@ def _rounded_shares(mix: dict[str, float]) -> dict[str, float]:
 def _scenario_document(groups: list[GroupHistory], book_ref: str, level: str,
                        used: list[str], name: str) -> dict[str, Any]:
     """The scenario as plain data: one workload per group with usage in the level month."""
+    from forecast.types import Waiting
+
     year, month = (int(p) for p in used[-1].split("-"))
     start = f"{year + month // 12:04d}-{month % 12 + 1:02d}"
     workloads = []
@@ -746,11 +748,11 @@ def _scenario_document(groups: list[GroupHistory], book_ref: str, level: str,
             "models": _rounded_shares(g.model_mix),
             "batch_share": _share(g.batch_share),
             "cache_hit_rate": _share(g.cache_hit_rate),
-            "cache_ttl": g.cache_ttl,
+            "cache_ttl": str(g.cache_ttl),
         }
         workload: dict[str, Any] = {"name": g.name, "monthly_tokens": g.monthly_tokens,
-                                    "waiting": g.waiting}
-        if g.waiting == "gray":
+                                    "waiting": str(g.waiting)}
+        if g.waiting == Waiting.GRAY:
             workload["acceptable_latency_minutes"] = BATCH_LATENCY_MINUTES
             workload["urgent_share"] = _share(1.0 - g.batch_share)
         workload["current"] = levers
