@@ -391,7 +391,7 @@ class UsageImport:
             "the optimized path and the contract (see the README).",
             "Sources: " + "; ".join(f"{s.name} ({s.kind}, {s.buckets} buckets, {s.rows} rows)"
                                     for s in self.sources),
-            f"History: {self._history_line()}. Duplicate buckets counted once: "
+            f"History: {self._history_line()}. Duplicate usage lines counted once: "
             f"{self.duplicates}.",
             f"Grouping: one workload per {self.group_by} ({len(self.groups)} groups).",
             f"Priced at {self.book.id} list prices: {usd(cost.sum(), 2)} over the history, "
@@ -453,7 +453,7 @@ class UsageImport:
             f"Read {len(self.sources)} file{'s' if len(self.sources) > 1 else ''}:",
             *(f"  {s.name} ({s.kind}, {s.buckets} buckets, {s.rows} rows)"
               for s in self.sources),
-            f"Duplicate buckets counted once: {self.duplicates}",
+            f"Duplicate usage lines counted once: {self.duplicates}",
             f"Months: {self._history_line()}",
             f"Price book: {self.book.id} ({self.book.effective_date}), list prices",
             f"Grouped by {self.group_by}: {len(self.groups)} groups; scenario volumes and "
@@ -543,6 +543,9 @@ def import_usage(
     book_ref = price_book or DEFAULT_PRICE_BOOK
     book = load_price_book(book_ref)
     parts = [read_usage(file_name, content) for file_name, content in sources]
+    if not any(len(p.buckets) for p in parts):
+        raise ImportUsageError(f"{', '.join(n for n, _ in sources)}: no usage buckets: every "
+                               "page has an empty data[]")
     records, duplicates = merge_records(parts)
     read = [SourceRead(file_name, _KINDS[p.kind], len(p.buckets), len(p.rows))
             for (file_name, _), p in zip(sources, parts, strict=True)]

@@ -22,10 +22,12 @@ Console usage CSV, one row per day, model, workspace and API key; headers are ma
 case-insensitively with spaces, dashes and brackets read as ``_`` (``Cache Write (5m)
 Tokens`` is ``cache_write_5m_tokens``); see :data:`CSV_COLUMNS` for the accepted names.
 
-Duplicates: the same bucket (same ``starting_at`` and ``ending_at``; for a CSV, the same
-day) read from several pages counts once, taking the copy with the most tokens (a later
-export of a day still in progress holds more). Buckets that overlap without being the same
-(a daily and an hourly export of one day) are an error: summing them would double-count.
+Duplicates: the same usage line (same bucket, or for a CSV the same day, and the same
+model, service tier, workspace, API key and context window) read from several files counts
+once, taking the copy with the most tokens (a later export of a day still in progress holds
+more); files that split one period by workspace or API key add up. Buckets that overlap
+without being the same (a daily and an hourly export of one day) are an error: summing them
+would double-count.
 """
 
 from __future__ import annotations
@@ -33,7 +35,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -175,7 +176,7 @@ def read_usage_json(text: str, source: str) -> UsageRecords:
         raise ImportUsageError(f"{source}: expected an Admin API usage report page: an "
                                "object with a data[] list of buckets (starting_at, ending_at, "
                                "results[])")
-    buckets, rows = [], []
+    buckets, results, bucket_ids, items = [], [], [], []
     for i, bucket in enumerate(page["data"]):
         where = f"{source}: data[{i}]"
         if not isinstance(bucket, dict):
@@ -184,19 +185,24 @@ def read_usage_json(text: str, source: str) -> UsageRecords:
         start = _timestamp(bucket, "starting_at", where)
         end = _timestamp(bucket, "ending_at", where)
         label = f"data[{i}] (starting_at {bucket['starting_at']})"
-        where = f"{source}: {label}"
         if end <= start:
-            raise ImportUsageError(f"{where}: ending_at {bucket['ending_at']} is not after "
-                                   "starting_at")
-        results = bucket.get("results")
-        if not isinstance(results, list):
-            raise ImportUsageError(f"{where}: results: missing; expected a list of usage "
-                                   "results (empty when there was no usage)")
+            raise ImportUsageError(f"{source}: {label}: ending_at {bucket['ending_at']} is not "
+                                   "after starting_at")
+        if not isinstance(bucket.get("results"), list):
+            raise ImportUsageError(f"{source}: {label}: results: missing; expected a list of "
+                                   "usage results (empty when there was no usage)")
         buckets.append((source, "json", label, start, end))
-        for j, result in enumerate(results):
-            rows.append(_json_row(result, i, j, f"{where}: results[{j}]"))
+        results += bucket["results"]
+        bucket_ids += [i] * len(bucket["results"])
+        items += range(len(bucket["results"]))
+
+    def where(k: int) -> str:
+        return f"{source}: {buckets[bucket_ids[k]][2]}: results[{items[k]}]"
+
     bucket_frame = _bucket_frame(buckets)
-    return UsageRecords(_row_frame(rows), bucket_frame, bucket_frame[["start", "end"]], "json")
+    rows = _json_rows(results, where).assign(bucket=bucket_ids, item=items)
+    return UsageRecords(rows[_ROW_COLUMNS], bucket_frame, bucket_frame[["start", "end"]],
+                        "json")
 
 
 def _timestamp(bucket: dict, field: str, where: str) -> np.datetime64:
@@ -215,37 +221,48 @@ def _timestamp(bucket: dict, field: str, where: str) -> np.datetime64:
     return np.datetime64(stamp, "ns")
 
 
-def _json_row(result: Any, bucket: int, item: int, where: str) -> tuple:
-    if not isinstance(result, dict):
-        raise ImportUsageError(f"{where}: expected a usage result object")
-    tokens = []
-    for path in JSON_TOKEN_FIELDS.values():
-        value: Any = result
-        for key in path:
-            value = value.get(key) if isinstance(value, dict) else None
-        tokens.append(_count(value, ".".join(path), where))
-    groups = {name: result.get(field) for name, field in _JSON_GROUP_FIELDS.items()}
-    for name, value in groups.items():
-        if value is not None and not isinstance(value, str):
-            raise ImportUsageError(f"{where}: {_JSON_GROUP_FIELDS[name]} is {value!r}; "
-                                   "expected text or null")
-    if not groups["model"]:
-        raise ImportUsageError(f"{where}: model is null; export the report grouped by model "
-                               "(group_by[]=model) so that its tokens can be priced")
-    return (bucket, item, *groups.values(), *tokens)
+def _json_rows(results: list[Any], where: Callable[[int], str]) -> pd.DataFrame:
+    """Validate the results of a page column by column; ``where(k)`` locates result k."""
+    bad = next((k for k, r in enumerate(results) if not isinstance(r, dict)), None)
+    if bad is not None:
+        raise ImportUsageError(f"{where(bad)}: expected a usage result object")
+    columns: dict[str, Any] = {}
+    for name, field in _JSON_GROUP_FIELDS.items():
+        values = [r.get(field) for r in results]
+        bad = next((k for k, v in enumerate(values)
+                    if v is not None and not isinstance(v, str)), None)
+        if bad is not None:
+            raise ImportUsageError(f"{where(bad)}: {field} is {values[bad]!r}; expected text "
+                                   "or null")
+        columns[name] = values
+    bad = next((k for k, v in enumerate(columns["model"]) if not v), None)
+    if bad is not None:
+        raise ImportUsageError(f"{where(bad)}: model is null; export the report grouped by "
+                               "model (group_by[]=model) so that its tokens can be priced")
+    for cls, path in JSON_TOKEN_FIELDS.items():
+        values = [r.get(path[0]) for r in results]
+        for key in path[1:]:
+            values = [v.get(key) if isinstance(v, dict) else None for v in values]
+        columns[cls] = _counts(values, ".".join(path), where)
+    return pd.DataFrame(columns, columns=[*GROUP_FIELDS, *TOKEN_CLASSES])
 
 
-def _count(value: Any, field: str, where: str) -> float:
-    """A token count: a finite number, not negative."""
-    if value is None:
-        raise ImportUsageError(f"{where}: {field}: missing; expected a token count")
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ImportUsageError(f"{where}: {field} is {value!r}; expected a token count "
-                               "(a number of tokens, 0 or more)")
-    if value < 0:
-        raise ImportUsageError(f"{where}: {field} is {value:g}; a token count cannot be "
-                               "negative")
-    return float(value)
+def _counts(values: list[Any], field: str, where: Callable[[int], str]) -> Any:
+    """Token counts as floats: numbers, finite, not negative; else an error at the first."""
+    bad = next((k for k, v in enumerate(values) if type(v) not in (int, float)), None)
+    if bad is not None:
+        value = values[bad]
+        problem = ": missing; expected a token count" if value is None else (
+            f" is {value!r}; expected a token count (a number of tokens, 0 or more)")
+        raise ImportUsageError(f"{where(bad)}: {field}{problem}")
+    counts = np.array(values, dtype=float)
+    bad = np.flatnonzero(~np.isfinite(counts) | (counts < 0))
+    if bad.size:
+        k = bad[0]
+        problem = "a token count cannot be negative" if counts[k] < 0 else \
+            "expected a finite token count"
+        raise ImportUsageError(f"{where(k)}: {field} is {counts[k]:g}; {problem}")
+    return counts
 
 
 # --------------------------------------------------------------------------- Console CSV
@@ -337,45 +354,48 @@ def _bucket_frame(buckets: list[tuple]) -> pd.DataFrame:
     return frame
 
 
-def _row_frame(rows: list[tuple]) -> pd.DataFrame:
-    frame = pd.DataFrame.from_records(rows, columns=_ROW_COLUMNS)
-    return frame.astype({c: float for c in TOKEN_CLASSES})
-
-
 def merge_records(parts: list[UsageRecords]) -> tuple[UsageRecords, int]:
-    """Merge the records of several files, counting every time bucket once.
+    """Merge the records of several files, counting every usage line once.
 
-    A bucket read more than once (same start and end) keeps the copy with the most tokens,
-    the first read on a tie; buckets that overlap otherwise are an error.
+    A usage line is a bucket's usage for one model, service tier, workspace, API key and
+    context window. Read from more than one file (overlapping exports), it counts once: the
+    copy with the most tokens, the first read on a tie. Files that split the same period by
+    workspace or API key hold different lines, and add up. Buckets that overlap without being
+    the same bucket are an error.
 
     Returns
     -------
     (UsageRecords, int)
-        The merged records and the number of duplicate buckets left out.
+        The merged records and the number of duplicate usage lines left out.
     """
     rows, buckets, offset = [], [], 0
     for part in parts:
         rows.append(part.rows.assign(bucket=part.rows["bucket"] + offset))
         buckets.append(part.buckets.set_axis(part.buckets.index + offset))
         offset += len(part.buckets)
-    all_rows = pd.concat(rows, ignore_index=True)
     all_buckets = pd.concat(buckets)
     if all_buckets.empty:
-        names = ", ".join(dict.fromkeys(b for p in parts for b in p.buckets["source"])) or \
-            "the files"
-        raise ImportUsageError(f"{names}: no usage buckets; the pages hold an empty data[]")
-    tokens = all_rows.groupby("bucket")[list(TOKEN_CLASSES)].sum().sum(axis=1)
-    all_buckets["tokens"] = tokens.reindex(all_buckets.index, fill_value=0.0)
-    ordered = all_buckets.sort_values(["start", "end", "tokens"],
-                                      ascending=[True, True, False], kind="stable")
-    kept = ordered[~ordered.duplicated(["start", "end"])]
-    _check_overlaps(kept)
+        raise ImportUsageError("no usage buckets: every page has an empty data[]")
+    _check_overlaps(all_buckets.drop_duplicates(["start", "end"]).sort_values(
+        ["start", "end"], kind="stable"))
+    keys = ["start", "end", *GROUP_FIELDS]
+    lines = pd.concat(rows, ignore_index=True).join(
+        all_buckets[["source", "start", "end"]], on="bucket")
+    per_file = lines.groupby([*keys, "source"], dropna=False, sort=False).agg(
+        bucket=("bucket", "first"), item=("item", "first"),
+        **{c: (c, "sum") for c in TOKEN_CLASSES}).reset_index()
+    total = per_file[list(TOKEN_CLASSES)].sum(axis=1)
+    kept = per_file.loc[total.sort_values(ascending=False, kind="stable").index]
+    kept = kept.drop_duplicates(keys).sort_values(["bucket", "item"], kind="stable")
+    for field in GROUP_FIELDS:  # a key column of nulls only comes back from groupby as float
+        column = kept[field].astype(object)
+        kept[field] = column.where(column.notna(), None)
     merged = UsageRecords(
-        all_rows[all_rows["bucket"].isin(kept.index)].reset_index(drop=True),
-        kept.drop(columns="tokens").sort_index(),
+        kept[_ROW_COLUMNS].reset_index(drop=True),
+        all_buckets,
         pd.concat([p.spans for p in parts], ignore_index=True),
     )
-    return merged, len(all_buckets) - len(kept)
+    return merged, len(per_file) - len(kept)
 
 
 def _check_overlaps(buckets: pd.DataFrame) -> None:

@@ -97,8 +97,9 @@ def test_json_pages_merge_and_roll_up_to_months(pages):
     # Tokens by class: chat's February uncached input is 11M (daily) + 1M (hourly).
     feb_chat = pages.usage.query("month == '2026-02' and group == 'wrkspc_chat'")
     assert feb_chat["uncached_input"].sum() == 12_000_000
-    # 2026-01-30 and 2026-01-31 are in both the January and February pages.
-    assert pages.duplicates == 2
+    # 2026-01-30 and 2026-01-31 are in both the January and February pages; the one usage
+    # line among them (2026-01-31, $3) counts once.
+    assert pages.duplicates == 1
     assert [s.buckets for s in pages.sources] == [31, 24, 29, 31]  # Jan, Feb 14 hourly, Feb, Mar
 
 
@@ -109,13 +110,26 @@ def test_total_reconciles_with_the_price_book_to_the_cent(pages):
         84.50, 92.40, 104.30]
 
 
-def test_duplicate_bucket_keeps_the_copy_with_more_tokens():
-    # A bucket exported while the day was in progress (1M tokens) and again later (3M).
+def test_duplicate_usage_line_keeps_the_copy_with_more_tokens():
+    # A bucket exported while the month was in progress (1M tokens) and again later (3M,
+    # plus a model first used after the early export).
     early = month_page({"2026-01": [result(uncached=1_000_000)]})
-    late = month_page({"2026-01": [result(uncached=3_000_000)]})
+    late = month_page({"2026-01": [result(uncached=3_000_000),
+                                   result(model="claude-haiku-4-5", output=10)]})
     merged, dropped = merge_records([read_usage("early.json", early),
                                      read_usage("late.json", late)])
     assert dropped == 1
+    assert merged.rows["uncached_input"].sum() == 3_000_000
+    assert merged.rows["output"].sum() == 10
+
+
+def test_files_split_by_workspace_add_up():
+    # The same buckets exported once per workspace (a workspace filter): different usage
+    # lines, so nothing is a duplicate: 1M + 2M.
+    a = month_page({"2026-01": [result(workspace="a", uncached=1_000_000)]})
+    b = month_page({"2026-01": [result(workspace="b", uncached=2_000_000)]})
+    merged, dropped = merge_records([read_usage("a.json", a), read_usage("b.json", b)])
+    assert dropped == 0
     assert merged.rows["uncached_input"].sum() == 3_000_000
 
 
@@ -365,7 +379,7 @@ def test_generated_scenario_validates_and_projects(pages, book):
     joined = " ".join(header)
     for needle in ("admin-2026-01.json", "2026-01 to 2026-03 (3 months)", "no partial months",
                    "one workload per workspace", "monthly_tokens", "optimized: equal to current",
-                   "waiting: interactive where nothing was batched", "Duplicate buckets"):
+                   "waiting: interactive where nothing was batched", "Duplicate usage lines"):
         assert needle in joined
     scenario = read_scenario_text(text)
     assert scenario.start == "2026-04"
