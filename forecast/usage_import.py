@@ -15,7 +15,7 @@ Choices where the history does not decide:
   is an error. ``months`` keeps the last N of the months used.
 - **Volumes and levers.** Each workload's ``monthly_tokens`` and ``current`` levers are
   those of the last full month used (the *level month*): the month the buyer recognizes on
-  the bill. The scenario starts the month after it, at that level. ``cacheable_prefix`` =
+  the bill. The scenario starts the month after the history, at that level. ``cacheable_prefix`` =
   cache writes + cache reads, ``input`` = uncached input, ``output`` = output; token counts
   are expressed in the tokenizer of the workload's main model (``counted_on``), so routing
   keeps pricing them right.
@@ -32,8 +32,8 @@ Choices where the history does not decide:
   is known to wait). The header says so, so the buyer checks it.
 - **Growth.** Least-squares line through log monthly list cost: slope b. Volatility s is the
   standard deviation of the monthly log changes (the simulation's log random walk). Expected
-  monthly growth g = exp(b + s^2 / 2) - 1, so that ``growth: {monthly: g, volatility: s}``
-  reproduces the fitted median path (DESIGN.md: log drift ln(1 + g) - s^2 / 2). The standard
+  monthly growth g = exp(b + s^2 / 2) - 1, so that the simulation's log drift for
+  ``growth: {monthly: g, volatility: s}``, ln(1 + g) - s^2 / 2 (DESIGN.md), is b. The standard
   error of b is exact for a log random walk: b - drift = sum_k eps_k W_k with W_k the sum of
   the least-squares weights from month k on, so se(b) = s * sqrt(sum W_k^2); the 95% interval
   uses Student's t with n - 2 degrees of freedom. Fewer than 3 months is refused. A group
@@ -284,6 +284,7 @@ class GroupHistory:
 
     name: str
     monthly_cost: Any
+    level_cost: float
     fit: GrowthFit | None
     growth_monthly: float
     growth_volatility: float
@@ -296,10 +297,6 @@ class GroupHistory:
     model_mix: dict[str, float]
     waiting: Waiting
     scenario_cost: float | None  # the scenario's month-1 current cost; None when left out
-
-    @property
-    def level_cost(self) -> float:
-        return float(self.monthly_cost[-1]) if len(self.monthly_cost) else 0.0
 
 
 @dataclass(frozen=True)
@@ -395,7 +392,7 @@ class UsageImport:
             f"{self.duplicates}.",
             f"Grouping: one workload per {self.group_by} ({len(self.groups)} groups).",
             f"Priced at {self.book.id} list prices: {usd(cost.sum(), 2)} over the history, "
-            f"{usd(cost.iloc[-1], 2)} in {level}.",
+            f"{usd(cost.loc[level], 2)} in {level}.",
             "Inferred:",
             "- volume: monthly_tokens, token totals per month by class (not requests: the "
             f"usage report counts tokens), at the level of {level} as billed; month 1 "
@@ -715,7 +712,8 @@ def _group_history(name: str, monthly_cost: Any, usage: pd.DataFrame, level: str
         note = (f"usage in {active.size} of {monthly_cost.size} months, too few (or with "
                 "gaps) to fit growth: written flat with the total's volatility; set its growth")
     monthly, volatility = (fit.monthly, fit.volatility) if fit else (0.0, total.volatility)
-    return GroupHistory(name, monthly_cost, fit, monthly, volatility, note, tokens,
+    level_cost = float(rows["list_cost"].sum())
+    return GroupHistory(name, monthly_cost, level_cost, fit, monthly, volatility, note, tokens,
                         monthly_tokens, batch_share, hit_rate, ttl, mix, waiting, None)
 
 

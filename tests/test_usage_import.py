@@ -254,6 +254,25 @@ def test_mixed_tokenizers_reprice_exactly():
     assert result_.groups[0].scenario_cost == pytest.approx(101.50, abs=0.001)
 
 
+def test_a_book_of_ones_own_prices_a_retired_model(tmp_path: Path):
+    # The bundled book does not price Claude Sonnet 3.5; a copy that adds it at $3 / $15
+    # does, and the scenario names that book. 1M uncached a month = $3.
+    bundled = ROOT / "forecast" / "data" / "pricebooks" / "anthropic-2026-11.yaml"
+    book_file = tmp_path / "acme.yaml"
+    book_file.write_text(bundled.read_text().replace("id: anthropic-2026-11", "id: acme")
+                         + "  claude-3-5-sonnet: {display_name: Claude Sonnet 3.5, input: 3.0,"
+                           " output: 15.0, aliases: [claude-3-5-sonnet-20241022]}\n")
+    rows = "".join(f"{day},{model},ws,k,standard,1000000,0,0,0,0\n" for day, model in (
+        ("2026-01-01", "claude-3-5-sonnet-20241022"), ("2026-02-01", "Claude 3.5 Sonnet"),
+        ("2026-03-31", "claude-3-5-sonnet")))
+    with pytest.raises(ImportUsageError, match=r"unknown models 'claude-3-5-sonnet-20241022' "
+                       r"\(first at old.csv: row 2\), 'Claude 3.5 Sonnet'"):
+        import_usage([("old.csv", CSV_HEADER + rows)])
+    result_ = import_usage([("old.csv", CSV_HEADER + rows)], price_book=str(book_file))
+    assert result_.scenario.price_book == str(book_file)
+    assert result_.monthly_cost()["total"].map(cents).to_list() == [3.00, 3.00, 3.00]
+
+
 def test_warnings_for_tiers_and_context_windows_the_book_does_not_price():
     page = month_page({m: [result(uncached=1000, context_window="200k-1M"),
                            result(uncached=1000, tier="priority"),
@@ -288,6 +307,20 @@ def test_partial_months_scaled_when_fewer_than_three_full():
     assert result_.months[0].scale == pytest.approx(31 / 15)
     assert result_.monthly_cost()["total"].map(cents).to_list() == [62.00, 30.00, 30.00]
     assert "2026-01 48% covered, scaled x2.07" in result_.report()
+
+
+def test_volumes_come_from_the_last_full_month():
+    # 2026-01-01 to 2026-03-15: two full months, so March (15 of 31 days) is scaled, but the
+    # volumes and levers come from February, the last full month: 20M Sonnet uncached, $60.
+    rows = "".join(f"{day},Claude Sonnet 4.5,ws,k,standard,{tokens},0,0,0,0\n"
+                   for day, tokens in (("2026-01-01", 10_000_000), ("2026-02-10", 20_000_000),
+                                       ("2026-03-15", 15_000_000)))
+    result_ = import_usage([("short.csv", CSV_HEADER + rows)])
+    assert result_.level_month == "2026-02" and result_.scenario.start == "2026-04"
+    assert result_.scenario.workloads[0].monthly_tokens.input == 20_000_000
+    assert cents(result_.groups[0].level_cost) == 60.00
+    # March: 15M * $3 = $45 over 15 days, scaled by 31 / 15 to $93.
+    assert result_.monthly_cost()["total"].map(cents).to_list() == [30.00, 60.00, 93.00]
 
 
 def test_months_option_keeps_the_last_n(console):
