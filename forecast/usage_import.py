@@ -396,7 +396,9 @@ class UsageImport:
             "Inferred:",
             "- volume: monthly_tokens, token totals per month by class (not requests: the "
             f"usage report counts tokens), at the level of {level} as billed; month 1 "
-            f"({self.scenario.start}) starts at that level. cacheable_prefix = cache writes + "
+            f"({self.scenario.start}) starts at that level: if the contract starts later, "
+            "scale the volumes by (1 + growth) per month in between. cacheable_prefix = "
+            "cache writes + "
             "cache reads, input = uncached input, output = output; counted_on names the "
             "tokenizer when it is not the reference one.",
             "- current: model mix (token shares), batch_share (service_tier batch: share of "
