@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from forecast.errors import PlannerError
+from forecast.usage_import import register_cli as register_import_command
 
 EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT = 0, 1, 2
 #: Same cap as the scenario schema's simulation.paths (memory grows with paths x months x
@@ -279,6 +280,7 @@ def _plan_options(p: argparse.ArgumentParser) -> None:
 
 #: Other modules' sub-commands: each a function that adds its parser to the sub-parsers.
 _EXTRA_COMMANDS: list[Callable[[Any], None]] = []
+_EXTRA_COMMANDS.append(register_import_command)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

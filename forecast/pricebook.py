@@ -112,6 +112,10 @@ class PriceBook(BaseModel):
             return undated
         if undated + "-0" in self.models:  # claude-opus-4 -> claude-opus-4-0
             return undated + "-0"
+        words = sorted(key.split())  # older exports say "Claude 3.5 Haiku" for "Claude Haiku 3.5"
+        for model_id, price in self.models.items():
+            if price.display_name and sorted(price.display_name.lower().split()) == words:
+                return model_id
         return None
 
     def read_multiplier(self, model_id: str) -> float:
