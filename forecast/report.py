@@ -482,8 +482,8 @@ def conclusion(plan: Plan) -> list[str]:
         more = f"; {n_more} more follow in migration order" if n_more > 0 else ""
         verb = "they carry" if len(names) > 1 else "it carries"
         first = (f"<b>Optimize first.</b> Land {_join(names)} before signing: {verb} "
-                 f"{usd(carried)} of the {usd(total)} a month the plan saves once in "
-                 f"place{more}.")
+                 f"{usd(carried)} ({pct(carried / total)}) of the {usd(total)} a month the "
+                 f"plan saves once in place{more}.")
     else:
         first = ("<b>Optimize first.</b> This plan has no optimization saving to land: the "
                  "commitment below is sized on today's usage.")
@@ -570,9 +570,9 @@ def _summary(plan: Plan, generated: dt.date, width: float) -> list[Flowable]:
         (f"EXPECTED COST, {c.years}-YEAR TERM", usd(r.expected_cost),
          f"P10 {usd(r.cost_p10)} · P90 {usd(r.cost_p90)}"),
         ("SAVING VS LIST PRICE", usd(r.saving_vs_list),
-         "optimized usage at list, no commitment"),
+         "against paying list for the optimized usage"),
         ("SAVING VS TODAY'S PATH", usd(r.saving_vs_current),
-         "today's usage at list, no optimization"),
+         "against today's usage at list: no optimization, no commitment"),
         ("SHORTFALL PROBABILITY", pct(r.shortfall_probability),
          "chance some year's usage falls below the commitment"),
     ]

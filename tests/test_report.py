@@ -256,7 +256,7 @@ def test_conclusion_names_the_leaders_that_carry_most_of_the_saving():
     first = conclusion(plan)[0]
     saving = plan.projection.attribution.saving_per_month
     assert saving[0] == pytest.approx(10 * saving[1])
-    assert f"Land Big before signing: it carries {usd(saving[0])} of the " in first
+    assert f"Land Big before signing: it carries {usd(saving[0])} (83%) of the " in first
     assert f"{usd(saving.sum())} a month" in first
     assert "2 more follow in migration order" in first
 
