@@ -193,15 +193,10 @@ def _plan_text(plan: Any) -> str:
 
 # --------------------------------------------------------------------------- report
 def cmd_report(args: argparse.Namespace) -> int:
-    """The negotiation PDF; the output folder is checked before the simulation runs."""
-    out = Path(args.output)
-    if out.is_dir():
-        raise PlannerError(f"{out}: is a folder; give a file name such as {out / 'plan.pdf'}")
-    if not out.parent.is_dir():
-        raise PlannerError(f"{out}: {out.parent} is not an existing folder; create it or "
-                           "write the report elsewhere")
-    from forecast.report import write_pdf
+    """The negotiation PDF; the output path is checked before the simulation runs."""
+    from forecast.report import check_output_path, write_pdf
 
+    out = check_output_path(args.output)
     _scenario, _book, plan = _run_plan(args)
     write_pdf(plan, out)
     print(f"wrote {out}", file=sys.stderr)

@@ -58,6 +58,9 @@ RULE = "#d0d7de"
 SHADE = "#f6f8fa"
 ACCENT = "#1f6feb"
 
+MARGIN = 0.6 * 72  # points; US Letter portrait
+FOOTER_RULE = 0.62 * 72  # height of the footer's rule above the page's bottom edge
+
 
 # --------------------------------------------------------------------------- fonts
 @cache
@@ -104,14 +107,18 @@ def text(value: object) -> str:
     """User text as reportlab paragraph markup that prints as written.
 
     Escapes ``&``, ``<`` and ``>`` (a paragraph parses its text as markup), replaces control
-    characters by spaces, and sets each run of characters DejaVu Sans lacks but Droid Sans
-    Fallback has (CJK) in the fallback font.
+    characters by spaces and lone surrogates (which cannot be encoded) by U+FFFD, and sets
+    each run of characters DejaVu Sans lacks but Droid Sans Fallback has (CJK) in the
+    fallback font. A character neither font has prints as an empty box.
     """
     covered = _fonts()
     runs: list[tuple[bool, list[str]]] = []
     for ch in str(value):
-        if unicodedata.category(ch) == "Cc":
+        category = unicodedata.category(ch)
+        if category == "Cc":
             ch = " "
+        elif category == "Cs":
+            ch = "\ufffd"
         code = ord(ch)
         fallback = code not in covered and code in _fallback()
         if ch == " " and runs:
@@ -323,7 +330,7 @@ def _opacity_to_fill_stroke(svg: str) -> bytes:
     """
     from lxml import etree
 
-    root = etree.fromstring(svg.encode("utf-8"))
+    root = etree.fromstring(svg.encode("utf-8"), etree.XMLParser(resolve_entities=False))
     hidden = []
     for element in root.iter():
         value = element.attrib.pop("opacity", None)
@@ -401,24 +408,21 @@ def _canvas_maker(scenario_name: str, generated: dt.date) -> type:
 
         def _footer(self, total: int) -> None:
             width, _height = self._pagesize
-            margin = MARGIN
             self.setStrokeColor(colors.HexColor(RULE))
             self.setLineWidth(0.5)
-            self.line(margin, 0.62 * 72, width - margin, 0.62 * 72)
-            style = _styles()["footer"]
-            para = Paragraph(left, style)
-            _w, h = para.wrap(width - 2 * margin - 80, 20)
-            para.drawOn(self, margin, 0.62 * 72 - 4 - h)
+            self.line(MARGIN, FOOTER_RULE, width - MARGIN, FOOTER_RULE)
+            para = Paragraph(left, _styles()["footer"])
+            _w, h = para.wrap(width - 2 * MARGIN - 80, 20)
+            para.drawOn(self, MARGIN, FOOTER_RULE - 4 - h)
             self.setFont(BODY, 7)
             self.setFillColor(colors.HexColor(MUTED))
-            self.drawRightString(width - margin, 0.62 * 72 - 4 - 7,
+            self.drawRightString(width - MARGIN, FOOTER_RULE - 11,
                                  f"page {self._pageNumber} of {total}")
 
     return NumberedCanvas
 
 
 # --------------------------------------------------------------------------- pages
-MARGIN = 0.6 * 72
 
 
 def _tier_text(plan: Plan, result: CommitmentResult) -> str:
@@ -1000,22 +1004,48 @@ def render_pdf(plan: Plan, generated: dt.date | None = None) -> bytes:
     return buffer.getvalue()
 
 
-def write_pdf(plan: Plan, path: str | Path, generated: dt.date | None = None) -> None:
-    """Render the PDF and write it atomically: a failed export leaves no file behind.
+def check_output_path(path: str | Path) -> Path:
+    """The path a report can be written to, checked before any work is done.
 
     Raises
     ------
     PlannerError
-        When the file cannot be written (missing folder, no permission), naming the path.
+        When the path is a folder or its folder does not exist.
     """
-    from forecast.scenario import atomic_write
-
     path = Path(path)
     if path.is_dir():
         raise PlannerError(f"{path}: is a folder; give a file name such as {path / 'plan.pdf'}")
     if not path.parent.is_dir():
         raise PlannerError(f"{path}: {path.parent} is not an existing folder; create it or "
                            "write the report elsewhere")
+    return path
+
+
+def write_pdf(plan: Plan, path: str | Path, generated: dt.date | None = None) -> None:
+    """Render the PDF and write it atomically.
+
+    The document is rendered in memory first and then written beside the destination and
+    renamed over it, so a failed export leaves no file behind (or the previous one as it
+    was), never a half-written one.
+
+    Parameters
+    ----------
+    plan : Plan
+        The plan to report.
+    path : str or Path
+        The PDF to write.
+    generated : datetime.date, optional
+        The date printed as "prepared" (default: today).
+
+    Raises
+    ------
+    PlannerError
+        When the file cannot be written (a folder, a missing folder, no permission),
+        naming the path.
+    """
+    from forecast.scenario import atomic_write
+
+    path = check_output_path(path)
     payload = render_pdf(plan, generated)
     try:
         atomic_write(path, payload)

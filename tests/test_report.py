@@ -212,6 +212,15 @@ def test_text_escapes_and_sets_cjk_in_the_fallback_font():
     assert text('"Quoted" Überprüfung') == '"Quoted" Überprüfung'
     assert text("評価 x") == '<font name="DroidSansFallback">評価 </font>x'
     assert text("a\x00b") == "a b"
+    assert text("x\ud800") == "x\ufffd"
+
+
+def test_characters_no_font_has_do_not_break_the_export():
+    scenario = make_scenario({"name": "Emoji 🚀 in a name"},
+                             {"name": "עברית and العربية"}, name="🚀")
+    plan = build_plan(scenario, load_price_book("anthropic-2026-11"), paths=20, seed=1,
+                      sensitivity=False)
+    assert render_pdf(plan, DATE).startswith(b"%PDF-")
 
 
 def test_awkward_names_export_and_read_back(awkward_plan, awkward_pdf):
