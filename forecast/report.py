@@ -631,23 +631,28 @@ def _summary(plan: Plan, generated: dt.date, width: float) -> list[Flowable]:
         right={1, 2, 3, 4, 5, 6}, chips=chips, highlight=[0]))
 
     story.append(_p("Stranded savings and walk-back exposure", "h2"))
-    rows, chips = [], {}
-    for f in _summary_flags(plan):
-        rows.append([_chip(f.level), _flag_text(f)])
-        chips[(0, len(rows) - 1)] = str(f.level)
-    story.append(_table(["flag", "finding"], rows, width, [0.085, 0.915], chips=chips))
+    # The definition goes above the table: if many flags spill to page two, rows follow.
     story.append(_p(
-        "Stranded savings: optimization savings that do not lower the bill because usage "
-        "falls under the commitment floor (unused commitment is paid anyway); green up to "
+        "Stranded savings: optimization savings that no longer lower the bill because usage "
+        "falls under the commitment floor (unused commitment is paid anyway). Green up to "
         f"{pct(c.stranded_thresholds.amber)} of the gross savings, amber up to "
-        f"{pct(c.stranded_thresholds.red)}, red above. Walk-back: gray workloads' batch "
-        "move reverted after signing.", "note"))
+        f"{pct(c.stranded_thresholds.red)}, red above.", "note"))
+    story.append(_flag_table(_summary_flags(plan), width))
     return story
 
 
 def _summary_flags(plan: Plan) -> list[Flag]:
-    kinds = ("stranded_savings", "shortfall", "walk_back")
-    return [f for f in plan.flags if f.kind in kinds]
+    """Stranded savings and walk-back; a named commitment's shortfall flag goes with the
+    options (its probability is in the summary's options table)."""
+    return [f for f in plan.flags if f.kind in ("stranded_savings", "walk_back")]
+
+
+def _flag_table(flags: Sequence[Flag], width: float) -> Flowable:
+    rows, chips = [], {}
+    for f in flags:
+        rows.append([_chip(f.level), _flag_text(f)])
+        chips[(0, len(rows) - 1)] = str(f.level)
+    return _table(["flag", "finding"], rows, width, [0.085, 0.915], chips=chips)
 
 
 def _flag_text(flag: Flag) -> Flowable:
@@ -658,8 +663,8 @@ def _flag_text(flag: Flag) -> Flowable:
         head = f"Walk-back exposure: {usd(flag.amount)} more over the term."
     elif flag.kind == "shortfall":
         head = f"Shortfall: a {pct(flag.share or 0.0)} chance."
-    else:
-        head = flag.kind.replace("_", " ").capitalize() + "."
+    else:  # the plan's warnings (waiting test, caching break-even) say it all themselves
+        return _p(text(flag.message), "cell")
     return _p(f"<b>{head}</b> {text(flag.message)}", "cell")
 
 
@@ -734,6 +739,10 @@ def _options(plan: Plan, width: float) -> list[Flowable]:
         "Unused: expected commitment paid but not used. Overage: expected spend beyond the "
         "commitment. Stranded: expected optimization savings lost under the floor; the flag "
         "grades them as a share of the gross savings.", "note"))
+    shortfalls = [f for f in plan.flags if f.kind == "shortfall"]
+    if shortfalls:
+        story.append(_p("Shortfall risk of the commitments you named", "h2"))
+        story.append(_flag_table(shortfalls, width))
     return story
 
 
@@ -783,11 +792,7 @@ def _savings(plan: Plan, width: float) -> list[Flowable]:
     checks = [f for f in plan.flags if f.kind in ("waiting_test", "caching_break_even")]
     if checks:
         story.append(_p("Checks on the plan", "h2"))
-        rows, chips = [], {}
-        for f in checks:
-            rows.append([_chip(f.level), _p(text(f.message), "cell")])
-            chips[(0, len(rows) - 1)] = str(f.level)
-        story.append(_table(["flag", "finding"], rows, width, [0.085, 0.915], chips=chips))
+        story.append(_flag_table(checks, width))
     return story
 
 
@@ -988,7 +993,7 @@ def render_pdf(plan: Plan, generated: dt.date | None = None) -> bytes:
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
         buffer, pagesize=letter, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
-        bottomMargin=0.9 * 72, title=f"Commitment plan: {plan.scenario.name}",
+        bottomMargin=0.85 * 72, title=f"Commitment plan: {plan.scenario.name}",
         author="Commitment Planner", subject="Spend commitment sizing for the negotiation",
         creator="Commitment Planner (forecast.report)", invariant=1, lang="en",
         initialFontName=BODY)
