@@ -75,9 +75,10 @@ def fan_chart(plan: Plan, commitment: np.ndarray | None = None, width: int = WID
             color=COMMIT, strokeDash=[6, 3], strokeWidth=2).encode(
             x="start:T", x2="end:T", y="monthly:Q",
             tooltip=[alt.Tooltip("monthly:Q", format="$,.0f", title="commitment / month")])
-        text = alt.Chart(pd.DataFrame(steps[:1])).mark_text(
-            color=COMMIT, align="left", dy=-8, fontSize=11).encode(
-            x="start:T", y="monthly:Q", text=alt.value("commitment (annual / 12)"))
+        # Labelled at its right end, where growth has usually lifted the bands clear of it.
+        text = alt.Chart(pd.DataFrame(steps[-1:])).mark_text(
+            color=COMMIT, align="right", dy=-8, fontSize=11).encode(
+            x="end:T", y="monthly:Q", text=alt.value("commitment (annual / 12)"))
         layers += [rule, text]
     return alt.layer(*layers).properties(
         width=width, height=height,

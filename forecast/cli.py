@@ -195,6 +195,18 @@ def _plan_text(plan: Any) -> str:
     return "\n".join(out)
 
 
+# --------------------------------------------------------------------------- report
+def cmd_report(args: argparse.Namespace) -> int:
+    """The negotiation PDF; the output path is checked before the simulation runs."""
+    from forecast.report import check_output_path, write_pdf
+
+    out = check_output_path(args.output)
+    _scenario, _book, plan = _run_plan(args)
+    write_pdf(plan, out)
+    print(f"wrote {out}", file=sys.stderr)
+    return EXIT_OK
+
+
 # --------------------------------------------------------------------------- parser
 class _Parser(argparse.ArgumentParser):
     """argparse with the usage error on one line and exit status 2 (argparse's default)."""
@@ -232,6 +244,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON for machines")
     p.add_argument("-o", "--output", help="write to this file instead of standard output")
     p.set_defaults(func=cmd_plan)
+
+    p = sub.add_parser("report", help="export the negotiation PDF: recommendation, flags, "
+                       "charts and every assumption")
+    p.add_argument("file", help="scenario file (.yaml or .json)")
+    p.add_argument("-o", "--output", required=True, metavar="OUT.pdf",
+                   help="the PDF to write (written whole or not at all)")
+    _plan_options(p)
+    p.set_defaults(func=cmd_report)
 
     for register in _EXTRA_COMMANDS:
         register(sub)
