@@ -153,7 +153,8 @@ def shapley_chart(projection: Projection, width: int = 300, height: int = 200) -
         tooltip=["lever:N", alt.Tooltip("saving:Q", format="$,.0f"),
                  alt.Tooltip("share:Q", format=".0%")],
     ).properties(width=width, height=height,
-                 title="Savings by lever (Shapley: averaged over every order)")
+                 title=alt.TitleParams("Savings by lever",
+                                       subtitle="Shapley shares: averaged over every order"))
 
 
 def waterfall_chart(projection: Projection, width: int = 300, height: int = 200) -> alt.Chart:
@@ -178,7 +179,8 @@ def waterfall_chart(projection: Projection, width: int = 300, height: int = 200)
                                         range=[CURRENT, *LEVER_COLOURS.values()])),
         tooltip=["step:N", alt.Tooltip("amount:Q", format="$,.0f")],
     ).properties(width=width, height=height,
-                 title="Waterfall in order: routing, then caching, then batch")
+                 title=alt.TitleParams("Sequential waterfall",
+                                       subtitle="in order: routing, then caching, then batch"))
 
 
 def tornado_chart(rows: Sequence[SensitivityRow], width: int = 520, height: int | None = None
