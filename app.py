@@ -58,6 +58,7 @@ st.html("""<style>
 [data-testid="stMainBlockContainer"] {padding-top: 3.3rem; padding-bottom: 2rem;}
 [data-testid="stSidebarContent"] [data-testid="stSidebarUserContent"] {padding-top: 0.5rem;}
 [data-testid="stMetricValue"] {font-size: 1.85rem;}
+section[data-testid="stSidebar"] {width: 340px !important; min-width: 340px !important;}
 .cp-flag {border-left: 6px solid; border-radius: 4px; padding: 0.35rem 0.7rem;
           margin: 0.15rem 0; font-size: 0.95rem; line-height: 1.35;}
 .cp-flag.cp-minor {font-size: 0.85rem; padding: 0.2rem 0.7rem;}
@@ -279,6 +280,9 @@ with st.sidebar:
             "Cache TTL", options=[str(CacheTTL.FIVE_MINUTES), str(CacheTTL.ONE_HOUR)],
             key=seeded("lever_ttl", saved_levers.get("cache_ttl")),
             help="Leave both off to keep each workload's planned TTL.")
+        def model_name(model_id: str) -> str:
+            return (book.models[model_id].display_name or model_id).removeprefix("Claude ")
+
         model_ids = list(dict.fromkeys([*origin_scenario.model_ids(), *book.model_ids]))
         route_share = st.select_slider(
             "Routing: move this share of traffic…",
@@ -286,18 +290,19 @@ with st.sidebar:
             key=seeded("lever_route", saved_levers.get("route_share", 0.0)))
         left, right = st.columns(2)
         route_from = left.selectbox(
-            "from", model_ids, key=seeded("lever_route_from", saved_levers.get(
-                "route_from", model_ids[0])))
+            "from", model_ids, format_func=model_name, key=seeded(
+                "lever_route_from", saved_levers.get("route_from", model_ids[0])))
         route_to = right.selectbox(
-            "to", model_ids, key=seeded("lever_route_to", saved_levers.get(
-                "route_to", model_ids[min(1, len(model_ids) - 1)])))
-        left, right = st.columns(2)
-        lands = left.selectbox(
-            "Lands in month", [None, *range(1, min(24, origin_scenario.horizon_months) + 1)],
+            "to", model_ids, format_func=model_name, key=seeded(
+                "lever_route_to", saved_levers.get(
+                    "route_to", model_ids[min(1, len(model_ids) - 1)])))
+        lands = st.select_slider(
+            "Optimizations land in month",
+            options=[None, *range(1, min(24, origin_scenario.horizon_months) + 1)],
             format_func=lambda v: as_planned if v is None else str(v),
             key=seeded("lever_lands", saved_levers.get("lands_month")))
-        ramp = right.selectbox(
-            "Ramp (months)", [None, *range(13)],
+        ramp = st.select_slider(
+            "…and ramp in over (months)", options=[None, *range(13)],
             format_func=lambda v: as_planned if v is None else str(v),
             key=seeded("lever_ramp", saved_levers.get("ramp_months")))
         levers = edits.PortfolioLevers(
@@ -335,19 +340,17 @@ with st.sidebar:
             "Overage billed at", [str(Overage.DISCOUNTED), str(Overage.LIST)],
             horizontal=True, key=seeded("overage", str(contract.overage)),
             format_func=lambda v: {"discounted": "discounted rate", "list": "list"}[v])
-        tiers_in = pd.DataFrame(
-            [t.model_dump() for t in contract.discount_tiers],
-            columns=["min_annual_commit", "discount"]).astype("float64")
-        tiers = st.data_editor(
-            tiers_in, key=key("tiers"), num_rows="dynamic", hide_index=True, width="stretch",
-            column_config={
-                "min_annual_commit": st.column_config.NumberColumn(
-                    "Commit at least ($/yr)", format="dollar", min_value=0),
-                "discount": st.column_config.NumberColumn(
-                    "Discount", format="percent", min_value=0.0, max_value=0.99)})
-        settings["contract.discount_tiers"] = [
-            {k: (None if pd.isna(v) else float(v)) for k, v in row.items()}
-            for row in tiers.to_dict("records") if not all(pd.isna(v) for v in row.values())]
+        tiers_text = st.text_input(
+            "Discount tiers (commit at least: discount)",
+            key=seeded("tiers", edits.format_tiers([t.model_dump()
+                                                    for t in contract.discount_tiers])),
+            placeholder="e.g. 1M: 6% / 3M: 10%",
+            help="Commit at least this much a year, earn this discount on all usage; "
+                 "tiers separated by /.")
+        try:
+            settings["contract.discount_tiers"] = edits.parse_tiers(tiers_text)
+        except ValueError as exc:
+            setting_problems.append(f"contract.discount_tiers: {exc}")
         settings["contract.risk_appetite.max_shortfall_probability"] = st.slider(
             "Risk appetite: max shortfall probability", 0.01, 0.5, step=0.01, format="percent",
             key=seeded("appetite", contract.risk_appetite.max_shortfall_probability))
@@ -391,6 +394,17 @@ with st.sidebar:
 header = st.container()
 tabs = dict(zip(VIEWS, st.tabs(VIEWS, key="view", on_change="rerun"), strict=True))
 
+
+def editor_column(column: edits.Column) -> Any:
+    if column.key in ("waiting", "cache_ttl"):
+        kinds = Waiting if column.key == "waiting" else CacheTTL
+        return st.column_config.SelectboxColumn(column.label, help=column.help,
+                                                options=[str(v) for v in kinds])
+    if column.key in ("name", "current_models", "optimized_models"):
+        return st.column_config.TextColumn(column.label, help=column.help)
+    return st.column_config.NumberColumn(column.label, help=column.help)
+
+
 # The editor is drawn on every run, even behind another tab, so its edits are kept.
 with tabs["Workloads"]:
     workloads_summary = st.container()
@@ -400,16 +414,7 @@ with tabs["Workloads"]:
     st.data_editor(
         edits.workloads_frame(origin), key=editor_key, num_rows="dynamic", hide_index=True,
         width="stretch", height=min(38 + 35 * (len(origin["workloads"]) + 1), 420),
-        column_config={
-            c.key: (
-                st.column_config.SelectboxColumn(c.label, help=c.help, options=[
-                    str(v) for v in Waiting]) if c.key == "waiting"
-                else st.column_config.SelectboxColumn(c.label, help=c.help, options=[
-                    str(v) for v in CacheTTL]) if c.key == "cache_ttl"
-                else st.column_config.TextColumn(c.label, help=c.help)
-                if c.key in ("name", "current_models", "optimized_models")
-                else st.column_config.NumberColumn(c.label, help=c.help)
-            ) for c in edits.COLUMNS})
+        column_config={c.key: editor_column(c) for c in edits.COLUMNS})
 
 # --------------------------------------------------------------------------- the scenario
 table = edits.apply_table_edits(origin, ss.get(editor_key))
@@ -444,13 +449,11 @@ def amount_text(result: CommitmentResult) -> str:
 
 
 def stranded_line(flag: Flag, result: CommitmentResult, who: str) -> str:
-    """``Recommended $3.00M a year strands $0`` in the flag's words, amount and share."""
+    """``Recommended $3.00M a year strands $0 (0% of ...)``: the flag's amount and share."""
+    strands = (f"strands <b>{usd_short(flag.amount)}</b> ({pct(flag.share or 0.0)} of the "
+               f"{usd_short(result.gross_savings)} the optimizations save over the term)")
     if flag.amount <= 0.5:
-        strands = "strands nothing: every dollar the optimizations save lowers the bill"
-    else:
-        strands = (f"strands <b>{usd_short(flag.amount)}</b> "
-                   f"({pct(flag.share or 0.0)} of the {usd_short(result.gross_savings)} "
-                   "the optimizations save over the term)")
+        strands += ": every dollar saved lowers the bill"
     amount = html.escape(amount_text(result))
     if result.label == "sized on today's spend":
         return f"Sized on today's spend ({amount}), a commitment {strands}"
@@ -458,7 +461,7 @@ def stranded_line(flag: Flag, result: CommitmentResult, who: str) -> str:
 
 
 with header:
-    st.markdown(f"### Commitment Planner · {html.escape(scenario.name)}")
+    st.markdown(f"### Commitment Planner · {md(scenario.name)}")
     if ss.notice:
         st.success(ss.notice)
         ss.notice = None
@@ -467,7 +470,7 @@ with header:
         st.error(f"**{name} was not loaded**; fix and upload it again:\n\n"
                  + "\n".join(f"- {edits.emphasize_field(p)}" for p in lines))
     if ss.import_problems:
-        st.error(f"**Usage import failed:** {ss.import_problems}")
+        st.error(f"**Usage import failed:** {md(ss.import_problems)}")
     if problems:
         st.error("**Your last change is not applied** (the answer below is for the last "
                  "valid settings):\n\n"
@@ -564,7 +567,7 @@ if tabs["Spend"].open:
 
 if tabs["Commitment"].open:
     with tabs["Commitment"]:
-        st.altair_chart(charts.cost_curve(plan, width=760), width="content")
+        st.altair_chart(charts.cost_curve(plan, width=700), width="content")
         frame = plan.candidates_frame()
         frame["per_year"] = [" / ".join(usd_short(c) for c in row) if len(set(row)) > 1
                              else usd_short(row[0]) for row in frame["per_year"]]
@@ -640,7 +643,8 @@ if tabs["Sensitivity"].open:
         if done_rows:
             if not fresh:
                 st.caption("Computed before your latest change.")
-            st.altair_chart(charts.tornado_chart(done_rows, width=640), width="content")
+            st.altair_chart(charts.tornado_chart(
+                done_rows, width=640, height=40 * len(done_rows) + 90), width="content")
             st.dataframe(
                 pd.DataFrame([r.to_dict() for r in done_rows]).drop(
                     columns=["measure", "recommended"]),
@@ -664,7 +668,7 @@ if tabs["Compare"].open:
                 other = Scenario.model_validate(ss.effective[name])
                 compared.append((name, plan_for(other.model_dump_json(), *run_settings(other))))
         if len(compared) >= 2:
-            st.altair_chart(charts.comparison_chart(compared, width=820), width="content")
+            st.altair_chart(charts.comparison_chart(compared, width=720), width="content")
         else:
             st.caption("Pick two or more scenarios: save variants from the sidebar, or add the "
                        "standard ones with the button above.")

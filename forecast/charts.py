@@ -221,11 +221,15 @@ def comparison_chart(plans: Sequence[tuple[str, Plan]], width: int = WIDTH,
                                ("Stranded savings / year", r.stranded_savings / years)):
             rows.append({"scenario": name, "measure": measure, "value": value})
     data = pd.DataFrame(rows)
+    names = list(dict.fromkeys(data["scenario"]))
+    measures = list(dict.fromkeys(data["measure"]))
+    # Scenario names are long: the colour legend names the bars, not crowded axis labels.
     return alt.Chart(data).mark_bar().encode(
-        x=alt.X("scenario:N", title=None, axis=alt.Axis(labelAngle=0, labelLimit=160)),
+        x=alt.X("scenario:N", title=None, sort=names, axis=None),
         y=alt.Y("value:Q", title="$ per year", axis=alt.Axis(format=MONEY)),
-        color=alt.Color("scenario:N", legend=None),
-        column=alt.Column("measure:N", title=None,
+        color=alt.Color("scenario:N", title=None, sort=names,
+                        legend=alt.Legend(orient="top", columns=2, labelLimit=400)),
+        column=alt.Column("measure:N", title=None, sort=measures,
                           header=alt.Header(labelFontSize=11, labelLimit=220)),
         tooltip=["scenario:N", "measure:N", alt.Tooltip("value:Q", format="$,.0f")],
     ).properties(width=max(120, width // 4 - 20), height=height)

@@ -552,3 +552,38 @@ def emphasize_field(problem: str) -> str:
     if sep and path and " " not in path:
         problem = f"`{path}`: {message}"
     return (where + problem).replace("$", r"\$")
+
+
+def parse_tiers(text: str) -> list[dict[str, float]]:
+    """Read discount tiers typed as ``commit: discount`` pairs separated by ``/``:
+    ``1M: 6% / 3M: 10%`` -> ``[{min_annual_commit: 1e6, discount: 0.06}, ...]``."""
+    tiers = []
+    for part in re.split(r"[/;]", text or ""):
+        if not part.strip():
+            continue
+        commit, sep, discount = part.partition(":")
+        try:
+            if not sep:
+                raise ValueError
+            amount = parse_amounts(commit)
+            rate = discount.strip()
+            value = float(rate[:-1]) / 100.0 if rate.endswith("%") else float(rate)
+        except ValueError:
+            raise ValueError(
+                f"cannot read {part.strip()!r}; write commit: discount pairs separated by /, "
+                "e.g. 1M: 6% / 3M: 10%") from None
+        if not amount or len(amount) != 1:
+            raise ValueError(f"cannot read {part.strip()!r}; give one amount per tier")
+        tiers.append({"min_annual_commit": amount[0], "discount": value})
+    return tiers
+
+
+def format_tiers(tiers: list[Mapping[str, float]]) -> str:
+    """The inverse of :func:`parse_tiers`."""
+    def short(amount: float) -> str:
+        for scale, suffix in ((1e6, "M"), (1e3, "k")):
+            if amount >= scale and amount % (scale / 100) == 0:
+                return f"{amount / scale:g}{suffix}"
+        return f"{amount:,.0f}"
+    return " / ".join(f"{short(t['min_annual_commit'])}: {t['discount'] * 100:g}%"
+                      for t in tiers)
