@@ -702,12 +702,19 @@ if tabs["Scenario & downloads"].open:
         if HAS_PDF:  # the PDF report lands on another branch
             from forecast.report import render_pdf
 
+            done_json, done_rows = ss.tornado.get(active, (None, None))
+            known_rows = done_rows if done_json == scenario_json else None
+
+            def negotiation_pdf() -> bytes:
+                """Built on click, on another thread: no Streamlit calls in here."""
+                rows = known_rows if known_rows is not None else tornado(
+                    scenario, plan.book, paths=min(SENSITIVITY_PATHS, paths), seed=seed)
+                return render_pdf(dataclasses.replace(plan, sensitivity=rows))
+
             cols[2].download_button(
-                "Negotiation PDF",
-                lambda: render_pdf(dataclasses.replace(
-                    plan, sensitivity=tornado_for(scenario_json, paths, seed))),
-                file_name=f"{stem}.pdf", mime="application/pdf", icon=":material/download:",
-                help="Builds on click (with the sensitivity tornado: a few seconds).")
+                "Negotiation PDF", negotiation_pdf, file_name=f"{stem}.pdf",
+                mime="application/pdf", icon=":material/download:",
+                help="Built on click, with the sensitivity tornado (a few seconds).")
         cols[3].button("Reset to saved", on_click=on_reset, icon=":material/undo:",
                        help="Discard the edits and portfolio levers of this scenario.")
         st.caption("The YAML holds every edit and portfolio lever on this page: load it again "

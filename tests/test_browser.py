@@ -11,6 +11,7 @@ then it fails, so CI cannot pass without the browser test having run.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import signal
@@ -46,9 +47,17 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _require_browser() -> None:
+    if not CHROMIUM.exists():
+        _missing(f"{CHROMIUM} is missing")
+    if importlib.util.find_spec("playwright") is None:
+        _missing("playwright is not installed")
+
+
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
     """``streamlit run app.py`` in its own process group; stopped by its pid afterwards."""
+    _require_browser()  # before starting anything
     port = _free_port()
     log = (tmp_path / "streamlit.log").open("w")
     proc = subprocess.Popen(
@@ -111,12 +120,7 @@ def _shot(page, tmp_path: Path, name: str) -> Path:
 
 
 def test_lever_moves_the_answer_in_a_real_browser(server: str, tmp_path: Path) -> None:
-    if not CHROMIUM.exists():
-        _missing(f"{CHROMIUM} is missing")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing("playwright is not installed")
+    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(
