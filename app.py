@@ -150,11 +150,12 @@ def key(field: str) -> str:
     return f"{ss.active}|{ss.gen[ss.active]}|{field}"
 
 
-def seeded(field: str, value: Any) -> str:
-    """A widget key whose first value comes from the scenario (set once, then the widget's)."""
+def seeded(field: str, value: Any, options: list[Any] | None = None) -> str:
+    """A widget key whose first value comes from the scenario (set once, then the widget's);
+    with ``options``, a value no longer among them falls back to the first."""
     k = key(field)
     if k not in ss:
-        ss[k] = value
+        ss[k] = value if options is None or value in options else options[0]
     return k
 
 
@@ -291,16 +292,16 @@ with st.sidebar:
         left, right = st.columns(2)
         route_from = left.selectbox(
             "from", model_ids, format_func=model_name, key=seeded(
-                "lever_route_from", saved_levers.get("route_from", model_ids[0])))
+                "lever_route_from", saved_levers.get("route_from", model_ids[0]), model_ids))
         route_to = right.selectbox(
             "to", model_ids, format_func=model_name, key=seeded(
                 "lever_route_to", saved_levers.get(
-                    "route_to", model_ids[min(1, len(model_ids) - 1)])))
+                    "route_to", model_ids[min(1, len(model_ids) - 1)]), model_ids))
+        months = [None, *range(1, min(24, origin_scenario.horizon_months) + 1)]
         lands = st.select_slider(
-            "Optimizations land in month",
-            options=[None, *range(1, min(24, origin_scenario.horizon_months) + 1)],
+            "Optimizations land in month", options=months,
             format_func=lambda v: as_planned if v is None else str(v),
-            key=seeded("lever_lands", saved_levers.get("lands_month")))
+            key=seeded("lever_lands", saved_levers.get("lands_month"), months))
         ramp = st.select_slider(
             "…and ramp in over (months)", options=[None, *range(13)],
             format_func=lambda v: as_planned if v is None else str(v),
