@@ -25,7 +25,7 @@ system-deps:
 	@bash scripts/ensure-system-deps.sh
 
 test: setup system-deps
-	$(BIN)/python -m ruff check forecast tests bench app.py
+	$(BIN)/python -m ruff check forecast tests bench app.py ui
 	$(BIN)/python -m pytest
 
 bench: setup

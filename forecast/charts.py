@@ -154,7 +154,8 @@ def shapley_chart(projection: Projection, width: int = 300, height: int = 200) -
         tooltip=["lever:N", alt.Tooltip("saving:Q", format="$,.0f"),
                  alt.Tooltip("share:Q", format=".0%")],
     ).properties(width=width, height=height,
-                 title="Savings by lever (Shapley: averaged over every order)")
+                 title=alt.TitleParams("Savings by lever",
+                                       subtitle="Shapley shares: averaged over every order"))
 
 
 def waterfall_chart(projection: Projection, width: int = 300, height: int = 200) -> alt.Chart:
@@ -179,7 +180,8 @@ def waterfall_chart(projection: Projection, width: int = 300, height: int = 200)
                                         range=[CURRENT, *LEVER_COLOURS.values()])),
         tooltip=["step:N", alt.Tooltip("amount:Q", format="$,.0f")],
     ).properties(width=width, height=height,
-                 title="Waterfall in order: routing, then caching, then batch")
+                 title=alt.TitleParams("Sequential waterfall",
+                                       subtitle="in order: routing, then caching, then batch"))
 
 
 def tornado_chart(rows: Sequence[SensitivityRow], width: int = 520, height: int | None = None
@@ -228,11 +230,15 @@ def comparison_chart(plans: Sequence[tuple[str, Plan]], width: int = WIDTH,
                                ("Stranded savings / year", r.stranded_savings / years)):
             rows.append({"scenario": name, "measure": measure, "value": value})
     data = pd.DataFrame(rows)
+    names = list(dict.fromkeys(data["scenario"]))
+    measures = list(dict.fromkeys(data["measure"]))
+    # Scenario names are long: the colour legend names the bars, not crowded axis labels.
     return alt.Chart(data).mark_bar().encode(
-        x=alt.X("scenario:N", title=None, axis=alt.Axis(labelAngle=0, labelLimit=160)),
+        x=alt.X("scenario:N", title=None, sort=names, axis=None),
         y=alt.Y("value:Q", title="$ per year", axis=alt.Axis(format=MONEY)),
-        color=alt.Color("scenario:N", legend=None),
-        column=alt.Column("measure:N", title=None,
+        color=alt.Color("scenario:N", title=None, sort=names,
+                        legend=alt.Legend(orient="top", columns=2, labelLimit=400)),
+        column=alt.Column("measure:N", title=None, sort=measures,
                           header=alt.Header(labelFontSize=11, labelLimit=220)),
         tooltip=["scenario:N", "measure:N", alt.Tooltip("value:Q", format="$,.0f")],
     ).properties(width=max(120, width // 4 - 20), height=height)

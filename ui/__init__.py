@@ -1,0 +1,1 @@
+"""Helpers of the Streamlit page (``app.py``) that need no Streamlit: scenario edits."""
