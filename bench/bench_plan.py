@@ -63,11 +63,14 @@ def main() -> None:
     run_plan(scenario, book)  # warm-up: imports, page faults of the first allocation
     rng.standard_normal(n_normals)
 
-    plan_times, floor_times = [], []
-    for _ in range(args.repeats):  # interleaved, so both see the same machine load
+    plan_times, floor_times, floor32_times = [], [], []
+    for _ in range(args.repeats):  # interleaved, so all see the same machine load
         t = time.perf_counter()
         rng.standard_normal(n_normals)
         floor_times.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        rng.standard_normal(n_normals, dtype=np.float32)
+        floor32_times.append(time.perf_counter() - t)
         t = time.perf_counter()
         run_plan(scenario, book)
         plan_times.append(time.perf_counter() - t)
@@ -84,6 +87,9 @@ def main() -> None:
           f"(min {min(plan_times):.3f}, max {max(plan_times):.3f})")
     print(f"rng floor ({n_normals:,} standard normals): median {floor_med:.3f} s "
           f"(min {min(floor_times):.3f}, max {max(floor_times):.3f})")
+    floor32 = statistics.median(floor32_times)
+    print(f"rng floor in float32 (the simulation draws float32): median {floor32:.3f} s; "
+          f"ratio to it {plan_med / floor32:.2f}")
     print(f"peak traced memory: {peak / 2**20:,.0f} MiB (target < 2,048 MiB)")
     print(f"ratio_to_rng_floor: {plan_med / floor_med:.2f}")
 

@@ -248,11 +248,11 @@ def to_svg(chart: alt.TopLevelMixin) -> str:
     """Render a chart to SVG offline (vl-convert bundles its own engine)."""
     import vl_convert as vlc
 
-    return vlc.vegalite_to_svg(chart.to_json())
+    return vlc.vegalite_to_svg(chart.to_json(validate=False))
 
 
 def to_png(chart: alt.TopLevelMixin, scale: float = 2.0) -> bytes:
     """Render a chart to PNG offline."""
     import vl_convert as vlc
 
-    return vlc.vegalite_to_png(chart.to_json(), scale=scale)
+    return vlc.vegalite_to_png(chart.to_json(validate=False), scale=scale)

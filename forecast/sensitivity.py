@@ -20,8 +20,10 @@ from forecast.scenario import Scenario
 from forecast.simulation import simulate
 from forecast.types import CacheTTL
 
-#: Paths per sensitivity run: enough for a stable recommendation, cheap enough for 13 runs.
-SENSITIVITY_PATHS = 2000
+#: Paths per sensitivity run: common random numbers keep low-vs-high differences stable at
+#: this size (the 10% quantile it moves has a sampling error near 0.5% of the commitment),
+#: and 13 runs stay cheap enough for the PDF export.
+SENSITIVITY_PATHS = 1000
 
 Edit = Callable[[dict[str, Any]], None]
 
