@@ -139,7 +139,9 @@ def evaluate(contract: Contract, yearly_list: FloatArray,
         cost = c + rate * np.maximum(0.0, yearly_list - c / (1.0 - d))
         unused = np.maximum(0.0, c - usage)
     else:
-        # Carry a share of each year's unused commitment into the next: years are coupled.
+        # Carry a share of each year's unspent balance into the next: years are coupled.
+        # ``unused`` is what is forfeited: the balance not carried (all of it in the last
+        # year), so a dollar carried and then spent is not counted as unused.
         cost = np.empty_like(usage)
         unused = np.empty_like(usage)
         carry = np.zeros(usage.shape[:-1])
@@ -147,8 +149,9 @@ def evaluate(contract: Contract, yearly_list: FloatArray,
             capacity = c[y] + carry
             covered_list = capacity / (1.0 - d[y])
             cost[..., y] = c[y] + rate[y] * np.maximum(0.0, yearly_list[..., y] - covered_list)
-            unused[..., y] = np.maximum(0.0, capacity - usage[..., y])
-            carry = contract.rollover * unused[..., y]
+            balance = np.maximum(0.0, capacity - usage[..., y])
+            carry = contract.rollover * balance if y + 1 < contract.years else 0.0 * balance
+            unused[..., y] = balance - carry
     return Outcome(c, d, cost, unused, cost - np.minimum(c, cost), yearly_list)
 
 

@@ -162,7 +162,7 @@ def display_grid(high: float, n: int = 8) -> FloatArray:
 
 
 def _landing_note(scenario: Scenario) -> str:
-    lands = [w.lands_month + w.ramp_months - 1 for w in scenario.workloads
+    lands = [w.lands_month + max(w.ramp_months, 1) - 1 for w in scenario.workloads
              if w.optimized is not None and w.target != w.current]
     if not lands or max(lands) <= 1:
         return ""
@@ -191,15 +191,17 @@ def stranded_flag(result: CommitmentResult, rec: Recommendation, scenario: Scena
     if note:
         causes.append(note)
     why = "; ".join(causes) if causes else "part of the usage falls under the floor"
-    ramp = "/".join(usd(c) for c in rec.ramp.per_year)
     message = (
         f"{result.label} {amount} a year strands {usd(result.stranded_savings)} "
         f"({pct(result.stranded_share)} of the {usd(result.gross_savings)} the optimizations "
         f"save over the term): usage falls under the commitment floor, so those savings do "
-        f"not lower the bill. Why: {why}. Way out: commit at most "
-        f"{usd(rec.safe_commit.annual_commit)} a year to keep stranding under "
-        f"{pct(scenario.contract.stranded_thresholds.amber)}, or ramp {ramp}."
+        f"not lower the bill. Why: {why}."
     )
+    if result.flag != FlagLevel.GREEN:
+        ramp = "/".join(usd(c) for c in rec.ramp.per_year)
+        message += (f" Way out: commit at most {usd(rec.safe_commit.annual_commit)} a year to "
+                    f"keep stranding under {pct(scenario.contract.stranded_thresholds.amber)}, "
+                    f"or ramp {ramp}.")
     return Flag("stranded_savings", result.flag, result.stranded_savings, message,
                 result.stranded_share, result.label)
 

@@ -1,8 +1,11 @@
 """Deterministic projection: monthly list spend on the current and optimized paths.
 
-The projection is the plan as written: expected volume growth, each workload's optimized
-lever set landing in its month and ramping in linearly, no spread. It is the simulation's
-zero-spread case (the Monte Carlo mean converges to it when only volume is uncertain).
+The projection is the central case: expected volume growth (and token drift), each
+workload's optimized lever set landing in its month, ramping in linearly and achieved at the
+mean lever realization (1 unless the scenario's uncertainty says otherwise), no spread. It is
+the simulation's zero-spread case: with no volatility, realization sd, slip or walk-back,
+every simulated path equals it, and with volume volatility only, the Monte Carlo mean
+converges to it.
 """
 
 from __future__ import annotations
@@ -119,6 +122,7 @@ def project(scenario: Scenario, book: PriceBook) -> Projection:
     volume = expected_volume(scenario)  # (months, W)
     v = workload_vectors(scenario)
     ramp = ramp_fraction(month_numbers(scenario)[:, None], v["lands"], v["ramp"])
+    ramp = ramp * scenario.uncertainty.lever_realization.mean
     current = volume * corners.current
     optimized = volume * lever_costs(corners, ramp)
     waiting = waiting_test(scenario)

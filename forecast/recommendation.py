@@ -107,12 +107,18 @@ class CommitmentResult:
         }
 
 
+#: Relative size below which a saving is rounding noise (float32 cells), not a saving.
+NOISE = 1e-6
+#: Slack on threshold comparisons, so that a commitment sized exactly on a line is on it.
+_SLACK = 1e-9
+
+
 def stranded_level(share: float, contract: Contract) -> FlagLevel:
     """Red above the red threshold, amber above the amber one, else green."""
     t = contract.stranded_thresholds
-    if share > t.red:
+    if share > t.red + _SLACK:
         return FlagLevel.RED
-    if share > t.amber:
+    if share > t.amber + _SLACK:
         return FlagLevel.AMBER
     return FlagLevel.GREEN
 
@@ -131,11 +137,21 @@ def evaluate_commitment(contract: Contract, optimized: FloatArray, baseline: Flo
     c, d = out.commitment, out.discount
     total = out.cost.sum(axis=-1)
     p10, p50, p90 = np.quantile(total, [0.1, 0.5, 0.9])
-    short = (1.0 - d) * optimized < c  # (P, Y)
+    if contract.rollover == 0.0:
+        # L < C / (1 - d), the same test the sweep makes on sorted usage.
+        short = optimized < c / (1.0 - d)  # (P, Y)
+    else:
+        short = out.unused > 0.0  # commitment forfeited in that year
     d_base, d_opt = (1.0 - d) * baseline, (1.0 - d) * optimized
     gross = float((d_base - d_opt).sum(axis=-1).mean())
     stranded = float((np.minimum(c, d_base) - np.minimum(c, d_opt)).sum(axis=-1).mean())
-    share = stranded / gross if abs(gross) > 1e-9 else 0.0
+    noise = NOISE * max(float(d_base.sum(axis=-1).mean()), 1.0)
+    if gross <= noise or stranded <= noise:
+        # No saving to strand (or the optimized path costs more): nothing is stranded.
+        share = 0.0
+        stranded = max(stranded, 0.0) if gross > noise else 0.0
+    else:
+        share = stranded / gross
     return CommitmentResult(
         label=label,
         per_year=c,
@@ -245,11 +261,62 @@ def _one_year(contract: Contract) -> Contract:
 
 def _recommend_flat(contract: Contract, opt: SortedUsage, base: SortedUsage,
                     appetite: float) -> tuple[float, float, float]:
-    """(risk-neutral, risk-bounded, recommended) flat commitments."""
+    """(risk-neutral, risk-bounded, recommended) flat commitments, no rollover."""
     rn = _argmin_cost(contract, opt, base, exact_candidates(contract, opt))
     rb = risk_bounded_commit(contract, opt, appetite)
     rec = rn if rn <= rb else _argmin_cost(contract, opt, base,
                                            exact_candidates(contract, opt, cap=rb))
+    return rn, rb, rec
+
+
+def sweep_direct(contract: Contract, optimized: FloatArray, baseline: FloatArray,
+                 commitments: FloatArray) -> Sweep:
+    """The sweep by path-by-path evaluation: for rollover, which couples the years."""
+    rows = [evaluate_commitment(contract, optimized, baseline, float(c), "")
+            for c in commitments]
+
+    def col(name: str) -> FloatArray:
+        return np.array([getattr(r, name) for r in rows])
+
+    return Sweep(np.asarray(commitments, dtype=float), np.array([r.discount[0] for r in rows]),
+                 col("expected_cost"), col("shortfall_probability"), col("expected_unused"),
+                 col("expected_overage"), col("gross_savings"), col("stranded_savings"))
+
+
+def _recommend_rollover(contract: Contract, optimized: FloatArray, baseline: FloatArray,
+                        opt: SortedUsage, high: float, appetite: float
+                        ) -> tuple[float, float, float]:
+    """(risk-neutral, risk-bounded, recommended) with rollover, by direct evaluation.
+
+    Rollover breaks the closed forms, so the candidates (grid, tier edges, the no-rollover
+    optima) are evaluated path by path, the best is refined on a fine local grid, and the
+    risk-bounded cap is bisected (a bigger commitment never forfeits less).
+    """
+    def shortfall(c: float) -> float:
+        return evaluate_commitment(contract, optimized, baseline, c, "").shortfall_probability
+
+    lo, hi = 0.0, max(high, 1.0)
+    if shortfall(hi) <= appetite:
+        rb = hi
+    else:
+        for _ in range(50):
+            mid = 0.5 * (lo + hi)
+            lo, hi = (mid, hi) if shortfall(mid) <= appetite else (lo, mid)
+        rb = lo
+
+    def best(cap: float) -> float:
+        coarse = np.unique(np.concatenate([
+            grid(min(high, cap), 60, contract), exact_candidates(contract, opt, cap=cap)]))
+        coarse = coarse[coarse <= cap]
+        costs = sweep_direct(contract, optimized, baseline, coarse).expected_cost
+        i = int(np.argmin(costs))
+        fine = np.linspace(coarse[max(i - 1, 0)], coarse[min(i + 1, coarse.size - 1)], 41)
+        fine = np.unique(np.concatenate([fine, coarse[i:i + 1]]))
+        fine_costs = sweep_direct(contract, optimized, baseline, fine).expected_cost
+        return float(fine[int(np.argmin(fine_costs))])
+
+    rn = best(np.inf)
+    rec = rn if rn <= rb else best(rb)
     return rn, rb, rec
 
 
@@ -294,19 +361,31 @@ def recommend(contract: Contract, optimized: FloatArray, baseline: FloatArray,
     appetite = contract.risk_appetite.max_shortfall_probability if appetite is None \
         else appetite
     opt, base = SortedUsage(optimized), SortedUsage(baseline)
-    rn, rb, rec = _recommend_flat(contract, opt, base, appetite)
     high = 1.1 * float(np.quantile(baseline, 0.99, axis=0).max())
-    candidates = grid(high, n_grid, contract, extra=np.array([rn, rb, rec]))
-    sweep = sweep_flat(contract, opt, base, candidates)
-    grid_points = grid(high, n_grid, contract)
-    grid_sweep = sweep_flat(contract, opt, base, grid_points)
-    grid_optimum = float(grid_points[np.argmin(grid_sweep.expected_cost)])
+    if contract.rollover == 0.0:
+        rn, rb, rec = _recommend_flat(contract, opt, base, appetite)
 
-    # Per-year ramp: each year sized on its own usage with the same rules.
+        def run_sweep(points: FloatArray) -> Sweep:
+            return sweep_flat(contract, opt, base, points)
+    else:
+        rn, rb, rec = _recommend_rollover(contract, optimized, baseline, opt, high, appetite)
+
+        def run_sweep(points: FloatArray) -> Sweep:
+            return sweep_direct(contract, optimized, baseline, points)
+    candidates = grid(high, n_grid, contract, extra=np.array([rn, rb, rec]))
+    sweep = run_sweep(candidates)
+    grid_points = grid(high, n_grid, contract)
+    grid_sweep = sweep if contract.rollover else run_sweep(grid_points)
+    grid_optimum = float(grid_sweep.commitment[np.argmin(grid_sweep.expected_cost)]) \
+        if contract.rollover else float(grid_points[np.argmin(grid_sweep.expected_cost)])
+
+    # Per-year ramp: each year sized on its own usage with the same rules, at an appetite of
+    # appetite / years per year, so that the chance that *some* year falls short stays
+    # within the buyer's appetite (union bound).
     one = _one_year(contract)
     ramp = np.array([
         _recommend_flat(one, SortedUsage(optimized[:, [y]]), SortedUsage(baseline[:, [y]]),
-                        appetite)[2]
+                        appetite / contract.years)[2]
         for y in range(contract.years)
     ])
     # What a buyer signs who sizes on today's spend: each year, what the current,
@@ -320,7 +399,8 @@ def recommend(contract: Contract, optimized: FloatArray, baseline: FloatArray,
     flat_rec = ev(rec, "recommended")
     ramp_result = ev(ramp, "recommended ramp")
     growth = ramp[-1] > ramp[0] * 1.05 if contract.years > 1 else False
-    ramp_advised = bool(growth and ramp_result.expected_cost < flat_rec.expected_cost)
+    ramp_advised = bool(growth and ramp_result.expected_cost < flat_rec.expected_cost
+                        and ramp_result.shortfall_probability <= appetite)
     return Recommendation(
         risk_neutral=ev(rn, "risk-neutral"),
         risk_bounded=ev(rb, "risk-bounded"),

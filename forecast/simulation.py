@@ -14,11 +14,14 @@ Draws (DESIGN.md, "Uncertainty"):
   (one draw moves all three levers of that workload);
 - slip: the landing month moves later by a Poisson number of months;
 - walk-back: for a gray workload whose plan raises its batch share, with some probability
-  the batch move is reverted from a random month after landing (routing and caching stay);
-- token drift: tokens per request drift at a monthly rate drawn per path and workload;
+  the batch move is reverted from a random month after landing, within the contract term
+  (routing and caching stay);
+- token drift: tokens per request drift at a monthly rate with a monthly volatility; cost is
+  linear in tokens, so it enters the volume walk as extra drift and independent volatility;
 - launches: a workload with ``launch_probability < 1`` runs on that share of paths.
 
-With every spread at zero each path equals the deterministic projection.
+With every spread at zero (volatilities, realization sd, slip, walk-back) each path equals
+the deterministic projection, which applies the realization mean and the token drift rate.
 
 The (paths, months, workloads) buffers are float32: it halves memory traffic and makes the
 draws and ``exp`` cheaper, at a relative precision of about 1e-7 per cell (cents on a
@@ -87,8 +90,11 @@ def _volume(scenario: Scenario, rng: np.random.Generator, n_paths: int) -> Float
     v = workload_vectors(scenario)
     n_months, n_w = scenario.horizon_months, len(scenario.workloads)
     s0 = scenario.uncertainty.shared_growth_volatility
-    vol = v["volatility"]
-    drift = np.log1p(v["growth"]) - 0.5 * (vol * vol + s0 * s0)
+    token = scenario.uncertainty.token_drift
+    # Cost is linear in tokens per request, so token drift is more volume growth: its rate
+    # adds to the drift and its (independent) volatility to the workload's.
+    vol = np.sqrt(v["volatility"] ** 2 + token.volatility**2)
+    drift = np.log1p(v["growth"]) + np.log1p(token.monthly) - 0.5 * (vol * vol + s0 * s0)
     log_v = np.empty((n_paths, n_months, n_w), dtype=CELL)
     if np.any(vol > 0):
         rng.standard_normal(dtype=CELL, out=log_v)
@@ -100,6 +106,10 @@ def _volume(scenario: Scenario, rng: np.random.Generator, n_paths: int) -> Float
     log_v += drift.astype(CELL)
     log_v[:, 0, :] = 0.0  # month 1 is today's volume; changes start in month 2
     np.cumsum(log_v, axis=1, out=log_v)
+    start = v["starts"].astype(np.int64) - 1
+    if np.any(start > 0):
+        # A launch enters at its stated volume: the walk restarts at its first month.
+        log_v -= log_v[:, start, np.arange(n_w)][:, None, :]
     np.exp(log_v, out=log_v)
     volume = log_v
     t = month_numbers(scenario)[:, None]
@@ -107,10 +117,6 @@ def _volume(scenario: Scenario, rng: np.random.Generator, n_paths: int) -> Float
     launch = v["launch_probability"]
     if np.any(launch < 1.0):
         volume *= rng.random((n_paths, 1, n_w)) < launch
-    drift_cfg = scenario.uncertainty.token_drift
-    if drift_cfg.monthly != 0.0 or drift_cfg.volatility > 0.0:
-        rate = drift_cfg.monthly + drift_cfg.volatility * rng.standard_normal((n_paths, 1, n_w))
-        volume *= np.exp((t - 1.0) * np.log1p(np.maximum(rate, -0.99))).astype(CELL)
     return volume
 
 
@@ -174,15 +180,24 @@ def simulate(
         w.waiting == Waiting.GRAY and w.target.batch_share > w.current.batch_share
         for w in scenario.workloads
     ])
+    # Today's path goes through the same float32 arithmetic as the optimized one (at ramp 0
+    # the polynomial is exactly a0), so a workload with no plan saves exactly nothing.
+    current_cells = volume * coeffs[0].astype(CELL)
+    current = current_cells.sum(axis=2, dtype=np.float64)
+    current_by_workload = current_cells.mean(axis=0, dtype=np.float64)
+    del current_cells
     cells = cost_along_ramp(coeffs.astype(CELL), ramp)  # (P, M, W): unit cost, z = x
     cells *= volume
     reverted_extra = np.zeros((n_paths, n_months))
     if gray.size:
-        # Each gray workload's batch move is reverted from a month drawn uniformly between
-        # its landing and the horizon; on a share walk_back_probability of paths it happens.
+        # Each gray workload's batch move is reverted from a month drawn uniformly after its
+        # landing month, up to the contract's end (the term the commitment is set for); on a
+        # share walk_back_probability of paths it happens.
         land_g = np.broadcast_to(lands, (n_paths, 1, n_w))[:, :, gray]
-        span = np.maximum(n_months - land_g + 1.0, 0.0)
-        revert_month = np.floor(land_g + rng.random(land_g.shape) * span)
+        term_end = float(min(n_months, 12 * scenario.contract.years))
+        span = np.maximum(term_end - land_g, 0.0)
+        revert_month = np.where(span > 0, land_g + 1.0 + np.floor(rng.random(land_g.shape)
+                                                                   * span), np.inf)
         happens = rng.random(land_g.shape) < unc.walk_back_probability
         x_g = ramp[:, :, gray]
         z_g = np.where(t >= revert_month, 0.0, x_g)
@@ -197,8 +212,6 @@ def simulate(
     optimized = cells.sum(axis=2, dtype=np.float64)
     optimized_by_workload = cells.mean(axis=0, dtype=np.float64)
     del cells
-    current = np.einsum("pmw,w->pm", volume, corners.current)
-    current_by_workload = volume.mean(axis=0, dtype=np.float64) * corners.current
     return Simulation(
         months=month_labels(scenario),
         workloads=[w.name for w in scenario.workloads],

@@ -68,8 +68,9 @@ def active_mask(months: FloatArray, starts: FloatArray, ends: FloatArray) -> Flo
 
 
 def expected_volume(scenario: Scenario) -> FloatArray:
-    """Expected volume per month: ``R * (1 + g)^(t - 1)`` while active, times the launch
-    probability.
+    """Expected volume per month: ``R * ((1 + g) (1 + m))^(t - s)`` from the workload's
+    first month s while active, times the launch probability (m: token drift per month,
+    since cost is linear in tokens per request).
 
     Returns
     -------
@@ -77,6 +78,7 @@ def expected_volume(scenario: Scenario) -> FloatArray:
     """
     v = workload_vectors(scenario)
     t = month_numbers(scenario)[:, None]
-    growth = (1.0 + v["growth"]) ** (t - 1.0)
+    rate = (1.0 + v["growth"]) * (1.0 + scenario.uncertainty.token_drift.monthly)
+    growth = rate ** np.maximum(t - v["starts"], 0.0)
     active = active_mask(t, v["starts"], v["ends"])
     return v["volume"] * growth * active * v["launch_probability"]

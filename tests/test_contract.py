@@ -53,12 +53,18 @@ def test_costs_by_hand_list_overage():
 
 
 def test_rollover_by_hand():
-    # Two years of 100, no discount, half the unused rolls over. Usage 60 then 130:
-    # year 1 unused 40 -> 20 carried; year 2 capacity 120, overage 10 -> cost 110.
+    # Two years of 100, no discount, half the unspent balance rolls over. Usage 60 then 130:
+    # year 1 balance 40 -> 20 carried, 20 forfeited; year 2 capacity 120, overage 10 -> 110.
     c = Contract.model_validate({"years": 2, "rollover": 0.5})
     out = evaluate(c, np.array([[60.0, 130.0]]), 100)
     np.testing.assert_allclose(out.cost[0], [100, 110])
-    np.testing.assert_allclose(out.unused[0], [40, 0])
+    np.testing.assert_allclose(out.unused[0], [20, 0])
+    # Full rollover, usage 50 then 100: year 1's 50 carries and year 2 leaves 150 - 100 = 50
+    # unspent at the end. Paid 200, used 150: 50 unused in all, not 100.
+    full = Contract.model_validate({"years": 2, "rollover": 1.0})
+    out = evaluate(full, np.array([[50.0, 100.0]]), 100)
+    np.testing.assert_allclose(out.unused[0], [0, 50])
+    np.testing.assert_allclose(out.cost[0], [100, 100])
 
 
 def test_zero_volatility_cost_curve_is_exact():
@@ -177,3 +183,32 @@ def test_bigger_commitment_never_lowers_shortfall_probability(seed, a, b):
     p_lo = evaluate_commitment(c, usage, usage, lo, "lo").shortfall_probability
     p_hi = evaluate_commitment(c, usage, usage, hi, "hi").shortfall_probability
     assert p_hi >= p_lo
+
+
+def test_ramp_keeps_the_joint_shortfall_within_appetite():
+    # Sizing each of 3 years at the full 10% appetite lets some year fall short ~27% of the
+    # time; the ramp is sized at 10% / 3 a year, so the union bound keeps the joint <= 10%.
+    rng = np.random.default_rng(8)
+    growth = np.array([1.0, 1.6, 2.4])
+    usage = np.exp(np.log(4e5) + 0.3 * rng.standard_normal((20_000, 3))) * growth
+    c = Contract.model_validate({"years": 3, "overage": "list",
+                                 "discount_tiers": [{"min_annual_commit": 0, "discount": 0.2}]})
+    rec = recommend(c, usage, usage)
+    assert rec.ramp.shortfall_probability <= 0.10
+    assert rec.ramp.per_year[2] > rec.ramp.per_year[0]
+
+
+def test_rollover_recommendation_matches_brute_force():
+    # Rollover couples the years, so the closed forms do not hold; the recommendation is found
+    # by direct evaluation and must match a brute-force search over a fine grid (to 0.05% of
+    # the expected cost).
+    rng = np.random.default_rng(5)
+    usage = np.exp(np.log(3e5) + 0.35 * rng.standard_normal((4_000, 3)))
+    tiers = [{"min_annual_commit": 100_000, "discount": 0.1},
+             {"min_annual_commit": 300_000, "discount": 0.2}]
+    c = Contract.model_validate({"years": 3, "rollover": 1.0, "overage": "list",
+                                 "discount_tiers": tiers})
+    rec = recommend(c, usage, usage, n_grid=50)
+    brute = min(evaluate_commitment(c, usage, usage, float(x), "b").expected_cost
+                for x in np.linspace(0, 600_000, 1201))
+    assert rec.risk_neutral.expected_cost <= brute * (1 + 5e-4)

@@ -135,3 +135,35 @@ def test_plan_bad_flags_exit_2():
         result = run("plan", path, *args)
         assert result.returncode == 2, args
         assert "Traceback" not in result.stderr
+
+
+def test_no_plan_strands_nothing():
+    # No workload has an optimized path: both paths are the same spend, so gross savings are
+    # zero and no commitment can strand any (float32 rounding must not read as savings).
+    s = make_scenario({"growth": {"monthly": 0.02, "volatility": 0.1}}, {},
+                      horizon_months=24,
+                      contract={"years": 2, "commitments": 150_000, "discount_tiers": [
+                          {"min_annual_commit": 100_000, "discount": 0.05}]})
+    plan = build_plan(s, BOOK, paths=500, seed=2, sensitivity=False)
+    for c in plan.candidates:
+        assert c.stranded_savings == 0.0 and c.flag == FlagLevel.GREEN, c.label
+
+
+def test_costlier_optimized_path_strands_nothing():
+    # Routing Haiku -> Sonnet triples the price: the "saving" is negative, nothing strands.
+    s = make_scenario({"current": {"models": {"claude-haiku-4-5": 1.0}},
+                       "optimized": {"models": {"claude-sonnet-4-5": 1.0}}},
+                      contract={"years": 1, "commitments": 3_000})
+    plan = build_plan(s, BOOK, paths=200, seed=1, sensitivity=False)
+    named = plan.named[0]
+    assert named.gross_savings < 0 and named.flag == FlagLevel.GREEN
+    assert named.stranded_share == 0.0
+
+
+def test_landing_note_counts_a_zero_ramp_as_landing_in_its_month():
+    from forecast.plan import _landing_note
+
+    s = make_scenario({"optimized": {"batch_share": 1.0, "lands_month": 3, "ramp_months": 0}})
+    assert "fully in place by month 3" in _landing_note(s)
+    s2 = make_scenario({"optimized": {"batch_share": 1.0, "lands_month": 2, "ramp_months": 0}})
+    assert "fully in place by month 2" in _landing_note(s2)

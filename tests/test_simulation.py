@@ -127,3 +127,27 @@ def test_launch_probability_and_token_drift(book):
     d = make_scenario(uncertainty={"token_drift": {"monthly": 0.01, "volatility": 0.0}})
     sim = simulate(d, book, n_paths=2, seed=0)
     assert sim.current[0, 11] == pytest.approx(270 * 1.01**11)
+
+
+def test_a_launch_enters_at_its_stated_volume(book):
+    # Starts in month 13 with 5% growth: month 13 costs the stated $270 (growth compounds from
+    # launch, not from the contract start), month 14 costs 270 * 1.05 = 283.50.
+    s = make_scenario({"starts_month": 13, "growth": {"monthly": 0.05, "volatility": 0.0}},
+                      horizon_months=24)
+    p = project(s, book)
+    assert p.current_total[11] == 0.0
+    assert p.current_total[12] == pytest.approx(270.0)
+    assert p.current_total[13] == pytest.approx(283.5)
+    sim = simulate(s, book, n_paths=3, seed=0)
+    np.testing.assert_allclose(sim.current[:, 12], 270.0, rtol=1e-6)
+
+
+def test_token_drift_volatility_keeps_the_mean(book):
+    # Token drift 1% a month with 5% monthly volatility: E[cost at month t] = 270 * 1.01^(t-1)
+    # exactly (drift-corrected walk); month 24: 270 * 1.01^23 = 338.87. Tolerance 4.5 s.e.
+    n = 20_000
+    s = make_scenario(horizon_months=24,
+                      uncertainty={"token_drift": {"monthly": 0.01, "volatility": 0.05}})
+    month = simulate(s, book, n_paths=n, seed=12).current[:, 23]
+    assert abs(month.mean() - 270 * 1.01**23) < 4.5 * month.std() / np.sqrt(n)
+    assert project(s, book).current_total[23] == pytest.approx(270 * 1.01**23)
