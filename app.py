@@ -22,7 +22,7 @@ import streamlit as st
 
 from forecast import charts
 from forecast.errors import PlannerError, ScenarioError
-from forecast.formatting import pct, usd, usd_short
+from forecast.formatting import format_amounts, parse_amounts, pct, usd, usd_short
 from forecast.plan import Flag, Plan, build_plan
 from forecast.recommendation import CommitmentResult
 from forecast.scenario import (
@@ -74,11 +74,13 @@ def plan_for(scenario_json: str, paths: int, seed: int) -> Plan:
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def tornado_for(scenario_json: str, paths: int, seed: int) -> list[SensitivityRow]:
-    """The sensitivity tornado (13 re-simulations): only on request."""
+def tornado_for(scenario_json: str, paths: int, seed: int, anchor: float
+                ) -> list[SensitivityRow]:
+    """The sensitivity tornado (13 re-simulations): only on request; centred on the
+    headline risk-bounded commitment (``anchor``)."""
     scenario = Scenario.model_validate_json(scenario_json)
     return tornado(scenario, scenario_price_book(scenario),
-                   paths=min(SENSITIVITY_PATHS, paths), seed=seed)
+                   paths=min(SENSITIVITY_PATHS, paths), seed=seed, anchor=anchor)
 
 
 def md(text: str) -> str:
@@ -322,12 +324,12 @@ with st.sidebar:
             "Horizon (months)", 12, 60, key=seeded("horizon", origin_scenario.horizon_months))
         commit_text = st.text_input(
             "Commitment to test ($ a year)",
-            key=seeded("commitments", edits.format_amounts(contract.commitments)),
+            key=seeded("commitments", format_amounts(contract.commitments)),
             placeholder="blank: recommendation only",
             help="One amount a year, or a ramp: one per year separated by /, "
                  "e.g. 900k / 1.1M / 1.3M.")
         try:
-            settings["contract.commitments"] = edits.parse_amounts(commit_text)
+            settings["contract.commitments"] = parse_amounts(commit_text)
         except ValueError as exc:
             setting_problems.append(f"contract.commitments: {exc}")
         settings["contract.overage"] = st.radio(
@@ -550,14 +552,15 @@ if tabs["Spend"].open:
         options = commitment_options(plan)
         if ss.get("fan_commit") not in options:
             ss.fan_commit = "recommended"
-        chosen = st.segmented_control("Commitment drawn (annual ÷ 12)", list(options),
-                                      key="fan_commit")
+        chosen = st.segmented_control("Commitment drawn (the list spend it covers a month)",
+                                      list(options), key="fan_commit")
         per_year = options[chosen or "recommended"].per_year
         st.altair_chart(charts.fan_chart(plan, commitment=per_year, height=300),
                         width="stretch")
         st.caption("Monthly list spend on today's path and on the optimized path; the dashed "
-                   "red line is the monthly equivalent of the commitment over the contract "
-                   "years. Usage above it is overage, usage below it is paid anyway.")
+                   "red line is the list spend the commitment covers each month (annual / "
+                   "(1 - discount) / 12) over the contract years. Usage above it is overage; "
+                   "below it, the commitment is paid anyway.")
 
 if tabs["Commitment"].open:
     with tabs["Commitment"]:
@@ -623,13 +626,14 @@ if tabs["Sensitivity"].open:
         if fresh and done_rows is None:
             with st.spinner("Re-simulating 13 times at "
                             f"{min(SENSITIVITY_PATHS, paths):,} paths…"):
-                done_rows = tornado_for(scenario_json, paths, seed)
+                done_rows = tornado_for(scenario_json, paths, seed,
+                                        plan.recommendation.risk_bounded.annual_commit)
             ss.tornado[active] = (scenario_json, done_rows)
         if not fresh:
             st.button("Compute the tornado" if done_rows is None else
                       "Recompute for the current settings", type="primary",
                       on_click=on_tornado, args=(scenario_json,),
-                      help="13 re-simulations at 2,000 paths: a few seconds.")
+                      help=f"13 re-simulations at {SENSITIVITY_PATHS:,} paths: a few seconds.")
         st.caption("Which assumption moves the commitment most: each set to a low and a high "
                    "value with everything else as it is, re-simulated with the same seed. "
                    "Measured on the risk-bounded commitment, which moves continuously (the "
@@ -691,7 +695,7 @@ if tabs["Scenario & downloads"].open:
                                 icon=":material/download:")
         cols[1].download_button(
             "Monthly projection (CSV)",
-            lambda: plan.projection.monthly_frame().to_csv(index=False),
+            lambda: plan.projection.monthly_frame().to_csv(index=False, float_format="%.2f"),
             file_name=f"{stem}-monthly.csv", mime="text/csv", icon=":material/download:")
         done_json, done_rows = ss.tornado.get(active, (None, None))
         known_rows = done_rows if done_json == scenario_json else None
@@ -701,7 +705,8 @@ if tabs["Scenario & downloads"].open:
             from forecast.report import render_pdf  # reportlab loads on the first export
 
             rows = known_rows if known_rows is not None else tornado(
-                scenario, plan.book, paths=min(SENSITIVITY_PATHS, paths), seed=seed)
+                scenario, plan.book, paths=min(SENSITIVITY_PATHS, paths), seed=seed,
+                anchor=plan.recommendation.risk_bounded.annual_commit)
             return render_pdf(dataclasses.replace(plan, sensitivity=rows))
 
         cols[2].download_button(

@@ -14,6 +14,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from forecast.contract import as_commitment, discount_for
+
 if TYPE_CHECKING:
     from forecast.plan import Plan
     from forecast.projection import Projection
@@ -35,7 +37,9 @@ def _dates(months: Sequence[str]) -> list[str]:
 def fan_chart(plan: Plan, commitment: np.ndarray | None = None, width: int = WIDTH,
               height: int = 300) -> alt.LayerChart:
     """Monthly list spend, current vs optimized: P10-P90 band and median line, with the
-    monthly equivalent of the commitment (annual / 12) over the contract years."""
+    list spend the commitment covers each month over the contract years: annual commitment /
+    (1 - discount) / 12, since usage draws the commitment down at the discounted rate. List
+    spend above the line is overage; below it, the commitment is paid anyway."""
     sim = plan.simulation
     rows = []
     for name, paths in (("Current path", sim.current), ("Optimized path", sim.optimized)):
@@ -63,22 +67,26 @@ def fan_chart(plan: Plan, commitment: np.ndarray | None = None, width: int = WID
     layers: list[alt.Chart] = [band, line]
     per_year = plan.recommendation.recommended.per_year if commitment is None \
         else np.asarray(commitment, dtype=float)
+    per_year = as_commitment(plan.scenario.contract, per_year)
+    discount = discount_for(plan.scenario.contract, per_year)
     if per_year.sum() > 0:
         months = _dates(sim.months)
         steps = []
         for y, amount in enumerate(per_year):
             start = months[12 * y]
             end = months[min(12 * (y + 1), len(months) - 1)]
-            steps.append({"start": start, "end": end, "monthly": amount / 12.0,
-                          "label": f"commitment {amount / 12:,.0f}/month"})
+            covered = amount / (1.0 - discount[y]) / 12.0
+            steps.append({"start": start, "end": end, "monthly": covered,
+                          "commit": amount / 12.0})
         rule = alt.Chart(pd.DataFrame(steps)).mark_rule(
             color=COMMIT, strokeDash=[6, 3], strokeWidth=2).encode(
             x="start:T", x2="end:T", y="monthly:Q",
-            tooltip=[alt.Tooltip("monthly:Q", format="$,.0f", title="commitment / month")])
+            tooltip=[alt.Tooltip("commit:Q", format="$,.0f", title="commitment / month"),
+                     alt.Tooltip("monthly:Q", format="$,.0f", title="covers list / month")])
         # Labelled at its right end, where growth has usually lifted the bands clear of it.
         text = alt.Chart(pd.DataFrame(steps[-1:])).mark_text(
             color=COMMIT, align="right", dy=-8, fontSize=11).encode(
-            x="end:T", y="monthly:Q", text=alt.value("commitment (annual / 12)"))
+            x="end:T", y="monthly:Q", text=alt.value("list spend the commitment covers"))
         layers += [rule, text]
     return alt.layer(*layers).properties(
         width=width, height=height,
@@ -199,7 +207,7 @@ def tornado_chart(rows: Sequence[SensitivityRow], width: int = 520, height: int 
     lo, hi = float(data["left"].min()), float(data["right"].max())
     pad = 0.3 * max(hi - lo, 0.05 * max(abs(hi), 1.0))
     x_scale = alt.Scale(domain=[max(0.0, lo - pad), hi + pad], zero=False, nice=False)
-    y = alt.Y("assumption:N", sort=order, title=None)
+    y = alt.Y("assumption:N", sort=order, title=None, axis=alt.Axis(labelLimit=220))
     bars = alt.Chart(data).mark_bar(color=OPTIMIZED, opacity=0.75, height=14).encode(
         x=alt.X("left:Q", title="Risk-bounded annual commitment ($ per year)",
                 axis=alt.Axis(format=MONEY), scale=x_scale),

@@ -52,7 +52,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     scenario, book = _load(args.file)
     warnings = project(scenario, book).warnings
-    print(f"{args.file}: valid scenario {scenario.name!r}: {len(scenario.workloads)} workloads, "
+    n = len(scenario.workloads)
+    print(f"{args.file}: valid scenario {scenario.name!r}: {n} workload{'s' * (n != 1)}, "
           f"{scenario.horizon_months} months from {scenario.start}, price book {book.id}")
     for w in warnings:
         print(f"warning: {w}")
@@ -275,16 +276,18 @@ def _whole_number(minimum: int, maximum: int | None = None) -> Callable[[str], i
     return parse
 
 
-def _amount(text: str) -> float:
-    cleaned = text.replace(",", "").replace("_", "").lstrip("$")
+def _amount(text: str) -> float | tuple[float, ...]:
+    """argparse type for ``--commit``: one annual amount (``1200000``, ``1,200,000``,
+    ``1.2M``, ``900k``) or a ramp, one amount per contract year (``900k/1.1M/1.3M``)."""
+    from forecast.formatting import parse_amounts
+
     try:
-        value = float(cleaned)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not an amount; write e.g. 1200000 or 1,200,000") from None
-    if value < 0 or value != value or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"{text!r} must be a finite amount >= 0")
-    return value
+        amounts = parse_amounts(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if not amounts:
+        raise argparse.ArgumentTypeError("give an amount, e.g. 1200000, 1.2M or 900k/1.1M/1.3M")
+    return amounts[0] if len(amounts) == 1 else tuple(amounts)
 
 
 def _plan_options(p: argparse.ArgumentParser) -> None:
@@ -293,7 +296,9 @@ def _plan_options(p: argparse.ArgumentParser) -> None:
                    help="Monte Carlo paths (default: the scenario's simulation.paths)")
     p.add_argument("--seed", type=_whole_number(0), help="random seed (default: the scenario's)")
     p.add_argument("--commit", type=_amount, nargs="+", metavar="AMOUNT",
-                   help="annual commitment(s) to evaluate beside the recommendation")
+                   help="annual commitment(s) to evaluate beside the recommendation: "
+                        "1200000, 1.2M, 900k, or a ramp with one amount per contract year, "
+                        "900k/1.1M/1.3M")
     p.add_argument("--no-sensitivity", action="store_true",
                    help="skip the sensitivity tornado (13 re-simulations)")
 

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
 
 def usd(amount: float, decimals: int = 0) -> str:
     """Dollars with thousands separators: ``usd(1234567.8) == '$1,234,568'``."""
-    sign = "-" if amount < 0 else ""
-    return f"{sign}${abs(amount):,.{decimals}f}"
+    text = f"{abs(amount):,.{decimals}f}"
+    sign = "-" if amount < 0 and any(ch not in "0.," for ch in text) else ""
+    return f"{sign}${text}"
 
 
 def usd_short(amount: float) -> str:
     """Compact dollars for chart labels and metrics: ``$1.23M``, ``$456K``, ``$789``."""
-    sign = "-" if amount < 0 else ""
+    sign = "-" if amount <= -0.5 else ""
     a = abs(amount)
     if a >= 1e9:
         return f"{sign}${a / 1e9:.2f}B"
@@ -40,3 +43,29 @@ def table(rows: list[list[str]], header: list[str], right: set[int] | None = Non
 
     rule = "  ".join("-" * w for w in widths)
     return "\n".join([line(header), rule, *(line(r) for r in rows)])
+
+
+_AMOUNT = re.compile(r"^\$?\s*([0-9][0-9_,]*(?:\.[0-9]+)?|\.[0-9]+)\s*([kKmM]?)$")
+
+
+def parse_amounts(text: str) -> list[float] | None:
+    """Read the commitment a buyer types: ``None`` when blank, else one amount a year, or
+    one per contract year separated by ``/`` (``900k / 1.1M / 1,300,000``)."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    amounts = []
+    for part in re.split(r"[/;]", text):
+        match = _AMOUNT.match(part.strip())
+        if not match:
+            raise ValueError(
+                f"cannot read {part.strip()!r} as dollars a year; write one amount, or one per "
+                "contract year separated by /, e.g. 900k / 1.1M / 1.3M")
+        scale = {"": 1.0, "k": 1e3, "m": 1e6}[match.group(2).lower()]
+        amounts.append(float(match.group(1).replace(",", "").replace("_", "")) * scale)
+    return amounts
+
+
+def format_amounts(amounts: list[float] | None) -> str:
+    """The inverse of :func:`parse_amounts`."""
+    return "" if not amounts else " / ".join(f"{a:,.0f}" for a in amounts)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from forecast.contract import yearly
+from forecast.errors import PlannerError
 from forecast.formatting import pct, usd
 from forecast.pricebook import PriceBook
 from forecast.projection import Projection, project
@@ -194,14 +195,26 @@ def stranded_flag(result: CommitmentResult, rec: Recommendation, scenario: Scena
     message = (
         f"{result.label} {amount} a year strands {usd(result.stranded_savings)} "
         f"({pct(result.stranded_share)} of the {usd(result.gross_savings)} the optimizations "
-        f"save over the term): usage falls under the commitment floor, so those savings do "
-        f"not lower the bill. Why: {why}."
+        f"save over the term at its {pct(result.discount[0])} discount): usage falls under "
+        f"the commitment floor, so those savings do not lower the bill. Why: {why}."
     )
     if result.flag != FlagLevel.GREEN:
-        ramp = "/".join(usd(c) for c in rec.ramp.per_year)
-        message += (f" Way out: commit at most {usd(rec.safe_commit.annual_commit)} a year to "
-                    f"keep stranding under {pct(scenario.contract.stranded_thresholds.amber)}, "
-                    f"or ramp {ramp}.")
+        amber = pct(scenario.contract.stranded_thresholds.amber)
+        if rec.recommended.flag == FlagLevel.GREEN and rec.recommended.annual_commit == 0:
+            target = (f"nothing yet: no discount tier is worth its shortfall risk on the "
+                      f"optimized usage (stranding stays under {amber} up to "
+                      f"{usd(rec.safe_commit.annual_commit)} a year)")
+        elif rec.recommended.flag == FlagLevel.GREEN:
+            target = (f"{usd(rec.recommended.annual_commit)} a year, the recommendation sized "
+                      f"on the optimized usage (stranding stays under {amber} up to "
+                      f"{usd(rec.safe_commit.annual_commit)})")
+        else:
+            target = (f"at most {usd(rec.safe_commit.annual_commit)} a year to keep stranding "
+                      f"under {amber}")
+        message += f" Way out: commit {target}"
+        if rec.ramp.per_year.sum() > 0 and rec.ramp.is_ramp:
+            message += f", or ramp {'/'.join(usd(c) for c in rec.ramp.per_year)}"
+        message += "."
     return Flag("stranded_savings", result.flag, result.stranded_savings, message,
                 result.stranded_share, result.label)
 
@@ -224,7 +237,7 @@ def build_plan(
     book: PriceBook,
     paths: int | None = None,
     seed: int | None = None,
-    commits: Sequence[float] = (),
+    commits: Sequence[float | Sequence[float]] = (),
     sensitivity: bool = True,
     sensitivity_paths: int = SENSITIVITY_PATHS,
     progress: Progress | None = None,
@@ -235,8 +248,9 @@ def build_plan(
     ----------
     paths, seed : int, optional
         Override the scenario's simulation settings.
-    commits : sequence of float
-        Extra flat annual commitments to evaluate (``--commit``).
+    commits : sequence of float or of sequences of float
+        Extra commitments to evaluate (``--commit``): an annual amount, or a ramp with one
+        amount per contract year.
     sensitivity : bool
         Compute the tornado (13 re-simulations at ``sensitivity_paths`` paths).
     progress : callable, optional
@@ -246,8 +260,6 @@ def build_plan(
     seed = scenario.simulation.seed if seed is None else seed
     n_paths = scenario.simulation.paths if paths is None else paths
     if n_paths < 1:
-        from forecast.errors import PlannerError
-
         raise PlannerError(f"--paths: is {n_paths}; simulate at least 1 path")
     contract = scenario.contract
     projection = project(scenario, book)
@@ -265,11 +277,14 @@ def build_plan(
         named.append(evaluate_commitment(contract, y_opt, y_cur, per_year,
                                          "scenario commitment"))
     for amount in commits:
-        if amount < 0:
-            from forecast.errors import PlannerError
+        from forecast.contract import as_commitment
 
-            raise PlannerError(f"--commit: {amount:g} is negative; give an annual amount >= 0")
-        named.append(evaluate_commitment(contract, y_opt, y_cur, amount, "--commit"))
+        try:
+            per_year_amounts = as_commitment(contract, amount)
+        except PlannerError as exc:
+            raise PlannerError(f"--commit: {exc}") from None
+        named.append(evaluate_commitment(contract, y_opt, y_cur, per_year_amounts,
+                                         "--commit"))
 
     high = max(rec.baseline_sized.annual_commit, rec.risk_bounded.annual_commit) * 1.1
     tabled = [evaluate_commitment(contract, y_opt, y_cur, c, "grid")
@@ -284,6 +299,7 @@ def build_plan(
     rows: list[SensitivityRow] = []
     if sensitivity:
         rows = tornado(scenario, book, paths=min(sensitivity_paths, n_paths), seed=seed,
+                       anchor=rec.risk_bounded.annual_commit,
                        progress=lambda i, n: say(f"sensitivity {i}/{n}"))
     return Plan(scenario, book, projection, sim, y_cur, y_opt, rec, candidates, named, walk,
                 flags, rows, seed)

@@ -182,7 +182,7 @@ def _why_recommended(plan: Plan) -> str:
         return (f"No commitment within your {pct(rec.appetite)} shortfall appetite earns a "
                 "discount that lowers the expected cost: pay as you go at list, and revisit "
                 "once the optimizations have landed.")
-    return (f"It {_tier_text(plan, r)}. Of all commitments whose shortfall probability stays "
+    return (f"It {_tier_text(plan, r)}. Of all flat commitments whose shortfall probability stays "
             f"within your {pct(rec.appetite)} appetite, it has the lowest expected cost. Sized "
             "on the optimized usage, not on today's bill.")
 
@@ -321,7 +321,9 @@ def _forecast(plan: Plan, width: float) -> list[Flowable]:
            "P90, the line is the median. Grey is today's path (no optimization), blue the "
            "optimized one, each workload's optimizations landing in their month and ramping "
            "in (later if they slip, partly if they under-deliver). The red dashed line is the "
-           "recommended commitment per month (annual / 12).", "note"),
+           "list spend the recommended commitment covers each month (annual commitment / "
+           "(1 - discount) / 12): above it is overage, below it the commitment is paid "
+           "anyway.", "note"),
         para("By contract year (list prices; the commitment draws down at the discounted "
            "rate)", "h2"),
     ]

@@ -571,9 +571,20 @@ def load_scenario(path: str | Path) -> Scenario:
     return read_scenario_text(text, str(path), path.parent)
 
 
+def _whole_floats_as_int(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _whole_floats_as_int(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_whole_floats_as_int(v) for v in value]
+    return value
+
+
 def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
-    """The scenario as plain data, with defaults written out and unset options left out."""
-    return scenario.model_dump(mode="json", exclude_none=True)
+    """The scenario as plain data, with defaults written out and unset options left out;
+    whole numbers are written without a decimal point (``2400000``, not ``2400000.0``)."""
+    return _whole_floats_as_int(scenario.model_dump(mode="json", exclude_none=True))
 
 
 def dump_scenario(scenario: Scenario, fmt: str = "yaml") -> str:

@@ -152,10 +152,14 @@ def _recommended(scenario: Scenario, book: PriceBook, paths: int, seed: int
 
 def tornado(scenario: Scenario, book: PriceBook, paths: int = SENSITIVITY_PATHS,
             seed: int | None = None,
-            progress: Callable[[int, int], None] | None = None) -> list[SensitivityRow]:
+            progress: Callable[[int, int], None] | None = None,
+            anchor: float | None = None) -> list[SensitivityRow]:
     """Risk-bounded and recommended annual commitment at each assumption's low and high.
 
-    Rows are sorted by swing, largest first (the top bar of the tornado).
+    Rows are sorted by swing, largest first (the top bar of the tornado). With ``anchor``
+    (the headline risk-bounded commitment, from more paths), the risk-bounded bars are moved
+    by ``anchor - base`` so the tornado is centred on the figure the buyer sees; each bar's
+    length, the effect measured with common random numbers, is unchanged.
     """
     seed = scenario.simulation.seed if seed is None else seed
     base = _recommended(scenario, book, paths, seed)
@@ -168,8 +172,10 @@ def tornado(scenario: Scenario, book: PriceBook, paths: int = SENSITIVITY_PATHS,
             changed = _copy(data)
             edit(changed)
             values.append(_recommended(Scenario.model_validate(changed), book, paths, seed))
-        rows.append(SensitivityRow(name, low_label, high_label, values[0][0], values[1][0],
-                                   base[0], values[0][1], values[1][1], base[1]))
+        shift = 0.0 if anchor is None else anchor - base[0]
+        rows.append(SensitivityRow(name, low_label, high_label, values[0][0] + shift,
+                                   values[1][0] + shift, base[0] + shift, values[0][1],
+                                   values[1][1], base[1]))
         if progress:
             progress(i + 1, len(items))
     rows.sort(key=lambda r: (r.swing, abs(r.recommended_high - r.recommended_low)),

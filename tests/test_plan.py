@@ -167,3 +167,15 @@ def test_landing_note_counts_a_zero_ramp_as_landing_in_its_month():
     assert "fully in place by month 3" in _landing_note(s)
     s2 = make_scenario({"optimized": {"batch_share": 1.0, "lands_month": 2, "ramp_months": 0}})
     assert "fully in place by month 2" in _landing_note(s2)
+
+
+def test_commit_flag_reads_suffixes_and_ramps():
+    path = str(ROOT / "scenarios" / "nightly-enrichment.yaml")
+    result = run("plan", path, "--paths", "500", "--no-sensitivity", "--json",
+                 "--commit", "1.2M", "400k/600k/900k")
+    assert result.returncode == 0, result.stderr
+    named = [c for c in json.loads(result.stdout)["candidates"] if c["label"] == "--commit"]
+    assert sorted(c["per_year"] for c in named) == [[400_000, 600_000, 900_000],
+                                                   [1_200_000] * 3]
+    bad = run("plan", path, "--commit", "1/2")  # a 2-year ramp for a 3-year term
+    assert bad.returncode == 2 and "ramp of 2 years for a 3-year term" in bad.stderr

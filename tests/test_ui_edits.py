@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from forecast import formatting
 from forecast.errors import ScenarioError
 from forecast.scenario import load_scenario, parse_scenario, scenario_to_dict
 from forecast.types import CacheTTL, Waiting
@@ -46,12 +47,12 @@ def test_format_models_reads_back():
 
 
 def test_parse_amounts():
-    assert edits.parse_amounts("") is None
-    assert edits.parse_amounts("900k / 1.1M / 1,300,000") == [900_000, 1_100_000, 1_300_000]
-    assert edits.parse_amounts("$2.5M") == [2_500_000]
+    assert formatting.parse_amounts("") is None
+    assert formatting.parse_amounts("900k / 1.1M / 1,300,000") == [900_000, 1_100_000, 1_300_000]
+    assert formatting.parse_amounts("$2.5M") == [2_500_000]
     with pytest.raises(ValueError, match="one per contract year separated by /"):
-        edits.parse_amounts("a lot")
-    assert edits.parse_amounts(edits.format_amounts([900_000, 1_100_000])) == [900_000,
+        formatting.parse_amounts("a lot")
+    assert formatting.parse_amounts(formatting.format_amounts([900_000, 1_100_000])) == [900_000,
                                                                               1_100_000]
 
 

@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from forecast.errors import ScenarioError
+from forecast.formatting import parse_amounts
 from forecast.scenario import Scenario, Workload, parse_scenario
 from forecast.types import CacheTTL, Waiting
 from forecast.waiting import batch_eligible_share
@@ -366,32 +367,6 @@ def apply_settings(data: Data, settings: Mapping[str, Any]) -> Data:
         else:
             node[last] = value
     return out
-
-
-_AMOUNT = re.compile(r"^\$?\s*([0-9][0-9_,]*(?:\.[0-9]+)?|\.[0-9]+)\s*([kKmM]?)$")
-
-
-def parse_amounts(text: str) -> list[float] | None:
-    """Read the commitment a buyer types: ``None`` when blank, else one amount a year, or
-    one per contract year separated by ``/`` (``900k / 1.1M / 1,300,000``)."""
-    text = (text or "").strip()
-    if not text:
-        return None
-    amounts = []
-    for part in re.split(r"[/;]", text):
-        match = _AMOUNT.match(part.strip())
-        if not match:
-            raise ValueError(
-                f"cannot read {part.strip()!r} as dollars a year; write one amount, or one per "
-                "contract year separated by /, e.g. 900k / 1.1M / 1.3M")
-        scale = {"": 1.0, "k": 1e3, "m": 1e6}[match.group(2).lower()]
-        amounts.append(float(match.group(1).replace(",", "").replace("_", "")) * scale)
-    return amounts
-
-
-def format_amounts(amounts: list[float] | None) -> str:
-    """The inverse of :func:`parse_amounts`."""
-    return "" if not amounts else " / ".join(f"{a:,.0f}" for a in amounts)
 
 
 # --------------------------------------------------------------------------- portfolio levers
