@@ -570,11 +570,14 @@ if tabs["Commitment"].open:
                              else usd_short(row[0]) for row in frame["per_year"]]
         st.markdown(f"**Commitments tabled** (money over the {years}-year term)")
         st.dataframe(
-            frame[["label", "per_year", "discount", "expected_cost", "cost_p10", "cost_p90",
-                   "shortfall_probability", "expected_unused", "expected_overage",
-                   "stranded_savings", "stranded_share", "flag"]],
+            # What decides first (amount, flag, stranding, risk), then the cost detail.
+            frame[["label", "per_year", "flag", "stranded_savings", "stranded_share",
+                   "shortfall_probability", "expected_cost", "discount", "cost_p10",
+                   "cost_p90", "expected_unused", "expected_overage"]],
             hide_index=True, width="stretch", column_config={
-                "label": "commitment", "per_year": "per year", "flag": "flag",
+                "label": st.column_config.TextColumn("commitment", width="medium"),
+                "per_year": st.column_config.TextColumn("per year", width="medium"),
+                "flag": "flag",
                 **money_columns({"expected_cost": "expected cost", "cost_p10": "cost P10",
                                  "cost_p90": "cost P90", "expected_unused": "unused",
                                  "expected_overage": "overage",
@@ -681,7 +684,8 @@ if tabs["Compare"].open:
                 "stranded": p.recommendation.recommended.stranded_savings,
                 "flag": str(p.recommendation.recommended.flag),
             } for name, p in compared]), hide_index=True, width="stretch",
-                column_config={"scenario": "scenario", "flag": "stranded flag", **money_columns({
+                column_config={"scenario": st.column_config.TextColumn("scenario", width="large"),
+                               "flag": "stranded flag", **money_columns({
                     "recommended": "recommended / yr", "risk_neutral": "risk-neutral / yr",
                     "risk_bounded": "risk-bounded / yr", "expected_cost": "expected cost, term",
                     "saving": "expected saving, term", "stranded": "stranded, term"})})
