@@ -30,6 +30,7 @@ test: setup system-deps
 
 bench: setup
 	$(BIN)/python bench/bench_plan.py
+	$(BIN)/python bench/bench_report.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
