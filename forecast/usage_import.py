@@ -569,6 +569,7 @@ def import_usage(
     document = _scenario_document(groups, book_ref, level, used,
                                   name or f"Imported usage {used[0]} to {used[-1]}")
     scenario, groups = _validate(document, groups, book)
+    warnings += _reprice_warnings(groups, group_by)
     return UsageImport(scenario, document, usage, plan, groups, total, group_by, book,
                        level, read, duplicates, warnings)
 
@@ -792,6 +793,30 @@ def _validate(document: dict[str, Any], groups: list[GroupHistory], book: PriceB
         raise ImportUsageError(f"the imported scenario does not validate: {exc}") from None
     cost = {w.name: request_cost(book, w.token_counts, w.current) for w in scenario.workloads}
     return scenario, [replace(g, scenario_cost=cost.get(g.name)) for g in groups]
+
+
+def _reprice_warnings(groups: list[GroupHistory], group_by: GroupBy) -> list[str]:
+    """Groups whose scenario does not reprice their last month within 1%.
+
+    A workload carries one token mix for all its models; when a group's models use tokens
+    differently (or mix cache TTLs), the per-model mix is lost and the scenario's month 1
+    drifts from what was billed. Grouping by model keeps each model's own mix.
+    """
+    from forecast.formatting import usd
+
+    out = []
+    for g in groups:
+        if g.scenario_cost is None or g.level_cost <= 0:
+            continue
+        gap = g.scenario_cost / g.level_cost - 1.0
+        if abs(gap) > 0.01:
+            hint = "" if group_by == GroupBy.MODEL else "; import with --group-by model for " \
+                "an exact baseline"
+            out.append(f"{g.name}: the scenario prices its month 1 at "
+                       f"{usd(g.scenario_cost, 2)} against {usd(g.level_cost, 2)} billed "
+                       f"({gap:+.1%}): its models (or cache TTLs) use tokens differently and "
+                       f"one workload carries one token mix{hint}")
+    return out
 
 
 # --------------------------------------------------------------------------- CLI

@@ -502,3 +502,20 @@ def test_cli_refuses_unwritable_output_and_json_output(tmp_path: Path):
     assert "Traceback" not in result_.stderr
     result_ = run("no/such/usage.json")
     assert result_.returncode == 2 and "no/such/usage.json: no such file" in result_.stderr
+
+
+def test_a_group_whose_models_use_tokens_differently_is_warned():
+    # One workspace, two models with opposite token mixes, each month:
+    #   Opus 4.5: 1M output tokens * $25 = $25;  Haiku 4.5: 10M uncached input * $1 = $10.
+    # Billed: $35 a month. A workload carries one token mix (10M input, 1M output) spread over
+    # the model shares by tokens, Opus 1/11 and Haiku 10/11, so the scenario prices
+    #   10M in * (1/11 * $5 + 10/11 * $1) + 1M out * (1/11 * $25 + 10/11 * $5)
+    #   = 10 * 1.3636 + 1 * 6.8182 = $20.45, 41.6% under what was billed: warned.
+    usage = {m: [result(model="claude-opus-4-5", output=1_000_000),
+                 result(model="claude-haiku-4-5", uncached=10_000_000)]
+             for m in ("2026-01", "2026-02", "2026-03")}
+    imported = import_usage([("mixed.json", month_page(usage))])
+    assert any("--group-by model" in w and "$35.00 billed" in w for w in imported.warnings)
+    # Grouped by model, each workload keeps its own mix and reprices exactly.
+    by_model = import_usage([("mixed.json", month_page(usage))], group_by="model")
+    assert not any("billed" in w for w in by_model.warnings)
