@@ -220,7 +220,7 @@ def stranded_flag(result: CommitmentResult, rec: Recommendation, scenario: Scena
 
 
 def _walk_back(scenario: Scenario, sim: Simulation, result: CommitmentResult,
-               yearly_optimized: FloatArray, yearly_current: FloatArray) -> WalkBack:
+               yearly_current: FloatArray) -> WalkBack:
     years = scenario.contract.years
     reverted = yearly(sim.reverted, years)
     on_reverted = evaluate_commitment(scenario.contract, reverted, yearly_current,
@@ -293,7 +293,7 @@ def build_plan(
                rec.safe_commit, rec.baseline_sized, *named]
     candidates = _merge(tabled, special)
 
-    walk = _walk_back(scenario, sim, rec.recommended, y_opt, y_cur)
+    walk = _walk_back(scenario, sim, rec.recommended, y_cur)
     flags = _flags(scenario, rec, named, walk, projection)
 
     rows: list[SensitivityRow] = []

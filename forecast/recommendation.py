@@ -19,14 +19,13 @@ recommendation independent of the grid's spacing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
 from forecast.contract import (
     SortedUsage,
     Sweep,
-    discount_for,
     evaluate,
     sweep_flat,
     tier_bounds,
@@ -376,8 +375,7 @@ def recommend(contract: Contract, optimized: FloatArray, baseline: FloatArray,
     sweep = run_sweep(candidates)
     grid_points = grid(high, n_grid, contract)
     grid_sweep = sweep if contract.rollover else run_sweep(grid_points)
-    grid_optimum = float(grid_sweep.commitment[np.argmin(grid_sweep.expected_cost)]) \
-        if contract.rollover else float(grid_points[np.argmin(grid_sweep.expected_cost)])
+    grid_optimum = float(grid_sweep.commitment[np.argmin(grid_sweep.expected_cost)])
 
     # Per-year ramp: each year sized on its own usage with the same rules, at an appetite of
     # appetite / years per year, so that the chance that *some* year falls short stays
@@ -413,18 +411,3 @@ def recommend(contract: Contract, optimized: FloatArray, baseline: FloatArray,
         grid_optimum=grid_optimum,
         appetite=appetite,
     )
-
-
-def with_label(result: CommitmentResult, label: str) -> CommitmentResult:
-    """The same result under another label."""
-    return replace(result, label=label)
-
-
-__all__ = [
-    "CommitmentResult",
-    "Recommendation",
-    "discount_for",
-    "evaluate_commitment",
-    "recommend",
-    "risk_bounded_commit",
-]

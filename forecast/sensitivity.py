@@ -7,6 +7,7 @@ difference is the assumption's effect, not noise) and re-recommended.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -169,7 +170,7 @@ def tornado(scenario: Scenario, book: PriceBook, paths: int = SENSITIVITY_PATHS,
     for i, (name, low_label, low_edit, high_label, high_edit) in enumerate(items):
         values = []
         for edit in (low_edit, high_edit):
-            changed = _copy(data)
+            changed = copy.deepcopy(data)
             edit(changed)
             values.append(_recommended(Scenario.model_validate(changed), book, paths, seed))
         shift = 0.0 if anchor is None else anchor - base[0]
@@ -181,9 +182,3 @@ def tornado(scenario: Scenario, book: PriceBook, paths: int = SENSITIVITY_PATHS,
     rows.sort(key=lambda r: (r.swing, abs(r.recommended_high - r.recommended_low)),
               reverse=True)
     return rows
-
-
-def _copy(data: dict[str, Any]) -> dict[str, Any]:
-    import copy
-
-    return copy.deepcopy(data)
