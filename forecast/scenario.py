@@ -145,14 +145,44 @@ class OptimizedLeverSet(_Strict):
 
 
 class Growth(_Strict):
-    """Volume growth: expected month-over-month growth and volatility of the log change."""
+    """Volume growth: expected month-over-month growth and volatility of the log change.
+
+    ``monthly_sd`` is the standard error of a growth rate fitted on history (the importer
+    writes it): each simulated path draws its own growth rate from it, so a short history
+    widens the fan instead of being taken at face value (0: the rate is known).
+    """
 
     monthly: float = Field(0.0, gt=-1.0)
     volatility: NonNegative = 0.0
+    monthly_sd: NonNegative = 0.0
+
+
+class UsageMatch(_Strict):
+    """Which usage-report rows belong to a workload (any of the report's grouping fields).
+
+    Each field is one value or a list of values; a row matches when every given field
+    matches one of its values. Written by ``commitplan import``, read by ``commitplan track``.
+    """
+
+    workspace: list[str] | None = None
+    api_key: list[str] | None = None
+    model: list[str] | None = None
+    product: list[str] | None = None
+
+    @field_validator("workspace", "api_key", "model", "product", mode="before")
+    @classmethod
+    def _one_to_list(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
 
 
 class Workload(_Strict):
-    """One stream of Claude calls with one consumer."""
+    """One stream of Claude calls with one consumer.
+
+    ``long_prompt_share`` is the share of requests whose prompt (input plus cache reads and
+    writes) is above the model's long-prompt threshold, priced at the book's higher band;
+    ``us_inference_share`` the share run with US-only inference, at the book's region
+    multiplier.
+    """
 
     name: str = Field(min_length=1)
     requests_per_month: NonNegative | None = None
@@ -167,6 +197,9 @@ class Workload(_Strict):
     starts_month: int = Field(1, ge=1)
     ends_month: int | None = Field(None, ge=1)
     launch_probability: Share = 1.0
+    long_prompt_share: Share = 0.0
+    us_inference_share: Share = 0.0
+    usage_match: UsageMatch | None = None
 
     @model_validator(mode="after")
     def _check(self) -> Self:
@@ -281,6 +314,31 @@ class TokenDrift(_Strict):
     volatility: NonNegative = 0.0
 
 
+class PriceCutSize(_Strict):
+    """Fraction by which list prices fall at a cut: a Beta with this mean and sd."""
+
+    mean: float = Field(0.25, gt=0.0, lt=1.0)
+    sd: NonNegative = 0.0
+
+    @model_validator(mode="after")
+    def _beta_exists(self) -> Self:
+        if self.sd > 0:
+            limit = math.sqrt(self.mean * (1.0 - self.mean))
+            if self.sd >= limit:
+                raise _at("sd", f"is {self.sd:g}; a Beta with mean {self.mean:g} needs sd "
+                          f"below {limit:.3f}")
+        return self
+
+
+class PriceCuts(_Strict):
+    """List-price cuts: in any contract year, with ``annual_probability``, the list price of
+    the models in use falls by a drawn fraction (a vendor cut, or a cheaper generation the
+    team moves to). Spend in dollars falls with it, so a dollar commitment burns slower."""
+
+    annual_probability: Share = 0.0
+    size: PriceCutSize = PriceCutSize()
+
+
 class Uncertainty(_Strict):
     """Spreads of the Monte Carlo simulation; all zero gives the deterministic projection."""
 
@@ -289,6 +347,7 @@ class Uncertainty(_Strict):
     slip_months: Slip = Slip()
     walk_back_probability: Share = 0.0
     token_drift: TokenDrift = TokenDrift()
+    price_cuts: PriceCuts = PriceCuts()
 
 
 # --------------------------------------------------------------------------- contract
@@ -300,7 +359,29 @@ class DiscountTier(_Strict):
 
 
 class RiskAppetite(_Strict):
+    """The buyer's tolerance for a shortfall (some contract year below the commitment).
+
+    A commitment whose shortfall probability is above ``max_shortfall_probability`` is
+    amber; above ``red_shortfall_probability`` (default: twice the appetite) it is red.
+    """
+
     max_shortfall_probability: float = Field(0.10, gt=0.0, lt=1.0)
+    red_shortfall_probability: float | None = Field(None, gt=0.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        red = self.red_shortfall_probability
+        if red is not None and red < self.max_shortfall_probability:
+            raise _at("red_shortfall_probability",
+                      f"is {red:g}, below max_shortfall_probability "
+                      f"{self.max_shortfall_probability:g}; red must be the higher line")
+        return self
+
+    @property
+    def red_line(self) -> float:
+        """Shortfall probability above which a commitment is red."""
+        red = self.red_shortfall_probability
+        return min(1.0, 2.0 * self.max_shortfall_probability) if red is None else red
 
 
 class StrandedThresholds(_Strict):
@@ -318,13 +399,22 @@ class StrandedThresholds(_Strict):
 
 class Contract(_Strict):
     """Contract terms. ``commitments`` is one amount a year (flat) or one per year (ramp);
-    leave it out to get a recommendation only."""
+    leave it out to get a recommendation only. With ``commitments`` given, the contract is
+    the signed one that ``commitplan track`` follows from the scenario's ``start``.
+
+    ``shortfall_credit`` is the share of each year's unused commitment the vendor credits
+    back; ``price_protection`` makes the commitment fall with list prices (it matters only
+    when ``uncertainty.price_cuts`` can happen); ``id`` names the contract in exports.
+    """
 
     years: int = Field(1, ge=1, le=5)
     commitments: list[NonNegative] | None = None
     discount_tiers: list[DiscountTier] = Field(default_factory=list)
     overage: Overage = Overage.DISCOUNTED
     rollover: Share = 0.0
+    shortfall_credit: Share = 0.0
+    price_protection: bool = False
+    id: str | None = None
     risk_appetite: RiskAppetite = RiskAppetite()
     stranded_thresholds: StrandedThresholds = StrandedThresholds()
 
@@ -378,6 +468,60 @@ class Contract(_Strict):
         return list(self.commitments)
 
 
+class Offer(_Strict):
+    """A contract proposed by either side, compared with the others on the same paths.
+
+    A term left out is the scenario's ``contract`` term, except ``commitments``: an offer
+    without them leaves the amount to the buyer. ``discount`` is one discount for
+    any commitment at or above the offer's smallest yearly commitment (give ``commitments``
+    with it) and stands in for ``discount_tiers``; without ``commitments`` the buyer chooses
+    the commitment and the planner picks the best within the appetite.
+    """
+
+    name: str = Field(min_length=1)
+    discount: float | None = Field(None, ge=0.0, lt=1.0)
+    discount_tiers: list[DiscountTier] | None = None
+    commitments: list[NonNegative] | None = None
+    overage: Overage | None = None
+    rollover: Share | None = None
+    years: int | None = Field(None, ge=1, le=5)
+    shortfall_credit: Share | None = None
+    price_protection: bool | None = None
+
+    @field_validator("commitments", mode="before")
+    @classmethod
+    def _flat_to_list(cls, value: Any) -> Any:
+        return Contract._flat_to_list(value)
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        if self.discount is not None and self.discount_tiers is not None:
+            raise _at("discount", "give one discount or discount_tiers, not both")
+        if self.discount is not None and self.commitments is None:
+            raise _at("commitments", "one discount needs the commitment it is offered for; "
+                      "give commitments, or discount_tiers with their minimums")
+        return self
+
+    def to_contract(self, base: Contract) -> Contract:
+        """The offer's full terms: its own, and ``base``'s where it says nothing."""
+        update: dict[str, Any] = {"commitments": self.commitments}
+        for field in ("overage", "rollover", "years", "shortfall_credit",
+                      "price_protection"):
+            value = getattr(self, field)
+            if value is not None:
+                update[field] = value
+        if self.discount_tiers is not None:
+            update["discount_tiers"] = self.discount_tiers
+        elif self.discount is not None:
+            assert self.commitments is not None
+            update["discount_tiers"] = [DiscountTier(min_annual_commit=min(self.commitments),
+                                                     discount=self.discount)]
+        data = base.model_dump() | {k: v for k, v in update.items()}
+        data["discount_tiers"] = [t.model_dump() if isinstance(t, DiscountTier) else t
+                                  for t in data["discount_tiers"]]
+        return Contract.model_validate(data)
+
+
 class SimulationSettings(_Strict):
     paths: int = Field(10_000, ge=1, le=100_000)
     seed: int = Field(0, ge=0)
@@ -396,6 +540,7 @@ class Scenario(_Strict):
     workloads: list[Workload] = Field(min_length=1)
     uncertainty: Uncertainty = Uncertainty()
     contract: Contract = Contract()
+    offers: list[Offer] = Field(default_factory=list)
 
     @field_validator("start", mode="before")
     @classmethod
@@ -426,6 +571,21 @@ class Scenario(_Strict):
                       f"{self.contract.years} years need a horizon of at least "
                       f"{self.contract.years * 12} months; horizon_months is "
                       f"{self.horizon_months}")
+        names: dict[str, int] = {}
+        for i, offer in enumerate(self.offers):
+            if offer.name in names:
+                raise _at(f"offers[{i}].name", f"{offer.name!r} is used by "
+                          f"offers[{names[offer.name]}] too; names must be unique")
+            names[offer.name] = i
+            try:
+                terms = offer.to_contract(self.contract)
+            except ValidationError as exc:
+                sub, _, msg = _first_message(exc).partition(": ")
+                raise _at(f"offers[{i}].{sub}" if msg else f"offers[{i}]", msg or sub) from None
+            if terms.years * 12 > self.horizon_months:
+                raise _at(f"offers[{i}].years",
+                          f"{terms.years} years need a horizon of at least {terms.years * 12} "
+                          f"months; horizon_months is {self.horizon_months}")
         return self
 
     def model_ids(self) -> list[str]:
