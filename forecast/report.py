@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING
 
 from forecast.errors import PlannerError
 from forecast.formatting import pct, usd
-from forecast.types import LEVERS, FlagLevel
+from forecast.narrative import why_recommended
+from forecast.types import LEVERS
 from forecast.typeset import (
     ACCENT,
     BODY,
@@ -65,98 +66,12 @@ def _discount(result: CommitmentResult) -> str:
 # --------------------------------------------------------------------------- pages
 
 
-def _tier_text(plan: Plan, result: CommitmentResult) -> str:
-    """Which discount a commitment earns, as a phrase after "it"."""
-    if result.is_ramp:
-        return f"earns a discount of {_discount(result)} by year"
-    if result.annual_commit <= 0:
-        return "earns no discount (no commitment)"
-    earned = [t for t in plan.scenario.contract.discount_tiers
-              if t.min_annual_commit <= result.annual_commit]
-    if not earned:
-        return "earns no discount (below the first tier)"
-    tier = earned[-1]
-    return (f"earns the {pct(tier.discount)} discount tier (commit at least "
-            f"{usd(tier.min_annual_commit)} a year)")
-
-
-def _land_first(plan: Plan) -> tuple[list[str], float, float, int]:
-    """Workloads to land before signing: the leaders of the migration order that together
-    carry at least 60% of the monthly saving, at most three.
-
-    Returns (names, their monthly saving, the total monthly saving, how many other
-    workloads save something).
-    """
-    a = plan.projection.attribution
-    order = sorted(range(len(plan.projection.workloads)), key=lambda i: a.migration_order[i])
-    positive = [i for i in order if a.saving_per_month[i] > 0]
-    total = float(sum(a.saving_per_month[i] for i in positive))
-    names: list[str] = []
-    carried = 0.0
-    for i in positive:
-        if len(names) == 3 or (names and carried >= 0.6 * total):
-            break
-        names.append(plan.projection.workloads[i])
-        carried += float(a.saving_per_month[i])
-    return names, carried, total, len(positive) - len(names)
-
-
-def _join(names: Sequence[str]) -> str:
-    marked = [text(n) for n in names]
-    if len(marked) <= 1:
-        return "".join(marked)
-    return ", ".join(marked[:-1]) + " and " + marked[-1]
-
-
 def conclusion(plan: Plan) -> list[str]:
-    """The three-line conclusion, "optimize, then commit", as paragraph markup.
+    """The three-line conclusion (:func:`forecast.narrative.conclusion`) as paragraph
+    markup: the lead of each line in bold, the text escaped."""
+    from forecast.narrative import conclusion as lines
 
-    1. Optimize first: the leaders of the migration order to land before signing (at most
-       three, as many as carry 60% of the monthly saving), with their share of it.
-    2. Then commit: the recommended amount, its discount, expected cost, saving against
-       today's path and shortfall chance; or commit nothing when no tier pays for its risk.
-    3. The trap: the recommended commitment's own stranding when its flag is amber or red;
-       else what a commitment sized on today's spend would strand; else that nothing
-       strands. A red walk-back exposure is added to it.
-    """
-    rec = plan.recommendation
-    r = rec.recommended
-    names, carried, total, n_more = _land_first(plan)
-    if names:
-        more = f"; {n_more} more follow in migration order" if n_more > 0 else ""
-        verb = "they carry" if len(names) > 1 else "it carries"
-        first = (f"<b>Optimize first.</b> Land {_join(names)} before signing: {verb} "
-                 f"{usd(carried)} ({pct(carried / total)}) of the {usd(total)} a month the "
-                 f"plan saves once in place{more}.")
-    else:
-        first = ("<b>Optimize first.</b> This plan has no optimization saving to land: the "
-                 "commitment below is sized on today's usage.")
-    if r.per_year.sum() > 0:
-        second = (f"<b>Then commit</b> {_amount(r)} a year, sized on the optimized usage: it "
-                  f"{_tier_text(plan, r)}. Expected cost {usd(r.expected_cost)} over the "
-                  f"term, {usd(r.saving_vs_current)} below today's path at list, with a "
-                  f"{pct(r.shortfall_probability)} chance that some year falls short.")
-    else:
-        second = ("<b>Then commit nothing yet:</b> no discount tier pays for its shortfall "
-                  "risk at the optimized usage; buy at list and revisit once the "
-                  "optimizations have landed.")
-    base = rec.baseline_sized
-    if r.flag in (FlagLevel.AMBER, FlagLevel.RED) and r.stranded_savings > 0.5:
-        third = (f"<b>Watch the floor:</b> even the recommended commitment strands "
-                 f"{usd(r.stranded_savings)} ({pct(r.stranded_share)} of the savings); "
-                 f"commit at most {usd(rec.safe_commit.annual_commit)} a year, or ramp "
-                 f"{_amount(rec.ramp)}.")
-    elif base.stranded_savings > 0.5 and base.flag != FlagLevel.GREEN:
-        third = (f"<b>Do not size it on today's bill:</b> a commitment sized on today's spend "
-                 f"({_amount(base)} a year) would strand {usd(base.stranded_savings)}, "
-                 f"{pct(base.stranded_share)} of the savings, under the commitment floor.")
-    else:
-        third = ("<b>Nothing strands:</b> at the recommended size every dollar the "
-                 "optimizations save lowers the bill.")
-    if plan.walk_back.level == FlagLevel.RED:
-        third += (f" Batch only what truly waits: walking the gray workloads back would add "
-                  f"{usd(plan.walk_back.extra_cost)}.")
-    return [first, second, third]
+    return [f"<b>{text(line.lead)}</b> {text(line.body)}" for line in lines(plan)]
 
 
 def _lines(values: Sequence[str]) -> str:
@@ -173,18 +88,6 @@ def _discount_cell(result: CommitmentResult) -> str:
     if len(set(result.discount.tolist())) > 1:
         return _lines([pct(d) for d in result.discount])
     return pct(float(result.discount[0]))
-
-
-def _why_recommended(plan: Plan) -> str:
-    rec = plan.recommendation
-    r = rec.recommended
-    if r.per_year.sum() <= 0:
-        return (f"No commitment within your {pct(rec.appetite)} shortfall appetite earns a "
-                "discount that lowers the expected cost: pay as you go at list, and revisit "
-                "once the optimizations have landed.")
-    return (f"It {_tier_text(plan, r)}. Of all flat commitments whose shortfall probability stays "
-            f"within your {pct(rec.appetite)} appetite, it has the lowest expected cost. Sized "
-            "on the optimized usage, not on today's bill.")
 
 
 def _summary(plan: Plan, generated: dt.date, width: float) -> list[Flowable]:
@@ -206,7 +109,7 @@ def _summary(plan: Plan, generated: dt.date, width: float) -> list[Flowable]:
         para("RECOMMENDED COMMITMENT", "label"),
         para(f"{_amount(r)} a year" + (f" (years {years})" if r.is_ramp else "")
            + (" (no commitment)" if r.per_year.sum() <= 0 else ""), "headline"),
-        para(_why_recommended(plan), "body"),
+        para(text(why_recommended(plan)), "body"),
     ], width, "#f0f6ff", ACCENT))
     story.append(Spacer(1, 5))
 

@@ -1,0 +1,186 @@
+"""What the planner says in words: the sentences every face (app, CLI, PDF) shows.
+
+Each function reads a :class:`~forecast.plan.Plan` and returns plain text (no markup): the
+app renders it as Markdown-free text, the PDF escapes it and sets the ``lead`` of a
+:class:`Line` in bold, the CLI prints it. A face never words a finding itself, so the app, the
+command line and the PDF say the same thing in the same words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from forecast.formatting import pct, usd
+from forecast.types import FlagLevel
+
+if TYPE_CHECKING:
+    from forecast.plan import Plan
+    from forecast.recommendation import CommitmentResult
+    from forecast.scenario import Contract
+
+#: The migration leaders to land before signing carry at least this share of the saving...
+LAND_FIRST_SHARE = 0.6
+#: ...and are at most this many workloads.
+LAND_FIRST_MAX = 3
+
+
+@dataclass(frozen=True)
+class Line:
+    """One statement: a short lead (set in bold where the face can) and the rest."""
+
+    lead: str
+    body: str
+
+    @property
+    def plain(self) -> str:
+        return f"{self.lead} {self.body}"
+
+
+@dataclass(frozen=True)
+class LandFirst:
+    """The workloads to land before signing (the "land these first" rule).
+
+    Attributes
+    ----------
+    names : list of str
+        The leaders of the migration order that together carry at least
+        ``LAND_FIRST_SHARE`` of the monthly saving, at most ``LAND_FIRST_MAX``.
+    carried, total : float
+        Their monthly saving, and the plan's whole monthly saving (USD a month, at today's
+        volume once landed).
+    n_more : int
+        Other workloads that save something.
+    """
+
+    names: list[str]
+    carried: float
+    total: float
+    n_more: int
+
+
+def land_first(plan: Plan) -> LandFirst:
+    """The "land these first" rule, the one home for it."""
+    a = plan.projection.attribution
+    order = sorted(range(len(plan.projection.workloads)), key=lambda i: a.migration_order[i])
+    positive = [i for i in order if a.saving_per_month[i] > 0]
+    total = float(sum(a.saving_per_month[i] for i in positive))
+    names: list[str] = []
+    carried = 0.0
+    for i in positive:
+        if len(names) == LAND_FIRST_MAX or (names and carried >= LAND_FIRST_SHARE * total):
+            break
+        names.append(plan.projection.workloads[i])
+        carried += float(a.saving_per_month[i])
+    return LandFirst(names, carried, total, len(positive) - len(names))
+
+
+def join_names(names: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    names = list(names)
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def amount_text(result: CommitmentResult) -> str:
+    """Annual amount in whole dollars, or one amount per year for a ramp."""
+    if result.is_ramp:
+        return " / ".join(usd(c) for c in result.per_year)
+    return usd(result.annual_commit)
+
+
+def tier_phrase(contract: Contract, result: CommitmentResult) -> str:
+    """Which discount a commitment earns, as a phrase after "it"."""
+    if result.is_ramp:
+        return "earns a discount of " + " / ".join(pct(d) for d in result.discount) \
+            + " by year"
+    d = float(result.discount[0])
+    earned = [t for t in contract.discount_tiers
+              if t.min_annual_commit <= result.annual_commit]
+    if not earned or d <= 0:
+        if result.annual_commit <= 0:
+            return "earns no discount (no commitment)"
+        return "earns no discount (below the first tier)"
+    tier = earned[-1]
+    return (f"earns the {pct(tier.discount)} discount tier (commit at least "
+            f"{usd(tier.min_annual_commit)} a year)")
+
+
+def why_recommended(plan: Plan) -> str:
+    """Why the recommended commitment is the one: its tier, its rule, what it is sized on."""
+    rec = plan.recommendation
+    r = rec.recommended
+    if r.per_year.sum() <= 0:
+        return zero_explanation(plan)
+    return (f"It {tier_phrase(plan.scenario.contract, r)}. Of all flat commitments whose "
+            f"shortfall probability stays within your {pct(rec.appetite)} appetite, it has the "
+            "lowest expected cost. Sized on the optimized usage, not on today's bill.")
+
+
+def zero_explanation(plan: Plan) -> str:
+    """Why the answer is $0: no commitment, pay as you go."""
+    rec = plan.recommendation
+    return (f"$0 means no commitment: pay as you go. No commitment within your "
+            f"{pct(rec.appetite)} shortfall appetite earns a discount that lowers the expected "
+            "cost on the optimized usage; buy at list and revisit once the optimizations "
+            "have landed.")
+
+
+def conclusion(plan: Plan) -> list[Line]:
+    """The three-line conclusion, "optimize, then commit".
+
+    1. Optimize first: the leaders of the migration order to land before signing
+       (:func:`land_first`), with their share of the monthly saving.
+    2. Then commit: the recommended amount, its tier, expected cost, saving against today's
+       path and shortfall chance; or commit nothing when no tier pays for its risk.
+    3. The trap: the recommended commitment's own stranding when its flag is amber or red;
+       else what a commitment sized on the unoptimized forecast would strand; else that
+       nothing strands. A red walk-back exposure is added to it.
+    """
+    rec = plan.recommendation
+    r = rec.recommended
+    first_rule = land_first(plan)
+    if first_rule.names:
+        more = (f"; {first_rule.n_more} more follow in migration order"
+                if first_rule.n_more > 0 else "")
+        verb = "they carry" if len(first_rule.names) > 1 else "it carries"
+        share = first_rule.carried / first_rule.total if first_rule.total else 0.0
+        first = Line("Optimize first.",
+                     f"Land {join_names(first_rule.names)} before signing: {verb} "
+                     f"{usd(first_rule.carried)} ({pct(share)}) of the "
+                     f"{usd(first_rule.total)} a month the plan saves once in place{more}.")
+    else:
+        first = Line("Optimize first.", "This plan has no optimization saving to land: the "
+                     "commitment below is sized on today's usage.")
+    if r.per_year.sum() > 0:
+        second = Line("Then commit",
+                      f"{amount_text(r)} a year, sized on the optimized usage: it "
+                      f"{tier_phrase(plan.scenario.contract, r)}. Expected cost "
+                      f"{usd(r.expected_cost)} over the term, {usd(r.saving_vs_current)} below "
+                      f"today's path at list, with a {pct(r.shortfall_probability)} chance that "
+                      "some year falls short.")
+    else:
+        second = Line("Then commit nothing yet:", "no discount tier pays for its shortfall "
+                      "risk at the optimized usage; buy at list and revisit once the "
+                      "optimizations have landed.")
+    base = rec.baseline_sized
+    if r.flag in (FlagLevel.AMBER, FlagLevel.RED) and r.stranded_savings > 0.5:
+        third = Line("Watch the floor:",
+                     f"even the recommended commitment strands {usd(r.stranded_savings)} "
+                     f"({pct(r.stranded_share)} of the savings); commit at most "
+                     f"{usd(rec.safe_commit.annual_commit)} a year, or ramp "
+                     f"{amount_text(rec.ramp)}.")
+    elif base.stranded_savings > 0.5 and base.flag != FlagLevel.GREEN:
+        third = Line("Do not size it on today's bill:",
+                     f"a commitment sized on the unoptimized forecast ({amount_text(base)} a "
+                     f"year) would strand {usd(base.stranded_savings)}, "
+                     f"{pct(base.stranded_share)} of the savings, under the commitment floor.")
+    else:
+        third = Line("Nothing strands:", "at the recommended size every dollar the "
+                     "optimizations save lowers the bill.")
+    if plan.walk_back.level == FlagLevel.RED:
+        third = Line(third.lead, third.body + " Batch only what truly waits: walking the "
+                     f"gray workloads back would add {usd(plan.walk_back.extra_cost)}.")
+    return [first, second, third]
