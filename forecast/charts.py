@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.contract import as_commitment, discount_for
+from forecast.formatting import SHORT_UNITS, usd_short
 
 if TYPE_CHECKING:
     from forecast.plan import Plan
@@ -26,8 +27,32 @@ OPTIMIZED = "#1f6feb"  # optimized path: blue
 COMMIT = "#d1242f"  # the commitment: red
 LEVER_COLOURS = {"routing": "#8250df", "caching": "#1a7f37", "batch": "#bf8700"}
 FLAG_COLOURS = {"green": "#1a7f37", "amber": "#bf8700", "red": "#d1242f"}
-MONEY = "$,.3~s"  # d3 format: $1.2M, $450k
 WIDTH = 640
+
+
+def _money_expr(value: str) -> str:
+    """A Vega expression writing ``value`` as :func:`forecast.formatting.usd_short` does."""
+    a = f"abs({value})"
+    out = f"'$' + format({a}, ',.0f')"
+    for threshold, scale, suffix, decimals in reversed(SHORT_UNITS):
+        out = (f"({a} >= {threshold!r} ? '$' + format({a} / {scale!r}, '.{decimals}f') + "
+               f"'{suffix}' : {out})")
+    return f"({value} <= -0.5 ? '-' : '') + {out}"
+
+
+#: Axis labels in the page's money format (``$1.23M``, ``$456K``): one format per magnitude
+#: for the page, its tables and its charts.
+MONEY_LABEL = _money_expr("datum.value")
+
+
+def money_axis(**kwargs: object) -> alt.Axis:
+    """An axis labelled in the page's money format."""
+    return alt.Axis(labelExpr=MONEY_LABEL, **kwargs)
+
+
+def money_text(values: object) -> list[str]:
+    """Tooltip and label text in the page's money format."""
+    return [usd_short(float(v)) for v in np.asarray(values, dtype=float).ravel()]
 
 
 def _dates(months: Sequence[str]) -> list[str]:
@@ -48,22 +73,26 @@ def fan_chart(plan: Plan, commitment: np.ndarray | None = None, width: int = WID
             rows.append({"month": month, "path": name, "p10": p10[i], "p50": p50[i],
                          "p90": p90[i]})
     data = pd.DataFrame(rows)
+    for q in ("p10", "p50", "p90"):
+        data[f"{q}_text"] = money_text(data[q])
     colour = alt.Color("path:N", title=None,
                        scale=alt.Scale(domain=["Current path", "Optimized path"],
                                        range=[CURRENT, OPTIMIZED]),
                        legend=alt.Legend(orient="top"))
     x = alt.X("month:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0,
                                                     tickCount=8))
+    # Every mark names its own tooltip: left to defaults, a band would show raw floats and
+    # call its lower edge by the axis title.
+    tooltip = [alt.Tooltip("month:T", format="%b %Y", title="month"),
+               alt.Tooltip("path:N", title="path"),
+               alt.Tooltip("p10_text:N", title="P10"),
+               alt.Tooltip("p50_text:N", title="median"),
+               alt.Tooltip("p90_text:N", title="P90")]
     band = alt.Chart(data).mark_area(opacity=0.25).encode(
-        x=x, y=alt.Y("p10:Q", title="List spend ($ per month)",
-                     axis=alt.Axis(format=MONEY)),
-        y2="p90:Q", color=colour)
+        x=x, y=alt.Y("p10:Q", title="List spend ($ per month)", axis=money_axis()),
+        y2="p90:Q", color=colour, tooltip=tooltip)
     line = alt.Chart(data).mark_line(strokeWidth=2).encode(
-        x=x, y="p50:Q", color=colour,
-        tooltip=[alt.Tooltip("month:T", format="%b %Y"), "path:N",
-                 alt.Tooltip("p10:Q", format="$,.0f", title="P10"),
-                 alt.Tooltip("p50:Q", format="$,.0f", title="median"),
-                 alt.Tooltip("p90:Q", format="$,.0f", title="P90")])
+        x=x, y="p50:Q", color=colour, tooltip=tooltip)
     layers: list[alt.Chart] = [band, line]
     per_year = plan.recommendation.recommended.per_year if commitment is None \
         else np.asarray(commitment, dtype=float)
@@ -77,25 +106,35 @@ def fan_chart(plan: Plan, commitment: np.ndarray | None = None, width: int = WID
             end = months[min(12 * (y + 1), len(months) - 1)]
             covered = amount / (1.0 - discount[y]) / 12.0
             steps.append({"start": start, "end": end, "monthly": covered,
-                          "commit": amount / 12.0})
+                          "commit_text": usd_short(amount / 12.0),
+                          "covered_text": usd_short(covered)})
         rule = alt.Chart(pd.DataFrame(steps)).mark_rule(
             color=COMMIT, strokeDash=[6, 3], strokeWidth=2).encode(
             x="start:T", x2="end:T", y="monthly:Q",
-            tooltip=[alt.Tooltip("commit:Q", format="$,.0f", title="commitment / month"),
-                     alt.Tooltip("monthly:Q", format="$,.0f", title="covers list / month")])
+            tooltip=[alt.Tooltip("commit_text:N", title="commitment / month"),
+                     alt.Tooltip("covered_text:N", title="covers list / month")])
         # Labelled at its right end, where growth has usually lifted the bands clear of it.
         text = alt.Chart(pd.DataFrame(steps[-1:])).mark_text(
-            color=COMMIT, align="right", dy=-8, fontSize=11).encode(
+            color=COMMIT, align="right", dy=-8, fontSize=11, tooltip=None).encode(
             x="end:T", y="monthly:Q", text=alt.value("list spend the commitment covers"))
         layers += [rule, text]
     return alt.layer(*layers).properties(
         width=width, height=height,
-        title="Monthly spend: current vs optimized (P10-P90 band, median line)")
+        title=alt.TitleParams("Monthly spend: current vs optimized",
+                              subtitle="P10-P90 band, median line"))
 
 
-def cost_curve(plan: Plan, width: int = WIDTH, height: int = 280) -> alt.VConcatChart:
-    """Expected cost over the term against the annual commitment, tier edges and the
-    recommendations marked; shortfall probability in a panel below on the same axis."""
+#: Width of the y axis (labels and title) of the cost curve's two panels, so that drawn
+#: apart (the app) their x axes still line up.
+_Y_EXTENT = 64
+
+
+def cost_curve_panels(plan: Plan, width: int | str = WIDTH, height: int = 280
+                      ) -> tuple[alt.LayerChart, alt.LayerChart]:
+    """The cost curve's two panels on one x scale: expected cost over the term against the
+    annual commitment (tier edges and the recommendations marked), and the shortfall
+    probability below it. The app draws them one above the other at its container's width;
+    :func:`cost_curve` joins them for the PDF."""
     rec = plan.recommendation
     curve = plan.curve_frame()
     # Show the region where the decision is: up to well past the recommendations, the top
@@ -103,93 +142,117 @@ def cost_curve(plan: Plan, width: int = WIDTH, height: int = 280) -> alt.VConcat
     edges = [t.min_annual_commit for t in plan.scenario.contract.discount_tiers]
     x_max = max(1.6 * max(rec.risk_bounded.annual_commit, rec.risk_neutral.annual_commit),
                 1.15 * max(edges, default=0.0), 1.1 * rec.safe_commit.annual_commit, 1.0)
-    curve = curve[curve["annual_commit"] <= x_max]
+    curve = curve[curve["annual_commit"] <= x_max].copy()
+    curve["commit_text"] = money_text(curve["annual_commit"])
+    curve["cost_text"] = money_text(curve["expected_cost"])
     marks = pd.DataFrame([
         {"annual_commit": r.annual_commit, "expected_cost": r.expected_cost, "label": label,
-         "shortfall_probability": r.shortfall_probability}
+         "commit_text": usd_short(r.annual_commit), "cost_text": usd_short(r.expected_cost)}
         for label, r in (("recommended", rec.recommended), ("risk-neutral", rec.risk_neutral),
                          ("risk-bounded", rec.risk_bounded))
     ])
+    x_scale = alt.Scale(domain=[0.0, float(curve["annual_commit"].max())], nice=False)
     x = alt.X("annual_commit:Q", title="Annual commitment ($ per year)",
-              axis=alt.Axis(format=MONEY))
+              axis=money_axis(), scale=x_scale)
     tiers = pd.DataFrame([{"edge": t.min_annual_commit,
                            "label": f"{t.discount:.0%} tier"}
                           for t in plan.scenario.contract.discount_tiers
                           if t.min_annual_commit <= curve["annual_commit"].max()])
     cost = alt.Chart(curve).mark_line(color=OPTIMIZED, strokeWidth=2).encode(
-        x=x, y=alt.Y("expected_cost:Q", title="Expected cost over the term ($)",
-                     axis=alt.Axis(format=MONEY), scale=alt.Scale(zero=False)),
-        tooltip=[alt.Tooltip("annual_commit:Q", format="$,.0f", title="commit / year"),
-                 alt.Tooltip("expected_cost:Q", format="$,.0f", title="expected cost"),
+        x=x, y=alt.Y("expected_cost:Q", title="Expected cost, term ($)",
+                     axis=money_axis(minExtent=_Y_EXTENT, maxExtent=_Y_EXTENT),
+                     scale=alt.Scale(zero=False)),
+        tooltip=[alt.Tooltip("commit_text:N", title="commit / year"),
+                 alt.Tooltip("cost_text:N", title="expected cost"),
                  alt.Tooltip("shortfall_probability:Q", format=".0%", title="shortfall"),
-                 alt.Tooltip("discount:Q", format=".0%")])
+                 alt.Tooltip("discount:Q", format=".0%", title="discount")])
     points = alt.Chart(marks).mark_point(filled=True, size=90, color=COMMIT).encode(
         x="annual_commit:Q", y="expected_cost:Q",
         shape=alt.Shape("label:N", title=None, legend=alt.Legend(orient="top")),
-        tooltip=["label:N", alt.Tooltip("annual_commit:Q", format="$,.0f"),
-                 alt.Tooltip("expected_cost:Q", format="$,.0f")])
+        tooltip=[alt.Tooltip("label:N", title="commitment"),
+                 alt.Tooltip("commit_text:N", title="per year"),
+                 alt.Tooltip("cost_text:N", title="expected cost")])
     layers: list[alt.Chart] = [cost, points]
     if not tiers.empty:
-        layers.append(alt.Chart(tiers).mark_rule(color="#888", strokeDash=[3, 3]).encode(
-            x="edge:Q"))
+        layers.append(alt.Chart(tiers).mark_rule(color="#888", strokeDash=[3, 3],
+                                                 tooltip=None).encode(x="edge:Q"))
         layers.append(alt.Chart(tiers).mark_text(align="left", dx=3, dy=-6, color="#555",
-                                                 fontSize=10).encode(
+                                                 fontSize=10, tooltip=None).encode(
             x="edge:Q", y=alt.value(0), text="label:N"))
     top = alt.layer(*layers).properties(width=width, height=height,
                                         title="Expected cost against commitment size")
     short = alt.Chart(curve).mark_area(color=COMMIT, opacity=0.3, line=True).encode(
-        x=x, y=alt.Y("shortfall_probability:Q", title="Shortfall probability",
-                     axis=alt.Axis(format=".0%"), scale=alt.Scale(domain=[0, 1])))
+        x=x, y=alt.Y("shortfall_probability:Q", title="Shortfall",
+                     axis=alt.Axis(format=".0%", minExtent=_Y_EXTENT, maxExtent=_Y_EXTENT,
+                                   tickCount=3),
+                     scale=alt.Scale(domain=[0, 1])),
+        tooltip=[alt.Tooltip("commit_text:N", title="commit / year"),
+                 alt.Tooltip("shortfall_probability:Q", format=".0%", title="shortfall")])
     appetite = alt.Chart(pd.DataFrame({"a": [rec.appetite]})).mark_rule(
-        color="#555", strokeDash=[4, 2]).encode(y="a:Q")
+        color="#555", strokeDash=[4, 2], tooltip=None).encode(y="a:Q")
     bottom = alt.layer(short, appetite).properties(width=width, height=90)
+    return top, bottom
+
+
+def cost_curve(plan: Plan, width: int = WIDTH, height: int = 280) -> alt.VConcatChart:
+    """Expected cost over the term against the annual commitment, tier edges and the
+    recommendations marked; shortfall probability in a panel below on the same axis."""
+    top, bottom = cost_curve_panels(plan, width, height)
     return alt.vconcat(top, bottom, spacing=6)
 
 
-def shapley_chart(projection: Projection, width: int = 300, height: int = 200) -> alt.Chart:
-    """Saving over the horizon by lever (Shapley shares: order-free)."""
+def shapley_chart(projection: Projection, width: int = 300, height: int = 200
+                  ) -> alt.LayerChart:
+    """Saving over the horizon by lever (Shapley shares: order-free), each bar labelled."""
     a = projection.attribution
     data = pd.DataFrame({"lever": [str(k) for k in a.shapley],
                          "saving": list(a.shapley.values())})
     total = a.total_saving
     data["share"] = data["saving"] / total if total else 0.0
-    return alt.Chart(data).mark_bar().encode(
-        x=alt.X("saving:Q", title="Saving over the horizon ($)", axis=alt.Axis(format=MONEY)),
-        y=alt.Y("lever:N", title=None, sort=["routing", "caching", "batch"]),
+    data["saving_text"] = money_text(data["saving"])
+    y = alt.Y("lever:N", title=None, sort=["routing", "caching", "batch"])
+    bars = alt.Chart(data).mark_bar().encode(
+        x=alt.X("saving:Q", title="Saving over the horizon ($)", axis=money_axis(),
+                scale=alt.Scale(nice=True)),
+        y=y,
         color=alt.Color("lever:N", legend=None,
                         scale=alt.Scale(domain=list(LEVER_COLOURS),
                                         range=list(LEVER_COLOURS.values()))),
-        tooltip=["lever:N", alt.Tooltip("saving:Q", format="$,.0f"),
-                 alt.Tooltip("share:Q", format=".0%")],
-    ).properties(width=width, height=height,
-                 title=alt.TitleParams("Savings by lever",
-                                       subtitle="Shapley shares: averaged over every order"))
+        tooltip=[alt.Tooltip("lever:N", title="lever"),
+                 alt.Tooltip("saving_text:N", title="saving"),
+                 alt.Tooltip("share:Q", format=".0%", title="share")],
+    )
+    labels = bars.mark_text(align="left", dx=3, fontSize=11, color="#333").encode(
+        text="saving_text:N", color=alt.value("#333"))
+    return alt.layer(bars, labels).properties(
+        width=width, height=height,
+        title=alt.TitleParams("Savings by lever", subtitle="Shapley: averaged over every order"))
 
 
 def waterfall_chart(projection: Projection, width: int = 300, height: int = 200) -> alt.Chart:
     """Sequential waterfall from current to optimized spend: routing, caching, batch."""
     a = projection.attribution
-    rows = [{"step": "Current path", "start": 0.0, "end": a.current_total, "kind": "total"}]
+    rows = [{"step": "Current", "start": 0.0, "end": a.current_total, "kind": "total"}]
     level = a.current_total
     for lever, saving in a.waterfall:
         rows.append({"step": f"- {lever}", "start": level - saving, "end": level,
                      "kind": str(lever)})
         level -= saving
-    rows.append({"step": "Optimized path", "start": 0.0, "end": level, "kind": "total"})
+    rows.append({"step": "Optimized", "start": 0.0, "end": level, "kind": "total"})
     data = pd.DataFrame(rows)
-    data["amount"] = data["end"] - data["start"]
+    data["amount_text"] = money_text(data["end"] - data["start"])
     order = list(data["step"])
     return alt.Chart(data).mark_bar().encode(
         x=alt.X("step:N", sort=order, title=None, axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("start:Q", title="Spend over the horizon ($)", axis=alt.Axis(format=MONEY)),
+        y=alt.Y("start:Q", title="Spend over the horizon ($)", axis=money_axis()),
         y2="end:Q",
         color=alt.Color("kind:N", legend=None,
                         scale=alt.Scale(domain=["total", *LEVER_COLOURS],
                                         range=[CURRENT, *LEVER_COLOURS.values()])),
-        tooltip=["step:N", alt.Tooltip("amount:Q", format="$,.0f")],
+        tooltip=[alt.Tooltip("step:N", title="step"),
+                 alt.Tooltip("amount_text:N", title="amount")],
     ).properties(width=width, height=height,
-                 title=alt.TitleParams("Sequential waterfall",
-                                       subtitle="in order: routing, then caching, then batch"))
+                 title=alt.TitleParams("Waterfall", subtitle="routing, then caching, then batch"))
 
 
 def tornado_chart(rows: Sequence[SensitivityRow], width: int = 520, height: int | None = None
@@ -199,6 +262,7 @@ def tornado_chart(rows: Sequence[SensitivityRow], width: int = 520, height: int 
     data = pd.DataFrame([{
         "assumption": r.assumption, "low": r.low, "high": r.high, "base": r.base,
         "low_label": r.low_label, "high_label": r.high_label,
+        "low_text": usd_short(r.low), "high_text": usd_short(r.high),
         "left": min(r.low, r.high), "right": max(r.low, r.high),
         "left_label": r.low_label if r.low <= r.high else r.high_label,
         "right_label": r.high_label if r.low <= r.high else r.low_label,
@@ -210,46 +274,69 @@ def tornado_chart(rows: Sequence[SensitivityRow], width: int = 520, height: int 
     y = alt.Y("assumption:N", sort=order, title=None, axis=alt.Axis(labelLimit=220))
     bars = alt.Chart(data).mark_bar(color=OPTIMIZED, opacity=0.75, height=14).encode(
         x=alt.X("left:Q", title="Risk-bounded annual commitment ($ per year)",
-                axis=alt.Axis(format=MONEY), scale=x_scale),
+                axis=money_axis(), scale=x_scale),
         x2="right:Q", y=y,
-        tooltip=["assumption:N", "low_label:N", alt.Tooltip("low:Q", format="$,.0f"),
-                 "high_label:N", alt.Tooltip("high:Q", format="$,.0f")])
-    base = alt.Chart(data.head(1)).mark_rule(color=COMMIT, strokeWidth=2).encode(x="base:Q")
-    left_text = alt.Chart(data).mark_text(align="right", dx=-4, fontSize=10).encode(
+        tooltip=[alt.Tooltip("assumption:N", title="assumption"),
+                 alt.Tooltip("low_label:N", title="low"),
+                 alt.Tooltip("low_text:N", title="commitment at low"),
+                 alt.Tooltip("high_label:N", title="high"),
+                 alt.Tooltip("high_text:N", title="commitment at high")])
+    base = alt.Chart(data.head(1)).mark_rule(color=COMMIT, strokeWidth=2,
+                                             tooltip=None).encode(x="base:Q")
+    left_text = alt.Chart(data).mark_text(align="right", dx=-4, fontSize=10,
+                                          tooltip=None).encode(
         x="left:Q", y=y, text="left_label:N")
-    right_text = alt.Chart(data).mark_text(align="left", dx=4, fontSize=10).encode(
+    right_text = alt.Chart(data).mark_text(align="left", dx=4, fontSize=10,
+                                           tooltip=None).encode(
         x="right:Q", y=y, text="right_label:N")
     return alt.layer(bars, base, left_text, right_text).properties(
         width=width, height=height or 30 * len(data) + 20,
         title="What moves the commitment most (base: red line)")
 
 
-def comparison_chart(plans: Sequence[tuple[str, Plan]], width: int = WIDTH,
-                     height: int = 220) -> alt.Chart:
-    """Side by side: recommended annual commitment, expected yearly cost and stranded
-    savings (at the recommended commitment) per scenario."""
+#: The comparison's measures, per year, in the order drawn.
+COMPARE_MEASURES = ("Recommended / yr", "Expected cost / yr", "Today at list / yr",
+                    "Stranded / yr")
+
+
+def comparison_chart(plans: Sequence[tuple[str, Plan]], width: int | str = WIDTH,
+                     height: int = 240) -> alt.LayerChart:
+    """Side by side, per year: recommended annual commitment, expected cost, today's path at
+    list and stranded savings (at the recommended commitment), one bar per scenario in each
+    group, each labelled with its amount (a $0 bar still reads "$0")."""
     rows = []
     for name, plan in plans:
         r = plan.recommendation.recommended
         years = plan.scenario.contract.years
-        for measure, value in (("Recommended commitment / year", r.annual_commit),
-                               ("Expected cost / year", r.expected_cost / years),
-                               ("Today's path at list / year", r.expected_current_list / years),
-                               ("Stranded savings / year", r.stranded_savings / years)):
-            rows.append({"scenario": name, "measure": measure, "value": value})
+        values = (r.annual_commit, r.expected_cost / years, r.expected_current_list / years,
+                  r.stranded_savings / years)
+        for measure, value in zip(COMPARE_MEASURES, values, strict=True):
+            rows.append({"scenario": name, "measure": measure, "value": value,
+                         "value_text": usd_short(value)})
     data = pd.DataFrame(rows)
     names = list(dict.fromkeys(data["scenario"]))
-    measures = list(dict.fromkeys(data["measure"]))
-    # Scenario names are long: the colour legend names the bars, not crowded axis labels.
-    return alt.Chart(data).mark_bar().encode(
-        x=alt.X("scenario:N", title=None, sort=names, axis=None),
-        y=alt.Y("value:Q", title="$ per year", axis=alt.Axis(format=MONEY)),
+    x = alt.X("measure:N", title=None, sort=list(COMPARE_MEASURES),
+              axis=alt.Axis(labelAngle=0, labelLimit=160))
+    offset = alt.XOffset("scenario:N", sort=names)
+    tooltip = [alt.Tooltip("scenario:N", title="scenario"),
+               alt.Tooltip("measure:N", title="measure"),
+               alt.Tooltip("value_text:N", title="amount")]
+    bars = alt.Chart(data).mark_bar().encode(
+        x=x, xOffset=offset,
+        # Headroom above the tallest bar for its upright label.
+        y=alt.Y("value:Q", title="$ per year", axis=money_axis(),
+                scale=alt.Scale(domain=[0.0, 1.25 * max(float(data["value"].max()), 1.0)])),
+        # Names can be long: the legend names the bars (wrapping is not Vega's), the
+        # tooltip gives the full name.
         color=alt.Color("scenario:N", title=None, sort=names,
-                        legend=alt.Legend(orient="top", columns=2, labelLimit=400)),
-        column=alt.Column("measure:N", title=None, sort=measures,
-                          header=alt.Header(labelFontSize=11, labelLimit=220)),
-        tooltip=["scenario:N", "measure:N", alt.Tooltip("value:Q", format="$,.0f")],
-    ).properties(width=max(120, width // 4 - 20), height=height)
+                        legend=alt.Legend(orient="top", direction="vertical",
+                                          labelLimit=600)),
+        tooltip=tooltip)
+    # Upright text along each bar, so that labels of narrow bars do not run into each other.
+    labels = alt.Chart(data).mark_text(angle=270, align="left", baseline="middle", dx=4,
+                                       fontSize=10, color="#333").encode(
+        x=x, xOffset=offset, y="value:Q", text="value_text:N", tooltip=tooltip)
+    return alt.layer(bars, labels).properties(width=width, height=height)
 
 
 def to_svg(chart: alt.TopLevelMixin) -> str:

@@ -1,4 +1,5 @@
-"""Number formatting shared by the CLI, the app and the PDF report."""
+"""Number formatting shared by the CLI, the app and the PDF report, and reading what a buyer
+types: amounts (``900k / 1.1M``), discount tiers (``1M: 6% / 3M: 10%``) and routing mixes."""
 
 from __future__ import annotations
 
@@ -12,16 +13,24 @@ def usd(amount: float, decimals: int = 0) -> str:
     return f"{sign}${text}"
 
 
+#: Where ``usd_short`` moves to the next unit: the smallest amount that would round to 1,000
+#: of the smaller one (``$999,500`` reads ``$1.00M``, never ``$1000K``). Charts use the same
+#: thresholds (``forecast.charts.MONEY_LABEL``), so one magnitude reads one way everywhere.
+SHORT_UNITS: tuple[tuple[float, float, str, int], ...] = (
+    (999_995_000.0, 1e9, "B", 2),
+    (999_500.0, 1e6, "M", 2),
+    (9_999.5, 1e3, "K", 0),
+)
+
+
 def usd_short(amount: float) -> str:
-    """Compact dollars for chart labels and metrics: ``$1.23M``, ``$456K``, ``$789``."""
+    """Compact dollars, one format per magnitude for every face (page, tables, charts):
+    ``$1.23B``, ``$1.23M``, ``$456K``, ``$7,890``; rounded, never truncated."""
     sign = "-" if amount <= -0.5 else ""
     a = abs(amount)
-    if a >= 1e9:
-        return f"{sign}${a / 1e9:.2f}B"
-    if a >= 1e6:
-        return f"{sign}${a / 1e6:.2f}M"
-    if a >= 1e4:
-        return f"{sign}${a / 1e3:.0f}K"
+    for threshold, scale, suffix, decimals in SHORT_UNITS:
+        if a >= threshold:
+            return f"{sign}${a / scale:.{decimals}f}{suffix}"
     return f"{sign}${a:,.0f}"
 
 
@@ -69,3 +78,79 @@ def parse_amounts(text: str) -> list[float] | None:
 def format_amounts(amounts: list[float] | None) -> str:
     """The inverse of :func:`parse_amounts`."""
     return "" if not amounts else " / ".join(f"{a:,.0f}" for a in amounts)
+
+
+def _share(text: str) -> float:
+    """``0.7`` or ``70%`` as a fraction; ValueError when neither."""
+    text = text.strip()
+    return float(text[:-1]) / 100.0 if text.endswith("%") else float(text)
+
+
+def parse_tiers(text: str) -> list[dict[str, float]]:
+    """Read discount tiers typed as ``commit: discount`` pairs separated by ``/``:
+    ``1M: 6% / 3M: 10%`` -> ``[{min_annual_commit: 1e6, discount: 0.06}, ...]``."""
+    tiers = []
+    for part in re.split(r"[/;]", text or ""):
+        if not part.strip():
+            continue
+        commit, sep, discount = part.partition(":")
+        try:
+            if not sep:
+                raise ValueError
+            amount = parse_amounts(commit)
+            value = _share(discount)
+        except ValueError:
+            raise ValueError(
+                f"cannot read {part.strip()!r}; write commit: discount pairs separated by /, "
+                "e.g. 1M: 6% / 3M: 10%") from None
+        if not amount or len(amount) != 1:
+            raise ValueError(f"cannot read {part.strip()!r}; give one amount per tier")
+        tiers.append({"min_annual_commit": amount[0], "discount": value})
+    return tiers
+
+
+def format_tiers(tiers: list[dict[str, float]]) -> str:
+    """The inverse of :func:`parse_tiers`: ``1M: 6% / 3M: 10%``."""
+    def short(amount: float) -> str:
+        for scale, suffix in ((1e6, "M"), (1e3, "k")):
+            if amount >= scale and amount % (scale / 100) == 0:
+                return f"{amount / scale:g}{suffix}"
+        return f"{amount:,.0f}"
+    return " / ".join(f"{short(t['min_annual_commit'])}: {t['discount'] * 100:g}%"
+                      for t in tiers)
+
+
+_MODEL_PART = re.compile(r"^([^\s:=]+)\s*[:=]?\s*(.*)$")
+
+
+def parse_models(text: str) -> dict[str, float] | None:
+    """Read a routing mix typed as text; ``None`` when blank.
+
+    ``model: share`` pairs separated by commas, a share as a fraction or a percentage
+    (``claude-haiku-4-5: 0.7, claude-sonnet-4-5 30%``); a single model without a share takes
+    all the traffic. A model named twice adds up.
+    """
+    text = (text or "").strip()
+    if not text:
+        return None
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    models: dict[str, float] = {}
+    for part in parts:
+        match = _MODEL_PART.match(part)
+        name, share_text = (match.group(1), match.group(2).strip()) if match else (part, "")
+        if not share_text and len(parts) == 1:
+            share = 1.0
+        else:
+            try:
+                share = _share(share_text)
+            except ValueError:
+                raise ValueError(
+                    f"cannot read {part!r}; write model: share pairs separated by commas, "
+                    "e.g. claude-haiku-4-5: 0.7, claude-sonnet-4-5: 0.3") from None
+        models[name] = models.get(name, 0.0) + share
+    return models
+
+
+def format_models(models: dict[str, float]) -> str:
+    """The inverse of :func:`parse_models`: ``claude-haiku-4-5: 0.7, claude-sonnet-4-5: 0.3``."""
+    return ", ".join(f"{model}: {share:g}" for model, share in models.items())

@@ -241,6 +241,7 @@ def build_plan(
     sensitivity: bool = True,
     sensitivity_paths: int = SENSITIVITY_PATHS,
     progress: Progress | None = None,
+    simulation: Simulation | None = None,
 ) -> Plan:
     """Run the whole planner on a scenario.
 
@@ -255,6 +256,9 @@ def build_plan(
         Compute the tornado (13 re-simulations at ``sensitivity_paths`` paths).
     progress : callable, optional
         Called with a short text at each stage.
+    simulation : Simulation, optional
+        A simulation of this scenario drawn with these ``paths`` and ``seed``, to reuse when
+        only the contract's terms changed (the app): it is not drawn again.
     """
     say = progress or (lambda _msg: None)
     seed = scenario.simulation.seed if seed is None else seed
@@ -263,9 +267,12 @@ def build_plan(
         raise PlannerError(f"--paths: is {n_paths}; simulate at least 1 path")
     contract = scenario.contract
     projection = project(scenario, book)
+    if simulation is not None and simulation.n_paths != n_paths:
+        raise ValueError(f"simulation has {simulation.n_paths} paths, not {n_paths}")
     say(f"simulating {n_paths:,} paths x {scenario.horizon_months} months x "
         f"{len(scenario.workloads)} workloads")
-    sim = simulate(scenario, book, n_paths=n_paths, seed=seed)
+    sim = simulation if simulation is not None else simulate(scenario, book, n_paths=n_paths,
+                                                             seed=seed)
     y_opt = yearly(sim.optimized, contract.years)
     y_cur = yearly(sim.current, contract.years)
     say("sweeping commitments")
