@@ -59,8 +59,8 @@ def _dates(months: Sequence[str]) -> list[str]:
     return [f"{m}-01" for m in months]
 
 
-def fan_chart(plan: Plan, commitment: np.ndarray | None = None, width: int = WIDTH,
-              height: int = 300) -> alt.LayerChart:
+def fan_chart(plan: Plan, commitment: np.ndarray | None = None, width: int | str = WIDTH,
+              height: int | str = 300) -> alt.LayerChart:
     """Monthly list spend, current vs optimized: P10-P90 band and median line, with the
     list spend the commitment covers each month over the contract years: annual commitment /
     (1 - discount) / 12, since usage draws the commitment down at the discounted rate. List
@@ -232,10 +232,12 @@ def shapley_chart(projection: Projection, width: int = 300, height: int = 200
 def waterfall_chart(projection: Projection, width: int = 300, height: int = 200) -> alt.Chart:
     """Sequential waterfall from current to optimized spend: routing, caching, batch."""
     a = projection.attribution
-    rows = [{"step": "Current", "start": 0.0, "end": a.current_total, "kind": "total"}]
+    # Short step names, so that all five fit under a narrow chart; the colour and the
+    # tooltip say which lever took each step down.
+    rows = [{"step": "Today", "start": 0.0, "end": a.current_total, "kind": "total"}]
     level = a.current_total
     for lever, saving in a.waterfall:
-        rows.append({"step": f"- {lever}", "start": level - saving, "end": level,
+        rows.append({"step": str(lever), "start": level - saving, "end": level,
                      "kind": str(lever)})
         level -= saving
     rows.append({"step": "Optimized", "start": 0.0, "end": level, "kind": "total"})

@@ -1,4 +1,4 @@
-"""Scenario edits the page makes: the workloads table, portfolio levers, contract text, variants.
+"""Scenario edits the page makes: the workloads table, portfolio levers, settings, variants.
 
 Pure functions on scenario data, the JSON-mode mapping of a ``Scenario``
 (``forecast.scenario.scenario_to_dict``). They move values between widgets and the scenario;
@@ -14,132 +14,140 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from forecast.errors import ScenarioError
-from forecast.formatting import parse_amounts
+from forecast.formatting import format_models, parse_models
 from forecast.scenario import Scenario, Workload, parse_scenario
-from forecast.types import CacheTTL, Waiting
+from forecast.types import CacheTTL, FloatArray, Waiting
 from forecast.waiting import batch_eligible_share
 
 Data = dict[str, Any]
 
 
 # --------------------------------------------------------------------------- workloads table
+class CellKind(StrEnum):
+    """What a column of the workloads table holds, and so how it is read and shown."""
+
+    TEXT = "text"
+    CHOICE = "choice"
+    MODELS = "models"  # a routing mix typed as text (``forecast.formatting.parse_models``)
+    SHARE = "share"  # a fraction 0-1
+    COUNT = "count"  # requests or tokens
+    MONTHS = "months"  # a month number or a number of months
+    MINUTES = "minutes"
+    RATE = "rate"  # a monthly growth rate or volatility
+
+
+class Blank(StrEnum):
+    """What a cell left blank writes."""
+
+    REMOVE = "remove"  # the field is left out (its default, or the current value, applies)
+    ZERO = "zero"
+    EMPTY = "empty"  # an empty text or an empty routing mix
+
+
 @dataclass(frozen=True)
 class Column:
-    """One column of the flat workloads table and the scenario field it edits."""
+    """One column of the flat workloads table and the scenario field it edits.
+
+    Attributes
+    ----------
+    key, label, help : str
+        The table's column name, its header and its tooltip.
+    field : str
+        Dotted path in a workload's data; ``tokens.`` stands for ``tokens`` or
+        ``monthly_tokens``, whichever the workload gives.
+    read : callable
+        The value shown, from the validated workload (lever columns show the optimized
+        target as resolved: a field the file leaves out shows the current value it keeps).
+    options : tuple of str
+        The choices of a ``CHOICE`` column.
+    """
 
     key: str
     label: str
     field: str
     help: str
+    kind: CellKind
+    blank: Blank
+    read: Callable[[Workload], Any]
+    options: tuple[str, ...] = ()
 
 
+# The optimized levers lead: they are what an advisor sets first (after an import, all of
+# them); the waiting test, the volume and its growth follow.
 COLUMNS: tuple[Column, ...] = (
-    Column("name", "Workload", "name", "unique name"),
-    Column("waiting", "Waiting", "waiting",
-           "the waiting test: interactive (stays real time), async (batch candidate), gray"),
-    Column("latency_minutes", "Latency (min)", "acceptable_latency_minutes",
-           "gray only: acceptable latency in minutes; under 60 nothing can wait for batch"),
-    Column("urgent_share", "Urgent share", "urgent_share",
-           "gray only: share that must stay real time (0-1)"),
-    Column("requests_per_month", "Requests / month", "requests_per_month",
-           "blank for an imported workload given as monthly token totals"),
-    Column("prefix_tokens", "Prefix tokens", "tokens.cacheable_prefix",
-           "cacheable shared prefix, tokens per request (per month when requests is blank)"),
-    Column("input_tokens", "Input tokens", "tokens.input",
-           "rest of the input, tokens per request (per month when requests is blank)"),
-    Column("output_tokens", "Output tokens", "tokens.output",
-           "output tokens per request (per month when requests is blank)"),
-    Column("current_models", "Current models", "current.models",
-           "today's routing mix, e.g. claude-sonnet-4-5: 1"),
+    Column("name", "Workload", "name", "unique name", CellKind.TEXT, Blank.EMPTY,
+           lambda w: w.name),
     Column("optimized_models", "Optimized models", "optimized.models",
-           "target routing mix, e.g. claude-haiku-4-5: 0.7, claude-sonnet-4-5: 0.3"),
-    Column("batch_share", "Batch share", "optimized.batch_share",
-           "target share sent to the Batch API (0-1), at most the batch-eligible share"),
-    Column("cache_hit_rate", "Cache hit rate", "optimized.cache_hit_rate",
-           "target prompt-cache hit rate on the prefix (0-1); needs a cache TTL"),
-    Column("cache_ttl", "Cache TTL", "optimized.cache_ttl", "none, 5m or 1h"),
-    Column("lands_month", "Lands (month)", "optimized.lands_month",
-           "month the optimization lands (1 = contract start)"),
-    Column("ramp_months", "Ramp (months)", "optimized.ramp_months",
-           "months to ramp in linearly (0 = at once)"),
-    Column("growth_monthly", "Growth / month", "growth.monthly",
-           "expected month-over-month volume growth, e.g. 0.03"),
+           "target routing mix, e.g. claude-haiku-4-5: 0.7, claude-sonnet-4-5: 0.3; blank "
+           "keeps the current models", CellKind.MODELS, Blank.REMOVE,
+           lambda w: format_models(w.target.models)),
+    Column("batch_share", "Batch", "optimized.batch_share",
+           "target share sent to the Batch API (0-1), at most the batch-eligible share",
+           CellKind.SHARE, Blank.REMOVE, lambda w: w.target.batch_share),
+    Column("cache_hit_rate", "Cache hits", "optimized.cache_hit_rate",
+           "target prompt-cache hit rate on the prefix (0-1); needs a cache TTL",
+           CellKind.SHARE, Blank.REMOVE, lambda w: w.target.cache_hit_rate),
+    Column("cache_ttl", "TTL", "optimized.cache_ttl", "cache lifetime: none, 5m or 1h",
+           CellKind.CHOICE, Blank.REMOVE, lambda w: str(w.target.cache_ttl),
+           tuple(str(v) for v in CacheTTL)),
+    Column("lands_month", "Lands", "optimized.lands_month",
+           "month the optimization lands (1 = contract start)", CellKind.MONTHS,
+           Blank.REMOVE, lambda w: w.lands_month),
+    Column("ramp_months", "Ramp", "optimized.ramp_months",
+           "months to ramp in linearly (0 = at once)", CellKind.MONTHS, Blank.REMOVE,
+           lambda w: w.ramp_months),
+    Column("waiting", "Waiting", "waiting",
+           "the waiting test: interactive (stays real time), async (batch candidate), gray",
+           CellKind.CHOICE, Blank.REMOVE, lambda w: str(w.waiting),
+           tuple(str(v) for v in Waiting)),
+    Column("latency_minutes", "Latency (min)", "acceptable_latency_minutes",
+           "gray only: acceptable latency in minutes; under 60 nothing can wait for batch",
+           CellKind.MINUTES, Blank.REMOVE, lambda w: w.acceptable_latency_minutes),
+    Column("urgent_share", "Urgent", "urgent_share",
+           "gray only: share that must stay real time (0-1)", CellKind.SHARE, Blank.ZERO,
+           lambda w: w.urgent_share),
+    Column("requests_per_month", "Requests / mo", "requests_per_month",
+           "blank for an imported workload given as monthly token totals", CellKind.COUNT,
+           Blank.REMOVE, lambda w: w.requests_per_month),
+    Column("prefix_tokens", "Prefix tokens", "tokens.cacheable_prefix",
+           "cacheable shared prefix, tokens per request (per month when requests is blank)",
+           CellKind.COUNT, Blank.ZERO, lambda w: w.token_counts.cacheable_prefix),
+    Column("input_tokens", "Input tokens", "tokens.input",
+           "rest of the input, tokens per request (per month when requests is blank)",
+           CellKind.COUNT, Blank.ZERO, lambda w: w.token_counts.input),
+    Column("output_tokens", "Output tokens", "tokens.output",
+           "output tokens per request (per month when requests is blank)", CellKind.COUNT,
+           Blank.ZERO, lambda w: w.token_counts.output),
+    Column("current_models", "Current models", "current.models",
+           "today's routing mix, e.g. claude-sonnet-4-5: 1", CellKind.MODELS, Blank.EMPTY,
+           lambda w: format_models(w.current.models)),
+    Column("growth_monthly", "Growth / mo", "growth.monthly",
+           "expected month-over-month volume growth, e.g. 0.03", CellKind.RATE, Blank.ZERO,
+           lambda w: w.growth.monthly),
     Column("volatility", "Volatility", "growth.volatility",
-           "standard deviation of the monthly log change of volume"),
+           "standard deviation of the monthly log change of volume", CellKind.RATE,
+           Blank.ZERO, lambda w: w.growth.volatility),
 )
 COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
-
-
-def format_models(models: Mapping[str, float]) -> str:
-    """``{'claude-haiku-4-5': 0.7, ...}`` -> ``'claude-haiku-4-5: 0.7, ...'``."""
-    return ", ".join(f"{model}: {share:g}" for model, share in models.items())
-
-
-def parse_models(text: str) -> dict[str, float] | None:
-    """Read a routing mix typed in a table cell; ``None`` when blank.
-
-    Accepts ``model: share`` pairs separated by commas, a share as a fraction or a
-    percentage (``0.7`` or ``70%``); a single model without a share takes all the traffic.
-    """
-    text = (text or "").strip()
-    if not text:
-        return None
-    parts = [p.strip() for p in text.split(",") if p.strip()]
-    models: dict[str, float] = {}
-    for part in parts:
-        match = re.match(r"^([^\s:=]+)\s*[:=]?\s*(.*)$", part)
-        name, share_text = (match.group(1), match.group(2).strip()) if match else (part, "")
-        if not share_text and len(parts) == 1:
-            share = 1.0
-        else:
-            try:
-                share = (float(share_text[:-1]) / 100.0 if share_text.endswith("%")
-                         else float(share_text))
-            except ValueError:
-                raise ValueError(
-                    f"cannot read {part!r}; write model: share pairs separated by commas, "
-                    "e.g. claude-haiku-4-5: 0.7, claude-sonnet-4-5: 0.3") from None
-        models[name] = models.get(name, 0.0) + share
-    return models
+_TEXT_KINDS = (CellKind.TEXT, CellKind.CHOICE, CellKind.MODELS)
 
 
 def workloads_frame(data: Data) -> pd.DataFrame:
-    """The workloads as a flat table (one row each), for ``st.data_editor``.
-
-    Lever columns show the optimized target as resolved (a field the file leaves out shows
-    the current value it keeps).
-    """
+    """The workloads as a flat table (one row each, :data:`COLUMNS` in order), for
+    ``st.data_editor``; number columns are floats, blanks NaN."""
     scenario = Scenario.model_validate(data)
-    rows = []
-    for w in scenario.workloads:
-        target, tokens = w.target, w.token_counts
-        rows.append({
-            "name": w.name,
-            "waiting": str(w.waiting),
-            "latency_minutes": w.acceptable_latency_minutes,
-            "urgent_share": w.urgent_share,
-            "requests_per_month": w.requests_per_month,
-            "prefix_tokens": tokens.cacheable_prefix,
-            "input_tokens": tokens.input,
-            "output_tokens": tokens.output,
-            "current_models": format_models(w.current.models),
-            "optimized_models": format_models(target.models),
-            "batch_share": target.batch_share,
-            "cache_hit_rate": target.cache_hit_rate,
-            "cache_ttl": str(target.cache_ttl),
-            "lands_month": w.lands_month,
-            "ramp_months": w.ramp_months,
-            "growth_monthly": w.growth.monthly,
-            "volatility": w.growth.volatility,
-        })
-    frame = pd.DataFrame(rows, columns=[c.key for c in COLUMNS])
-    for key in ("latency_minutes", "requests_per_month"):
-        frame[key] = frame[key].astype("float64")
+    frame = pd.DataFrame([[c.read(w) for c in COLUMNS] for w in scenario.workloads],
+                         columns=[c.key for c in COLUMNS])
+    for c in COLUMNS:
+        if c.kind not in _TEXT_KINDS:
+            frame[c.key] = frame[c.key].astype("float64")
     return frame
 
 
@@ -155,56 +163,37 @@ def _number(value: Any) -> Any:
     return value
 
 
+def _cell_value(column: Column, value: Any) -> Any:
+    if column.kind == CellKind.MODELS:
+        return parse_models(str(value)) or {}
+    if column.kind in (CellKind.TEXT, CellKind.CHOICE):
+        return str(value).strip()
+    return _number(value)
+
+
 def _set_cell(w: Data, key: str, value: Any) -> None:
-    """Write one table cell into a workload's data; a blank cell removes the field."""
-    blank = _blank(value)
-    value = None if blank else _number(value)
-    tokens_key = "monthly_tokens" if "monthly_tokens" in w else "tokens"
-    opt = w.setdefault("optimized", {}) if COLUMN_BY_KEY[key].field.startswith(
-        "optimized.") else None
-    if key == "name":
-        w["name"] = "" if blank else str(value).strip()
-    elif key == "waiting":
-        if blank:
-            w.pop("waiting", None)
-        else:
-            w["waiting"] = str(value)
-    elif key == "latency_minutes":
-        if blank:
-            w.pop("acceptable_latency_minutes", None)
-        else:
-            w["acceptable_latency_minutes"] = value
-    elif key == "urgent_share":
-        w["urgent_share"] = 0.0 if blank else value
-    elif key == "requests_per_month":
-        if blank:
-            w.pop("requests_per_month", None)
-        else:
-            w["requests_per_month"] = value
-    elif key in ("prefix_tokens", "input_tokens", "output_tokens"):
-        name = {"prefix_tokens": "cacheable_prefix", "input_tokens": "input",
-                "output_tokens": "output"}[key]
-        w.setdefault(tokens_key, {})[name] = 0.0 if blank else value
-    elif key == "current_models":
-        w.setdefault("current", {})["models"] = parse_models("" if blank else str(value)) or {}
-    elif key == "optimized_models":
-        models = parse_models("" if blank else str(value))
-        assert opt is not None
-        if models is None:
-            opt.pop("models", None)
-        else:
-            opt["models"] = models
-    elif key in ("batch_share", "cache_hit_rate", "cache_ttl", "lands_month", "ramp_months"):
-        assert opt is not None
-        if blank:
-            opt.pop(key, None)
-        else:
-            opt[key] = str(value) if key == "cache_ttl" else value
-    elif key in ("growth_monthly", "volatility"):
-        name = "monthly" if key == "growth_monthly" else "volatility"
-        w.setdefault("growth", {})[name] = 0.0 if blank else value
-    else:  # pragma: no cover - every column is handled above
-        raise KeyError(key)
+    """Write one table cell into a workload's data, at its column's field."""
+    column = COLUMN_BY_KEY[key]
+    parts = column.field.split(".")
+    if parts[0] == "tokens":
+        parts[0] = "monthly_tokens" if "monthly_tokens" in w else "tokens"
+    *parents, last = parts
+    if _blank(value) and column.blank == Blank.REMOVE:
+        node: Any = w
+        for part in parents:
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, dict):
+            node.pop(last, None)
+        return
+    node = w
+    for part in parents:
+        node = node.setdefault(part, {})
+    if not _blank(value):
+        node[last] = _cell_value(column, value)
+    elif column.blank == Blank.ZERO:
+        node[last] = 0.0
+    else:
+        node[last] = {} if column.kind == CellKind.MODELS else ""
 
 
 def row_label(row: int, name: Any) -> str:
@@ -370,33 +359,43 @@ def apply_settings(data: Data, settings: Mapping[str, Any]) -> Data:
 
 
 # --------------------------------------------------------------------------- portfolio levers
+#: One notch of the batch and cache portfolio levers, in points of share.
+SHARE_STEP = 0.05
+#: How far the landing and ramp levers reach past the plan, in months.
+MONTHS_REACH = 12
+
+
 @dataclass(frozen=True)
 class PortfolioLevers:
-    """Lever values set for every workload at once; ``None`` keeps each workload's own plan.
+    """Lever moves for every workload at once, each from that workload's own plan; zero (and
+    ``None``) keeps the plan.
 
     Attributes
     ----------
-    batch_of_eligible : float, optional
-        Batch this share of each workload's batch-eligible share (the waiting test caps it:
-        1.0 batches everything that can wait, nothing more).
-    cache_hit_rate : float, optional
-        Target hit rate on every workload with a cacheable prefix (0 turns caching off).
+    batch_shift : float
+        Points added to each workload's batched fraction of its batch-eligible share,
+        clipped to 0-1 of it: the waiting test caps it, so +1 batches everything that can
+        wait and -1 batches nothing.
+    cache_shift : float
+        Points added to the cache hit rate of every workload with a cacheable prefix, clipped
+        to 0-1; a workload at 0 stops caching, one that did not cache starts (5-minute TTL).
     cache_ttl : str, optional
         ``5m`` or ``1h`` for every workload that caches.
     route_share, route_from, route_to :
         Move this share of each workload's ``route_from`` traffic to ``route_to``.
-    lands_month, ramp_months : int, optional
-        When every workload's optimization lands, and over how many months it ramps in.
+    lands_shift, ramp_shift : int
+        Months added to each optimized workload's landing month (within the horizon) and to
+        its ramp (at least 0).
     """
 
-    batch_of_eligible: float | None = None
-    cache_hit_rate: float | None = None
+    batch_shift: float = 0.0
+    cache_shift: float = 0.0
     cache_ttl: str | None = None
     route_share: float = 0.0
     route_from: str | None = None
     route_to: str | None = None
-    lands_month: int | None = None
-    ramp_months: int | None = None
+    lands_shift: int = 0
+    ramp_shift: int = 0
 
     @property
     def routes(self) -> bool:
@@ -404,25 +403,31 @@ class PortfolioLevers:
                     and self.route_from != self.route_to)
 
     def describe(self) -> list[str]:
-        """Short phrases for the levers that are set, e.g. ``batch 50% of eligible``."""
+        """Short phrases for the levers moved, e.g. ``batch +10 pts of eligible``."""
         out = []
-        if self.batch_of_eligible is not None:
-            out.append(f"batch {self.batch_of_eligible:.0%} of eligible")
-        if self.cache_hit_rate is not None:
-            out.append(f"cache hit rate {self.cache_hit_rate:.0%}")
+        if self.batch_shift:
+            out.append(f"batch {self.batch_shift * 100:+.0f} pts of eligible")
+        if self.cache_shift:
+            out.append(f"cache hit rate {self.cache_shift * 100:+.0f} pts")
         if self.cache_ttl is not None:
             out.append(f"cache TTL {self.cache_ttl}")
         if self.routes:
             out.append(f"route {self.route_share:.0%} of {self.route_from} to {self.route_to}")
-        if self.lands_month is not None:
-            out.append(f"land in month {self.lands_month}")
-        if self.ramp_months is not None:
-            out.append(f"ramp over {self.ramp_months} months")
+        if self.lands_shift:
+            out.append(f"land {_months(abs(self.lands_shift))} "
+                       f"{'later' if self.lands_shift > 0 else 'earlier'}")
+        if self.ramp_shift:
+            out.append(f"ramp {_months(abs(self.ramp_shift))} "
+                       f"{'longer' if self.ramp_shift > 0 else 'shorter'}")
         return out
 
 
+def _months(n: int) -> str:
+    return f"{n} month{'s' if n != 1 else ''}"
+
+
 def apply_portfolio_levers(data: Data, levers: PortfolioLevers) -> Data:
-    """Set the levers on every workload's optimized target; ``data`` must be valid."""
+    """Move the levers on every workload's optimized target; ``data`` must be valid."""
     if not levers.describe():
         return data
     out = copy.deepcopy(data)
@@ -432,13 +437,19 @@ def apply_portfolio_levers(data: Data, levers: PortfolioLevers) -> Data:
     return out
 
 
+def _batched_fraction(w: Workload) -> float:
+    """The planned batch share as a fraction of the batch-eligible share (0 when none is)."""
+    eligible = batch_eligible_share(w)
+    return w.target.batch_share / eligible if eligible > 0 else 0.0
+
+
 def _portfolio_one(w_data: Data, w: Workload, levers: PortfolioLevers, horizon: int) -> None:
     opt: Data = w_data.setdefault("optimized", {})
-    current = w.current
-    if levers.batch_of_eligible is not None:
-        opt["batch_share"] = round(levers.batch_of_eligible * batch_eligible_share(w), 9)
-    if levers.cache_hit_rate is not None and w.token_counts.cacheable_prefix > 0:
-        rate = levers.cache_hit_rate
+    if levers.batch_shift:
+        fraction = min(max(_batched_fraction(w) + levers.batch_shift, 0.0), 1.0)
+        opt["batch_share"] = round(fraction * batch_eligible_share(w), 9)
+    if levers.cache_shift and w.token_counts.cacheable_prefix > 0:
+        rate = round(min(max(w.target.cache_hit_rate + levers.cache_shift, 0.0), 1.0), 9)
         if rate <= 0:
             opt.update(cache_hit_rate=0.0, batch_cache_hit_rate=0.0,
                        cache_ttl=str(CacheTTL.NONE))
@@ -453,7 +464,7 @@ def _portfolio_one(w_data: Data, w: Workload, levers: PortfolioLevers, horizon: 
         if rate and rate > 0:
             opt["cache_ttl"] = levers.cache_ttl
     if levers.routes:
-        models = dict(opt.get("models") or current.models)
+        models = dict(opt.get("models") or w.current.models)
         if levers.route_from in models:
             moved = models[levers.route_from] * levers.route_share
             models[levers.route_from] -= moved
@@ -461,12 +472,96 @@ def _portfolio_one(w_data: Data, w: Workload, levers: PortfolioLevers, horizon: 
                 del models[levers.route_from]
             models[levers.route_to] = models.get(levers.route_to, 0.0) + moved
             opt["models"] = {m: round(s, 12) for m, s in models.items()}
-    if levers.lands_month is not None:
-        opt["lands_month"] = min(levers.lands_month, horizon)
-    if levers.ramp_months is not None:
-        opt["ramp_months"] = levers.ramp_months
+    if w.optimized is not None:
+        if levers.lands_shift:
+            opt["lands_month"] = min(max(w.lands_month + levers.lands_shift, 1), horizon)
+        if levers.ramp_shift:
+            opt["ramp_months"] = max(w.ramp_months + levers.ramp_shift, 0)
     if not opt:
         w_data.pop("optimized")
+
+
+# --------------------------------------------------------------------------- lever tracks
+@dataclass(frozen=True)
+class LeverTrack:
+    """The notches of one portfolio lever and the portfolio's value at each.
+
+    Attributes
+    ----------
+    shifts : tuple
+        The lever's settings (moves from the plan), in order; 0 (the plan) is among them.
+    values : tuple
+        What each setting gives the portfolio (a share, or a month range as text), for the
+        slider's labels.
+    planned : int
+        Index of the plan (shift 0) in ``shifts``.
+    """
+
+    shifts: tuple[Any, ...]
+    values: tuple[Any, ...]
+    planned: int
+
+    def value_of(self, shift: Any) -> Any:
+        return self.values[self.shifts.index(shift)]
+
+
+def _share_track(fractions: FloatArray, weights: FloatArray, scale: FloatArray,
+                 step: float = SHARE_STEP) -> LeverTrack | None:
+    """Shifts of a share lever from the lowest to the highest that changes something, and
+    the weighted portfolio share at each: sum(w s clip(f + shift, 0, 1)) / sum(w s)."""
+    total = float((weights * scale).sum())
+    if fractions.size == 0 or total <= 0:
+        return None
+    low = -math.ceil(float(fractions.max()) / step - 1e-9)
+    high = math.ceil((1.0 - float(fractions.min())) / step - 1e-9)
+    shifts = np.arange(low, max(high, 0) + 1) * step  # (n_shifts,)
+    moved = np.clip(fractions[None, :] + shifts[:, None], 0.0, 1.0)  # (n_shifts, n_workloads)
+    values = (moved * (weights * scale)[None, :]).sum(axis=1) / total
+    keys = tuple(round(float(s), 2) for s in shifts)
+    return LeverTrack(keys, tuple(float(v) for v in values), keys.index(0.0))
+
+
+def batch_track(scenario: Scenario, weights: FloatArray) -> LeverTrack | None:
+    """The batch lever: the share of the batch-eligible spend that is batched, weighted by
+    each workload's spend (``weights``, shape (n_workloads,)); ``None`` when nothing can
+    wait for batch."""
+    eligible = np.array([batch_eligible_share(w) for w in scenario.workloads])
+    fractions = np.array([min(_batched_fraction(w), 1.0) for w in scenario.workloads])
+    keep = eligible > 0
+    return _share_track(fractions[keep], np.asarray(weights)[keep], eligible[keep])
+
+
+def cache_track(scenario: Scenario, weights: FloatArray) -> LeverTrack | None:
+    """The cache lever: the spend-weighted hit rate of the workloads with a cacheable
+    prefix; ``None`` when none has one."""
+    keep = np.array([w.token_counts.cacheable_prefix > 0 for w in scenario.workloads])
+    rates = np.array([w.target.cache_hit_rate for w in scenario.workloads])
+    return _share_track(rates[keep], np.asarray(weights)[keep], np.ones(int(keep.sum())))
+
+
+def _span(values: list[int], one: str, many: str) -> str:
+    low, high = min(values), max(values)
+    return one.format(low) if low == high else many.format(f"{low}–{high}")
+
+
+def months_track(scenario: Scenario, ramp: bool) -> LeverTrack | None:
+    """The landing (or ramp) lever: month shifts from the plan, labelled with the landing
+    months (or ramp lengths) they give the optimized workloads."""
+    planned = [w.ramp_months if ramp else w.lands_month
+               for w in scenario.workloads if w.optimized is not None]
+    if not planned:
+        return None
+    low_end, high_end = (0, None) if ramp else (1, scenario.horizon_months)
+    low = low_end - max(planned)
+    high = MONTHS_REACH if high_end is None else min(MONTHS_REACH, high_end - min(planned))
+    shifts = tuple(range(low, max(high, 0) + 1))
+    values = []
+    for s in shifts:
+        moved = [max(p + s, low_end) if high_end is None else min(max(p + s, low_end), high_end)
+                 for p in planned]
+        values.append(_span(moved, "{} months", "{} months") if ramp
+                      else _span(moved, "month {}", "months {}"))
+    return LeverTrack(shifts, tuple(values), shifts.index(0))
 
 
 # --------------------------------------------------------------------------- variants
@@ -485,7 +580,7 @@ def conservative(data: Data) -> Data:
 
 def aggressive_batch(data: Data) -> Data:
     """Every workload batches all of its batch-eligible share."""
-    return apply_portfolio_levers(data, PortfolioLevers(batch_of_eligible=1.0))
+    return apply_portfolio_levers(data, PortfolioLevers(batch_shift=1.0))
 
 
 def walked_back(data: Data) -> Data:
@@ -506,59 +601,10 @@ STANDARD_VARIANTS: dict[str, tuple[Callable[[Data], Data], str]] = {
 
 def unique_name(name: str, taken: Mapping[str, Any] | list[str]) -> str:
     """``name``, or ``name (2)``, ``name (3)``... when it is taken."""
-    name = name.strip() or "Untitled scenario"
+    name = " ".join(name.split()) or "Untitled scenario"
     if name not in taken:
         return name
     n = 2
     while f"{name} ({n})" in taken:
         n += 1
     return f"{name} ({n})"
-
-
-def emphasize_field(problem: str) -> str:
-    """A problem line as Markdown, its field path in code style and dollar signs escaped:
-    ``Workloads table, row 4 "X": optimized.batch_share: is 1.2; ...`` ->
-    ``Workloads table, row 4 "X": `optimized.batch_share`: is 1.2; ...``."""
-    where = ""
-    if problem.startswith("Workloads table, row "):
-        where, _, problem = problem.partition('": ')
-        where += '": '
-    path, sep, message = problem.partition(": ")
-    if sep and path and " " not in path:
-        problem = f"`{path}`: {message}"
-    return (where + problem).replace("$", r"\$")
-
-
-def parse_tiers(text: str) -> list[dict[str, float]]:
-    """Read discount tiers typed as ``commit: discount`` pairs separated by ``/``:
-    ``1M: 6% / 3M: 10%`` -> ``[{min_annual_commit: 1e6, discount: 0.06}, ...]``."""
-    tiers = []
-    for part in re.split(r"[/;]", text or ""):
-        if not part.strip():
-            continue
-        commit, sep, discount = part.partition(":")
-        try:
-            if not sep:
-                raise ValueError
-            amount = parse_amounts(commit)
-            rate = discount.strip()
-            value = float(rate[:-1]) / 100.0 if rate.endswith("%") else float(rate)
-        except ValueError:
-            raise ValueError(
-                f"cannot read {part.strip()!r}; write commit: discount pairs separated by /, "
-                "e.g. 1M: 6% / 3M: 10%") from None
-        if not amount or len(amount) != 1:
-            raise ValueError(f"cannot read {part.strip()!r}; give one amount per tier")
-        tiers.append({"min_annual_commit": amount[0], "discount": value})
-    return tiers
-
-
-def format_tiers(tiers: list[Mapping[str, float]]) -> str:
-    """The inverse of :func:`parse_tiers`."""
-    def short(amount: float) -> str:
-        for scale, suffix in ((1e6, "M"), (1e3, "k")):
-            if amount >= scale and amount % (scale / 100) == 0:
-                return f"{amount / scale:g}{suffix}"
-        return f"{amount:,.0f}"
-    return " / ".join(f"{short(t['min_annual_commit'])}: {t['discount'] * 100:g}%"
-                      for t in tiers)

@@ -1,0 +1,166 @@
+"""Benchmark: the planner page in a real browser, as an advisor uses it on a call.
+
+Starts ``streamlit run app.py`` on a free port (its own empty workspace folder), opens the
+enterprise example at 10,000 paths in Debian chromium (Playwright) at 1280x800, and times:
+
+- **first answer, cold server**: a freshly started server (healthy, nothing imported by the
+  script yet), from opening the page to the headline figures on screen;
+- **lever change to headline**: a portfolio slider moved one notch with the keyboard, to the
+  new answer on screen (the headline's fingerprint of the scenario it answers has changed).
+  Every move reaches a setting not seen before (nothing cached): the batch, cache, landing
+  and ramp sliders in turn;
+- **contract change to headline**: the risk appetite moved one notch (the simulation is
+  reused: only the contract changed);
+- **page settled**: the same moves until the whole page has redrawn.
+
+Medians over at least 10 moves each. Needs /usr/bin/chromium and playwright (``make test``
+installs them). Run: ``.venv/bin/python bench/bench_app.py [--moves N]``. The last line
+reads ``lever_to_headline_seconds: N`` (the median).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+NO_STALE = "document.querySelectorAll('[data-stale=\"true\"]').length === 0"
+MARK = "() => { const m = document.querySelector('.cp-answer'); return m ? m.dataset.scenario : ''; }"
+TARGETS = {"first_answer": 4.0, "lever_to_headline": 0.5}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def server(workspace: Path) -> Iterator[tuple[str, float]]:
+    """``streamlit run app.py`` in its own process group; yields its address and the seconds
+    it took to answer its health check. Stopped by its pid afterwards."""
+    port = free_port()
+    log = (workspace / "streamlit.log").open("w")
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+         "--server.fileWatcherType", "none"],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        env={**os.environ, "COMMITPLAN_WORKSPACE": str(workspace / "workspace")})
+    url = f"http://127.0.0.1:{port}"
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as r:
+                    if r.read().strip() == b"ok":
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.perf_counter() - start > 60:
+                raise SystemExit(f"streamlit did not start: "
+                                 f"{(workspace / 'streamlit.log').read_text()}")
+            time.sleep(0.05)
+        yield url, time.perf_counter() - start
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+        log.close()
+
+
+def settle(page) -> None:
+    page.wait_for_selector(IDLE, timeout=120_000)
+    page.wait_for_function(NO_STALE, timeout=120_000)
+
+
+def slider(page, label: str):
+    return page.locator('[data-testid="stSlider"]').filter(has_text=label).locator(
+        'input[type="range"]')
+
+
+def move(page, handle, key: str) -> tuple[float, float]:
+    """Press ``key`` on a slider; seconds to the new headline, and to the settled page."""
+    before = page.evaluate(MARK)
+    handle.focus()
+    start = time.perf_counter()
+    handle.press(key)
+    page.wait_for_function(f"(before) => ({MARK})() !== before && ({MARK})() !== ''",
+                           arg=before, timeout=60_000, polling="raf")
+    shown = time.perf_counter() - start
+    settle(page)
+    return shown, time.perf_counter() - start
+
+
+def summary(name: str, times: list[float]) -> str:
+    return (f"{name}: median {statistics.median(times):.2f} s (min {min(times):.2f}, max "
+            f"{max(times):.2f}, n={len(times)})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--moves", type=int, default=12, help="lever moves (at least 10)")
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as tmp, server(Path(tmp)) as (url, boot), \
+            sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM)
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        start = time.perf_counter()
+        page.goto(url)
+        page.wait_for_selector('[data-testid="stMetricValue"]', timeout=120_000)
+        first = time.perf_counter() - start
+        settle(page)
+        first_settled = time.perf_counter() - start
+
+        # Each slider walks away from the plan one notch at a time: every setting is new.
+        plan = [("Batch: share", "ArrowLeft"), ("Cache hit rate", "ArrowLeft"),
+                ("Optimizations land in", "ArrowRight"), ("ramp in over", "ArrowRight")]
+        lever, lever_settled = [], []
+        i = 0
+        while len(lever) < max(args.moves, 10):
+            label, key = plan[i % len(plan)]
+            shown, settled = move(page, slider(page, label), key)
+            lever.append(shown)
+            lever_settled.append(settled)
+            i += 1
+
+        page.get_by_text("Contract terms", exact=True).click()
+        settle(page)
+        contract = []
+        for _ in range(max(args.moves, 10)):
+            shown, _settled = move(page, slider(page, "Risk appetite"), "ArrowRight")
+            contract.append(shown)
+        browser.close()
+
+    load = os.getloadavg()
+    print(f"server start to healthy: {boot:.2f} s")
+    print(f"first answer, cold server: {first:.2f} s (page settled {first_settled:.2f} s; "
+          f"target {TARGETS['first_answer']:.0f} s)")
+    print(summary("lever change to headline", lever)
+          + f" (target {TARGETS['lever_to_headline']} s)")
+    print(summary("lever change, page settled", lever_settled))
+    print(summary("contract change to headline (simulation reused)", contract))
+    print(f"load average while measuring: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} "
+          f"on {os.cpu_count()} cores")
+    print(f"lever_to_headline_seconds: {statistics.median(lever):.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,73 @@
+"""The page's expensive calls, cached per scenario (``st.cache_data``, keyed on its JSON).
+
+- :func:`plan_for_json`: the plan without the tornado: what the headline needs.
+- :func:`simulation_for`: the simulation under it, keyed on the scenario *as the simulation
+  reads it* (:func:`simulation_key`), so that a change to the contract's terms alone (tiers,
+  commitment, appetite, overage) reuses it and only re-prices the contract.
+- :func:`fan_spec`: the fan chart's Vega-Lite spec (building and validating it through
+  Altair costs a tenth of a second; a rerun that did not change the plan reuses it).
+- :func:`tornado_for`: the sensitivity tornado (13 re-simulations), on request only.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import streamlit as st
+
+from forecast import charts
+from forecast.plan import Plan, build_plan
+from forecast.scenario import Scenario, scenario_price_book
+from forecast.sensitivity import SENSITIVITY_PATHS, SensitivityRow, tornado
+from forecast.simulation import Simulation, simulate
+
+#: Contract terms the simulation does not read: when only these change, it is reused. Any
+#: other contract field (``years``, or one added later) is part of the simulation's key.
+TERMS_OUTSIDE_SIMULATION = ("commitments", "discount_tiers", "overage", "rollover",
+                            "risk_appetite", "stranded_thresholds")
+
+
+def simulation_key(scenario: Scenario) -> str:
+    """The scenario as the simulation reads it: without its name, description and the
+    contract terms it does not read."""
+    data = scenario.model_dump(mode="json", exclude={"name", "description"})
+    for term in TERMS_OUTSIDE_SIMULATION:
+        data["contract"].pop(term, None)
+    return json.dumps(data, sort_keys=True)
+
+
+@st.cache_data(max_entries=6, show_spinner=False)
+def simulation_for(key: str, paths: int, seed: int, _scenario: Scenario) -> Simulation:
+    """The simulation of a scenario, cached on :func:`simulation_key` (``_scenario``, the
+    scenario the key was made from, is not part of the key)."""
+    return simulate(_scenario, scenario_price_book(_scenario), n_paths=paths, seed=seed)
+
+
+@st.cache_data(max_entries=12, show_spinner=False)
+def plan_for_json(scenario_json: str, paths: int, seed: int) -> Plan:
+    """The plan of one scenario without the tornado."""
+    scenario = Scenario.model_validate_json(scenario_json)
+    simulation = simulation_for(simulation_key(scenario), paths, seed, scenario)
+    return build_plan(scenario, scenario_price_book(scenario), paths=paths, seed=seed,
+                      sensitivity=False, simulation=simulation)
+
+
+@st.cache_data(max_entries=12, show_spinner=False)
+def fan_spec(scenario_json: str, paths: int, seed: int, per_year: tuple[float, ...]
+             ) -> dict[str, Any]:
+    """The fan chart with the commitment ``per_year`` drawn, at its container's size."""
+    plan = plan_for_json(scenario_json, paths, seed)
+    chart = charts.fan_chart(plan, commitment=list(per_year), width="container",
+                             height="container")
+    return chart.to_dict()
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def tornado_for(scenario_json: str, paths: int, seed: int, anchor: float
+                ) -> list[SensitivityRow]:
+    """The sensitivity tornado, centred on the headline risk-bounded commitment
+    (``anchor``)."""
+    scenario = Scenario.model_validate_json(scenario_json)
+    return tornado(scenario, scenario_price_book(scenario),
+                   paths=min(SENSITIVITY_PATHS, paths), seed=seed, anchor=anchor)

@@ -1,0 +1,466 @@
+"""The page's views, one function per tab, and the import report with its next step.
+
+Each view reads a ``Plan`` (and the scenario store where it lists scenarios) and draws;
+no figure is computed here. Money in tables is written as on the headline and in the charts
+(``usd_short``: ``$1.23M``, ``$456K``), right-aligned; tables lead with the columns that
+decide, names kept narrow.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from forecast import charts
+from forecast.formatting import pct, usd_short
+from forecast.plan import Plan
+from forecast.recommendation import CommitmentResult
+from forecast.scenario import Scenario, dump_scenario
+from forecast.sensitivity import SENSITIVITY_PATHS, tornado
+from ui import cache, edits
+from ui.headline import is_sized_on_today
+from ui.importing import ImportRecord, next_steps
+from ui.state import Entry, ScenarioStore
+from ui.text import html_text, md
+from ui.workspace import EntryKind
+
+PlanFor = Callable[[Scenario], Plan]
+
+
+def chart(spec: alt.TopLevelMixin, key: str | None = None) -> None:
+    """A chart at its container's width; its height is the plot's (axes and legends come on
+    top of it, instead of squeezing it)."""
+    fitted = spec.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
+    st.altair_chart(fitted, width="stretch", key=key)
+
+
+# --------------------------------------------------------------------------- tables
+def money(values: Sequence[float] | pd.Series) -> list[str]:
+    return [usd_short(float(v)) for v in values]
+
+
+def shares(values: Sequence[float] | pd.Series) -> list[str]:
+    return [pct(float(v)) for v in values]
+
+
+def text_column(label: str, width: str = "small", help_text: str | None = None,
+                right: bool = True, pinned: bool = False) -> Any:
+    return st.column_config.TextColumn(label, width=width, help=help_text, pinned=pinned,
+                                       alignment="right" if right else "left")
+
+
+def name_column(label: str, help_text: str | None = None) -> Any:
+    """A name column kept narrow and pinned: the full name shows on hover."""
+    return st.column_config.TextColumn(label, width="medium", help=help_text, pinned=True)
+
+
+# --------------------------------------------------------------------------- spend
+def commitment_options(plan: Plan) -> dict[str, CommitmentResult]:
+    """The commitments the fan chart can draw, by the name the page gives them."""
+    rec = plan.recommendation
+    options = {"recommended": rec.recommended, "risk-bounded": rec.risk_bounded,
+               "ramp": rec.ramp}
+    for result in plan.named:
+        options["your commitment"] = result
+    today = rec.baseline_sized
+    if is_sized_on_today(today):
+        options["sized on today's spend"] = today
+    return options
+
+
+def spend(plan: Plan, scenario_json: str, paths: int, seed: int) -> None:
+    options = commitment_options(plan)
+    if st.session_state.get("fan_commit") not in options:
+        st.session_state.fan_commit = "recommended"
+    chosen = st.segmented_control("Commitment drawn (the list spend it covers a month)",
+                                  list(options), key="fan_commit")
+    per_year = tuple(float(c) for c in options[chosen or "recommended"].per_year)
+    # The page's CSS gives this box a height from the window's (more on a tall screen); the
+    # chart fills it, axes and legend included.
+    with st.container(key="cp-fan"):
+        st.vega_lite_chart(cache.fan_spec(scenario_json, paths, seed, per_year),
+                           width="stretch", height="stretch")
+    st.caption("Monthly list spend on today's path and on the optimized path; the dashed red "
+               "line is the list spend the commitment covers each month (annual / (1 - "
+               "discount) / 12) over the contract years. Usage above it is overage; below it, "
+               "the commitment is paid anyway.")
+
+
+# --------------------------------------------------------------------------- commitment
+def commitment(plan: Plan) -> None:
+    top, bottom = charts.cost_curve_panels(plan, width="container", height=240)
+    chart(top)
+    chart(bottom)
+    years = plan.scenario.contract.years
+    frame = plan.candidates_frame()
+    table = pd.DataFrame({
+        "commitment": ["" if label == "grid" else label for label in frame["label"]],
+        "per_year": [" / ".join(money(row)) if len(set(row)) > 1 else usd_short(row[0])
+                     for row in frame["per_year"]],
+        "discount": shares(frame["discount"]),
+        "expected_cost": money(frame["expected_cost"]),
+        "cost_p10": money(frame["cost_p10"]),
+        "cost_p90": money(frame["cost_p90"]),
+        "shortfall": shares(frame["shortfall_probability"]),
+        "unused": money(frame["expected_unused"]),
+        "overage": money(frame["expected_overage"]),
+        "stranded": money(frame["stranded_savings"]),
+        "flag": frame["flag"],
+    })
+    st.markdown(f"**Commitments tabled** · money over the {years}-year term")
+    st.dataframe(table, hide_index=True, width="stretch", column_config={
+        "commitment": name_column("commitment"),
+        "per_year": text_column("per year"),
+        "discount": text_column("disc."),
+        "expected_cost": text_column("exp. cost", help_text="expected cost over the term"),
+        "cost_p10": text_column("P10", help_text="cost on the luckiest tenth of paths"),
+        "cost_p90": text_column("P90", help_text="cost on the unluckiest tenth of paths"),
+        "shortfall": text_column("shortfall", help_text="chance that some year's usage "
+                                 "falls short of the commitment"),
+        "unused": text_column("unused", help_text="commitment paid but not used"),
+        "overage": text_column("overage", help_text="spend beyond the commitment"),
+        "stranded": text_column("stranded", help_text="optimization savings lost under the "
+                                "commitment floor"),
+        "flag": text_column("flag", right=False),
+    })
+    st.markdown("**Flags**")
+    icons = {"green": ":green[●]", "amber": ":orange[●]", "red": ":red[●]"}
+    for flag in plan.flags:
+        st.markdown(f"{icons[str(flag.level)]} **{md(flag.kind.replace('_', ' '))}** · "
+                    f"{md(flag.message)}")
+
+
+# --------------------------------------------------------------------------- savings
+def savings(plan: Plan) -> None:
+    left, right = st.columns(2)
+    with left:
+        chart(charts.shapley_chart(plan.projection, height=180))
+    with right:
+        chart(charts.waterfall_chart(plan.projection, height=180))
+    st.caption("The levers multiply: routing sets the base price, caching cuts the repeated "
+               "input, batch halves what is left. A sequential waterfall credits the first "
+               "lever with more; the Shapley split averages each lever over all six orders, "
+               "so it does not depend on one. Deterministic projection over the horizon.")
+    summary = plan.projection.attribution.summary()
+    st.dataframe(pd.DataFrame({
+        "lever": summary["lever"].astype(str),
+        "shapley_saving": money(summary["shapley_saving"]),
+        "shapley_share": shares(summary["shapley_share"]),
+        "waterfall_saving": money(summary["waterfall_saving"]),
+    }), hide_index=True, column_config={
+        "lever": text_column("lever", right=False),
+        "shapley_saving": text_column("Shapley saving"),
+        "shapley_share": text_column("share"),
+        "waterfall_saving": text_column("waterfall step")})
+
+
+# --------------------------------------------------------------------------- workloads
+def workloads_summary(plan: Plan) -> None:
+    months = plan.scenario.horizon_months
+    st.markdown("**Workloads in migration order**: largest monthly saving first; money over "
+                f"the {months}-month horizon (deterministic projection).")
+    frame = plan.projection.summary().sort_values("migration_order")
+    st.dataframe(pd.DataFrame({
+        "order": frame["migration_order"],
+        "workload": frame["workload"],
+        "saving_per_month": money(frame["saving_per_month"]),
+        "saving": money(frame["saving"]),
+        "current": money(frame["current_total"]),
+        "optimized": money(frame["optimized_total"]),
+        "waiting": frame["waiting"],
+        "eligible": shares(frame["batch_eligible_share"]),
+    }), hide_index=True, width="stretch", column_config={
+        "order": st.column_config.NumberColumn("#", width="small"),
+        "workload": name_column("workload"),
+        "saving_per_month": text_column("saving / mo"),
+        "saving": text_column("saving"),
+        "current": text_column("current"),
+        "optimized": text_column("optimized"),
+        "waiting": text_column("waiting", right=False),
+        "eligible": text_column("batchable", help_text="batch-eligible share (waiting test)")})
+    for warning in plan.projection.warnings:
+        st.warning(md(warning))
+
+
+_FORMATS: dict[edits.CellKind, str] = {
+    edits.CellKind.COUNT: "localized", edits.CellKind.SHARE: "percent",
+    edits.CellKind.MONTHS: "%d", edits.CellKind.MINUTES: "%d", edits.CellKind.RATE: "%.3f",
+}
+
+
+def editor_column(column: edits.Column) -> Any:
+    """The editor's column for one entry of ``ui.edits.COLUMNS``: its kind decides."""
+    if column.kind == edits.CellKind.CHOICE:
+        return st.column_config.SelectboxColumn(column.label, help=column.help,
+                                                options=list(column.options), width="small")
+    if column.kind in (edits.CellKind.TEXT, edits.CellKind.MODELS):
+        return st.column_config.TextColumn(
+            column.label, help=column.help, width="medium",
+            pinned=column.kind == edits.CellKind.TEXT)
+    return st.column_config.NumberColumn(column.label, help=column.help, width="small",
+                                         format=_FORMATS[column.kind])
+
+
+def workloads_editor(origin: dict[str, Any], key: str) -> None:
+    """The workloads table, drawn on every run (even behind another tab) so that its edits
+    are kept; what it holds is read from its state by ``ui.edits.apply_table_edits``."""
+    st.markdown("**Edit workloads** · one row per workload; the lever columns are the "
+                "optimized target. Edits are checked like a scenario file.")
+    st.data_editor(
+        edits.workloads_frame(origin), key=key, num_rows="dynamic", hide_index=True,
+        width="stretch", height=min(38 + 35 * (len(origin["workloads"]) + 1), 420),
+        placeholder="", column_config={c.key: editor_column(c) for c in edits.COLUMNS})
+
+
+# --------------------------------------------------------------------------- sensitivity
+def sensitivity(entry: Entry, plan: Plan, scenario_json: str, paths: int, seed: int,
+                compute: Callable[[], list[Any]]) -> None:
+    done_json, done_rows = entry.tornado or (None, None)
+    fresh = done_json == scenario_json
+    if fresh and done_rows is None:
+        with st.spinner(f"Re-simulating 13 times at {min(SENSITIVITY_PATHS, paths):,} "
+                        "paths…"):
+            done_rows = compute()
+        entry.tornado = (scenario_json, done_rows)
+    if not fresh:
+        st.button("Compute the tornado" if done_rows is None else
+                  "Recompute for the current settings", type="primary",
+                  on_click=_ask_tornado, args=(entry, scenario_json),
+                  help=f"13 re-simulations at {SENSITIVITY_PATHS:,} paths: a few seconds.")
+    st.caption("Which assumption moves the commitment most: each set to a low and a high "
+               "value with everything else as it is, re-simulated with the same seed. "
+               "Measured on the risk-bounded commitment, which moves continuously (the "
+               "recommended one often sits on a tier edge: its value at low and high is in the "
+               "table).")
+    if not done_rows:
+        return
+    if not fresh:
+        st.caption("Computed before your latest change.")
+    chart(charts.tornado_chart(done_rows, height=30 * len(done_rows) + 20))
+    st.dataframe(pd.DataFrame({
+        "assumption": [r.assumption for r in done_rows],
+        "low": [r.low_label for r in done_rows],
+        "high": [r.high_label for r in done_rows],
+        "at_low": money([r.low for r in done_rows]),
+        "at_high": money([r.high for r in done_rows]),
+        "swing": money([r.swing for r in done_rows]),
+        "rec_low": money([r.recommended_low for r in done_rows]),
+        "rec_high": money([r.recommended_high for r in done_rows]),
+    }), hide_index=True, width="stretch", column_config={
+        "assumption": name_column("assumption"),
+        "low": text_column("low", right=False), "high": text_column("high", right=False),
+        "at_low": text_column("bounded, low", help_text="risk-bounded commitment a year "
+                              "at the low value"),
+        "at_high": text_column("bounded, high", help_text="risk-bounded commitment a year "
+                               "at the high value"),
+        "swing": text_column("swing"),
+        "rec_low": text_column("rec., low", help_text="recommended commitment a year at the "
+                               "low value"),
+        "rec_high": text_column("rec., high", help_text="recommended commitment a year at "
+                                "the high value")})
+
+
+def _ask_tornado(entry: Entry, scenario_json: str) -> None:
+    entry.tornado = (scenario_json, None)
+
+
+# --------------------------------------------------------------------------- compare
+def _on_variants(store: ScenarioStore) -> None:
+    source = store.active
+    made = store.add_variants(source, {label: make for label, (make, _why)
+                                       in edits.STANDARD_VARIANTS.items()})
+    st.session_state.compare = [source, *made]
+
+
+def compare(store: ScenarioStore, plan_for: PlanFor) -> None:
+    st.button("Add conservative, aggressive-batch and walk-back variants of this scenario",
+              on_click=_on_variants, args=(store,),
+              help="; ".join(f"{k}: {why}" for k, (_f, why) in
+                             edits.STANDARD_VARIANTS.items()))
+    names = store.names
+    if "compare" not in st.session_state or any(n not in names for n in
+                                                st.session_state.compare):
+        st.session_state.compare = [n for n in st.session_state.get("compare", [store.active])
+                                    if n in names]
+    chosen = st.multiselect("Scenarios side by side", names, key="compare")
+    compared: list[tuple[str, Plan]] = []
+    with st.spinner("Simulating the scenarios compared…"):
+        for name in chosen:
+            compared.append((name, plan_for(Scenario.model_validate(
+                store.entries[name].effective))))
+    if len(compared) >= 2:
+        chart(charts.comparison_chart(compared, width="container"))
+    else:
+        st.caption("Pick two or more scenarios: save variants from the sidebar, or add the "
+                   "standard ones with the button above.")
+    if not compared:
+        return
+    recs = [p.recommendation for _, p in compared]
+    st.dataframe(pd.DataFrame({
+        "scenario": [name for name, _ in compared],
+        "recommended": money([r.recommended.annual_commit for r in recs]),
+        "expected_cost": money([r.recommended.expected_cost for r in recs]),
+        "saving": money([r.recommended.saving_vs_current for r in recs]),
+        "stranded": money([r.recommended.stranded_savings for r in recs]),
+        "flag": [str(r.recommended.flag) for r in recs],
+        "risk_neutral": money([r.risk_neutral.annual_commit for r in recs]),
+        "risk_bounded": money([r.risk_bounded.annual_commit for r in recs]),
+    }), hide_index=True, width="stretch", column_config={
+        "scenario": name_column("scenario"),
+        "recommended": text_column("rec. / yr", help_text="recommended commitment a year"),
+        "expected_cost": text_column("cost", help_text="expected cost over the term"),
+        "saving": text_column("saving", help_text="expected saving over the term"),
+        "stranded": text_column("stranded", help_text="stranded savings over the term"),
+        "flag": text_column("flag", right=False),
+        "risk_neutral": text_column("neutral / yr"),
+        "risk_bounded": text_column("bounded / yr")})
+
+
+# --------------------------------------------------------------------------- files
+def _on_delete(store: ScenarioStore, name: str) -> None:
+    store.delete(name)
+    st.session_state.picker = store.active
+    store.notice = f"Deleted “{name}”."
+
+
+def files(store: ScenarioStore, scenario: Scenario, plan: Plan, scenario_json: str,
+          paths: int, seed: int) -> None:
+    """Downloads of the scenario, and the workspace: what it keeps, delete, archive."""
+    stem = "".join(ch if ch.isalnum() else "-" for ch in scenario.name.lower()).strip("-")
+    stem = stem[:60] or "scenario"
+    entry = store.current
+    with st.container(horizontal=True, gap="small"):
+        st.download_button("Scenario (YAML)", dump_scenario(scenario),
+                           file_name=f"{stem}.yaml", mime="application/x-yaml",
+                           icon=":material/download:")
+        st.download_button(
+            "Monthly projection (CSV)",
+            lambda: plan.projection.monthly_frame().to_csv(index=False, float_format="%.2f"),
+            file_name=f"{stem}-monthly.csv", mime="text/csv", icon=":material/download:")
+        done_json, done_rows = entry.tornado or (None, None)
+        known_rows = done_rows if done_json == scenario_json else None
+
+        def negotiation_pdf() -> bytes:
+            """Built on click, on another thread: no Streamlit calls in here."""
+            from forecast.report import render_pdf  # reportlab loads on the first export
+
+            rows = known_rows if known_rows is not None else tornado(
+                scenario, plan.book, paths=min(SENSITIVITY_PATHS, paths), seed=seed,
+                anchor=plan.recommendation.risk_bounded.annual_commit)
+            return render_pdf(dataclasses.replace(plan, sensitivity=rows))
+
+        st.download_button(
+            "Negotiation PDF", negotiation_pdf, file_name=f"{stem}.pdf",
+            mime="application/pdf", icon=":material/download:",
+            help="Built on click, with the sensitivity tornado (a few seconds).")
+
+    workspace(store)
+    if entry.record is not None:
+        with st.expander("Import report"):
+            import_report(entry.record)
+    st.caption("The YAML holds every edit and portfolio lever on this page: load it again "
+               "with the uploader, or run it with `commitplan`.")
+    st.code(dump_scenario(scenario), language="yaml", height=420)
+
+
+_KIND_WORDS = {EntryKind.UPLOAD: "uploaded", EntryKind.IMPORT: "imported",
+               EntryKind.VARIANT: "variant"}
+
+
+def workspace(store: ScenarioStore) -> None:
+    st.markdown("**Workspace** · every upload, import and saved variant, kept on this "
+                "machine and listed again after a reload")
+    if store.workspace is None:
+        st.caption("No workspace: scenarios are kept for this session only.")
+        return
+    st.caption(md(f"Folder: {store.workspace.folder}"))
+    made = [e for e in store.entries.values() if e.kind is not None]
+    if not made:
+        st.caption("Nothing kept yet: upload a scenario, import usage or save a variant.")
+    for e in made:
+        with st.container(horizontal=True, gap="small", vertical_alignment="center"):
+            where = "kept" if e.kept else "this session only"
+            source = f" from {e.source}" if e.source else ""
+            st.markdown(f"{md(e.name)} · :gray[{md(_KIND_WORDS[e.kind] + source)}, "
+                        f"{md(where)}]", width="stretch")
+            st.button("Delete", key=f"delete|{e.name}", icon=":material/delete:",
+                      on_click=_on_delete, args=(store, e.name), type="tertiary")
+    for bad in store.unreadable:
+        st.warning(md(f"{bad.file} in the workspace could not be read: {bad.problem}"))
+    st.download_button("Download the workspace (zip)", store.workspace.archive,
+                       file_name="commitplan-workspace.zip", mime="application/zip",
+                       icon=":material/folder_zip:")
+
+
+# --------------------------------------------------------------------------- imports
+def import_report(record: ImportRecord) -> None:
+    """Months covered, tokens and cost per group, fitted growth with its interval,
+    warnings."""
+    st.markdown(md(f"Months: {record.months}; volumes and levers from {record.level_month}. "
+                   f"Files: {', '.join(record.files)}."))
+    st.markdown(md(f"Fitted growth of the total: {pct(record.total_growth, 1)} a month "
+                   f"(95% interval {pct(record.total_low, 1)} to {pct(record.total_high, 1)}), "
+                   f"volatility {pct(record.total_volatility, 1)}."))
+    st.dataframe(pd.DataFrame({
+        "group": [g.group for g in record.groups],
+        "months": [g.months for g in record.groups],
+        "tokens": [f"{g.tokens:,.0f}" for g in record.groups],
+        "list_cost": money([g.list_cost for g in record.groups]),
+        "level_cost": money([g.level_cost for g in record.groups]),
+        "growth": [pct(g.growth, 1) for g in record.groups],
+        "interval": ["not fitted" if g.growth_low is None else
+                     f"{pct(g.growth_low, 1)} to {pct(g.growth_high or 0.0, 1)}"
+                     for g in record.groups],
+        "volatility": [pct(g.volatility, 1) for g in record.groups],
+        "waiting": [g.waiting for g in record.groups],
+    }), hide_index=True, width="stretch", column_config={
+        "group": name_column("group"),
+        "months": st.column_config.NumberColumn("months", width="small"),
+        "tokens": text_column("tokens", help_text="all token classes over the months used"),
+        "list_cost": text_column("list cost", help_text="over the months used"),
+        "level_cost": text_column(f"in {record.level_month}"),
+        "growth": text_column("growth / mo"),
+        "interval": text_column("95% interval"),
+        "volatility": text_column("volatility"),
+        "waiting": text_column("waiting", right=False)})
+    for warning in record.warnings:
+        st.warning(md(warning))
+    with st.expander("The importer's full report"):
+        st.code(record.report, language=None)
+
+
+def _on_close_guide(entry: Entry) -> None:
+    entry.guide_closed = True
+
+
+def _to_workloads() -> None:
+    st.session_state.view = "Workloads"
+
+
+def import_guide(entry: Entry, scenario: Scenario, levers_moved: bool) -> None:
+    """Under the headline of an imported scenario: its report and the next step."""
+    if entry.kind != EntryKind.IMPORT or entry.guide_closed:
+        return
+    steps = next_steps(scenario, levers_moved)
+    with st.container(border=True, key="cp-guide"):
+        done = sum(s.done for s in steps)
+        st.markdown(f"**Next step** ({done} of {len(steps)} done): this scenario is today's "
+                    "usage; nothing is optimized yet and the contract has no tiers until you "
+                    "set them. The answer above updates as you do.")
+        items = "".join(
+            f'<li class="{"cp-done" if s.done else ""}">{"✓ " if s.done else ""}'
+            f"<b>{html_text(s.title)}</b>: {html_text(s.how)}</li>" for s in steps)
+        st.html(f'<ol class="cp-next">{items}</ol>')
+        with st.container(horizontal=True, gap="small"):
+            st.button("Open the Workloads table", on_click=_to_workloads,
+                      icon=":material/table:")
+            st.button("Hide this", on_click=_on_close_guide, args=(entry,), type="tertiary")
+        if entry.record is not None:
+            with st.expander("Import report: months, tokens and cost per group, growth"):
+                import_report(entry.record)
+
