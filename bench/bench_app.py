@@ -38,7 +38,9 @@ ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 NO_STALE = "document.querySelectorAll('[data-stale=\"true\"]').length === 0"
-MARK = "() => { const m = document.querySelector('.cp-answer'); return m ? m.dataset.scenario : ''; }"
+# The headline's fingerprint of the scenario it answers (``ui.headline.scenario_mark``).
+MARK = ("() => { const m = document.querySelector('.cp-answer'); "
+        "return m ? m.dataset.scenario : ''; }")
 TARGETS = {"first_answer": 4.0, "lever_to_headline": 0.5}
 
 

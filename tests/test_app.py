@@ -1,14 +1,20 @@
 """The Streamlit page, driven by ``streamlit.testing.v1.AppTest``.
 
 The numbers are tested in the library; here the page's behaviour: it runs on every bundled
-scenario and every view, levers move the answer in the direction the model says, and bad
-input (an uploaded file, a table edit, a typed commitment) is shown in the page naming the
-field, never as a traceback. Runs at 400 paths (``?paths=400``) for speed; the direction
-checks hold path by path because the seed, and so every draw, stays the same.
+scenario and every view, levers start from the plan and move the answer in the direction
+the model says, the why is on the page, uploads and imports are kept in the workspace and
+listed again by a new session (a reload), names are shown as typed, and bad input (an
+uploaded file, a table edit, a typed commitment) is shown in the page naming the field, never
+as a traceback. Runs at 400 paths (``?paths=400``) for speed; the direction checks hold path
+by path because the seed, and so every draw, stays the same.
 """
 
 from __future__ import annotations
 
+import html
+from pathlib import Path
+
+import numpy as np
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -16,16 +22,23 @@ from streamlit.testing.v1 import AppTest
 from forecast.scenario import load_scenario, read_scenario_text
 from forecast.waiting import batch_eligible_share
 from tests.conftest import ROOT, SCENARIOS
+from ui import edits
+from ui.text import md
 
 APP = str(ROOT / "app.py")
-VIEWS = ("Spend", "Commitment", "Savings by lever", "Workloads", "Sensitivity", "Compare",
-         "Scenario & downloads")
-ENTERPRISE = load_scenario(ROOT / "scenarios" / "enterprise-portfolio.yaml").name
+VIEWS = ("Spend", "Commitment", "Savings", "Workloads", "Sensitivity", "Compare", "Files")
+ENTERPRISE_SCENARIO = load_scenario(ROOT / "scenarios" / "enterprise-portfolio.yaml")
+ENTERPRISE = ENTERPRISE_SCENARIO.name
+ACME = load_scenario(ROOT / "scenarios" / "nightly-enrichment.yaml").name
+TEAM_TEXT = (ROOT / "scenarios" / "team-three-workloads.yaml").read_text()
+USAGE = ROOT / "tests" / "fixtures" / "usage"
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
-    """``st.cache_data`` outlives an AppTest: clear it so tests stay independent."""
+def _fresh(tmp_path, monkeypatch):
+    """A workspace folder of the test's own, and a clear cache: ``st.cache_data`` outlives
+    an AppTest."""
+    monkeypatch.setenv("COMMITPLAN_WORKSPACE", str(tmp_path / "workspace"))
     st.cache_data.clear()
     yield
     st.cache_data.clear()
@@ -61,6 +74,15 @@ def show(at: AppTest, view: str) -> AppTest:
     return at
 
 
+def title(at: AppTest) -> str:
+    return next(m.value for m in at.markdown if m.value.startswith("### "))
+
+
+def page_html(at: AppTest) -> str:
+    """The HTML blocks of the page (flags, why, next step), as the browser reads them."""
+    return html.unescape("\n".join(h.proto.body for h in at.get("html")))
+
+
 def editor_key(at: AppTest) -> str:
     return next(k for k in at.session_state if str(k).endswith("|workloads"))
 
@@ -74,23 +96,52 @@ def errors(at: AppTest) -> str:
     return "\n".join(e.value for e in at.error)
 
 
+def shown_scenario(at: AppTest):
+    """The scenario the page answers for, as its YAML download holds it."""
+    show(at, "Files")
+    return read_scenario_text(at.code[-1].value)
+
+
+def upload(at: AppTest, name: str, content: bytes) -> AppTest:
+    at.file_uploader(key="upload").set_value((name, content, "application/x-yaml"))
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
 # --------------------------------------------------------------------------- opening state
-def test_opens_on_the_enterprise_example_with_the_answer():
+def test_opens_on_the_enterprise_example_with_the_answer_and_why():
     at = open_app()
-    assert ENTERPRISE in at.markdown[0].value
-    for label in ("Recommended commitment", "Risk-neutral", "Risk-bounded", "Expected saving"):
+    assert title(at) == f"### {md(ENTERPRISE)}"
+    for label in ("Recommended / yr", "Risk-neutral / yr", "Risk-bounded / yr", "Saving"):
         assert metric(at, label).startswith("$")
-    # Risk-neutral ignores the shortfall risk; the recommended one is the best within it.
     assert money(metric(at, "Risk-bounded")) > 0
-    flags = [m.value for m in at.markdown if "cp-flag" in m.value]
-    assert flags and "Stranded savings" in flags[0]
-    assert any(level in flags[0] for level in ("GREEN", "AMBER", "RED"))
+    # The tier each headline amount earns, under it.
+    assert [m.proto.delta for m in at.metric][:3] == ["10% tier"] * 3
+    text = page_html(at)
+    assert "Stranded savings" in text and any(c in text for c in ("GREEN", "AMBER", "RED"))
     # The contrast the product exists for: sized on today's spend, the floor strands savings.
-    assert "Sized on today's spend" in flags[0] and "RED" in flags[0]
+    assert "Sized on today's spend" in text and "RED" in text
+    # The why, under the headline: the tier, the rule, the three lines, the next tier.
+    assert "It earns the 10% discount tier" in text
+    assert "Optimize first." in text and "Then commit" in text
+    assert "$3.00M is the least that earns the 10% tier" in text
+    assert "The next tier, 14%, takes $6.00M a year" in text
     assert not at.error
-    # Users get each scenario's own path count; only ?paths= caps it.
     assert widget(at.selectbox, "Paths").value == 10_000
     assert any("capped at 400" in c.value for c in at.caption)
+
+
+def test_a_zero_answer_says_why():
+    """Acme: recommended $0 while the risk-neutral commitment is the first tier's $500K."""
+    at = open_app()
+    at.selectbox(key="picker").select(ACME).run()
+    assert metric(at, "Recommended") == "$0"
+    assert at.metric[0].proto.delta == "no commitment"
+    text = page_html(at)
+    assert "$0 means no commitment: pay as you go." in text
+    assert "The first tier, 8%, takes $500K a year" in text
+    assert "Then commit nothing yet:" in text
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
@@ -99,28 +150,52 @@ def test_every_bundled_scenario_runs_in_every_view(path):
     name = load_scenario(path).name
     at.selectbox(key="picker").select(name).run()
     assert not at.exception, at.exception
-    assert name in at.markdown[0].value
+    assert title(at) == f"### {md(name)}"
     for view in VIEWS:
         show(at, view)
         assert not at.error, (view, errors(at))
-    # Chart views draw Altair charts (Vega-Lite specs on the page).
     show(at, "Spend")
     assert at.get("vega_lite_chart"), "fan chart"
-    show(at, "Savings by lever")
+    show(at, "Commitment")
+    assert len(at.get("vega_lite_chart")) == 2, "cost curve and shortfall panels"
+    show(at, "Savings")
     assert len(at.get("vega_lite_chart")) == 2
 
 
 # --------------------------------------------------------------------------- levers
+def batch_shifts() -> tuple[float, ...]:
+    """The batch slider's notches on the enterprise example (weights do not move them)."""
+    n = len(ENTERPRISE_SCENARIO.workloads)
+    return edits.batch_track(ENTERPRISE_SCENARIO, np.ones(n)).shifts
+
+
+def test_a_slider_starts_at_the_plan_and_a_notch_moves_it_one_step():
+    """The cache slider opens "as planned: 71%"; one notch down lowers every cached
+    workload's hit rate by 5 points, not to 0 (the issue: one notch turned caching off)."""
+    at = open_app()
+    lever = widget(at.select_slider, "Cache hit rate")
+    assert lever.value == 0.0 and "as planned: 71%" in lever.options
+    planned = {w.name: w.target.cache_hit_rate for w in ENTERPRISE_SCENARIO.workloads
+               if w.token_counts.cacheable_prefix > 0}
+    lever.set_value(-0.05).run()
+    assert not at.exception and not at.error, errors(at)
+    assert any(md("cache hit rate -5 pts") in c.value for c in at.caption)
+    moved = {w.name: w.target.cache_hit_rate for w in shown_scenario(at).workloads
+             if w.name in planned}
+    assert moved == pytest.approx({n: max(r - 0.05, 0.0) for n, r in planned.items()})
+    assert any(r > 0 for r in moved.values())
+
+
 def test_less_batch_raises_the_risk_bounded_commitment():
-    """Batching nothing (portfolio lever at 0% of the eligible share) leaves the full
-    real-time rate on work the plan batched: optimized usage rises on every path (same seed,
-    same draws), so the largest commitment within the shortfall appetite rises too."""
+    """Batching nothing (the batch slider's lowest notch) leaves the full real-time rate on
+    work the plan batched: optimized usage rises on every path (same seed, same draws), so
+    the largest commitment within the shortfall appetite rises too."""
     at = open_app()
     before = money(metric(at, "Risk-bounded"))
-    widget(at.select_slider, "Batch:").set_value(0.0).run()
+    widget(at.select_slider, "Batch:").set_value(batch_shifts()[0]).run()
     assert not at.exception
     assert money(metric(at, "Risk-bounded")) > before
-    assert any("batch 0% of eligible" in c.value for c in at.caption)
+    assert all(w.target.batch_share == 0.0 for w in shown_scenario(at).workloads)
 
 
 def test_lower_lever_realization_raises_the_risk_bounded_commitment():
@@ -134,15 +209,12 @@ def test_lower_lever_realization_raises_the_risk_bounded_commitment():
 
 
 def test_batching_everything_eligible_does_not_raise_it():
-    """The opposite move: batch 100% of every eligible share (capped by the waiting test)."""
+    """The opposite move: the batch slider's top notch (capped by the waiting test)."""
     at = open_app()
     before = money(metric(at, "Risk-bounded"))
-    widget(at.select_slider, "Batch:").set_value(1.0).run()
+    widget(at.select_slider, "Batch:").set_value(batch_shifts()[-1]).run()
     assert money(metric(at, "Risk-bounded")) <= before
-    # The cap: the downloadable scenario batches no workload past its eligible share.
-    show(at, "Scenario & downloads")
-    scenario = read_scenario_text(at.code[0].value)
-    for w in scenario.workloads:
+    for w in shown_scenario(at).workloads:
         assert w.target.batch_share == pytest.approx(batch_eligible_share(w))
 
 
@@ -158,29 +230,57 @@ def test_a_valid_table_edit_moves_the_answer():
     assert money(metric(at, "Risk-bounded")) > before
 
 
+def test_a_contract_change_reuses_the_simulation(monkeypatch):
+    """New tiers change only the contract: the plan is re-priced on the simulation it had;
+    a lever change draws a new one."""
+    from ui import cache
+
+    drawn = []
+    real = cache.simulate
+    monkeypatch.setattr(cache, "simulate", lambda *a, **k: drawn.append(1) or real(*a, **k))
+    at = open_app()
+    assert len(drawn) == 1
+    widget(at.text_input, "Discount tiers").input("1M: 6% / 3M: 10% / 4M: 12%").run()
+    assert not at.error, errors(at)
+    assert "12%" in page_html(at)  # the new tier is in the answer's words
+    assert len(drawn) == 1
+    widget(at.slider, "Lever realization: mean").set_value(0.5).run()
+    assert len(drawn) == 2
+
+
 # --------------------------------------------------------------------------- bad input
 def test_an_invalid_upload_shows_an_error_naming_the_field():
-    at = open_app()
-    bad = (ROOT / "tests" / "bad_scenarios" / "shares_sum.yaml").read_bytes()
-    at.file_uploader(key="upload").set_value(("shares_sum.yaml", bad, "application/x-yaml"))
-    at.run()
-    assert not at.exception
+    at = upload(open_app(), "shares_sum.yaml",
+                (ROOT / "tests" / "bad_scenarios" / "shares_sum.yaml").read_bytes())
     text = errors(at)
-    assert "shares_sum.yaml was not loaded" in text
-    assert "`workloads[0].optimized.models`" in text and "shares sum to 1.2" in text
+    assert "shares\\_sum\\.yaml was not loaded" in text
+    assert "`workloads[0].optimized.models`" in text and "shares sum to 1\\.2" in text
     # The page keeps answering for the scenario it had.
-    assert ENTERPRISE in at.markdown[0].value and metric(at, "Risk-bounded").startswith("$")
+    assert title(at) == f"### {md(ENTERPRISE)}"
+    assert metric(at, "Risk-bounded").startswith("$")
+
+
+def test_an_upload_naming_a_server_price_book_is_refused():
+    book = ROOT / "forecast" / "data" / "pricebooks" / "anthropic-2026-11.yaml"
+    at = upload(open_app(), "team.yaml",
+                TEAM_TEXT.replace("price_book: anthropic-2026-11", f"price_book: {book}")
+                .encode())
+    assert "not a bundled price book" in errors(at)
+    assert title(at) == f"### {md(ENTERPRISE)}"
+
+
+def test_an_upload_failing_unexpectedly_is_a_message_not_a_traceback():
+    at = upload(open_app(), "deep.yaml", ("[" * 50_000 + "]" * 50_000).encode())
+    assert "deep\\.yaml was not loaded" in errors(at)
+    assert "Traceback" not in errors(at)
 
 
 def test_a_valid_upload_becomes_the_active_scenario():
-    at = open_app()
-    text = (ROOT / "scenarios" / "team-three-workloads.yaml").read_text()
-    text = text.replace("name: Small team", "name: Uploaded team", 1)
-    at.file_uploader(key="upload").set_value(("team.yaml", text.encode(), "application/x-yaml"))
-    at.run()
-    assert not at.exception and not at.error, errors(at)
+    at = upload(open_app(), "team.yaml",
+                TEAM_TEXT.replace("name: Small team", "name: Uploaded team", 1).encode())
+    assert not at.error, errors(at)
     assert at.selectbox(key="picker").value.startswith("Uploaded team")
-    assert "Uploaded team" in at.markdown[0].value
+    assert title(at).startswith("### Uploaded team")
 
 
 def test_an_invalid_table_edit_names_the_row_and_field():
@@ -192,8 +292,8 @@ def test_an_invalid_table_edit_names_the_row_and_field():
     at.run()
     assert not at.exception
     text = errors(at)
-    assert 'row 1 "Customer support copilot"' in text
-    assert "`optimized.models`" in text and "shares sum to 1.2" in text
+    assert 'row 1 \\"Customer support copilot\\"' in text
+    assert "`optimized.models`" in text and "shares sum to 1\\.2" in text
     assert "not applied" in text
     assert metric(at, "Risk-bounded") == before  # the last valid settings still answer
 
@@ -202,7 +302,7 @@ def test_the_table_caps_batch_share_by_the_waiting_test():
     """PR review bot is gray: its urgent share must stay real time, so less than 95% can
     batch; the table refuses 95% and says how much can."""
     at = open_app()
-    workloads = load_scenario(ROOT / "scenarios" / "enterprise-portfolio.yaml").workloads
+    workloads = ENTERPRISE_SCENARIO.workloads
     row = next(i for i, w in enumerate(workloads) if w.name == "PR review bot")
     eligible = batch_eligible_share(workloads[row])
     assert eligible < 0.95
@@ -210,8 +310,9 @@ def test_the_table_caps_batch_share_by_the_waiting_test():
         "edited_rows": {row: {"batch_share": 0.95}}, "added_rows": [], "deleted_rows": []}
     at.run()
     text = errors(at)
-    assert f'row {row + 1} "PR review bot"' in text and "`optimized.batch_share`" in text
-    assert f"batch-eligible share {eligible:g}" in text and f"at most {eligible:g}" in text
+    assert f'row {row + 1} \\"PR review bot\\"' in text and "`optimized.batch_share`" in text
+    assert md(f"batch-eligible share {eligible:g}") in text and md(f"at most {eligible:g}") \
+        in text
 
 
 def test_an_unreadable_commitment_names_the_contract_field():
@@ -221,15 +322,39 @@ def test_an_unreadable_commitment_names_the_contract_field():
     assert "`contract.commitments`" in errors(at)
     widget(at.text_input, "Commitment to test").input("3M / 3.5M / 4M").run()
     assert not at.error
-    flags = next(m.value for m in at.markdown if "cp-flag" in m.value)
-    assert "Your commitment" in flags
+    assert "Your commitment" in page_html(at)
+
+
+# --------------------------------------------------------------------------- names as text
+HOSTILE = "[x](http://evil) <b>bold</b> :red[alarm] $5 **y**"
+
+
+def test_scenario_and_workload_names_are_shown_as_typed():
+    """A name that is Markdown and HTML: every Markdown element escapes it, every HTML block
+    escapes it; the plain-text widgets (picker, tables) hold it as it is."""
+    text = TEAM_TEXT.replace("name: Small team (chat, content pipeline, PR review)",
+                             f"name: '{HOSTILE}'", 1)
+    text = text.replace("- name: Live chat assistant", "- name: '<img src=x> [w](http://w)'")
+    at = upload(open_app(), "hostile.yaml", text.encode())
+    assert not at.error, errors(at)
+    assert at.selectbox(key="picker").value == HOSTILE
+    assert title(at) == f"### {md(HOSTILE)}"
+    markdown = [m.value for m in at.markdown] + [c.value for c in at.caption] + \
+        [s.value for s in at.success]
+    assert any(md(HOSTILE) in m for m in markdown)
+    for m in markdown:
+        assert "](http" not in m and "<b>" not in m and "<img" not in m, m
+    bodies = "\n".join(h.proto.body for h in at.get("html"))
+    assert "<img" not in bodies and "&lt;img src=x&gt;" in bodies  # the narrative names it
+    show(at, "Workloads")
+    assert "<img src=x> [w](http://w)" in list(table_with(at, "saving_per_month")["workload"])
 
 
 # --------------------------------------------------------------------------- scenarios
 def test_save_as_variant_keeps_both_to_compare():
     at = open_app()
     base_bounded = metric(at, "Risk-bounded")
-    widget(at.select_slider, "Batch:").set_value(0.0).run()
+    widget(at.select_slider, "Batch:").set_value(batch_shifts()[0]).run()
     variant_bounded = metric(at, "Risk-bounded")
     at.text_input(key="variant_name").input("No batch")
     widget(at.button, "Save").click()  # the form's Save button submits it
@@ -237,7 +362,6 @@ def test_save_as_variant_keeps_both_to_compare():
     assert not at.exception
     assert at.selectbox(key="picker").value == "No batch"
     assert metric(at, "Risk-bounded") == variant_bounded
-    # The scenario the variant was made on is back as it was loaded.
     at.selectbox(key="picker").select(ENTERPRISE).run()
     assert metric(at, "Risk-bounded") == base_bounded
     at.session_state["compare"] = [ENTERPRISE, "No batch"]
@@ -245,7 +369,26 @@ def test_save_as_variant_keeps_both_to_compare():
     assert at.get("vega_lite_chart"), "comparison chart"
     table = table_with(at, "scenario")
     assert list(table["scenario"]) == [ENTERPRISE, "No batch"]
-    assert table["risk_bounded"].iloc[1] > table["risk_bounded"].iloc[0]
+    assert money(table["risk_bounded"].iloc[1]) > money(table["risk_bounded"].iloc[0])
+
+
+def test_uploads_and_variants_are_listed_again_after_a_reload():
+    """A reload is a new session: a new AppTest on the same workspace folder."""
+    at = upload(open_app(), "team.yaml",
+                TEAM_TEXT.replace("name: Small team", "name: Uploaded team", 1).encode())
+    uploaded = at.selectbox(key="picker").value
+    at.text_input(key="variant_name").input("Team variant")
+    widget(at.button, "Save").click()
+    at.run()
+    reloaded = open_app()
+    options = reloaded.selectbox(key="picker").options
+    assert uploaded in options and "Team variant" in options
+    show(reloaded, "Files")
+    assert any(b.label == "Download the workspace (zip)" for b in reloaded.download_button)
+    # Delete one: gone from the page and from the next session.
+    reloaded.button(key=f"delete|{uploaded}").click().run()
+    assert uploaded not in reloaded.selectbox(key="picker").options
+    assert uploaded not in open_app().selectbox(key="picker").options
 
 
 def test_standard_variants_are_compared_side_by_side():
@@ -254,7 +397,8 @@ def test_standard_variants_are_compared_side_by_side():
     assert not at.exception
     table = table_with(at, "scenario")
     assert len(table) == 4
-    by_name = dict(zip(table["scenario"], table["risk_bounded"], strict=True))
+    by_name = {n: money(v) for n, v in zip(table["scenario"], table["risk_bounded"],
+                                            strict=True)}
     base = by_name[ENTERPRISE]
     # Realizing less of the plan, later, keeps more usage; batching all it can, less.
     assert by_name[f"{ENTERPRISE} · conservative"] > base
@@ -271,47 +415,93 @@ def test_edits_survive_switching_scenarios():
     assert widget(at.slider, "Lever realization: mean").value == 0.5
 
 
+def test_reset_discards_the_edits():
+    at = open_app()
+    before = metric(at, "Risk-bounded")
+    widget(at.slider, "Lever realization: mean").set_value(0.5).run()
+    assert metric(at, "Risk-bounded") != before
+    at.button(key="reset").click().run()
+    assert metric(at, "Risk-bounded") == before
+
+
 def test_sensitivity_runs_only_when_asked():
     at = show(open_app(paths=200), "Sensitivity")
     assert not at.get("vega_lite_chart")
     widget(at.button, "Compute the tornado").click().run()
     assert not at.exception
     assert at.get("vega_lite_chart"), "tornado"
+    table = table_with(at, "rec_low")  # the recommended commitment at low and high, as the PDF
+    assert all(v.startswith("$") for v in table["rec_high"])
     widget(at.slider, "Walk-back probability").set_value(0.5).run()
     assert any("before your latest change" in c.value for c in at.caption)
     assert widget(at.button, "Recompute")
 
 
 def test_downloads_are_offered():
-    at = show(open_app(), "Scenario & downloads")
+    at = show(open_app(), "Files")
     labels = [b.label for b in at.download_button]
     assert "Scenario (YAML)" in labels and "Monthly projection (CSV)" in labels
     assert "Negotiation PDF" in labels
-    # The YAML shown (and downloaded) is a scenario that loads back.
-    assert read_scenario_text(at.code[0].value).name == ENTERPRISE
+    assert read_scenario_text(at.code[-1].value).name == ENTERPRISE
+
+
+def test_money_reads_one_way_in_the_tables():
+    at = show(open_app(), "Commitment")
+    table = table_with(at, "expected_cost")
+    assert list(table.columns[:4]) == ["commitment", "per_year", "discount", "expected_cost"]
+    for value in table["expected_cost"]:
+        assert value.startswith("$") and value[-1] in "KMB0123456789", value
 
 
 # --------------------------------------------------------------------------- usage import
-USAGE = ROOT / "tests" / "fixtures" / "usage"
-
-
-def test_imported_usage_becomes_the_active_scenario():
-    # The three monthly Admin API pages of tests/fixtures/usage (figures worked in its README).
+def import_fixture(at: AppTest) -> AppTest:
+    """The three monthly Admin API pages of tests/fixtures/usage (figures in its README)."""
     pages = sorted(USAGE.glob("admin-2026-0?.json"))
-    at = open_app()
     at.file_uploader(key="usage_files").set_value(
         [(p.name, p.read_bytes(), "application/json") for p in pages])
     at.run()
     widget(at.button, "Build a scenario from usage").click().run()
     assert not at.exception and not at.error, errors(at)
+    return at
+
+
+def test_an_import_shows_its_report_and_the_next_step():
+    at = import_fixture(open_app())
     assert at.selectbox(key="picker").value.startswith("Imported usage 2026-01 to 2026-03")
+    assert any(m.value.startswith("**Next step** (0 of 2 done)") for m in at.markdown)
+    shown = "\n".join(m.value for m in at.markdown)
+    assert md("Months: 2026-01 to 2026-03 (3 months)") in shown
+    assert md("Fitted growth of the total:") in shown
+    groups = table_with(at, "interval")
+    assert list(groups["group"]) == ["wrkspc_chat", "wrkspc_nightly", "Default workspace"]
+    assert groups["interval"].iloc[2] == "not fitted"
+    assert any("Read 3 files" in c.value for c in at.code)  # the importer's full report
+    # The $0 headline of today's usage says why, and the tiers step is there to take.
+    assert "$0 means no commitment" in page_html(at)
+    widget(at.text_input, "Discount tiers").input("100: 5%").run()
+    assert any(m.value.startswith("**Next step** (1 of 2 done)") for m in at.markdown)
+
+
+def test_an_import_is_listed_again_after_a_reload_with_its_report():
+    at = import_fixture(open_app())
+    name = at.selectbox(key="picker").value
+    reloaded = open_app()
+    reloaded.selectbox(key="picker").select(name).run()
+    assert any(m.value.startswith("**Next step**") for m in reloaded.markdown)
+    assert table_with(reloaded, "interval") is not None
 
 
 def test_a_failed_usage_import_is_shown():
-    # A CSV without the expected columns: the message names the file and what is missing.
     at = open_app()
     at.file_uploader(key="usage_files").set_value([("usage.csv", b"a,b\n1,2\n", "text/csv")])
     at.run()
     widget(at.button, "Build a scenario from usage").click().run()
     assert not at.exception
-    assert "usage.csv" in errors(at)
+    assert "Usage import failed" in errors(at) and "`usage.csv`: missing columns" in errors(at)
+
+
+def test_the_workspace_folder_holds_what_was_kept(tmp_path):
+    at = upload(open_app(), "team.yaml", TEAM_TEXT.encode())
+    folder = Path(tmp_path / "workspace")
+    assert sorted(p.suffix for p in folder.iterdir()) == [".json", ".yaml"]
+    assert not at.error

@@ -1,13 +1,13 @@
-"""The page's scenario edits (``ui/edits.py``): table cells, typed amounts, portfolio levers.
+"""The page's scenario edits (``ui/edits.py``): table cells, portfolio levers and their tracks.
 
 Each expected value is written out by hand from the scenario it edits.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from forecast import formatting
 from forecast.errors import ScenarioError
 from forecast.scenario import load_scenario, parse_scenario, scenario_to_dict
 from forecast.types import CacheTTL, Waiting
@@ -20,52 +20,6 @@ ENTERPRISE = scenario_to_dict(load_scenario(ROOT / "scenarios" / "enterprise-por
 
 def row_of(name: str) -> int:
     return next(i for i, w in enumerate(ENTERPRISE["workloads"]) if w["name"] == name)
-
-
-# --------------------------------------------------------------------------- typed text
-@pytest.mark.parametrize(("text", "models"), [
-    ("claude-haiku-4-5: 0.7, claude-sonnet-4-5: 0.3",
-     {"claude-haiku-4-5": 0.7, "claude-sonnet-4-5": 0.3}),
-    ("claude-haiku-4-5 70%, claude-sonnet-4-5=30%",
-     {"claude-haiku-4-5": 0.7, "claude-sonnet-4-5": 0.3}),
-    ("claude-opus-4-5", {"claude-opus-4-5": 1.0}),
-    ("  ", None),
-])
-def test_parse_models(text, models):
-    parsed = edits.parse_models(text)
-    assert parsed == (None if models is None else pytest.approx(models))
-
-
-def test_parse_models_says_how_to_write_a_mix():
-    with pytest.raises(ValueError, match="write model: share pairs"):
-        edits.parse_models("claude-haiku-4-5: lots, claude-sonnet-4-5: 0.3")
-
-
-def test_format_models_reads_back():
-    mix = {"claude-haiku-4-5": 0.7, "claude-sonnet-4-5": 0.3}
-    assert edits.parse_models(edits.format_models(mix)) == mix
-
-
-def test_parse_amounts():
-    assert formatting.parse_amounts("") is None
-    assert formatting.parse_amounts("900k / 1.1M / 1,300,000") == [900_000, 1_100_000, 1_300_000]
-    assert formatting.parse_amounts("$2.5M") == [2_500_000]
-    with pytest.raises(ValueError, match="one per contract year separated by /"):
-        formatting.parse_amounts("a lot")
-    assert formatting.parse_amounts(formatting.format_amounts([900_000, 1_100_000])) == [900_000,
-                                                                              1_100_000]
-
-
-def test_parse_tiers_and_back():
-    tiers = edits.parse_tiers("1M: 6% / 3M: 10% / 6,500,000: 0.14")
-    assert tiers == [{"min_annual_commit": 1e6, "discount": 0.06},
-                     {"min_annual_commit": 3e6, "discount": 0.10},
-                     {"min_annual_commit": 6.5e6, "discount": 0.14}]
-    assert edits.format_tiers(tiers) == "1M: 6% / 3M: 10% / 6.5M: 14%"
-    assert edits.parse_tiers(edits.format_tiers(tiers)) == tiers
-    assert edits.parse_tiers("") == []
-    with pytest.raises(ValueError, match="commit: discount pairs"):
-        edits.parse_tiers("1M 6%")
 
 
 # --------------------------------------------------------------------------- the table
@@ -140,15 +94,65 @@ def test_schema_errors_name_the_table_row():
         "contract.years: too long"]
 
 
-def test_emphasize_field():
-    assert edits.emphasize_field('Workloads table, row 2 "B": optimized.models: sum $1') == (
-        r'Workloads table, row 2 "B": `optimized.models`: sum \$1')
-    assert edits.emphasize_field("contract.years: 6 years") == "`contract.years`: 6 years"
+def test_the_table_follows_its_column_table():
+    """Every column of the editor is one entry of COLUMNS, in that order, the levers first."""
+    frame = edits.workloads_frame(ENTERPRISE)
+    assert list(frame.columns) == [c.key for c in edits.COLUMNS]
+    assert list(frame.columns[:3]) == ["name", "optimized_models", "batch_share"]
+
+
+def test_blank_cells_follow_their_column():
+    """A blank lever cell removes the field (the current value applies again); a blank
+    growth cell writes 0; a blank name writes an empty name (refused by the schema)."""
+    i = row_of("Sales email drafting")  # optimized cache_hit_rate 0.6 in the file
+    edit = edits.apply_table_edits(ENTERPRISE, {"edited_rows": {i: {
+        "cache_hit_rate": None, "growth_monthly": float("nan"), "name": " "}}})
+    w = edit.data["workloads"][i]
+    assert "cache_hit_rate" not in w["optimized"]
+    assert w["growth"]["monthly"] == 0.0
+    assert w["name"] == ""
+
+
+def test_a_blank_lever_cell_of_a_workload_without_a_plan_adds_nothing():
+    data = scenario_to_dict(make_scenario({}))  # BASE_WORKLOAD has no `optimized`
+    edit = edits.apply_table_edits(data, {"edited_rows": {0: {"batch_share": None}}})
+    assert "optimized" not in edit.data["workloads"][0]
 
 
 # --------------------------------------------------------------------------- portfolio levers
+GRAY = {"waiting": "gray", "acceptable_latency_minutes": 120, "urgent_share": 0.3}
+PREFIX = {"tokens": {"cacheable_prefix": 2000, "input": 1000, "output": 500}}
+
+
+def two_workloads() -> dict:
+    """W0: async (all of it may batch), plans 20% batch, caches at 50% (5m), lands month 2,
+    ramps 0; W1: gray with 70% eligible (latency 120 min, urgent 30%), plans 35% batch (half
+    of what may wait), caches at 90%, lands month 5, ramps 3 months."""
+    return scenario_to_dict(make_scenario(
+        {**PREFIX, "optimized": {"batch_share": 0.2, "cache_hit_rate": 0.5, "cache_ttl": "5m",
+                                 "lands_month": 2}},
+        {**PREFIX, **GRAY, "optimized": {"batch_share": 0.35, "cache_hit_rate": 0.9,
+                                         "cache_ttl": "5m", "lands_month": 5,
+                                         "ramp_months": 3}}))
+
+
+def test_a_batch_notch_moves_each_workload_from_its_own_plan():
+    """+10 points of what may batch: W0 0.2 -> 0.3; W1 half of 0.7 -> 0.6 x 0.7 = 0.42."""
+    moved = parse_scenario(edits.apply_portfolio_levers(
+        two_workloads(), edits.PortfolioLevers(batch_shift=0.1)))
+    assert [w.target.batch_share for w in moved.workloads] == pytest.approx([0.3, 0.42])
+
+
+def test_the_batch_lever_ends_at_nothing_and_at_all_that_may_wait():
+    data = two_workloads()
+    none = parse_scenario(edits.apply_portfolio_levers(data, edits.PortfolioLevers(-1.0)))
+    assert [w.target.batch_share for w in none.workloads] == [0.0, 0.0]
+    every = parse_scenario(edits.apply_portfolio_levers(data, edits.PortfolioLevers(1.0)))
+    assert [w.target.batch_share for w in every.workloads] == pytest.approx([1.0, 0.7])
+
+
 def test_batch_all_eligible_sets_each_workload_to_its_eligible_share():
-    data = edits.apply_portfolio_levers(ENTERPRISE, edits.PortfolioLevers(batch_of_eligible=1.0))
+    data = edits.apply_portfolio_levers(ENTERPRISE, edits.PortfolioLevers(batch_shift=1.0))
     for w in parse_scenario(data).workloads:
         if w.waiting == Waiting.GRAY:  # under an hour nothing can wait; else the non-urgent
             expected = 0.0 if w.acceptable_latency_minutes < 60 else 1.0 - w.urgent_share
@@ -157,25 +161,31 @@ def test_batch_all_eligible_sets_each_workload_to_its_eligible_share():
         assert w.target.batch_share == pytest.approx(expected), w.name
 
 
-def test_half_of_eligible():
-    i = row_of("PR review bot")  # gray, 120 minutes, urgent share 0.3: 70% eligible
-    data = edits.apply_portfolio_levers(ENTERPRISE, edits.PortfolioLevers(batch_of_eligible=0.5))
-    assert parse_scenario(data).workloads[i].target.batch_share == pytest.approx(0.35)
+def test_a_cache_notch_moves_each_hit_rate_and_zero_turns_caching_off():
+    data = two_workloads()
+    up = parse_scenario(edits.apply_portfolio_levers(data, edits.PortfolioLevers(
+        cache_shift=0.05)))
+    assert [w.target.cache_hit_rate for w in up.workloads] == pytest.approx([0.55, 0.95])
+    down = parse_scenario(edits.apply_portfolio_levers(data, edits.PortfolioLevers(
+        cache_shift=-0.5)))  # W0 0.5 -> 0: off; W1 0.9 -> 0.4
+    assert down.workloads[0].target.cache_ttl == CacheTTL.NONE
+    assert down.workloads[0].target.cache_hit_rate == 0.0
+    assert down.workloads[1].target.cache_hit_rate == pytest.approx(0.4)
 
 
-def test_cache_hit_rate_zero_turns_caching_off():
-    data = edits.apply_portfolio_levers(ENTERPRISE, edits.PortfolioLevers(cache_hit_rate=0.0))
+def test_a_cache_notch_starts_caching_where_the_plan_had_none():
+    data = scenario_to_dict(make_scenario({**PREFIX, "optimized": {"lands_month": 2}}))
+    w = parse_scenario(edits.apply_portfolio_levers(data, edits.PortfolioLevers(
+        cache_shift=0.1))).workloads[0]
+    assert w.target.cache_hit_rate == pytest.approx(0.1)
+    assert w.target.cache_ttl == CacheTTL.FIVE_MINUTES
+
+
+def test_cache_ttl_for_every_workload_that_caches():
+    data = edits.apply_portfolio_levers(ENTERPRISE, edits.PortfolioLevers(cache_ttl="1h"))
     for w in parse_scenario(data).workloads:
-        if w.token_counts.cacheable_prefix > 0:
-            assert w.target.cache_ttl == CacheTTL.NONE and w.target.cache_hit_rate == 0.0
-
-
-def test_cache_hit_rate_switches_caching_on_where_it_was_off():
-    data = edits.apply_portfolio_levers(
-        ENTERPRISE, edits.PortfolioLevers(cache_hit_rate=0.9, cache_ttl="1h"))
-    for w in parse_scenario(data).workloads:
-        if w.token_counts.cacheable_prefix > 0:
-            assert w.target.cache_hit_rate == 0.9 and w.target.cache_ttl == CacheTTL.ONE_HOUR
+        if w.target.cache_hit_rate > 0:
+            assert w.target.cache_ttl == CacheTTL.ONE_HOUR, w.name
 
 
 def test_routing_moves_a_share_of_one_models_traffic():
@@ -187,16 +197,69 @@ def test_routing_moves_a_share_of_one_models_traffic():
     assert w.current.models == {"claude-sonnet-4-5": 1.0}
 
 
-def test_landing_and_ramp_for_every_workload():
-    levers = edits.PortfolioLevers(lands_month=6, ramp_months=0)
-    for w in parse_scenario(edits.apply_portfolio_levers(ENTERPRISE, levers)).workloads:
-        assert (w.lands_month, w.ramp_months) == (6, 0)
-    assert levers.describe() == ["land in month 6", "ramp over 0 months"]
+def test_landing_and_ramp_move_from_each_plan_within_bounds():
+    """Lands 2 and 5, ramps 0 and 3 months, horizon 12: two months later lands 4 and 7;
+    twelve later both land in month 12 (the horizon); ramps a month shorter are 0 and 2."""
+    data = two_workloads()
+    later = parse_scenario(edits.apply_portfolio_levers(data, edits.PortfolioLevers(
+        lands_shift=2, ramp_shift=-1)))
+    assert [(w.lands_month, w.ramp_months) for w in later.workloads] == [(4, 0), (7, 2)]
+    last = parse_scenario(edits.apply_portfolio_levers(data, edits.PortfolioLevers(
+        lands_shift=12)))
+    assert [w.lands_month for w in last.workloads] == [12, 12]
+    assert edits.PortfolioLevers(lands_shift=2, ramp_shift=-1).describe() == [
+        "land 2 months later", "ramp 1 month shorter"]
 
 
-def test_no_lever_set_changes_nothing():
+def test_no_lever_moved_changes_nothing():
     assert edits.apply_portfolio_levers(ENTERPRISE, edits.PortfolioLevers()) is ENTERPRISE
 
+
+# --------------------------------------------------------------------------- lever tracks
+def test_the_batch_track_starts_at_the_planned_share():
+    """Batched fractions of what may wait: W0 0.2, W1 0.5; spend weights 1 and 3; eligible
+    shares 1 and 0.7. Planned portfolio share = (1 x 1 x 0.2 + 3 x 0.7 x 0.5) / (1 + 2.1)
+    = 1.25 / 3.1. Notches of 5 points run from -0.50 (W1 reaches 0) to +0.80 (W0 reaches 1)."""
+    track = edits.batch_track(parse_scenario(two_workloads()), np.array([1.0, 3.0]))
+    assert track.shifts[0] == -0.5 and track.shifts[-1] == 0.8
+    assert len(track.shifts) == 27 and track.shifts[track.planned] == 0.0
+    assert track.value_of(0.0) == pytest.approx(1.25 / 3.1)
+    # One notch up: (0.25 + 2.1 x 0.55) / 3.1; all the way: everything that may wait.
+    assert track.value_of(0.05) == pytest.approx((0.25 + 2.1 * 0.55) / 3.1)
+    assert track.value_of(0.8) == pytest.approx(1.0)
+    assert track.value_of(-0.5) == pytest.approx(0.0)
+
+
+def test_the_cache_track_weighs_only_workloads_with_a_prefix():
+    """Hit rates 0.5 and 0.9 with weights 2 and 2, a third workload with no prefix (weight
+    100) left out: planned 0.7; +10 points: (0.6 + 1.0) / 2 = 0.8."""
+    scenario = parse_scenario({**two_workloads(), "workloads": [
+        *two_workloads()["workloads"], {**scenario_to_dict(make_scenario())["workloads"][0],
+                                        "name": "no prefix"}]})
+    track = edits.cache_track(scenario, np.array([2.0, 2.0, 100.0]))
+    assert track.value_of(0.0) == pytest.approx(0.7)
+    assert track.value_of(0.1) == pytest.approx(0.8)
+    assert track.shifts[0] == -0.9 and track.shifts[-1] == 0.5
+
+
+def test_month_tracks_show_the_months_they_give():
+    scenario = parse_scenario(two_workloads())
+    lands = edits.months_track(scenario, ramp=False)
+    # From -4 (the later one, month 5, lands in month 1) to +10 (the earlier one, month 2,
+    # lands in month 12, the horizon).
+    assert lands.shifts == tuple(range(-4, 11)) and lands.shifts[lands.planned] == 0
+    assert lands.value_of(0) == "months 2–5"
+    assert lands.value_of(-4) == "month 1" and lands.value_of(10) == "month 12"
+    ramp = edits.months_track(scenario, ramp=True)
+    assert ramp.value_of(0) == "0–3 months" and ramp.value_of(-3) == "0 months"
+    assert ramp.value_of(2) == "2–5 months"
+
+
+def test_no_track_when_nothing_can_move():
+    interactive = parse_scenario(scenario_to_dict(make_scenario({"waiting": "interactive"})))
+    assert edits.batch_track(interactive, np.array([1.0])) is None
+    assert edits.cache_track(interactive, np.array([1.0])) is None
+    assert edits.months_track(interactive, ramp=False) is None
 
 # --------------------------------------------------------------------------- variants
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)

@@ -438,9 +438,11 @@ def apply_portfolio_levers(data: Data, levers: PortfolioLevers) -> Data:
 
 
 def _batched_fraction(w: Workload) -> float:
-    """The planned batch share as a fraction of the batch-eligible share (0 when none is)."""
+    """The planned batch share as a fraction of the batch-eligible share, at most 1 (a file
+    may plan past the waiting test; a lever moved from it starts from the cap); 0 when
+    nothing may wait."""
     eligible = batch_eligible_share(w)
-    return w.target.batch_share / eligible if eligible > 0 else 0.0
+    return min(w.target.batch_share / eligible, 1.0) if eligible > 0 else 0.0
 
 
 def _portfolio_one(w_data: Data, w: Workload, levers: PortfolioLevers, horizon: int) -> None:
@@ -526,7 +528,7 @@ def batch_track(scenario: Scenario, weights: FloatArray) -> LeverTrack | None:
     each workload's spend (``weights``, shape (n_workloads,)); ``None`` when nothing can
     wait for batch."""
     eligible = np.array([batch_eligible_share(w) for w in scenario.workloads])
-    fractions = np.array([min(_batched_fraction(w), 1.0) for w in scenario.workloads])
+    fractions = np.array([_batched_fraction(w) for w in scenario.workloads])
     keep = eligible > 0
     return _share_track(fractions[keep], np.asarray(weights)[keep], eligible[keep])
 

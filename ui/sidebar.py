@@ -8,6 +8,7 @@ to another scenario and back.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -132,26 +133,47 @@ def _marker_css(key: str, track: edits.LeverTrack) -> str:
             f"{{left: {where:.3f}%;}}")
 
 
+def lever_labels(track: edits.LeverTrack, show: Callable[[Any], str],
+                 notch: Callable[[Any], str]) -> dict[Any, str]:
+    """The slider's label for each notch: the portfolio value it gives, "as planned: ..." at
+    the plan. Streamlit tells notches apart by their labels, so two notches that give the
+    same value (clipped at an end, or rounded) also say how far they move (``notch``)."""
+    texts = [show(v) for v in track.values]
+    repeated = {t for t in texts if texts.count(t) > 1}
+    labels = {}
+    for i, (shift, text) in enumerate(zip(track.shifts, texts, strict=True)):
+        if i == track.planned:
+            labels[shift] = f"as planned: {text}"
+        else:
+            labels[shift] = f"{text} ({notch(shift)})" if text in repeated else text
+    return labels
+
+
 def _lever(label: str, name: str, track: edits.LeverTrack | None, current: Any,
-           show: Any, help_text: str, css: list[str]) -> Any:
+           show: Callable[[Any], str], notch: Callable[[Any], str], help_text: str,
+           css: list[str]) -> Any:
     """One portfolio slider over a :class:`ui.edits.LeverTrack`: it starts at the plan
     ("as planned: 80%"), a notch moves every workload one step either way, and the plan is
     marked on the track. Returns the shift chosen (0 when nothing can move)."""
     if track is None:
         st.caption(f"{label}: no workload to move")
         return 0
+    labels = lever_labels(track, show, notch)
     options = list(track.shifts)
     key = seeded(the_store().key(f"lever_{name}"), current, options)
-
-    def label_of(shift: Any) -> str:
-        value = show(track.value_of(shift))
-        return f"as planned: {value}" if shift == 0 else value
-
     box = f"cp-lever-{name}"
     css.append(_marker_css(box, track))
     with st.container(key=box):
-        return st.select_slider(label, options, format_func=label_of, key=key,
-                                help=help_text)
+        return st.select_slider(label, options, format_func=lambda s: labels.get(s, str(s)),
+                                key=key, help=help_text)
+
+
+def _points(shift: float) -> str:
+    return f"{shift * 100:+.0f} pts"
+
+
+def _months_moved(shift: int) -> str:
+    return f"{shift:+d} mo"
 
 
 def _portfolio_levers(basis: Scenario, book: PriceBook, saved: edits.PortfolioLevers
@@ -160,13 +182,13 @@ def _portfolio_levers(basis: Scenario, book: PriceBook, saved: edits.PortfolioLe
     css: list[str] = []
     batch = _lever(
         "Batch: share of the batch-eligible spend", "batch",
-        edits.batch_track(basis, weights), saved.batch_shift, pct,
+        edits.batch_track(basis, weights), saved.batch_shift, pct, _points,
         "A notch moves every workload's batch share by 5 points of what it may batch (the "
         "waiting test caps it; interactive work stays real time). The figure is the share of "
         "all batch-eligible spend that is batched.", css)
     hit = _lever(
         "Cache hit rate on shared prefixes", "cache",
-        edits.cache_track(basis, weights), saved.cache_shift, pct,
+        edits.cache_track(basis, weights), saved.cache_shift, pct, _points,
         "A notch moves every cached workload's hit rate by 5 points (0% turns caching off; a "
         "workload that did not cache starts, with a 5-minute TTL). The figure is the "
         "spend-weighted hit rate.", css)
@@ -193,10 +215,10 @@ def _portfolio_levers(basis: Scenario, book: PriceBook, saved: edits.PortfolioLe
             the_store().key("lever_route_to"),
             saved.route_to or model_ids[min(1, len(model_ids) - 1)], model_ids))
     lands = _lever("Optimizations land in", "lands", edits.months_track(basis, ramp=False),
-                   saved.lands_shift, str,
+                   saved.lands_shift, str, _months_moved,
                    "A notch lands every optimization a month earlier or later.", css)
     ramp = _lever("…and ramp in over", "ramp", edits.months_track(basis, ramp=True),
-                  saved.ramp_shift, str,
+                  saved.ramp_shift, str, _months_moved,
                   "A notch makes every ramp a month longer or shorter.", css)
     st.html(f"<style>{''.join(css)}</style>")
     st.caption("Per-workload levers: the table in the Workloads tab.")

@@ -142,7 +142,7 @@ class Workspace:
         """
         self.folder.mkdir(parents=True, exist_ok=True)
         entry_id = entry_id or self._free_id(name)
-        saved_at = datetime.now(UTC).isoformat(timespec="seconds")
+        saved_at = datetime.now(UTC).isoformat(timespec="microseconds")
         meta = {"name": name, "kind": str(kind), "saved_at": saved_at, "source": source,
                 "scenario": f"{entry_id}.yaml", "report": report}
         atomic_write(self.folder / f"{entry_id}.yaml", dump_scenario(scenario))
