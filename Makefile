@@ -17,9 +17,10 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# Server settings (bound to 127.0.0.1, headless, no usage statistics, no tracebacks in the
+# page) come from .streamlit/config.toml; see the README to share the page on a LAN.
 run: setup
-	$(BIN)/python -m streamlit run app.py --server.headless true --server.port $(PORT) \
-		--browser.gatherUsageStats false
+	$(BIN)/python -m streamlit run app.py --server.port $(PORT)
 
 system-deps:
 	@bash scripts/ensure-system-deps.sh

@@ -155,6 +155,11 @@ with header:
     for title, lines in store.errors:
         st.error(sidebar.problems_md(title, lines))
     store.errors = []
+    if not st.get_option("server.address"):
+        st.warning("This server answers on every network interface (no `server.address` is "
+                   "set): start it from the project folder (`make run`), where "
+                   "`.streamlit/config.toml` binds it to this machine, or name an address on "
+                   "purpose (README, *Running it safely*).")
     for warning in store.warnings:
         st.warning(md(warning))
     store.warnings = []

@@ -453,6 +453,20 @@ def test_money_reads_one_way_in_the_tables():
         assert value.startswith("$") and value[-1] in "KMB0123456789", value
 
 
+def test_the_server_settings_are_safe_by_default():
+    """What ``streamlit run app.py`` reads from the project's config (the browser test checks
+    that the address holds)."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["address"] == "127.0.0.1" and config["server"]["headless"]
+    assert config["browser"]["gatherUsageStats"] is False
+    assert config["client"] == {"showErrorDetails": "none", "toolbarMode": "minimal"}
+    from ui.uploads import SCENARIO_MAX_MB, USAGE_MAX_MB
+
+    assert config["server"]["maxUploadSize"] == USAGE_MAX_MB > SCENARIO_MAX_MB
+
+
 # --------------------------------------------------------------------------- usage import
 def import_fixture(at: AppTest) -> AppTest:
     """The three monthly Admin API pages of tests/fixtures/usage (figures in its README)."""
