@@ -494,6 +494,8 @@ def test_an_import_shows_its_report_and_the_next_step():
     assert "$0 means no commitment" in page_html(at)
     widget(at.text_input, "Discount tiers").input("100: 5%").run()
     assert any(m.value.startswith("**Next step** (1 of 2 done)") for m in at.markdown)
+    widget(at.button, "Open the Workloads table").click().run()
+    assert at.session_state["view"] == "Workloads"
 
 
 def test_an_import_is_listed_again_after_a_reload_with_its_report():

@@ -95,3 +95,32 @@ def test_chart_axis_labels_read_as_the_page_writes_money():
     shown = re.findall(r"<text[^>]*>([^<]*\$[^<]*)</text>", svg)
     expected = [usd_short(v) for v in values]
     assert sorted(shown) == sorted(expected)
+
+
+def test_every_chart_mark_names_its_tooltip():
+    """Left to defaults, a mark's tooltip shows raw floats under the axis title (the fan
+    chart's band read "p90 785758.063916" and called P10 "List spend"): every layer of the
+    page's charts either names its tooltip, with money as text in the page's format, or has
+    none."""
+    from forecast.plan import build_plan
+    from forecast.scenario import load_scenario, scenario_price_book
+    from tests.conftest import ROOT
+
+    scenario = load_scenario(ROOT / "scenarios" / "team-three-workloads.yaml")
+    plan = build_plan(scenario, scenario_price_book(scenario), paths=200,
+                      sensitivity=True, sensitivity_paths=100)
+    specs = [charts.fan_chart(plan), *charts.cost_curve_panels(plan),
+             charts.shapley_chart(plan.projection), charts.waterfall_chart(plan.projection),
+             charts.tornado_chart(plan.sensitivity),
+             charts.comparison_chart([("a", plan), ("b", plan)])]
+    for spec in specs:
+        for layer in spec.to_dict().get("layer", [spec.to_dict()]):
+            mark = layer["mark"] if isinstance(layer["mark"], dict) else {}
+            tooltip = layer.get("encoding", {}).get("tooltip")
+            if mark.get("tooltip", "unset") is None:
+                continue
+            assert tooltip, layer["mark"]
+            for item in tooltip:
+                assert item.get("title"), item
+                if item["type"] == "quantitative":  # shares and counts, formatted
+                    assert "format" in item, item

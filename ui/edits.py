@@ -91,7 +91,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("batch_share", "Batch", "optimized.batch_share",
            "target share sent to the Batch API (0-1), at most the batch-eligible share",
            CellKind.SHARE, Blank.REMOVE, lambda w: w.target.batch_share),
-    Column("cache_hit_rate", "Cache hits", "optimized.cache_hit_rate",
+    Column("cache_hit_rate", "Cache", "optimized.cache_hit_rate",
            "target prompt-cache hit rate on the prefix (0-1); needs a cache TTL",
            CellKind.SHARE, Blank.REMOVE, lambda w: w.target.cache_hit_rate),
     Column("cache_ttl", "TTL", "optimized.cache_ttl", "cache lifetime: none, 5m or 1h",

@@ -425,7 +425,7 @@ def import_report(record: ImportRecord) -> None:
         "list_cost": text_column("list cost", help_text="over the months used"),
         "level_cost": text_column(f"in {record.level_month}"),
         "growth": text_column("growth / mo"),
-        "interval": text_column("95% interval"),
+        "interval": text_column("95% interval", width="medium"),
         "volatility": text_column("volatility"),
         "waiting": text_column("waiting", right=False)})
     for warning in record.warnings:
