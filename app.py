@@ -142,6 +142,7 @@ except ScenarioError as exc:
     problems = exc.problems
     latest = entry.latest
 scenario = parse_scenario(edits.apply_portfolio_levers(latest, controls.levers))
+levers_before = entry.levers
 store.record(store.active, latest, scenario_to_dict(scenario), controls.levers)
 scenario_json = scenario.model_dump_json()
 paths, seed = run_settings(scenario)
@@ -202,3 +203,11 @@ if tabs["Compare"].open:
 if tabs["Files"].open:
     with tabs["Files"]:
         views.files(store, scenario, plan, scenario_json, paths, seed)
+
+# --------------------------------------------------------------------------- the next notch
+# A lever nudged one notch is often nudged again: its next notch is worked out while the
+# advisor reads this answer, so that the next nudge answers at once.
+ahead = edits.next_notch(levers_before, controls.levers, controls.tracks)
+if ahead is not None and not problems:
+    next_scenario = parse_scenario(edits.apply_portfolio_levers(latest, ahead))
+    cache.plan_ahead(next_scenario.model_dump_json(), *run_settings(next_scenario))

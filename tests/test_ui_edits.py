@@ -282,3 +282,29 @@ def test_conservative_and_walk_back():
 def test_unique_name():
     assert edits.unique_name("A", ["A", "A (2)"]) == "A (3)"
     assert edits.unique_name("B", ["A"]) == "B"
+
+
+# --------------------------------------------------------------------------- the next notch
+def test_the_next_notch_follows_one_lever_the_way_it_moved():
+    """A nudge of one tracked lever predicts one more notch the same way; any other change
+    (a second lever, or a lever without a track) predicts nothing; the track's end stops it."""
+    scenario = parse_scenario(two_workloads())
+    tracks = {"batch": edits.batch_track(scenario, np.array([1.0, 3.0])),
+              "cache": None,
+              "lands": edits.months_track(scenario, ramp=False)}
+    plan = edits.PortfolioLevers()
+    assert edits.next_notch(plan, edits.PortfolioLevers(batch_shift=-0.05), tracks) == \
+        edits.PortfolioLevers(batch_shift=-0.1)
+    assert edits.next_notch(edits.PortfolioLevers(lands_shift=2),
+                            edits.PortfolioLevers(lands_shift=1), tracks) == \
+        edits.PortfolioLevers(lands_shift=0)
+    # Two levers at once, an untracked one, the end of the track (+0.80), nothing moved.
+    assert edits.next_notch(plan, edits.PortfolioLevers(batch_shift=0.05, lands_shift=1),
+                            tracks) is None
+    assert edits.next_notch(plan, edits.PortfolioLevers(cache_shift=0.05), tracks) is None
+    assert edits.next_notch(edits.PortfolioLevers(batch_shift=0.75),
+                            edits.PortfolioLevers(batch_shift=0.8), tracks) is None
+    assert edits.next_notch(plan, plan, tracks) is None
+    # Another setting changed with it (a TTL): not a nudge.
+    assert edits.next_notch(plan, edits.PortfolioLevers(batch_shift=0.05, cache_ttl="1h"),
+                            tracks) is None

@@ -1,1 +1,2 @@
-"""Helpers of the Streamlit page (``app.py``) that need no Streamlit: scenario edits."""
+"""The Streamlit page's parts (``app.py`` is the page's flow): its state, sidebar, headline and
+views, and the pieces that need no Streamlit (edits, workspace, uploads, text escaping)."""

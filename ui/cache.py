@@ -7,11 +7,15 @@
 - :func:`fan_spec`: the fan chart's Vega-Lite spec (building and validating it through
   Altair costs a tenth of a second; a rerun that did not change the plan reuses it).
 - :func:`tornado_for`: the sensitivity tornado (13 re-simulations), on request only.
+- :func:`plan_ahead`: the plan of the setting an advisor is likely to ask for next, worked out
+  in the background while the answer is read (one at a time).
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import threading
 from typing import Any
 
 import streamlit as st
@@ -71,3 +75,30 @@ def tornado_for(scenario_json: str, paths: int, seed: int, anchor: float
     scenario = Scenario.model_validate_json(scenario_json)
     return tornado(scenario, scenario_price_book(scenario),
                    paths=min(SENSITIVITY_PATHS, paths), seed=seed, anchor=anchor)
+
+
+_ahead = threading.Lock()
+log = logging.getLogger(__name__)
+
+
+def plan_ahead(scenario_json: str, paths: int, seed: int) -> bool:
+    """Work out a plan in a background thread, into the cache, so that asking for it next is
+    instant; nothing is started while an earlier one still runs (a server's spare core, not
+    a queue). Only on a running server (not in a test's AppTest).
+
+    Returns whether it was started. A failure is logged, never shown: the page computes the
+    plan itself when it is asked for.
+    """
+    if not st.runtime.exists() or not _ahead.acquire(blocking=False):
+        return False
+
+    def work() -> None:
+        try:
+            plan_for_json(scenario_json, paths, seed)
+        except Exception:  # the page's own call reports it, if it is ever made
+            log.exception("plan worked out ahead")
+        finally:
+            _ahead.release()
+
+    threading.Thread(target=work, name="commitplan-ahead", daemon=True).start()
+    return True

@@ -566,6 +566,34 @@ def months_track(scenario: Scenario, ramp: bool) -> LeverTrack | None:
     return LeverTrack(shifts, tuple(values), shifts.index(0))
 
 
+#: The portfolio levers with a track, by the name of their field in PortfolioLevers.
+TRACKED = {"batch": "batch_shift", "cache": "cache_shift", "lands": "lands_shift",
+           "ramp": "ramp_shift"}
+
+
+def next_notch(before: PortfolioLevers, after: PortfolioLevers,
+               tracks: Mapping[str, LeverTrack | None]) -> PortfolioLevers | None:
+    """The likely next setting when one tracked lever moved: one notch further the same way
+    (an advisor nudging a lever "a bit more"); ``None`` when anything else changed too, or
+    the lever is at the end of its track."""
+    moved = [name for name, f in TRACKED.items() if getattr(before, f) != getattr(after, f)]
+    if len(moved) != 1:
+        return None
+    name = moved[0]
+    field_name, track = TRACKED[name], tracks.get(name)
+    others = {f: getattr(after, f) for f in PortfolioLevers.__dataclass_fields__
+              if f != field_name}
+    if track is None or others != {f: getattr(before, f) for f in others}:
+        return None
+    now, was = getattr(after, field_name), getattr(before, field_name)
+    if now not in track.shifts:
+        return None
+    i = track.shifts.index(now) + (1 if now > was else -1)
+    if not 0 <= i < len(track.shifts):
+        return None
+    return PortfolioLevers(**{**others, field_name: track.shifts[i]})
+
+
 # --------------------------------------------------------------------------- variants
 def conservative(data: Data) -> Data:
     """Levers realized 15 points less (the tornado's low case) and landing 2 months later."""

@@ -43,6 +43,7 @@ class Controls:
     levers: edits.PortfolioLevers
     settings: dict[str, Any] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    tracks: dict[str, edits.LeverTrack | None] = field(default_factory=dict)
 
 
 def the_store() -> ScenarioStore:
@@ -176,19 +177,23 @@ def _months_moved(shift: int) -> str:
     return f"{shift:+d} mo"
 
 
-def _portfolio_levers(basis: Scenario, book: PriceBook, saved: edits.PortfolioLevers
-                      ) -> edits.PortfolioLevers:
+def _portfolio_levers(basis: Scenario, book: PriceBook, saved: edits.PortfolioLevers,
+                      tracks: dict[str, edits.LeverTrack | None]) -> edits.PortfolioLevers:
     weights = spend_weights(basis.model_dump_json())
+    tracks.update(batch=edits.batch_track(basis, weights),
+                  cache=edits.cache_track(basis, weights),
+                  lands=edits.months_track(basis, ramp=False),
+                  ramp=edits.months_track(basis, ramp=True))
     css: list[str] = []
     batch = _lever(
         "Batch: share of the batch-eligible spend", "batch",
-        edits.batch_track(basis, weights), saved.batch_shift, pct, _points,
+        tracks["batch"], saved.batch_shift, pct, _points,
         "A notch moves every workload's batch share by 5 points of what it may batch (the "
         "waiting test caps it; interactive work stays real time). The figure is the share of "
         "all batch-eligible spend that is batched.", css)
     hit = _lever(
         "Cache hit rate on shared prefixes", "cache",
-        edits.cache_track(basis, weights), saved.cache_shift, pct, _points,
+        tracks["cache"], saved.cache_shift, pct, _points,
         "A notch moves every cached workload's hit rate by 5 points (0% turns caching off; a "
         "workload that did not cache starts, with a 5-minute TTL). The figure is the "
         "spend-weighted hit rate.", css)
@@ -214,10 +219,10 @@ def _portfolio_levers(basis: Scenario, book: PriceBook, saved: edits.PortfolioLe
         "to", model_ids, format_func=model_name, key=seeded(
             the_store().key("lever_route_to"),
             saved.route_to or model_ids[min(1, len(model_ids) - 1)], model_ids))
-    lands = _lever("Optimizations land in", "lands", edits.months_track(basis, ramp=False),
+    lands = _lever("Optimizations land in", "lands", tracks["lands"],
                    saved.lands_shift, str, _months_moved,
                    "A notch lands every optimization a month earlier or later.", css)
-    ramp = _lever("…and ramp in over", "ramp", edits.months_track(basis, ramp=True),
+    ramp = _lever("…and ramp in over", "ramp", tracks["ramp"],
                   saved.ramp_shift, str, _months_moved,
                   "A notch makes every ramp a month longer or shorter.", css)
     st.html(f"<style>{''.join(css)}</style>")
@@ -272,8 +277,9 @@ def render(basis: Scenario, book: PriceBook, paths_cap: int | None) -> Controls:
                              "compare the two.")
         right.form_submit_button("Save", on_click=on_save_variant, width="stretch")
 
+    tracks: dict[str, edits.LeverTrack | None] = {}
     with st.expander("Portfolio levers: every workload at once", expanded=True):
-        levers = _portfolio_levers(basis, book, entry.levers)
+        levers = _portfolio_levers(basis, book, entry.levers, tracks)
 
     with st.expander("Contract terms"):
         contract = origin.contract
@@ -347,7 +353,7 @@ def render(basis: Scenario, book: PriceBook, paths_cap: int | None) -> Controls:
             "Seed", 0, 2**32 - 1, key=seeded(key("seed"), sim.seed))
         if paths_cap:
             st.caption(f"Paths capped at {paths_cap:,} by ?paths= in the address.")
-    return Controls(levers, settings, problems)
+    return Controls(levers, settings, problems, tracks)
 
 
 def problems_md(title: str, problems: list[str]) -> str:
