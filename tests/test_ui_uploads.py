@@ -30,6 +30,17 @@ def test_markdown_text_is_escaped_character_by_character():
     assert md("Globex enterprise portfolio") == "Globex enterprise portfolio"
 
 
+def test_long_names_are_shortened_keeping_what_tells_them_apart():
+    from ui.views import short_name
+
+    assert short_name("Globex enterprise portfolio") == "Globex enterprise portfolio"
+    assert short_name("Globex enterprise portfolio · conservative") == \
+        "Globex enterpr… · conservative"  # 30 characters, the variant's label whole
+    assert short_name("Acme renewal 2027 (nightly enrichment)") == \
+        "Acme renewal 2027 (nightly en…"
+    assert len(short_name("x" * 80)) == 30
+
+
 def test_html_text_is_escaped():
     assert html_text('<b>"A" & $5</b>') == "&lt;b&gt;&quot;A&quot; &amp; &#36;5&lt;/b&gt;"
 

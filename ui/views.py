@@ -54,6 +54,17 @@ def text_column(label: str, width: str = "small", help_text: str | None = None,
                                        alignment="right" if right else "left")
 
 
+def short_name(name: str, limit: int = 30) -> str:
+    """A name that fits a narrow column: a variant keeps its tail (``Globex enterprise… ·
+    conservative``), any other name its head."""
+    if len(name) <= limit:
+        return name
+    head, sep, tail = name.rpartition(" · ")
+    if sep and len(tail) < limit - 8:
+        return head[:limit - len(tail) - 4].rstrip() + "…" + sep + tail
+    return name[:limit - 1].rstrip() + "…"
+
+
 def name_column(label: str, help_text: str | None = None) -> Any:
     """A name column kept narrow and pinned: the full name shows on hover."""
     return st.column_config.TextColumn(label, width="medium", help=help_text, pinned=True)
@@ -302,7 +313,7 @@ def compare(store: ScenarioStore, plan_for: PlanFor) -> None:
         return
     recs = [p.recommendation for _, p in compared]
     st.dataframe(pd.DataFrame({
-        "scenario": [name for name, _ in compared],
+        "scenario": [short_name(name) for name, _ in compared],
         "recommended": money([r.recommended.annual_commit for r in recs]),
         "expected_cost": money([r.recommended.expected_cost for r in recs]),
         "saving": money([r.recommended.saving_vs_current for r in recs]),
@@ -311,7 +322,8 @@ def compare(store: ScenarioStore, plan_for: PlanFor) -> None:
         "risk_neutral": money([r.risk_neutral.annual_commit for r in recs]),
         "risk_bounded": money([r.risk_bounded.annual_commit for r in recs]),
     }), hide_index=True, width="stretch", column_config={
-        "scenario": name_column("scenario"),
+        "scenario": name_column("scenario", "shortened to fit: the full names are in the "
+                                "chart's legend and tooltips"),
         "recommended": text_column("rec. / yr", help_text="recommended commitment a year"),
         "expected_cost": text_column("cost", help_text="expected cost over the term"),
         "saving": text_column("saving", help_text="expected saving over the term"),
