@@ -142,7 +142,7 @@ def commitment(plan: Plan) -> None:
     st.markdown("**Flags**")
     icons = {"green": ":green[●]", "amber": ":orange[●]", "red": ":red[●]"}
     for flag in plan.flags:
-        st.markdown(f"{icons[str(flag.level)]} **{md(flag.kind.replace('_', ' '))}** · "
+        st.markdown(f"{icons[str(flag.level)]} **{md(str(flag.kind).replace('_', ' '))}** · "
                     f"{md(flag.message)}")
 
 
