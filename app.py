@@ -19,6 +19,7 @@ scenario's own count (10,000 in the bundled examples). The workspace folder is
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from pathlib import Path
@@ -141,7 +142,11 @@ try:
 except ScenarioError as exc:
     problems = exc.problems
     latest = entry.latest
-scenario = parse_scenario(edits.apply_portfolio_levers(latest, controls.levers))
+try:
+    scenario = parse_scenario(edits.apply_portfolio_levers(latest, controls.levers))
+except ScenarioError as exc:  # a lever moved where the schema does not follow: say which
+    problems = [*problems, *(f"portfolio levers: {p}" for p in exc.problems)]
+    scenario = parse_scenario(latest)
 levers_before = entry.levers
 store.record(store.active, latest, scenario_to_dict(scenario), controls.levers)
 scenario_json = scenario.model_dump_json()
@@ -173,6 +178,11 @@ with header:
             plan = cache.plan_for_json(scenario_json, paths, seed)
     except PlannerError as exc:
         st.error(md(f"The planner cannot run this scenario: {exc}"))
+        st.stop()
+    except Exception as exc:  # named in the page, the traceback in the server's log only
+        logging.getLogger("commitplan.app").exception("plan of %s", scenario.name)
+        st.error(md(f"The planner failed on this scenario ({type(exc).__name__}); change "
+                    "the last setting back, and report it with the scenario's YAML."))
         st.stop()
     headline.render(plan, headline.notes(plan, paths, seed, controls.levers.describe()),
                     scenario_json)

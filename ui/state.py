@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from forecast.scenario import Scenario
+from forecast.scenario import Scenario, scenario_to_dict
 from ui.edits import PortfolioLevers, unique_name
 from ui.importing import ImportRecord
 from ui.workspace import EntryKind, Kept, Unreadable, Workspace
@@ -205,6 +205,5 @@ class ScenarioStore:
 
 
 def scenario_data(scenario: Scenario) -> Data:
-    from forecast.scenario import scenario_to_dict
-
+    """A validated scenario as the store keeps it (JSON-mode data)."""
     return scenario_to_dict(scenario)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
 import zipfile
 from collections.abc import Mapping, Sequence
@@ -28,7 +27,13 @@ from pathlib import Path
 from typing import Any
 
 from forecast.errors import ScenarioError
-from forecast.scenario import Scenario, atomic_write, dump_scenario, read_scenario_text
+from forecast.scenario import (
+    Scenario,
+    atomic_write,
+    dump_scenario,
+    read_scenario_text,
+    scenario_to_dict,
+)
 
 ENV_VAR = "COMMITPLAN_WORKSPACE"
 FLAG = "--workspace"
@@ -168,11 +173,4 @@ class Workspace:
 
 
 def _data(scenario: Scenario) -> dict[str, Any]:
-    from forecast.scenario import scenario_to_dict
-
     return scenario_to_dict(scenario)
-
-
-def default_environ() -> Mapping[str, str]:
-    """The process environment (a seam for tests)."""
-    return os.environ
