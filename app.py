@@ -502,8 +502,9 @@ with header:
                 "commitment."))
 
     stranded = [f for f in plan.flags if f.kind == "stranded_savings"]
-    results = [rec.recommended, *plan.named, rec.baseline_sized]
-    whos = ["Recommended", *("Your commitment" for _ in plan.named), ""]
+    results = [rec.recommended, *plan.named, rec.baseline_sized,
+               *([rec.run_rate] if rec.run_rate is not None else [])]
+    whos = ["Recommended", *("Your commitment" for _ in plan.named), "", ""]
     blocks = [flag_html(str(stranded[0].level),
                         "<b>Stranded savings</b>: "
                         + stranded_line(stranded[0], results[0], whos[0]), stranded[0].message)]

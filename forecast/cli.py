@@ -147,43 +147,57 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def _plan_text(plan: Any) -> str:
+    """The plan in words and tables: the answer, its bridge, then the detail."""
+    from forecast import narrative
     from forecast.formatting import pct, table, usd
+    from forecast.plan import SAVING_LABEL
+    from forecast.types import CommitmentKind
 
     rec = plan.recommendation
     sc = plan.scenario
-    years = sc.contract.years
-
-    def amount(r: Any) -> str:
-        return " / ".join(usd(c) for c in r.per_year) if r.is_ramp else usd(r.annual_commit)
-
+    contract = sc.contract
+    r = rec.recommended
     out = [
-        f"{sc.name}: {years}-year contract from {sc.start}, {plan.n_paths:,} paths, seed "
-        f"{plan.seed}, price book {plan.book.id}",
+        f"{sc.name}: {contract.years}-year contract from {sc.start}, {plan.n_paths:,} paths, "
+        f"seed {plan.seed}, price book {plan.book.id}",
         "",
-        f"  RECOMMENDED  {amount(rec.recommended)} a year  (discount "
-        f"{pct(rec.recommended.discount[0])}, shortfall probability "
-        f"{pct(rec.recommended.shortfall_probability)})",
-        f"    risk-neutral  {amount(rec.risk_neutral)} a year: lowest expected cost "
-        f"{usd(rec.risk_neutral.expected_cost)}, shortfall "
-        f"{pct(rec.risk_neutral.shortfall_probability)}",
-        f"    risk-bounded  {amount(rec.risk_bounded)} a year: the most you can commit with a "
-        f"shortfall probability within {pct(rec.appetite)}",
-        f"    ramp          {amount(rec.ramp)}"
-        + ("  (advised: usage grows over the term)" if rec.ramp_advised else ""),
-        f"  expected cost {usd(rec.recommended.expected_cost)} over the term; saves "
-        f"{usd(rec.recommended.saving_vs_current)} against today's path at list",
-        "",
-        "Commitment options (money over the whole term)",
+        f"RECOMMENDED  {narrative.with_tier(r, contract)}  "
+        f"[{narrative.colour_text(r, rec.appetite).upper()}]",
+        f"  {narrative.why_recommended(plan)}",
     ]
+    for note in (narrative.tier_edge_note(plan), narrative.ramp_note(plan)):
+        if note:
+            out.append(f"  {note}")
+    out += ["", f"Savings bridge, expected over the {contract.years}-year term"]
+    for sign, words, amount in narrative.bridge_rows(r):
+        shown = usd(-amount if sign == "-" else amount)
+        out.append(f"  {sign or ' '} {words:<58} {shown:>14}")
+    out.append(f"  {SAVING_LABEL}: {usd(r.saving_vs_today)} (vs pay as you go: "
+               f"{usd(r.saving_vs_payg)})")
+    out += ["", "Optimize, then commit"]
+    out += [f"  {i}. {line.plain}" for i, line in enumerate(narrative.conclusion(plan), 1)]
+    out += ["", "Other commitments (money over the term)"]
+    others = [rec.risk_neutral, rec.risk_bounded, rec.ramp, rec.safe_commit, rec.unoptimized,
+              *([rec.run_rate] if rec.run_rate is not None else []), *plan.named]
+    rows = [[o.label, narrative.with_tier(o, contract), usd(o.expected_cost),
+             usd(o.saving_vs_today), pct(o.shortfall_probability), pct(o.stranded_share),
+             narrative.colour_text(o, rec.appetite)] for o in others]
+    out.append(table(rows, ["", "commitment", "expected cost", "saving vs today",
+                            "shortfall", "stranded", "colour"], right={2, 3, 4, 5}))
+    out += ["", "Commitment options (money over the whole term)"]
     rows = []
     for c in plan.candidates:
-        rows.append([c.label if c.label != "grid" else "", amount(c), pct(c.discount[0]),
+        label = "" if c.kind == CommitmentKind.GRID else c.label
+        rows.append([label, narrative.amount_text(c), "/".join(pct(d) for d in c.discount)
+                     if c.is_ramp else pct(c.discount[0]),
                      usd(c.expected_cost), usd(c.cost_p10), usd(c.cost_p90),
                      pct(c.shortfall_probability), usd(c.expected_unused),
-                     usd(c.stranded_savings), c.flag.value])
+                     usd(c.stranded_savings), c.colour.value])
     out.append(table(rows, ["", "annual commit", "disc.", "expected cost", "P10", "P90",
-                            "shortfall", "unused", "stranded", "flag"],
+                            "shortfall", "unused", "stranded", "colour"],
                      right={1, 2, 3, 4, 5, 6, 7, 8}))
+    if plan.not_options:
+        out.append(plan.not_options)
     out += ["", "Flags"]
     for f in plan.flags:
         out.append(f"  [{f.level.value.upper():5s}] {f.kind}: {f.message}")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Sequence
 
 
 def usd(amount: float, decimals: int = 0) -> str:
@@ -12,17 +14,47 @@ def usd(amount: float, decimals: int = 0) -> str:
     return f"{sign}${text}"
 
 
-def usd_short(amount: float) -> str:
-    """Compact dollars for chart labels and metrics: ``$1.23M``, ``$456K``, ``$789``."""
+def _short(a: float, floor: bool) -> str:
+    """``a`` (not negative) in compact form, rounded to nearest or down; the unit is chosen
+    after rounding, so $999,999.60 is $1.00M, not $1000K."""
+    for scale, suffix, digits, smallest in ((1e9, "B", 2, 1.0), (1e6, "M", 2, 1.0),
+                                            (1e3, "K", 0, 10.0)):
+        value = a / scale
+        shown = math.floor(value * 10**digits + 1e-9) / 10**digits if floor \
+            else round(value, digits)
+        if shown >= smallest:
+            return f"${shown:.{digits}f}{suffix}"
+    return f"${math.floor(a) if floor else a:,.0f}"
+
+
+def usd_short(amount: float, edges: Sequence[float] = ()) -> str:
+    """Compact dollars for chart labels and metrics: ``$1.23M``, ``$456K``, ``$789``.
+
+    Rounded to nearest; with ``edges`` (discount-tier thresholds), rounded down instead
+    where rounding to nearest would show an amount under an edge as the edge itself
+    (``$2,999,999`` is ``$2.99M`` when $3M is a tier edge, never ``$3.00M``).
+    """
     sign = "-" if amount <= -0.5 else ""
     a = abs(amount)
-    if a >= 1e9:
-        return f"{sign}${a / 1e9:.2f}B"
-    if a >= 1e6:
-        return f"{sign}${a / 1e6:.2f}M"
-    if a >= 1e4:
-        return f"{sign}${a / 1e3:.0f}K"
-    return f"{sign}${a:,.0f}"
+    text = _short(a, floor=False)
+    if any(a < e and _short(e, floor=False) == text for e in edges):
+        text = _short(a, floor=True)
+    return f"{sign}{text}"
+
+
+def rounded_shares(shares: Sequence[float], decimals: int = 0) -> list[float]:
+    """Shares rounded to ``decimals`` places of a percent so that they add up to the rounded
+    total (largest remainder): 0.384, 0.374, 0.242 give 39%, 37%, 24% (100%), where rounding
+    each gives 38/37/24 = 99%.
+    """
+    unit = 10 ** (decimals + 2)
+    scaled = [s * unit for s in shares]
+    floors = [math.floor(x) for x in scaled]
+    target = round(sum(scaled))
+    order = sorted(range(len(scaled)), key=lambda i: scaled[i] - floors[i], reverse=True)
+    for i in order[: max(0, target - sum(floors))]:
+        floors[i] += 1
+    return [f / unit for f in floors]
 
 
 def pct(share: float, decimals: int = 0) -> str:
