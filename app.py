@@ -35,7 +35,7 @@ from forecast.scenario import (
     scenario_to_dict,
 )
 from forecast.sensitivity import SENSITIVITY_PATHS, SensitivityRow, tornado
-from forecast.types import CacheTTL, Overage, Waiting
+from forecast.types import CacheTTL, CommitmentKind, Overage, Waiting
 from forecast.usage_import import import_usage
 from ui import edits
 
@@ -451,8 +451,8 @@ def stranded_line(flag: Flag, result: CommitmentResult, who: str) -> str:
     if flag.amount <= 0.5:
         strands += ": every dollar saved lowers the bill"
     amount = html.escape(amount_text(result))
-    if result.label == "sized on today's spend":
-        return f"Sized on today's spend ({amount}), a commitment {strands}"
+    if result.kind == CommitmentKind.UNOPTIMIZED_FORECAST:
+        return f"Sized on the unoptimized forecast ({amount}), a commitment {strands}"
     return f"{who} {amount} {strands}"
 
 
@@ -544,7 +544,7 @@ def commitment_options(plan: Plan) -> dict[str, CommitmentResult]:
                "ramp": rec.ramp}
     for result in plan.named:
         options["your commitment"] = result
-    options["sized on today's spend"] = rec.baseline_sized
+    options["sized on the unoptimized forecast"] = rec.unoptimized
     return options
 
 

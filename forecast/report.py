@@ -21,8 +21,7 @@ from typing import TYPE_CHECKING
 
 from forecast.errors import PlannerError
 from forecast.formatting import pct, usd
-from forecast.narrative import why_recommended
-from forecast.types import LEVERS
+from forecast.types import LEVERS, CommitmentKind, FlagKind
 from forecast.typeset import (
     ACCENT,
     BODY,
@@ -94,6 +93,9 @@ def _summary(plan: Plan, generated: dt.date, width: float) -> list[Flowable]:
     from reportlab.lib import colors
     from reportlab.platypus import Spacer, Table, TableStyle
 
+    from forecast import narrative
+    from forecast.plan import SAVING_LABEL
+
     sc, rec, book = plan.scenario, plan.recommendation, plan.book
     r = rec.recommended
     c = sc.contract
@@ -104,28 +106,31 @@ def _summary(plan: Plan, generated: dt.date, width: float) -> list[Flowable]:
            f"contract from {sc.start} · {plan.n_paths:,} simulated paths, seed {plan.seed}",
            "subtitle"),
     ]
-    years = " / ".join(str(i + 1) for i in range(c.years))
+    # The ramp, when it beats flat, is in the conclusion's second line below.
+    notes = [narrative.why_recommended(plan)]
+    notes += [n for n in (narrative.tier_edge_note(plan),) if n]
     story.append(box([
         para("RECOMMENDED COMMITMENT", "label"),
-        para(f"{_amount(r)} a year" + (f" (years {years})" if r.is_ramp else "")
-           + (" (no commitment)" if r.per_year.sum() <= 0 else ""), "headline"),
-        para(text(why_recommended(plan)), "body"),
+        para(text(narrative.with_tier(r, c)), "headline"),
+        *(para(text(n), "body") for n in notes),
     ], width, "#f0f6ff", ACCENT))
     story.append(Spacer(1, 5))
 
     tiles = [
         (f"EXPECTED COST, {c.years}-YEAR TERM", usd(r.expected_cost),
          f"P10 {usd(r.cost_p10)} · P90 {usd(r.cost_p90)}"),
-        ("SAVING VS LIST PRICE", usd(r.saving_vs_list),
-         "against paying list for the optimized usage"),
-        ("SAVING VS TODAY'S PATH", usd(r.saving_vs_current),
-         "against today's usage at list: no optimization, no commitment"),
+        (SAVING_LABEL.upper(), usd(r.saving_vs_today),
+         f"{usd(r.saving_vs_payg)} of it from committing, the rest from the levers"),
         ("SHORTFALL PROBABILITY", pct(r.shortfall_probability),
-         "chance some year's usage falls below the commitment"),
+         f"chance some year's usage falls below the commitment (appetite "
+         f"{pct(rec.appetite)})"),
+        ("RISK COLOUR", str(r.colour).upper(),
+         "; ".join(narrative.reason_text(x, rec.appetite) for x in r.reasons)
+         or "no stranding, shortfall or discount risk"),
     ]
-    cells = [[para(label, "label"), para(value, "figure"), para(note, "tile_note")]
+    cells = [[para(label, "label"), para(value, "figure"), para(text(note), "tile_note")]
              for label, value, note in tiles]
-    tile_table = Table([cells], colWidths=[w * width for w in (0.3, 0.24, 0.24, 0.22)],
+    tile_table = Table([cells], colWidths=[w * width for w in (0.27, 0.29, 0.24, 0.20)],
                        hAlign="LEFT")
     tile_table.setStyle(TableStyle([
         ("FONTNAME", (0, 0), (-1, -1), BODY),
@@ -138,48 +143,66 @@ def _summary(plan: Plan, generated: dt.date, width: float) -> list[Flowable]:
     ]))
     story += [tile_table, Spacer(1, 7)]
 
+    story.append(para(f"The savings bridge: where the {usd(r.saving_vs_today)} comes from "
+                      f"(expected over the {c.years}-year term)", "h2"))
+    rows = [[f"{sign} {words}".strip(), usd(-amount if sign == "-" else amount)]
+            for sign, words, amount in narrative.bridge_rows(r)]
+    story.append(table(["", "USD"], rows, width * 0.62, [1, None], right={1},
+                       highlight=[len(rows) - 1]))
+    story.append(Spacer(1, 7))
+
     story.append(box([para("OPTIMIZE, THEN COMMIT", "label")]
                       + [para(f"{i}. {line}", "conclusion")
                          for i, line in enumerate(conclusion(plan), 1)],
                       width, SHADE, INK))
 
-    story.append(para("The options on the table (money over the whole term)", "h2"))
-    options: list[tuple[str, str, CommitmentResult]] = [
-        ("Recommended", "lowest expected cost within the appetite", r),
-        ("Risk-neutral", "lowest expected cost, whatever the risk", rec.risk_neutral),
-        ("Risk-bounded", f"the most within a {pct(rec.appetite)} shortfall chance",
-         rec.risk_bounded),
-        ("Ramp", "each year sized on its own usage"
-         + (" (advised: usage grows)" if rec.ramp_advised else ""), rec.ramp),
-        ("Sized on today's spend", "what today's unoptimized bill suggests",
-         rec.baseline_sized),
-    ]
-    for named in plan.named:
-        if named.label == "scenario commitment":
-            options.append(("Scenario commitment", "the amount named in the scenario", named))
-        else:
-            options.append(("--commit", "asked for on the command line", named))
+    return story
+
+
+def _options_on_the_table(plan: Plan, width: float) -> list[Flowable]:
+    """Page two: the commitments a buyer weighs, side by side, each with its colour."""
+    rec = plan.recommendation
+    r = rec.recommended
+    c = plan.scenario.contract
+    story: list[Flowable] = []
+    story.append(para("The options on the table (money over the whole term)", "h1"))
+    options: list[CommitmentResult] = [
+        r, rec.risk_neutral, rec.risk_bounded, rec.ramp, rec.unoptimized,
+        *([rec.run_rate] if rec.run_rate is not None else []), *plan.named]
+    what = {
+        CommitmentKind.RECOMMENDED: "lowest expected cost within the appetite",
+        CommitmentKind.RISK_NEUTRAL: "lowest expected cost, whatever the risk",
+        CommitmentKind.RISK_BOUNDED: f"the most within a {pct(rec.appetite)} shortfall chance",
+        CommitmentKind.RAMP: "per-year amounts chosen jointly"
+        + (" (beats flat: usage grows)" if rec.ramp_advised else ""),
+        CommitmentKind.UNOPTIMIZED_FORECAST: "each year's expected spend on today's path",
+        CommitmentKind.RUN_RATE: "today's monthly bill, a year of it, flat",
+        CommitmentKind.SCENARIO: "the amount named in the scenario",
+        CommitmentKind.NAMED: "asked for on the command line",
+    }
     rows, chips = [], {}
-    for i, (label, what, res) in enumerate(options):
+    for i, res in enumerate(options):
+        label = res.label[:1].upper() + res.label[1:]
         rows.append([para(f"<b>{text(label)}</b> "
-                        f'<font size="6.6" color="{MUTED}">{text(what)}</font>', "cell"),
+                        f'<font size="6.6" color="{MUTED}">{text(what[res.kind])}</font>',
+                          "cell"),
                      _amount_cell(res), _discount_cell(res), usd(res.expected_cost),
-                     usd(res.saving_vs_current), pct(res.shortfall_probability),
-                     usd(res.stranded_savings), chip(res.flag)])
-        chips[(7, i)] = str(res.flag)
+                     usd(res.saving_vs_today), pct(res.shortfall_probability),
+                     usd(res.stranded_savings), chip(res.colour)])
+        chips[(7, i)] = str(res.colour)
     story.append(table(
         ["option", "annual commitment", "discount", "expected cost", "saving vs today",
-         "shortfall", "stranded", "flag"],
+         "shortfall", "stranded", "colour"],
         rows, width, [1, None, None, None, None, None, None, 0.16],
         right={1, 2, 3, 4, 5, 6}, chips=chips, highlight=[0]))
-
-    story.append(para("Stranded savings and walk-back exposure", "h2"))
-    # The definition goes above the table: if many flags spill to page two, rows follow.
     story.append(para(
-        "Stranded savings: optimization savings that no longer lower the bill because usage "
-        "falls under the commitment floor (unused commitment is paid anyway). Green up to "
-        f"{pct(c.stranded_thresholds.amber)} of the gross savings, amber up to "
-        f"{pct(c.stranded_thresholds.red)}, red above.", "note"))
+        "Colour: the worst of the commitment's risks. Stranded savings (optimization savings "
+        "that no longer lower the bill because usage falls under the commitment floor) amber "
+        f"above {pct(c.stranded_thresholds.amber)} of the gross savings, red above "
+        f"{pct(c.stranded_thresholds.red)}; shortfall probability amber above the "
+        f"{pct(rec.appetite)} appetite, red above {pct(c.risk_appetite.red_line)}; a "
+        "commitment that earns no discount is red (pay as you go plus risk).", "note"))
+    story.append(para("Stranded savings and walk-back exposure", "h2"))
     story.append(_flag_table(_summary_flags(plan), width))
     return story
 
@@ -187,7 +210,7 @@ def _summary(plan: Plan, generated: dt.date, width: float) -> list[Flowable]:
 def _summary_flags(plan: Plan) -> list[Flag]:
     """Stranded savings and walk-back; a named commitment's shortfall flag goes with the
     options (its probability is in the summary's options table)."""
-    return [f for f in plan.flags if f.kind in ("stranded_savings", "walk_back")]
+    return [f for f in plan.flags if f.kind in (FlagKind.STRANDED_SAVINGS, FlagKind.WALK_BACK)]
 
 
 def _flag_table(flags: Sequence[Flag], width: float) -> Flowable:
@@ -199,12 +222,12 @@ def _flag_table(flags: Sequence[Flag], width: float) -> Flowable:
 
 
 def _flag_text(flag: Flag) -> Flowable:
-    if flag.kind == "stranded_savings":
+    if flag.kind == FlagKind.STRANDED_SAVINGS:
         head = (f"Stranded savings: {usd(flag.amount)}, {pct(flag.share or 0.0)} of the "
                 "gross savings.")
-    elif flag.kind == "walk_back":
-        head = f"Walk-back exposure: {usd(flag.amount)} more over the term."
-    elif flag.kind == "shortfall":
+    elif flag.kind == FlagKind.WALK_BACK:
+        head = f"Walk-back exposure: {usd(flag.amount)} expected over the term."
+    elif flag.kind == FlagKind.SHORTFALL:
         head = f"Shortfall: a {pct(flag.share or 0.0)} chance."
     else:  # the plan's warnings (waiting test, caching break-even) say it all themselves
         return para(text(flag.message), "cell")
@@ -265,17 +288,18 @@ def _options(plan: Plan, width: float) -> list[Flowable]:
     ]
     rows, chips, highlight = [], {}, []
     for i, cand in enumerate(plan.candidates):
-        rows.append(["" if cand.label == "grid" else cand.label, _amount_cell(cand),
+        rows.append(["" if cand.kind == CommitmentKind.GRID else cand.label,
+                     _amount_cell(cand),
                      _discount_cell(cand), usd(cand.expected_cost), usd(cand.cost_p10),
                      usd(cand.cost_p90), pct(cand.shortfall_probability),
                      usd(cand.expected_unused), usd(cand.expected_overage),
-                     usd(cand.stranded_savings), chip(cand.flag)])
-        chips[(10, i)] = str(cand.flag)
+                     usd(cand.stranded_savings), chip(cand.colour)])
+        chips[(10, i)] = str(cand.colour)
         if cand is rec.recommended:
             highlight.append(i)
     story.append(table(
         ["", "annual commitment", "discount", "expected cost", "P10", "P90", "shortfall",
-         "unused", "overage", "stranded", "flag"],
+         "unused", "overage", "stranded", "colour"],
         rows, width, [1, *[None] * 9, 0.55], right=range(1, 10), chips=chips,
         highlight=highlight))
     story.append(para(
@@ -284,7 +308,9 @@ def _options(plan: Plan, width: float) -> list[Flowable]:
         "Unused: expected commitment paid but not used. Overage: expected spend beyond the "
         "commitment. Stranded: expected optimization savings lost under the floor; the flag "
         "grades them as a share of the gross savings.", "note"))
-    shortfalls = [f for f in plan.flags if f.kind == "shortfall"]
+    if plan.not_options:
+        story.append(para(text(plan.not_options), "note"))
+    shortfalls = [f for f in plan.flags if f.kind in (FlagKind.SHORTFALL, FlagKind.NO_DISCOUNT)]
     if shortfalls:
         story.append(para("Shortfall risk of the commitments you named", "h2"))
         story.append(_flag_table(shortfalls, width))
@@ -334,7 +360,8 @@ def _savings(plan: Plan, width: float) -> list[Flowable]:
            "test. Saving a month: at today's volume once the workload's plan has fully "
            "landed; it sets the migration order.", "note"),
     ]))
-    checks = [f for f in plan.flags if f.kind in ("waiting_test", "caching_break_even")]
+    checks = [f for f in plan.flags
+              if f.kind in (FlagKind.WAITING_TEST, FlagKind.CACHING_BREAK_EVEN)]
     if checks:
         story.append(para("Checks on the plan", "h2"))
         story.append(_flag_table(checks, width))
@@ -532,8 +559,9 @@ def render_pdf(plan: Plan, generated: dt.date | None = None) -> bytes:
     width = doc.width
     story: list[Flowable] = []
     story += _summary(plan, generated, width)
-    for section in (_forecast(plan, width), _options(plan, width), _savings(plan, width),
-                    _sensitivity(plan, width), _appendix(plan, width, generated)):
+    for section in (_options_on_the_table(plan, width), _forecast(plan, width),
+                    _options(plan, width), _savings(plan, width), _sensitivity(plan, width),
+                    _appendix(plan, width, generated)):
         story.append(PageBreak())
         story += section
     story = no_orphan_headings(story)

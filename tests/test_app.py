@@ -85,8 +85,9 @@ def test_opens_on_the_enterprise_example_with_the_answer():
     flags = [m.value for m in at.markdown if "cp-flag" in m.value]
     assert flags and "Stranded savings" in flags[0]
     assert any(level in flags[0] for level in ("GREEN", "AMBER", "RED"))
-    # The contrast the product exists for: sized on today's spend, the floor strands savings.
-    assert "Sized on today's spend" in flags[0] and "RED" in flags[0]
+    # The contrast the product exists for: sized on the unoptimized forecast, the floor
+    # strands savings.
+    assert "Sized on the unoptimized forecast" in flags[0] and "RED" in flags[0]
     assert not at.error
     # Users get each scenario's own path count; only ?paths= caps it.
     assert widget(at.selectbox, "Paths").value == 10_000
