@@ -261,7 +261,8 @@ class Outcome:
 
 def evaluate(contract: Contract, yearly_list: FloatArray,
              commitment: float | list[float] | FloatArray,
-             price_level: FloatArray | None = None) -> Outcome:
+             price_level: FloatArray | None = None,
+             discount: FloatArray | None = None) -> Outcome:
     """Evaluate one commitment (flat or ramp) on every path and year.
 
     Parameters
@@ -273,40 +274,106 @@ def evaluate(contract: Contract, yearly_list: FloatArray,
     price_level : ndarray of shape (..., years), optional
         The year's mean list-price level; with ``contract.price_protection`` the commitment
         is scaled by it (the discount stays the nominal commitment's tier).
+    discount : ndarray of shape (years,), optional
+        The discount to apply instead of the tier the commitment earns (the break-even
+        search).
     """
     c = as_commitment(contract, commitment)
-    d = discount_for(contract, c)
+    d = discount_for(contract, c) if discount is None else \
+        np.broadcast_to(np.asarray(discount, dtype=float), c.shape)
+    return _evaluate(contract, yearly_list, c, d, price_level)
+
+
+def _evaluate(contract: Contract, yearly_list: FloatArray, c: FloatArray, d: FloatArray,
+              price_level: FloatArray | None) -> Outcome:
+    """The evaluation, for commitments ``c`` and discounts ``d`` of shape (..., years) that
+    broadcast against ``yearly_list`` (a leading candidates axis evaluates many at once)."""
     rate = overage_rate(contract, d)
-    c_eff = c * price_level if contract.price_protection and price_level is not None \
-        else np.broadcast_to(c, yearly_list.shape)
+    protected = contract.price_protection and price_level is not None
+    shape = np.broadcast_shapes(yearly_list.shape, c.shape)
+    c_eff = np.broadcast_to(c * price_level if protected else c, shape)
     usage = (1.0 - d) * yearly_list  # discounted usage D
     credit = contract.shortfall_credit
     discounted_overage = contract.overage == Overage.DISCOUNTED
-    shape = np.broadcast_shapes(usage.shape, c_eff.shape)
     cost = np.empty(shape)
     unused = np.empty(shape)
     earned = np.empty(shape)
     overage = np.empty(shape)
     short = np.empty(shape, dtype=bool)
     carry = np.zeros(shape[:-1])
-    for y in range(contract.years):  # years <= 5; the paths axis is vectorized
+    for y in range(contract.years):  # years <= 5; paths and candidates are vectorized
         capacity = c_eff[..., y] + carry
-        covered = capacity / (1.0 - d[y])
+        covered = capacity / (1.0 - d[..., y])
         above = np.maximum(0.0, yearly_list[..., y] - covered)
         balance = np.maximum(0.0, capacity - usage[..., y])
         carried = contract.rollover * balance if y + 1 < contract.years else 0.0 * balance
         credited = credit * (balance - carried)
-        overage[..., y] = rate[y] * above
+        overage[..., y] = rate[..., y] * above
         cost[..., y] = c_eff[..., y] + overage[..., y] - credited
         unused[..., y] = balance - carried - credited
         billed_discounted = yearly_list[..., y] if discounted_overage \
             else np.minimum(yearly_list[..., y], covered)
-        earned[..., y] = d[y] * billed_discounted
+        earned[..., y] = d[..., y] * billed_discounted
         # Short: some of the year's commitment is lost (not carried over): with no
         # rollover, exactly when the usage is below the list spend the commitment covers.
         short[..., y] = balance - carried > 0.0
         carry = carried
     return Outcome(c, d, cost, unused, overage, earned, short, yearly_list)
+
+
+@dataclass(frozen=True)
+class FlatSummary:
+    """Many flat commitments evaluated path by path: money summed over the term, means over
+    the paths. Every array has shape (n,)."""
+
+    commitment: FloatArray
+    discount: FloatArray
+    expected_cost: FloatArray
+    shortfall_probability: FloatArray
+    expected_unused: FloatArray
+    expected_overage: FloatArray
+    gross_savings: FloatArray
+    stranded_savings: FloatArray
+
+
+#: Candidates evaluated at once in :func:`evaluate_flat`: bounds the memory of the batch.
+BATCH = 32
+
+
+def evaluate_flat(contract: Contract, usage: YearlyUsage, commitments: FloatArray,
+                  discount: FloatArray | None = None) -> FlatSummary:
+    """Evaluate many flat commitments path by path, in batches (rollover, price protection,
+    any discount), vectorized over the candidates and the paths.
+
+    Parameters
+    ----------
+    commitments : ndarray of shape (n,)
+    discount : ndarray of shape (n,), optional
+        The discount of each (default: the tier each earns).
+    """
+    amounts = np.atleast_1d(np.asarray(commitments, dtype=float))
+    disc = discount_for(contract, amounts) if discount is None else \
+        np.broadcast_to(np.asarray(discount, dtype=float), amounts.shape)
+    years = contract.years
+    fields: dict[str, list[FloatArray]] = {k: [] for k in (
+        "cost", "short", "unused", "overage", "gross", "stranded")}
+    opt, base = usage.optimized, usage.current
+    for start in range(0, amounts.size, BATCH):
+        c = np.repeat(amounts[start:start + BATCH, None, None], years, axis=2)  # (n, 1, Y)
+        d = np.repeat(disc[start:start + BATCH, None, None], years, axis=2)
+        out = _evaluate(contract, opt, c, d, usage.price_level)
+        fields["cost"].append(out.cost.sum(axis=-1).mean(axis=-1))
+        fields["short"].append(out.short.any(axis=-1).mean(axis=-1))
+        fields["unused"].append(out.unused.sum(axis=-1).mean(axis=-1))
+        fields["overage"].append(out.overage.sum(axis=-1).mean(axis=-1))
+        c_eff = c * usage.price_level if contract.price_protection else c
+        d_base, d_opt = (1.0 - d) * base, (1.0 - d) * opt
+        fields["gross"].append((d_base - d_opt).sum(axis=-1).mean(axis=-1))
+        fields["stranded"].append((np.minimum(c_eff, d_base) - np.minimum(c_eff, d_opt))
+                                  .sum(axis=-1).mean(axis=-1))
+    cat = {k: np.concatenate(v) if v else np.zeros(0) for k, v in fields.items()}
+    return FlatSummary(amounts, np.asarray(disc, dtype=float), cat["cost"], cat["short"],
+                       cat["unused"], cat["overage"], cat["gross"], cat["stranded"])
 
 
 # --------------------------------------------------------------------------- the result

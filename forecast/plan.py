@@ -18,10 +18,12 @@ from forecast.contract import (
     as_commitment,
     discount_for,
     evaluate_commitment,
+    next_tier,
 )
 from forecast.cost import caching_warnings
 from forecast.errors import PlannerError
 from forecast.formatting import pct, usd
+from forecast.negotiation import Position, negotiate
 from forecast.pricebook import PriceBook
 from forecast.projection import Projection, project
 from forecast.recommendation import Recommendation, recommend
@@ -125,6 +127,7 @@ class Plan:
     not_options: str = ""
     sensitivity: list[SensitivityRow] = field(default_factory=list)
     seed: int = 0
+    position: Position | None = None
 
     @property
     def n_paths(self) -> int:
@@ -196,6 +199,9 @@ class Plan:
             "candidates": [c.to_dict() for c in self.candidates],
             "not_options": self.not_options,
             "walk_back": self.walk_back.to_dict(),
+            "offers": [] if self.position is None else [o.to_dict()
+                                                        for o in self.position.offers],
+            "position": None if self.position is None else self.position.to_dict(),
             "flags": [f.to_dict() for f in self.flags],
             "sensitivity": [r.to_dict() for r in self.sensitivity],
             "warnings": self.projection.warnings,
@@ -320,6 +326,8 @@ def build_plan(
     sensitivity_paths: int = SENSITIVITY_PATHS,
     progress: Progress | None = None,
     simulation: Simulation | None = None,
+    negotiation: bool = True,
+    asks_for: Sequence[str] = (),
 ) -> Plan:
     """Run the whole planner on a scenario.
 
@@ -337,6 +345,10 @@ def build_plan(
     simulation : Simulation, optional
         A simulation of this scenario's usage already made (the app reuses it when only the
         contract changed); ``paths`` and ``seed`` are then its own.
+    negotiation : bool
+        Evaluate the offers and the buyer's position (:mod:`forecast.negotiation`).
+    asks_for : sequence of str
+        Offers whose asks to value besides the best one's.
     """
     say = progress or (lambda _msg: None)
     seed = scenario.simulation.seed if seed is None else seed
@@ -387,6 +399,13 @@ def build_plan(
 
     walk = walk_back_exposure(scenario, usage, rec.recommended)
     flags = _flags(scenario, book, rec, named, walk, projection)
+    flags += _tier_flags(scenario, usage, rec, named)
+    position = None
+    if negotiation:
+        say("evaluating the offers")
+        position = negotiate(scenario, usage, rec, simulation,
+                             [c.per_year for c in named if c.kind == CommitmentKind.NAMED],
+                             list(asks_for))
 
     rows: list[SensitivityRow] = []
     if sensitivity:
@@ -394,7 +413,7 @@ def build_plan(
                        anchor=rec.risk_bounded.annual_commit,
                        progress=lambda i, n: say(f"sensitivity {i}/{n}"))
     return Plan(scenario, book, projection, simulation, usage, rec, candidates, named, walk,
-                flags, not_options, rows, seed)
+                flags, not_options, rows, seed, position)
 
 
 def _not_options(scenario: Scenario, amounts: list[float]) -> str:
@@ -472,3 +491,43 @@ def _walk_back_flag(scenario: Scenario, walk: WalkBack) -> Flag:
         f"{usd(walk.overage_if_reverted)}). Batch only the share that truly waits."
     )
     return Flag(FlagKind.WALK_BACK, walk.level, walk.expected_extra_cost, message)
+
+
+#: A commitment this close under a tier's threshold (share of the commitment) is checked
+#: against the threshold: the tier-miss flag.
+TIER_MISS_REACH = 0.25
+
+
+def _tier_flags(scenario: Scenario, usage: YearlyUsage, rec: Recommendation,
+                named: list[CommitmentResult]) -> list[Flag]:
+    """A named commitment just under a tier's threshold (what the threshold would earn),
+    and one beaten in expectation by another amount within the appetite (by which)."""
+    contract = scenario.contract
+    out = []
+    for c in named:
+        if c.is_ramp or c.total_commit <= 0:
+            continue
+        amount = c.annual_commit
+        nxt = next_tier(contract, amount)
+        if nxt is not None and nxt[0] - amount <= TIER_MISS_REACH * amount:
+            at_edge = evaluate_commitment(contract, usage, nxt[0])
+            gain = c.expected_cost - at_edge.expected_cost
+            if gain > 0.5 and at_edge.shortfall_probability <= rec.appetite:
+                out.append(Flag(
+                    FlagKind.TIER_MISS, FlagLevel.AMBER, gain,
+                    f"{c.label} {usd(amount)} a year sits {usd(nxt[0] - amount)} under the "
+                    f"{pct(nxt[1])} tier: {usd(nxt[0] - amount)} more a year earns "
+                    f"{pct(nxt[1])}, {usd(gain)} less over the term, with a "
+                    f"{pct(at_edge.shortfall_probability)} chance that some year falls short "
+                    f"(within your {pct(rec.appetite)} appetite).", None, c.kind))
+                continue
+        best = rec.recommended
+        gain = c.expected_cost - best.expected_cost
+        if gain > max(0.5, 1e-4 * c.expected_cost) and abs(best.annual_commit - amount) > 0.5:
+            out.append(Flag(
+                FlagKind.BEATEN, FlagLevel.AMBER, gain,
+                f"{c.label} {usd(amount)} a year is beaten in expectation by "
+                f"{usd(best.annual_commit)} a year (the recommendation): {usd(gain)} less over "
+                f"the term, with a {pct(best.shortfall_probability)} chance that some year "
+                f"falls short (within your {pct(rec.appetite)} appetite).", None, c.kind))
+    return out

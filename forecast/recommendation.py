@@ -34,6 +34,7 @@ from forecast.contract import (
     YearlyUsage,
     discount_for,
     evaluate_commitment,
+    evaluate_flat,
     largest_commit_covering,
     overage_rate,
     tier_bounds,
@@ -149,14 +150,9 @@ def sweep_flat(contract: Contract, optimized: SortedUsage, baseline: SortedUsage
 def sweep_direct(contract: Contract, usage: YearlyUsage, commitments: FloatArray) -> Sweep:
     """The sweep by path-by-path evaluation: for rollover (which couples the years) and
     price protection (which scales the commitment per path)."""
-    rows = [evaluate_commitment(contract, usage, float(c)) for c in commitments]
-
-    def col(name: str) -> FloatArray:
-        return np.array([getattr(r, name) for r in rows])
-
-    return Sweep(np.asarray(commitments, dtype=float), np.array([r.discount[0] for r in rows]),
-                 col("expected_cost"), col("shortfall_probability"), col("expected_unused"),
-                 col("expected_overage"), col("gross_savings"), col("stranded_savings"))
+    f = evaluate_flat(contract, usage, commitments)
+    return Sweep(f.commitment, f.discount, f.expected_cost, f.shortfall_probability,
+                 f.expected_unused, f.expected_overage, f.gross_savings, f.stranded_savings)
 
 
 def _closed_form(contract: Contract, usage: YearlyUsage) -> bool:
@@ -253,7 +249,7 @@ def _recommend_direct(contract: Contract, usage: YearlyUsage, opt: SortedUsage, 
     path, the best refined on a fine local grid, the risk-bounded cap bisected (a bigger
     commitment never falls short less often)."""
     def shortfall(c: float) -> float:
-        return evaluate_commitment(contract, usage, c).shortfall_probability
+        return float(evaluate_flat(contract, usage, np.array([c])).shortfall_probability[0])
 
     lo, hi = 0.0, max(high, 1.0)
     if shortfall(hi) <= appetite:
