@@ -133,7 +133,7 @@ def _run_plan(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     scenario, book = _load(args.file)
     plan = build_plan(scenario, book, paths=args.paths, seed=args.seed,
                       commits=args.commit or (), sensitivity=not args.no_sensitivity,
-                      progress=_progress(True))
+                      progress=_progress(True), asks_for=args.asks_for or ())
     return scenario, book, plan
 
 
@@ -161,6 +161,10 @@ def _plan_text(plan: Any) -> str:
         f"{sc.name}: {contract.years}-year contract from {sc.start}, {plan.n_paths:,} paths, "
         f"seed {plan.seed}, price book {plan.book.id}",
         "",
+    ]
+    if plan.position is not None:
+        out += [*_position_text(plan), ""]
+    out += [
         f"RECOMMENDED  {narrative.with_tier(r, contract)}  "
         f"[{narrative.colour_text(r, rec.appetite).upper()}]",
         f"  {narrative.why_recommended(plan)}",
@@ -210,14 +214,55 @@ def _plan_text(plan: Any) -> str:
     return "\n".join(out)
 
 
+def _position_text(plan: Any) -> list[str]:
+    """The buyer's position, first: the alternative, the target, the walk-away, the asks."""
+    from forecast import narrative
+    from forecast.formatting import pct, table, usd
+
+    position = plan.position
+    out = ["POSITION (internal: the appetite, the walk-away and the alternative are yours alone)"]
+    out += [f"  {line}" for line in narrative.position_lines(plan)]
+    out += ["", "Offers, compared on the same paths (money over each offer's term)"]
+    rows = []
+    for o in position.offers:
+        rows.append([str(o.rank), o.name, narrative.with_tier(o.result, o.terms),
+                     usd(o.result.expected_cost), usd(o.saving_vs_payg),
+                     pct(o.result.shortfall_probability), usd(o.result.stranded_savings),
+                     str(narrative.offer_colour(o)), o.dominated_by or ""])
+    out.append(table(rows, ["#", "offer", "commitment", "expected cost", "vs pay as you go",
+                            "shortfall", "stranded", "colour", "dominated by"],
+                     right={0, 3, 4, 5, 6}))
+    worth = [a for a in position.asks if a.expected_value > 0.5]
+    if worth:
+        out += ["", "Asks, valued on the same paths against the offer as it stands"]
+        rows = [[a.offer, a.description, usd(a.expected_value),
+                 pct(a.shortfall_probability_after)] for a in worth]
+        out.append(table(rows, ["offer", "ask", "expected value", "shortfall after"],
+                         right={2, 3}))
+    nothing = [a for a in position.asks if a.expected_value <= 0.5]
+    if nothing:
+        out.append("Worth nothing on these paths: " + "; ".join(
+            f"{a.description} ({a.offer})" for a in nothing) + ".")
+    curve = sorted((*position.named_break_even, *position.break_even),
+                   key=lambda b: b.annual_commit)
+    if curve:
+        out += ["", "Break-even discount: the least flat discount worth accepting per annual "
+                "commitment (none: no discount makes it pay)"]
+        out.append("  " + " · ".join(
+            f"{usd(b.annual_commit)}: {'none' if b.discount is None else pct(b.discount, 1)}"
+            for b in curve))
+    return out
+
+
 # --------------------------------------------------------------------------- report
 def cmd_report(args: argparse.Namespace) -> int:
     """The negotiation PDF; the output path is checked before the simulation runs."""
     from forecast.report import check_output_path, write_pdf
+    from forecast.types import Audience
 
     out = check_output_path(args.output)
     _scenario, _book, plan = _run_plan(args)
-    write_pdf(plan, out)
+    write_pdf(plan, out, audience=Audience(args.audience))
     print(f"wrote {out}", file=sys.stderr)
     return EXIT_OK
 
@@ -265,6 +310,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="scenario file (.yaml or .json)")
     p.add_argument("-o", "--output", required=True, metavar="OUT.pdf",
                    help="the PDF to write (written whole or not at all)")
+    p.add_argument("--audience", choices=["internal", "vendor"], default="internal",
+                   help="internal (default): everything, marked internal on every page; "
+                        "vendor: the ask, the usage evidence and the optimization plan, "
+                        "nothing of your appetite, walk-away or alternative")
     _plan_options(p)
     p.set_defaults(func=cmd_report)
 
@@ -315,6 +364,9 @@ def _plan_options(p: argparse.ArgumentParser) -> None:
                         "900k/1.1M/1.3M")
     p.add_argument("--no-sensitivity", action="store_true",
                    help="skip the sensitivity tornado (13 re-simulations)")
+    p.add_argument("--asks-for", action="append", metavar="OFFER",
+                   help="value the asks under this offer too (besides the best one); "
+                        "repeat for more")
 
 
 #: Other modules' sub-commands: each a function that adds its parser to the sub-parsers.

@@ -341,7 +341,7 @@ BATCH = 32
 
 
 def evaluate_flat(contract: Contract, usage: YearlyUsage, commitments: FloatArray,
-                  discount: FloatArray | None = None) -> FlatSummary:
+                  discount: FloatArray | None = None, full: bool = True) -> FlatSummary:
     """Evaluate many flat commitments path by path, in batches (rollover, price protection,
     any discount), vectorized over the candidates and the paths.
 
@@ -350,6 +350,9 @@ def evaluate_flat(contract: Contract, usage: YearlyUsage, commitments: FloatArra
     commitments : ndarray of shape (n,)
     discount : ndarray of shape (n,), optional
         The discount of each (default: the tier each earns).
+    full : bool
+        Also the unused, overage, gross and stranded figures (else zeros: a search that
+        needs only the cost and the shortfall probability).
     """
     amounts = np.atleast_1d(np.asarray(commitments, dtype=float))
     disc = discount_for(contract, amounts) if discount is None else \
@@ -364,6 +367,8 @@ def evaluate_flat(contract: Contract, usage: YearlyUsage, commitments: FloatArra
         out = _evaluate(contract, opt, c, d, usage.price_level)
         fields["cost"].append(out.cost.sum(axis=-1).mean(axis=-1))
         fields["short"].append(out.short.any(axis=-1).mean(axis=-1))
+        if not full:
+            continue
         fields["unused"].append(out.unused.sum(axis=-1).mean(axis=-1))
         fields["overage"].append(out.overage.sum(axis=-1).mean(axis=-1))
         c_eff = c * usage.price_level if contract.price_protection else c
@@ -371,7 +376,7 @@ def evaluate_flat(contract: Contract, usage: YearlyUsage, commitments: FloatArra
         fields["gross"].append((d_base - d_opt).sum(axis=-1).mean(axis=-1))
         fields["stranded"].append((np.minimum(c_eff, d_base) - np.minimum(c_eff, d_opt))
                                   .sum(axis=-1).mean(axis=-1))
-    cat = {k: np.concatenate(v) if v else np.zeros(0) for k, v in fields.items()}
+    cat = {k: np.concatenate(v) if v else np.zeros(amounts.size) for k, v in fields.items()}
     return FlatSummary(amounts, np.asarray(disc, dtype=float), cat["cost"], cat["short"],
                        cat["unused"], cat["overage"], cat["gross"], cat["stranded"])
 

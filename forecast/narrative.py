@@ -18,6 +18,7 @@ from forecast.types import FlagLevel, Risk
 
 if TYPE_CHECKING:
     from forecast.contract import CommitmentResult, RiskReason
+    from forecast.negotiation import OfferResult, WalkAway
     from forecast.plan import Plan
     from forecast.scenario import Contract
 
@@ -294,3 +295,55 @@ def bridge_rows(result: CommitmentResult) -> list[tuple[str, str, float]]:
             words = f"{words} (of which stranded: {usd(result.stranded_savings)})"
         rows.append((sign, words, values[key]))
     return rows
+
+
+def offer_colour(offer: OfferResult) -> FlagLevel:
+    """An offer's colour: its commitment's; red when it does not beat paying as you go."""
+    from forecast.negotiation import offer_level
+
+    return offer_level(offer)
+
+
+def walk_away_text(w: WalkAway) -> str:
+    if w.bound == "none":
+        return f"{w.offer}: no commitment within your appetite beats paying as you go"
+    why = "the shortfall risk passes your appetite beyond it" if w.bound == "appetite" \
+        else "paying as you go is cheaper beyond it"
+    return f"{w.offer}: at most {usd(w.annual_commit)} a year ({why})"
+
+
+def position_items(plan: Plan) -> list[tuple[str, list[str]]]:
+    """The position as (heading, lines): the target, the walk-away under each offer, the
+    opening ask, the most valuable asks and the alternative."""
+    position = plan.position
+    if position is None:
+        return []
+    out: list[tuple[str, list[str]]] = []
+    t = position.target
+    if t is None:
+        out.append(("Target", ["none: no offer beats paying as you go within your appetite; "
+                               "walk away, or counter"]))
+    else:
+        out.append(("Target", [f"{t.name}, {with_tier(t.result, t.terms)}: "
+                               f"{usd(t.result.expected_cost)} expected over the term, "
+                               f"{usd(t.saving_vs_payg)} below pay as you go, "
+                               f"{pct(t.result.shortfall_probability)} shortfall chance"]))
+    out.append(("Walk away", [walk_away_text(o.walk_away) for o in position.offers]))
+    ask = position.opening_ask
+    if ask is not None:
+        out.append(("Opening ask", [f"{ask.description} ({ask.offer}): worth "
+                                    f"{usd(ask.expected_value)} over the term"]))
+    top = [a for a in position.asks if a.expected_value > 0.5 and a is not ask][:3]
+    if top:
+        out.append(("Then ask for", [f"{a.description} ({a.offer}): {usd(a.expected_value)}"
+                                     for a in top]))
+    alt = position.alternative
+    out.append(("Alternative", [f"pay as you go on the optimized path: "
+                                f"{usd(alt.expected_cost)} expected over the term (P10 "
+                                f"{usd(alt.cost_p10)}, P90 {usd(alt.cost_p90)})"]))
+    return out
+
+
+def position_lines(plan: Plan) -> list[str]:
+    """The position in a few lines of text (:func:`position_items`, one line each)."""
+    return [f"{heading}: " + "; ".join(lines) + "." for heading, lines in position_items(plan)]

@@ -277,7 +277,7 @@ def flat_costs(terms: Contract, usage: YearlyUsage, commitments: FloatArray,
         unused = (1.0 - d) * (su.years * k - su.mean.sum() + g)
         cost = su.years * c + rate * g - terms.shortfall_credit * unused
         return cost, su.any_below(k)
-    flat = evaluate_flat(terms, usage, c, d)
+    flat = evaluate_flat(terms, usage, c, d, full=False)
     return flat.expected_cost, flat.shortfall_probability
 
 
@@ -320,16 +320,21 @@ def walk_away(name: str, terms: Contract, usage: YearlyUsage, appetite: float,
 
 
 def _bisect_cap(terms: Contract, usage: YearlyUsage, appetite: float, high: float) -> float:
-    """Largest flat commitment within the appetite, by bisection (rollover, protection)."""
-    def short(c: float) -> float:
-        return flat_costs(terms, usage, np.array([c]))[1][0]
-
-    lo, hi = 0.0, max(high, 1.0)
-    if short(hi) <= appetite:
-        return hi
-    for _ in range(50):
+    """Largest flat commitment within the appetite (rollover, protection): a batched grid
+    brackets it, bisection refines it (the shortfall probability rises with C)."""
+    grid = np.linspace(0.0, max(high, 1.0), 33)
+    short = flat_costs(terms, usage, grid)[1]
+    ok = np.flatnonzero(short <= appetite)
+    i = int(ok[-1]) if ok.size else 0
+    if i + 1 >= grid.size:
+        return float(grid[-1])
+    lo, hi = float(grid[i]), float(grid[i + 1])
+    for _ in range(30):
         mid = 0.5 * (lo + hi)
-        lo, hi = (mid, hi) if short(mid) <= appetite else (lo, mid)
+        if flat_costs(terms, usage, np.array([mid]))[1][0] <= appetite:
+            lo = mid
+        else:
+            hi = mid
     return lo
 
 

@@ -248,28 +248,32 @@ def _recommend_direct(contract: Contract, usage: YearlyUsage, opt: SortedUsage, 
     protection): candidates (grid, tier edges, the closed-form optima) evaluated path by
     path, the best refined on a fine local grid, the risk-bounded cap bisected (a bigger
     commitment never falls short less often)."""
-    def shortfall(c: float) -> float:
-        return float(evaluate_flat(contract, usage, np.array([c])).shortfall_probability[0])
+    def shortfall(c: FloatArray) -> FloatArray:
+        return evaluate_flat(contract, usage, c, full=False).shortfall_probability
 
-    lo, hi = 0.0, max(high, 1.0)
-    if shortfall(hi) <= appetite:
-        rb = hi
+    # A batched grid brackets the cap, bisection refines it.
+    bracket = np.linspace(0.0, max(high, 1.0), 33)
+    ok = np.flatnonzero(shortfall(bracket) <= appetite)
+    i = int(ok[-1]) if ok.size else 0
+    if i + 1 >= bracket.size:
+        rb = float(bracket[-1])
     else:
-        for _ in range(50):
+        lo, hi = float(bracket[i]), float(bracket[i + 1])
+        for _ in range(30):
             mid = 0.5 * (lo + hi)
-            lo, hi = (mid, hi) if shortfall(mid) <= appetite else (lo, mid)
+            lo, hi = (mid, hi) if shortfall(np.array([mid]))[0] <= appetite else (lo, mid)
         rb = lo
 
     def best(cap: float) -> float:
         coarse = np.unique(np.concatenate([
             grid(min(high, cap), 60, contract), exact_candidates(contract, opt, cap=cap)]))
         coarse = coarse[coarse <= cap]
-        costs = sweep_direct(contract, usage, coarse).expected_cost
+        costs = evaluate_flat(contract, usage, coarse, full=False).expected_cost
         i = int(np.argmin(costs))
         fine = np.linspace(coarse[max(i - 1, 0)], coarse[min(i + 1, coarse.size - 1)], 41)
         fine = np.unique(np.concatenate([fine, coarse]))
         fine = fine[fine <= cap]
-        return _argmin(fine, sweep_direct(contract, usage, fine).expected_cost)
+        return _argmin(fine, evaluate_flat(contract, usage, fine, full=False).expected_cost)
 
     rn = best(np.inf)
     rec = rn if rn <= rb else best(rb)

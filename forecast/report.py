@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from forecast.errors import PlannerError
 from forecast.formatting import pct, usd
-from forecast.types import LEVERS, CommitmentKind, FlagKind
+from forecast.types import LEVERS, Audience, CommitmentKind, FlagKind
 from forecast.typeset import (
     ACCENT,
     BODY,
@@ -115,6 +115,9 @@ def _summary(plan: Plan, generated: dt.date, width: float) -> list[Flowable]:
         *(para(text(n), "body") for n in notes),
     ], width, "#f0f6ff", ACCENT))
     story.append(Spacer(1, 5))
+    if plan.position is not None:
+        story.append(_negotiation_box(plan, width))
+        story.append(Spacer(1, 5))
 
     tiles = [
         (f"EXPECTED COST, {c.years}-YEAR TERM", usd(r.expected_cost),
@@ -159,8 +162,77 @@ def _summary(plan: Plan, generated: dt.date, width: float) -> list[Flowable]:
     return story
 
 
+def _negotiation_box(plan: Plan, width: float) -> Flowable:
+    """The position in a box: target, walk-away, opening ask, the three most valuable asks,
+    each with its dollar value."""
+    from reportlab.platypus import Table, TableStyle
+
+    from forecast import narrative
+
+    rows = [[para(f"<b>{text(heading)}</b>", "body"),
+             [para(text(line), "body") for line in lines]]
+            for heading, lines in narrative.position_items(plan)]
+    grid = Table(rows, colWidths=[0.16 * width, 0.80 * width], hAlign="LEFT")
+    grid.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), BODY),
+                              ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                              ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                              ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+                              ("TOPPADDING", (0, 0), (-1, -1), 1)]))
+    return box([para("THE NEGOTIATION · INTERNAL: NOT FOR THE VENDOR", "label"), grid], width,
+               "#fff8ec", "#b26a00")
+
+
+def _offers(plan: Plan, width: float) -> list[Flowable]:
+    """The offers compared on the same paths, ranked."""
+    from forecast import narrative
+
+    position = plan.position
+    if position is None:
+        return []
+    story: list[Flowable] = [para("The offers, compared on the same simulated paths", "h1")]
+    rows, chips = [], {}
+    for i, o in enumerate(position.offers):
+        colour = narrative.offer_colour(o)
+        rows.append([str(o.rank), o.name, _amount_cell(o.result), _discount_cell(o.result),
+                     usd(o.result.expected_cost), usd(o.result.cost_p10),
+                     usd(o.result.cost_p90), usd(o.saving_vs_payg),
+                     pct(o.result.shortfall_probability), usd(o.result.stranded_savings),
+                     o.dominated_by or "", chip(colour)])
+        chips[(11, i)] = str(colour)
+    story.append(table(
+        ["#", "offer", "commitment", "discount", "expected cost", "P10", "P90",
+         "vs pay as you go", "shortfall", "stranded", "dominated by", "colour"],
+        rows, width, [None, 1, None, None, None, None, None, None, None, None, 0.7, 0.5],
+        right={0, 2, 3, 4, 5, 6, 7, 8, 9}, chips=chips,
+        highlight=[i for i, o in enumerate(position.offers) if o is position.target]))
+    story.append(para(
+        "Every offer is evaluated on the same paths, so the differences are the terms', not "
+        "noise. An offer that leaves the amount to you is shown at its best flat commitment "
+        "within your appetite. Dominated by: another offer costs no more on every path and "
+        "less in expectation. Vs pay as you go: the expected saving against buying the "
+        "optimized usage at list with no commitment, your alternative.", "note"))
+    worth = [a for a in position.asks if a.expected_value > 0.5]
+    if worth:
+        story.append(para("Every ask, valued against the offer as it stands", "h2"))
+        story.append(table(["offer", "ask", "expected value", "shortfall after"],
+                           [[a.offer, a.description, usd(a.expected_value),
+                             pct(a.shortfall_probability_after)] for a in worth],
+                           width, [0.5, 1, None, None], right={2, 3}))
+    curve = sorted((*position.named_break_even, *position.break_even),
+                   key=lambda b: b.annual_commit)
+    story.append(para("Break-even discount: the least flat discount worth accepting", "h2"))
+    story.append(table(["annual commitment", "break-even discount"],
+                       [[usd(b.annual_commit), "none" if b.discount is None
+                         else pct(b.discount, 1)] for b in curve],
+                       width * 0.45, [1, 1], right={0, 1}))
+    story.append(para("At or above it, committing that amount costs no more than paying as you "
+                      "go in expectation; none: no discount makes it pay (usage is unlikely to "
+                      "reach the commitment).", "note"))
+    return story
+
+
 def _options_on_the_table(plan: Plan, width: float) -> list[Flowable]:
-    """Page two: the commitments a buyer weighs, side by side, each with its colour."""
+    """The commitments a buyer weighs, side by side, each with its colour."""
     rec = plan.recommendation
     r = rec.recommended
     c = plan.scenario.contract
@@ -317,7 +389,7 @@ def _options(plan: Plan, width: float) -> list[Flowable]:
     return story
 
 
-def _savings(plan: Plan, width: float) -> list[Flowable]:
+def _savings(plan: Plan, width: float, checks: bool = True) -> list[Flowable]:
     from reportlab.platypus import KeepTogether
 
     from forecast.charts import shapley_chart, waterfall_chart
@@ -360,11 +432,11 @@ def _savings(plan: Plan, width: float) -> list[Flowable]:
            "test. Saving a month: at today's volume once the workload's plan has fully "
            "landed; it sets the migration order.", "note"),
     ]))
-    checks = [f for f in plan.flags
-              if f.kind in (FlagKind.WAITING_TEST, FlagKind.CACHING_BREAK_EVEN)]
-    if checks:
+    found = [f for f in plan.flags
+             if f.kind in (FlagKind.WAITING_TEST, FlagKind.CACHING_BREAK_EVEN)]
+    if checks and found:
         story.append(para("Checks on the plan", "h2"))
-        story.append(_flag_table(checks, width))
+        story.append(_flag_table(found, width))
     return story
 
 
@@ -429,16 +501,26 @@ def _waiting(w: Workload) -> str:
     return out
 
 
-def _appendix(plan: Plan, width: float, generated: dt.date) -> list[Flowable]:
-    from forecast.sensitivity import SENSITIVITY_PATHS
-    from forecast.types import CacheTTL
-
-    sc, book = plan.scenario, plan.book
-    c, unc = sc.contract, sc.uncertainty
+def _appendix(plan: Plan, width: float, generated: dt.date, internal: bool = True
+              ) -> list[Flowable]:
+    sc = plan.scenario
     story: list[Flowable] = [para("Assumptions", "h1")]
     if sc.description:
         story.append(para(text(sc.description), "body"))
 
+    if internal:
+        story += _run_settings(plan, width, generated)
+    story += _workload_tables(plan, width)
+    return story
+
+
+def _run_settings(plan: Plan, width: float, generated: dt.date) -> list[Flowable]:
+    """The run, the contract terms and the uncertainty: the buyer's copy only."""
+    from forecast.sensitivity import SENSITIVITY_PATHS
+
+    sc, book = plan.scenario, plan.book
+    c, unc = sc.contract, sc.uncertainty
+    story: list[Flowable] = []
     story.append(para("Run, contract and uncertainty", "h2"))
     named = c.commitment_per_year()
     real, drift = unc.lever_realization, unc.token_drift
@@ -474,7 +556,15 @@ def _appendix(plan: Plan, width: float, generated: dt.date) -> list[Flowable]:
     ]
     story.append(table(["setting", "value"], [list(s) for s in settings], width,
                         [None, 1]))
+    return story
 
+
+def _workload_tables(plan: Plan, width: float) -> list[Flowable]:
+    """Every workload's inputs, levers and landing, and the prices of the models used."""
+    from forecast.types import CacheTTL
+
+    sc, book = plan.scenario, plan.book
+    story: list[Flowable] = []
     story.append(para("Workloads: inputs", "h2"))
     rows = []
     for w in sc.workloads:
@@ -526,8 +616,83 @@ def _appendix(plan: Plan, width: float, generated: dt.date) -> list[Flowable]:
     return story
 
 
+# --------------------------------------------------------------------------- vendor copy
+def _vendor_summary(plan: Plan, generated: dt.date, width: float) -> list[Flowable]:
+    """The copy for the other side of the table: the ask and its evidence. Nothing of the
+    buyer's appetite, walk-away, alternative, cost curve or risk tables."""
+    import numpy as np
+    from reportlab.platypus import Spacer
+
+    from forecast import narrative
+
+    sc, position = plan.scenario, plan.position
+    c = sc.contract
+    story: list[Flowable] = [
+        para(text(sc.name), "title"),
+        para(f"Commitment proposal · prepared {generated.isoformat()} · {c.years}-year "
+             f"contract from {sc.start} · list prices of {text(plan.book.id)}", "subtitle"),
+    ]
+    target = position.target if position is not None else None
+    result = target.result if target is not None else plan.recommendation.recommended
+    terms = target.terms if target is not None else c
+    asks = [] if position is None else [a for a in position.asks
+                                        if target is not None and a.offer == target.name
+                                        and a.expected_value > 0.5]
+    lines = [para("OUR PROPOSAL", "label")]
+    if result.total_commit > 0:
+        lines.append(para(f"Commit {text(narrative.with_tier(result, terms))} for "
+                          f"{terms.years} year{'s' * (terms.years > 1)}", "headline"))
+    else:
+        lines.append(para("Usage-based pricing while the optimizations land", "headline"))
+    if asks:
+        lines.append(para("With:", "body"))
+        lines += [para(f"{i}. {text(a.description[:1].upper() + a.description[1:])}.",
+                       "conclusion") for i, a in enumerate(asks[:4], 1)]
+    story += [box(lines, width, "#f0f6ff", ACCENT), Spacer(1, 7)]
+
+    story.append(para("The usage behind it: expected list spend by contract year", "h2"))
+    cur, opt = plan.usage.current.mean(axis=0), plan.usage.optimized.mean(axis=0)
+    rows = [[f"year {y + 1}", usd(float(cur[y])), usd(float(opt[y]))]
+            for y in range(c.years)]
+    story.append(table(["contract year", "as we run today", "with our optimization plan"],
+                       rows, width * 0.7, [1, 1, 1], right={1, 2}))
+    first = narrative.land_first(plan)
+    a = plan.projection.attribution
+    share = a.total_saving / a.current_total if a.current_total else 0.0
+    story.append(para(
+        f"Our optimization plan moves work nobody waits on to the Batch API, caches shared "
+        f"prompt prefixes and routes work to the lightest model that clears the bar: over the "
+        f"{len(plan.projection.months)}-month horizon it takes list spend from "
+        f"{usd(a.current_total)} to {usd(a.optimized_total)} ({pct(share)} "
+        f"less). The commitment is sized on that plan"
+        + (f", led by {text(narrative.join_names(first.names))}" if first.names else "")
+        + ". Its timeline follows.", "body"))
+    months = np.asarray([w.lands_month for w in sc.workloads])
+    story.append(para(f"Landing: the optimizations land from month {int(months.min())} to "
+                      f"month {int(max(w.lands_month + w.ramp_months for w in sc.workloads))} "
+                      "of the contract.", "note"))
+    return story
+
+
+def _vendor_timeline(plan: Plan, width: float) -> list[Flowable]:
+    """The optimization plan workload by workload, in the order it lands."""
+    sc = plan.scenario
+    story: list[Flowable] = [para("The optimization plan and its timeline", "h2")]
+    rows = []
+    for w in sorted(sc.workloads, key=lambda w: (w.lands_month, w.name)):
+        changed = w.optimized is not None and w.target != w.current
+        if not changed:
+            continue
+        rows.append([w.name, _levers(w.current), _levers(w.target), str(w.lands_month),
+                     str(w.lands_month + max(w.ramp_months, 1) - 1)])
+    story.append(table(["workload", "today", "planned", "starts in month", "in place by month"],
+                       rows, width, [0.75, 1, 1, None, None], right={3, 4}))
+    return story
+
+
 # --------------------------------------------------------------------------- entry points
-def render_pdf(plan: Plan, generated: dt.date | None = None) -> bytes:
+def render_pdf(plan: Plan, generated: dt.date | None = None,
+               audience: Audience = Audience.INTERNAL) -> bytes:
     """The negotiation PDF of a plan, as bytes.
 
     Parameters
@@ -538,6 +703,11 @@ def render_pdf(plan: Plan, generated: dt.date | None = None) -> bytes:
     generated : datetime.date, optional
         The date printed as "prepared" (default: today). The same plan and date give the
         same bytes.
+    audience : Audience
+        ``internal`` (default): everything, "internal" on every page. ``vendor``: the copy
+        for the other side of the table: the ask, the usage evidence and the optimization
+        plan with its timeline; nothing of the appetite, the walk-away, the alternative,
+        the cost curve or the risk tables.
 
     Returns
     -------
@@ -557,15 +727,24 @@ def render_pdf(plan: Plan, generated: dt.date | None = None) -> bytes:
         creator="Commitment Planner (forecast.report)", invariant=1, lang="en",
         initialFontName=BODY)
     width = doc.width
-    story: list[Flowable] = []
-    story += _summary(plan, generated, width)
-    for section in (_options_on_the_table(plan, width), _forecast(plan, width),
-                    _options(plan, width), _savings(plan, width), _sensitivity(plan, width),
-                    _appendix(plan, width, generated)):
-        story.append(PageBreak())
-        story += section
+    if audience == Audience.VENDOR:
+        first = _vendor_summary(plan, generated, width) + _vendor_timeline(plan, width)
+        sections = [_savings(plan, width, checks=False),
+                    _appendix(plan, width, generated, internal=False)]
+        document = "commitment proposal"
+    else:
+        first = _summary(plan, generated, width)
+        sections = [_offers(plan, width), _options_on_the_table(plan, width),
+                    _forecast(plan, width), _options(plan, width), _savings(plan, width),
+                    _sensitivity(plan, width), _appendix(plan, width, generated)]
+        document = "commitment plan · internal"
+    story: list[Flowable] = list(first)
+    for section in sections:
+        if section:
+            story.append(PageBreak())
+            story += section
     story = no_orphan_headings(story)
-    doc.build(story, canvasmaker=canvas_maker(plan.scenario.name, generated))
+    doc.build(story, canvasmaker=canvas_maker(plan.scenario.name, generated, document))
     return buffer.getvalue()
 
 
@@ -586,7 +765,8 @@ def check_output_path(path: str | Path) -> Path:
     return path
 
 
-def write_pdf(plan: Plan, path: str | Path, generated: dt.date | None = None) -> None:
+def write_pdf(plan: Plan, path: str | Path, generated: dt.date | None = None,
+              audience: Audience = Audience.INTERNAL) -> None:
     """Render the PDF and write it atomically.
 
     The document is rendered in memory first and then written beside the destination and
@@ -611,7 +791,7 @@ def write_pdf(plan: Plan, path: str | Path, generated: dt.date | None = None) ->
     from forecast.scenario import atomic_write
 
     path = check_output_path(path)
-    payload = render_pdf(plan, generated)
+    payload = render_pdf(plan, generated, audience)
     try:
         atomic_write(path, payload)
     except OSError as exc:

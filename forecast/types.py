@@ -116,3 +116,10 @@ def worst(levels: Iterable[FlagLevel]) -> FlagLevel:
     """The worst of some levels (green when there are none)."""
     order = (FlagLevel.GREEN, FlagLevel.AMBER, FlagLevel.RED)
     return max(levels, key=order.index, default=FlagLevel.GREEN)
+
+
+class Audience(StrEnum):
+    """Who a report is for: the buyer's own copy, or the copy handed to the vendor."""
+
+    INTERNAL = "internal"
+    VENDOR = "vendor"

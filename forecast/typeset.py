@@ -356,14 +356,16 @@ def chart_drawing(chart: alt.TopLevelMixin, width: float) -> Drawing:
 
 
 # --------------------------------------------------------------------------- footer
-def canvas_maker(scenario_name: str, generated: dt.date) -> type:
-    """A canvas that holds its pages back to print ``page N of M`` in every footer."""
+def canvas_maker(scenario_name: str, generated: dt.date,
+                 document: str = "commitment plan") -> type:
+    """A canvas that holds its pages back to print ``page N of M`` in every footer; the
+    footer names the document (``commitment plan · internal``, ``commitment proposal``)."""
     from reportlab.lib import colors
     from reportlab.pdfgen.canvas import Canvas
     from reportlab.platypus import Paragraph
 
     name = scenario_name if len(scenario_name) <= 70 else scenario_name[:69] + "…"
-    left = f"{text(name)} · commitment plan · {generated.isoformat()}"
+    left = f"{text(name)} · {text(document)} · {generated.isoformat()}"
 
     class NumberedCanvas(Canvas):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
