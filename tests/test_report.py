@@ -133,7 +133,7 @@ def test_summary_figures_equal_plan_json(enterprise):
         assert money_after(summary, words) == usd(sign * bridge[key]), words
     # The options table (page two), row by row: commitment, discount, expected cost, saving
     # against today's path, shortfall probability, stranded savings, colour.
-    options = text_pages[1]
+    options = next(p for p in text_pages if p.startswith("The options on the table"))
     for label, key in (("Recommended", "recommended"), ("Risk-neutral", "risk_neutral"),
                        ("Risk-bounded", "risk_bounded"), ("Best ramp", "ramp"),
                        ("Sized on the unoptimized forecast", "unoptimized_forecast"),
@@ -151,7 +151,8 @@ def test_summary_figures_equal_plan_json(enterprise):
 
 def test_stranded_and_walk_back_flags_equal_plan_json(enterprise):
     doc, text_pages, _ = enterprise
-    summary = " ".join(text_pages[1:3])  # with the options on page two
+    start = next(i for i, p in enumerate(text_pages) if p.startswith("The options on"))
+    summary = " ".join(text_pages[start:start + 2])  # with the options
     flags = {(f["kind"], f.get("commitment")): f for f in doc["flags"]}
     for kind in ("recommended", "unoptimized_forecast", "run_rate"):
         flag = flags[("stranded_savings", kind)]
@@ -184,15 +185,16 @@ def test_conclusion_on_the_summary(enterprise):
 
 def test_sections_in_order_with_footer_on_every_page(enterprise):
     doc, text_pages, _ = enterprise
-    headings = ["The options on the table", "Forecast: monthly spend", "Commitment options",
+    headings = ["The offers, compared", "The options on the table", "Forecast: monthly spend",
+                "Commitment options",
                 "Where the savings come from", "Sensitivity: what moves", "Assumptions"]
     first_page = [next(i for i, p in enumerate(text_pages) if h in p) for h in headings]
     assert first_page == sorted(first_page)
-    assert first_page[0] == 1  # the summary fits on page one, the options on page two
+    assert first_page[0] == 1  # the summary fits on page one, the offers on page two
     n = len(text_pages)
     for i, page in enumerate(text_pages, 1):
         assert f"page {i} of {n}" in page
-        assert f"{doc['scenario']} · commitment plan" in page
+        assert f"{doc['scenario']} · commitment plan · internal" in page
 
 
 def test_every_workload_in_the_appendix(enterprise):
