@@ -27,6 +27,7 @@ import pandas as pd
 from forecast.errors import ImportUsageError
 from forecast.usage.records import (
     GROUP_FIELDS,
+    MAX_REQUESTS,
     ROW_COLUMNS,
     TOKEN_CLASSES,
     PageResults,
@@ -69,7 +70,8 @@ def result_rows(pr: PageResults, group_fields: dict[str, str], with_requests: bo
         columns[cls] = counts(nested(pr.results, path), ".".join(path), pr.where)
     if with_requests:
         columns["requests"] = counts([r.get("requests") for r in pr.results], "requests",
-                                     pr.where, limit=1e13, missing_ok=True)
+                                     pr.where, limit=MAX_REQUESTS, missing_ok=True,
+                                     what="request count")
     else:
         columns["requests"] = np.full(len(pr.results), np.nan)
     frame = pd.DataFrame(columns)

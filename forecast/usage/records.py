@@ -162,7 +162,8 @@ def parse_time(value: str, where: str) -> np.datetime64:
 
 
 def counts(values: list[Any], name: str, where: Callable[[int], str],
-           limit: float = MAX_TOKENS, missing_ok: bool = False) -> Any:
+           limit: float = MAX_TOKENS, missing_ok: bool = False, what: str = "token count"
+           ) -> Any:
     """Counts as floats: numbers, finite, not negative, at most ``limit``; else an error
     naming the first bad value. ``missing_ok``: a missing value reads as NaN."""
     def bad_type(v: Any) -> bool:
@@ -173,8 +174,8 @@ def counts(values: list[Any], name: str, where: Callable[[int], str],
     bad = next((k for k, v in enumerate(values) if bad_type(v)), None)
     if bad is not None:
         value = values[bad]
-        problem = ": missing; expected a count" if value is None else (
-            f" is {_short(value)}; expected a count (a number, 0 or more)")
+        problem = f": missing; expected a {what}" if value is None else (
+            f" is {_short(value)}; expected a {what} (a number, 0 or more)")
         raise ImportUsageError(f"{where(bad)}: {name}{problem}")
     out = np.empty(len(values))
     for k, v in enumerate(values):  # a Python int past 1e308 cannot become a float
@@ -182,21 +183,22 @@ def counts(values: list[Any], name: str, where: Callable[[int], str],
             out[k] = np.nan if v is None else float(v)
         except OverflowError:
             raise ImportUsageError(f"{where(k)}: {name} is a {len(str(v))}-digit number, too "
-                                   f"large to be a count (at most {limit:.0e})") from None
-    check_counts(out, name, lambda k: where(k), limit)
+                                   f"large to be a {what} (at most {limit:.0e})") from None
+    check_counts(out, name, where, limit, what)
     return out
 
 
-def check_counts(values: Any, name: str, where: Callable[[int], str], limit: float) -> None:
+def check_counts(values: Any, name: str, where: Callable[[int], str], limit: float,
+                 what: str = "token count") -> None:
     """Refuse non-finite, negative and absurd counts, naming the first."""
     bad = np.flatnonzero(np.isinf(values) | (values < 0) | (values > limit))
     if bad.size:
         k = int(bad[0])
         v = values[k]
         if not np.isfinite(v):
-            problem = "expected a finite count"
+            problem = f"expected a finite {what}"
         elif v < 0:
-            problem = "a count cannot be negative"
+            problem = f"a {what} cannot be negative"
         else:
             problem = f"more than {limit:.0e} on one line is not plausible usage"
         raise ImportUsageError(f"{where(k)}: {name} is {v:g}; {problem}")
