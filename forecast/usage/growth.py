@@ -167,7 +167,7 @@ def weekday_pattern(day_costs: Any) -> WeekdayPattern | None:
     level = (day_costs / mean.where(mean > 0)).dropna()
     if len(level) < WEEKDAY_MIN_DAYS:
         return None
-    weekday = level.index.dayofweek
+    weekday = level.index.day_of_week
     groups = [level[weekday == d].to_numpy() for d in range(7)]
     if min(g.size for g in groups) < 2 or all(np.ptp(g) == 0 for g in groups):
         return None
