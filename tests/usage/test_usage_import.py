@@ -20,8 +20,14 @@ import pytest
 from forecast.errors import ImportUsageError
 from forecast.projection import project
 from forecast.scenario import read_scenario_text
-from forecast.usage import AVERAGE_MONTH_DAYS, MonthUse, fit_growth, import_usage, merge_records
-from forecast.usage import read_usage
+from forecast.usage import (
+    AVERAGE_MONTH_DAYS,
+    MonthUse,
+    fit_growth,
+    import_usage,
+    merge_records,
+    read_usage,
+)
 from tests.conftest import ROOT
 
 FIXTURES = ROOT / "tests" / "fixtures" / "usage"
