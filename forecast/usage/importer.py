@@ -297,7 +297,7 @@ def _group_by(value: GroupBy | str | None, lines: pd.DataFrame) -> tuple[GroupBy
     if lines["workspace"].notna().any():
         return GroupBy.WORKSPACE, None
     if lines["product"].notna().any():
-        return GroupBy.PRODUCT, "the files name no workspace (the analytics report has none)"
+        return GroupBy.PRODUCT, "the files name no workspace: the analytics report has none"
     return GroupBy.MODEL, "the files name no workspace and no product"
 
 

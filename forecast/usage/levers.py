@@ -143,6 +143,12 @@ def rounded_shares(mix: dict[str, float]) -> dict[str, float]:
     return shares
 
 
+def _count(value: float) -> float:
+    """A volume written readably and within 5e-6 of exact: whole from 100,000 on, else to
+    3 decimals."""
+    return round(value) if value >= 1e5 else round(value, 3)
+
+
 def volume_fields(levers: GroupLevers, factor: float) -> dict[str, Any]:
     """The workload's volume fields, the level month's volume times ``factor``.
 
@@ -154,7 +160,7 @@ def volume_fields(levers: GroupLevers, factor: float) -> dict[str, Any]:
                                   for k, v in levers.volume_tokens.items()}
         if levers.counted_on:
             tokens["counted_on"] = levers.counted_on
-        return {"requests_per_month": round(levers.requests * factor), "tokens": tokens}
+        return {"requests_per_month": _count(levers.requests * factor), "tokens": tokens}
     monthly: dict[str, Any] = {k: round(v * factor) for k, v in levers.volume_tokens.items()}
     if levers.counted_on:
         monthly["counted_on"] = levers.counted_on
