@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from forecast.usage.admin_report import result_rows
-from forecast.usage.records import UsageFormat, UsageRecords, page_results
+from forecast.usage.records import UsageFormat, UsageRecords, first_result, page_results
 
 #: Grouping fields of the analytics report, by our name.
 ANALYTICS_GROUP_FIELDS = {"model": "model", "product": "product",
@@ -35,11 +35,8 @@ def is_analytics_page(page: Any) -> bool:
         return False
     if "data_refreshed_at" in page or "organization_id" in page:
         return True
-    for bucket in page.get("data") or []:
-        for r in (bucket.get("results") or []) if isinstance(bucket, dict) else []:
-            if isinstance(r, dict):
-                return "requests" in r or "product" in r
-    return False
+    first = first_result(page)
+    return first is not None and ("requests" in first or "product" in first)
 
 
 def read_analytics_report(page: Any, source: str) -> UsageRecords:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import re
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -84,8 +85,14 @@ def _match_columns(headers: list[str], source: str) -> dict[str, str]:
 def read_console_csv(text: str, source: str) -> UsageRecords:
     """Read a Console usage CSV export."""
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
-                            skipinitialspace=True)
+        with warnings.catch_warnings():
+            # A row longer than the header would otherwise be cut, or shift the columns.
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
+                                skipinitialspace=True, index_col=False)
+    except pd.errors.ParserWarning:
+        raise ImportUsageError(f"{source}: a row has more fields than the header; check the "
+                               "separators (a comma inside a value must be quoted)") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
         raise ImportUsageError(f"{source}: not a readable CSV ({str(exc)[:200]})") from None
     columns = _match_columns([str(c) for c in frame.columns], source)

@@ -25,6 +25,7 @@ from forecast.usage.records import (
     MAX_AMOUNT_USD,
     CostRecords,
     UsageFormat,
+    first_result,
     page_results,
     text_field,
 )
@@ -32,13 +33,8 @@ from forecast.usage.records import (
 
 def is_cost_page(page: Any) -> bool:
     """A cost page: its first result has an ``amount``."""
-    if not isinstance(page, dict):
-        return False
-    for bucket in page.get("data") or []:
-        for r in (bucket.get("results") or []) if isinstance(bucket, dict) else []:
-            if isinstance(r, dict):
-                return "amount" in r
-    return False
+    first = first_result(page)
+    return first is not None and "amount" in first
 
 
 def _usd(values: list[Any], name: str, where: Any, required: bool) -> np.ndarray:

@@ -128,8 +128,20 @@ def import_usage(
     ImportUsageError
         Naming the file, bucket or row, and the problem.
     """
-    history = price_history(sources, price_book, batch_share)
-    return build_import(history, group_by, months, include_provisional, name)
+    try:
+        history = price_history(sources, price_book, batch_share)
+        return build_import(history, group_by, months, include_provisional, name)
+    except ImportUsageError as exc:
+        raise name_the_files(exc, [n for n, _ in sources]) from None
+
+
+def name_the_files(exc: ImportUsageError, names: list[str]) -> ImportUsageError:
+    """The error, led by the files' names when it names none of them (a month too few...)."""
+    text = str(exc)
+    if any(n and n in text for n in names):
+        return exc
+    shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    return ImportUsageError(f"{shown}: {text}")
 
 
 # --------------------------------------------------------------------------- step 1

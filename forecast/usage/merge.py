@@ -163,7 +163,7 @@ def _compare(acc: _Class, cls: _Class, shared: set) -> str | None:
     sa = a.groupby(keys, sort=True)[list(TOKEN_CLASSES)].sum()
     sb = b.groupby(keys, sort=True)[list(TOKEN_CLASSES)].sum()
     # Every shared bucket takes part, with zero usage where a side has no line in it.
-    joined = sa.join(sb, how="outer", lsuffix="_a", rsuffix="_b").fillna(0.0)
+    joined = sa.add_suffix("_a").join(sb.add_suffix("_b"), how="outer").fillna(0.0)
     diff = np.zeros(len(joined), dtype=bool)
     for c in TOKEN_CLASSES:
         diff |= np.abs(joined[f"{c}_a"] - joined[f"{c}_b"]).to_numpy() > TOKEN_TOLERANCE

@@ -182,8 +182,11 @@ def counts(values: list[Any], name: str, where: Callable[[int], str],
         try:
             out[k] = np.nan if v is None else float(v)
         except OverflowError:
-            raise ImportUsageError(f"{where(k)}: {name} is a {len(str(v))}-digit number, too "
+            digits = len(str(abs(v))) if abs(v) < 10**4000 else "several thousand"
+            raise ImportUsageError(f"{where(k)}: {name} is a {digits}-digit number, too "
                                    f"large to be a {what} (at most {limit:.0e})") from None
+        if v is not None and not np.isfinite(out[k]):  # NaN or Infinity literals in JSON
+            raise ImportUsageError(f"{where(k)}: {name} is {v}; expected a finite {what}")
     check_counts(out, name, where, limit, what)
     return out
 
@@ -286,6 +289,18 @@ def page_results(page: Any, source: str, what: str) -> PageResults:
         bucket_ids += [bucket_id] * len(bucket["results"])
         items += range(len(bucket["results"]))
     return PageResults(bucket_frame(buckets), results, bucket_ids, items, watermark, incomplete)
+
+
+def first_result(page: Any) -> dict | None:
+    """The first result object of a page, or None (anything malformed is the reader's to
+    report): the format is told from it."""
+    data = page.get("data") if isinstance(page, dict) else None
+    for bucket in data if isinstance(data, list) else []:
+        results = bucket.get("results") if isinstance(bucket, dict) else None
+        for r in results if isinstance(results, list) else []:
+            if isinstance(r, dict):
+                return r
+    return None
 
 
 def nested(results: list[dict], path: tuple[str, ...]) -> list[Any]:
