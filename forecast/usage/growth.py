@@ -95,19 +95,62 @@ def fit_growth(monthly: Sequence[float] | Any, days: Sequence[float] | Any | Non
     if not np.all(values > 0):
         raise ImportUsageError("every month must have some usage to fit growth; month "
                                f"{int(np.argmin(values > 0)) + 1} has none")
-    rates = values if days is None else values / np.asarray(days, dtype=float)
-    log = np.log(rates)
-    t = np.arange(n, dtype=float)
-    centred = t - t.mean()
-    weights = centred / (centred @ centred)  # slope = weights @ log
-    slope = float(weights @ log)
-    residuals = log - log.mean() - slope * centred
-    shocks = np.diff(residuals)
+    slope, shocks, weights = _trend(values, days)
     volatility = float(np.sqrt(shocks @ shocks / (n - 2)))
     # log_t = log_0 + drift * t + sum_{k<=t} eps_k, so slope - drift = sum_k eps_k * W_k.
     tail = np.cumsum(weights[::-1])[::-1][1:]
     slope_se = volatility * float(np.sqrt(tail @ tail))
     return GrowthFit(n, slope, slope_se, volatility)
+
+
+def _trend(values: Any, days: Any | None) -> tuple[float, Any, Any]:
+    """Slope of the log per-day rates, their monthly shocks (differenced residuals) and the
+    least-squares weights (slope = weights @ log)."""
+    rates = values if days is None else values / np.asarray(days, dtype=float)
+    log = np.log(rates)
+    t = np.arange(values.size, dtype=float)
+    centred = t - t.mean()
+    weights = centred / (centred @ centred)
+    slope = float(weights @ log)
+    residuals = log - log.mean() - slope * centred
+    return slope, np.diff(residuals), weights
+
+
+def shared_volatility(series: Any, days: Any, weights: Any) -> float:
+    """Volatility of the shock that groups share, from the covariance of their shocks.
+
+    Groups rarely move independently: a portfolio grows or shrinks together. With each
+    group's shocks s0 * e0 + s_g * e_g (e0 shared), the covariance of two groups' shocks is
+    s0^2; it is estimated as the cost-weighted mean of the pairwise covariances,
+    s0^2 = sum_(g != h) w_g w_h C_gh / sum_(g != h) w_g w_h (0 when negative), so that
+    the total's variance, s0^2 + sum_g w_g^2 s_g^2, matches the groups' (docs/model.md,
+    "Forecasting from history").
+
+    Parameters
+    ----------
+    series : ndarray of shape (n_months, n_groups)
+        Positive monthly values of the groups fitted over the same months.
+    days : ndarray of shape (n_months,)
+    weights : ndarray of shape (n_groups,)
+        The groups' shares of the cost (they need not sum to 1).
+
+    Returns
+    -------
+    float
+        s0; 0 with fewer than 2 groups.
+    """
+    values = np.asarray(series, dtype=float)
+    n, groups = values.shape
+    if groups < 2 or n < MIN_MONTHS:
+        return 0.0
+    shocks = np.column_stack([_trend(values[:, g], days)[1] for g in range(groups)])
+    cov = shocks.T @ shocks / (n - 2)  # (n_groups, n_groups), about a zero mean
+    w = np.asarray(weights, dtype=float)
+    pair = np.outer(w, w)
+    np.fill_diagonal(pair, 0.0)
+    if pair.sum() <= 0:
+        return 0.0
+    return float(np.sqrt(max(0.0, (pair * cov).sum() / pair.sum())))
 
 
 # --------------------------------------------------------------------------- weekdays

@@ -24,7 +24,13 @@ import pandas as pd
 from forecast.errors import ImportUsageError, PlannerError
 from forecast.pricebook import DEFAULT_PRICE_BOOK, PriceBook, load_price_book
 from forecast.usage.formats import read_usage
-from forecast.usage.growth import GrowthFit, WeekdayPattern, fit_growth, weekday_pattern
+from forecast.usage.growth import (
+    GrowthFit,
+    WeekdayPattern,
+    fit_growth,
+    shared_volatility,
+    weekday_pattern,
+)
 from forecast.usage.levers import (
     BATCH_LATENCY_MINUTES,
     GroupLevers,
@@ -267,15 +273,17 @@ def build_import(history: PricedHistory, group_by: GroupBy | str | None = None,
         raise ImportUsageError(f"no usage at all in {empty}: growth is fitted to log cost, so "
                                "every month used needs some; use --months to start after it")
     total = fit_growth(totals.to_numpy(), days)
+    whole = [g for g in order if (latest[g] > 0).all()]  # groups fitted over every month
+    shared = shared_volatility(latest[whole].to_numpy(), days, latest[whole].sum().to_numpy())
     start = level if start_at_level else month_offset(used[-1], 1)
     gap = months_between(level, start)
     groups = []
     for g in order:
         level_lines = frame[(frame["group"] == g) & (frame["month"] == level)]
         groups.append(_group_history(g, billed[g].to_numpy(), latest[g].to_numpy(), days,
-                                     level_lines, history.book, total, level, gap))
+                                     level_lines, history.book, total, level, gap, shared))
     document = _scenario_document(groups, history, level, used, start,
-                                  name or f"Imported usage {used[0]} to {used[-1]}")
+                                  name or f"Imported usage {used[0]} to {used[-1]}", shared)
     scenario, groups = _validate(document, groups, history.book)
     warnings += _reprice_warnings(groups, group_by)
 
@@ -294,6 +302,7 @@ def build_import(history: PricedHistory, group_by: GroupBy | str | None = None,
         group_by=group_by, group_by_note=group_note, level_month=level,
         book_id=history.book.id, book_date=str(history.book.effective_date),
         monthly_cost=monthly, tokens=tokens, groups=groups, total=total,
+        shared_volatility=shared,
         effective_rate=rate, weekday=_weekdays(lines, used), warnings=warnings)
     return UsageImport(scenario, document, usage, report, history.book)
 
@@ -324,10 +333,11 @@ def _group_column(frame: pd.DataFrame, group_by: GroupBy) -> Any:
 
 
 def _group_history(name: str, billed: Any, latest: Any, days: Any, level_lines: pd.DataFrame,
-                   book: PriceBook, total: GrowthFit, level: str, gap: int
+                   book: PriceBook, total: GrowthFit, level: str, gap: int, shared: float
                    ) -> tuple[GroupHistory, GroupLevers, float]:
     """Levers of one group in the level month, its growth fit, and the factor from the level
-    month's volume to month 1's (per average month, grown over ``gap`` months)."""
+    month's volume to month 1's (per average month, grown over ``gap`` months). Its own
+    volatility is what its shocks leave beyond the ``shared`` one."""
     levers = group_levers(level_lines, book)
     note = None
     active = np.flatnonzero(latest > 0)
@@ -339,13 +349,15 @@ def _group_history(name: str, billed: Any, latest: Any, days: Any, level_lines: 
         note = (f"usage in {active.size} of {latest.size} months, too few (or with gaps) to "
                 "fit growth: written flat with the total's volatility; set its growth")
     monthly, volatility = (fit.monthly, fit.volatility) if fit else (0.0, total.volatility)
+    own = float(np.sqrt(max(0.0, volatility**2 - shared**2)))
     sd = fit.monthly_se if fit else 0.0
     level_latest = float(level_lines["list_cost_latest"].sum())
     factor = AVERAGE_MONTH_DAYS / days_in_month(level) * (1.0 + monthly) ** gap
     return GroupHistory(
         name=name, monthly_cost=billed, monthly_cost_latest=latest,
         level_cost=float(level_lines["list_cost"].sum()), level_cost_latest=level_latest,
-        fit=fit, growth_monthly=monthly, growth_volatility=volatility, growth_sd=sd,
+        fit=fit, growth_monthly=monthly, growth_volatility=volatility, own_volatility=own,
+        growth_sd=sd,
         fit_note=note, tokens=levers.tokens, requests=levers.requests,
         batch_share=levers.batch_share, cache_hit_rate=levers.cache_hit_rate,
         cache_ttl=levers.cache_ttl, model_mix=levers.model_mix,
@@ -357,7 +369,7 @@ def _group_history(name: str, billed: Any, latest: Any, days: Any, level_lines: 
 
 def _scenario_document(groups: list[tuple[GroupHistory, GroupLevers, float]],
                        history: PricedHistory, level: str, used: list[str], start: str,
-                       name: str) -> dict[str, Any]:
+                       name: str, shared: float) -> dict[str, Any]:
     """The scenario as plain data: one workload per group with usage in the level month."""
     from forecast.types import Waiting
 
@@ -384,12 +396,12 @@ def _scenario_document(groups: list[tuple[GroupHistory, GroupLevers, float]],
         workload["optimized"] = {**lever_set, "models": dict(lever_set["models"]),
                                  "lands_month": 1, "ramp_months": 0}
         workload["growth"] = {"monthly": round(g.growth_monthly, 4),
-                              "volatility": round(g.growth_volatility, 4),
+                              "volatility": round(g.own_volatility, 4),
                               "monthly_sd": round(g.growth_sd, 4)}
         workloads.append(workload)
     if not workloads:
         raise ImportUsageError(f"no group has usage in {level}; nothing to write")
-    return {
+    document = {
         "name": name,
         "description": f"Imported from Claude usage history, {used[0]} to {used[-1]}; "
                        "see the header comment for what was inferred.",
@@ -398,6 +410,9 @@ def _scenario_document(groups: list[tuple[GroupHistory, GroupLevers, float]],
         "horizon_months": 36,
         "workloads": workloads,
     }
+    if round(shared, 4) > 0:
+        document["uncertainty"] = {"shared_growth_volatility": round(shared, 4)}
+    return document
 
 
 def _validate(document: dict[str, Any],

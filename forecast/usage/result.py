@@ -74,6 +74,7 @@ class GroupHistory:
     fit: GrowthFit | None
     growth_monthly: float
     growth_volatility: float
+    own_volatility: float  # what is left beyond the shared shock: written to the scenario
     growth_sd: float
     fit_note: str | None
     tokens: dict[str, float]
@@ -143,6 +144,7 @@ class ImportReport:
     tokens: pd.DataFrame
     groups: list[GroupHistory]
     total: GrowthFit
+    shared_volatility: float
     effective_rate: EffectiveRate | None
     weekday: WeekdayPattern | None
     warnings: list[str] = field(default_factory=list)
@@ -215,6 +217,10 @@ class ImportReport:
                          f"{pct(lo, 1)} to {pct(hi, 1)}", pct(fit.volatility, 2)])
         out.append(table(rows, ["group", "months", "growth/month", "std err", "95% interval",
                                 "volatility"], right={1, 2, 3, 5}))
+        if self.shared_volatility > 0:
+            out.append(f"Shared volatility (the groups' common shock, from the covariance of "
+                       f"their shocks): {pct(self.shared_volatility, 2)}; each workload keeps "
+                       "the rest of its volatility as its own")
         if self.effective_rate is not None:
             out += ["", *_effective_rate_lines(self.effective_rate)]
         if self.weekday is not None:
@@ -375,7 +381,9 @@ class UsageImport:
             "exp(slope + volatility^2 / 2) - 1; monthly_sd = its standard error, which the "
             f"simulation draws each path's growth from. Total: {pct(t.monthly, 1)} a month "
             f"(95% interval {pct(lo, 1)} to {pct(hi, 1)}), volatility "
-            f"{pct(t.volatility, 1)}, over {t.months} months.",
+            f"{pct(t.volatility, 1)}, over {t.months} months. Groups move together: the "
+            "shared part of their shocks is uncertainty.shared_growth_volatility "
+            f"({pct(r.shared_volatility, 1)}), each workload's volatility the rest.",
         ]
         if r.effective_rate is not None:
             er = r.effective_rate
