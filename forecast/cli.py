@@ -518,7 +518,7 @@ def cmd_prices(args: argparse.Namespace) -> int:
     out.append(table(table_rows, ["model", "input", "5m write", "1h write", "cache read",
                                   "output", "long prompt (in / out)", "US only", "tokenizer",
                                   "changed on"], right={1, 2, 3, 4, 5, 7, 8}))
-    if book.not_expressed:
+    if book.not_expressed and not args.model:
         out += ["", "Not expressed by this book (priced at standard rates):",
                 *(f"  - {line}" for line in book.not_expressed)]
     print("\n".join(out))

@@ -99,3 +99,38 @@ def test_weekday_pattern_is_found_and_described():
     assert "Saturday lowest at 50% of Wednesday" in pattern.describe()
     # Flat days: no pattern.
     assert weekday_pattern(pd.Series(100.0, index=days)) is None
+
+
+def test_shared_volatility_from_the_groups_covariance():
+    from forecast.usage.growth import shared_volatility
+
+    # Group B's log per-day rates 0, 0.1, 0, 0.1 (days of 1): slope
+    # (-1.5 * 0 - 0.5 * 0.1 + 0.5 * 0 + 1.5 * 0.1) / 5 = 0.02; residuals about the mean 0.05:
+    # -0.02, +0.06, -0.06, +0.02; shocks +0.08, -0.12, +0.08; variance 0.0272 / 2 = 0.0136.
+    b = np.exp([0.0, 0.1, 0.0, 0.1])
+    days = np.ones(4)
+    assert fit_growth(b, days).volatility == pytest.approx(math.sqrt(0.0136))
+    # A = 3 B moves with it: their covariance is B's variance, all of it shared.
+    together = np.column_stack([3 * b, b])
+    assert shared_volatility(together, days, [3.0, 1.0]) == pytest.approx(math.sqrt(0.0136))
+    # A = 1 / B moves against it: covariance -0.0136, nothing shared.
+    opposite = np.column_stack([1 / b, b])
+    assert shared_volatility(opposite, days, [1.0, 1.0]) == 0.0
+    # One group: nothing to share.
+    assert shared_volatility(b[:, None], days, [1.0]) == 0.0
+
+
+def test_groups_that_move_together_write_a_shared_volatility():
+    # Two workspaces in fixed proportions (3:1) whose per-day usage moves 0, +10%, 0, +10%
+    # by month: every shock is shared; each workload's own volatility is 0.
+    rates = np.exp([0.0, 0.1, 0.0, 0.1])
+    rows = "".join(f"2026-{m + 1:02d}-15,claude-sonnet-4-5,{ws},k,standard,"
+                   f"{r * d * share * 1e6:.0f},0,0,0,0\n"
+                   for m, (r, d) in enumerate(zip(rates, DAYS, strict=True))
+                   for ws, share in (("a", 3), ("b", 1)))
+    rows = "2026-01-01,claude-sonnet-4-5,a,k,standard,0,0,0,0,0\n" + rows + \
+        "2026-04-30,claude-sonnet-4-5,a,k,standard,0,0,0,0,0\n"
+    imported = import_usage([("two.csv", CSV_HEADER + rows)])
+    s0 = imported.scenario.uncertainty.shared_growth_volatility
+    assert s0 == pytest.approx(round(math.sqrt(0.0136), 4))
+    assert [w.growth.volatility for w in imported.scenario.workloads] == [0.0, 0.0]
