@@ -23,6 +23,7 @@ import pandas as pd
 
 from forecast.errors import ImportUsageError, PlannerError
 from forecast.pricebook import DEFAULT_PRICE_BOOK, PriceBook, load_price_book
+from forecast.types import CacheTTL, Waiting
 from forecast.usage.formats import read_usage
 from forecast.usage.growth import (
     GrowthFit,
@@ -34,7 +35,7 @@ from forecast.usage.growth import (
 from forecast.usage.levers import (
     BATCH_LATENCY_MINUTES,
     GroupLevers,
-    group_levers,
+    levers_by_group,
     rounded_shares,
     share,
     volume_fields,
@@ -68,6 +69,9 @@ NO_API_KEY = "(no API key)"
 NO_PRODUCT = "(no product)"
 #: A group whose scenario month 1 is off what it should cost by more than this is warned.
 REPRICE_TOLERANCE = 0.01
+#: Levers of a group without usage in the level month (left out of the scenario).
+_NO_USAGE = GroupLevers({c: 0.0 for c in TOKEN_CLASSES}, None, {}, None, 0.0, 0.0,
+                        CacheTTL.NONE, {}, 0.0, 0.0, Waiting.INTERACTIVE)
 
 
 @dataclass(frozen=True)
@@ -277,11 +281,14 @@ def build_import(history: PricedHistory, group_by: GroupBy | str | None = None,
     shared = shared_volatility(latest[whole].to_numpy(), days, latest[whole].sum().to_numpy())
     start = level if start_at_level else month_offset(used[-1], 1)
     gap = months_between(level, start)
+    level_frame = frame[frame["month"] == level]
+    levers = levers_by_group(level_frame, history.book)
+    level_cost = level_frame.groupby("group")[["list_cost", "list_cost_latest"]].sum()
     groups = []
     for g in order:
-        level_lines = frame[(frame["group"] == g) & (frame["month"] == level)]
-        groups.append(_group_history(g, billed[g].to_numpy(), latest[g].to_numpy(), days,
-                                     level_lines, history.book, total, level, gap, shared))
+        groups.append(_group_history(
+            g, billed[g].to_numpy(), latest[g].to_numpy(), days, levers.get(g),
+            level_cost.reindex([g]).fillna(0.0).iloc[0], total, level, gap, shared))
     document = _scenario_document(groups, history, level, used, start,
                                   name or f"Imported usage {used[0]} to {used[-1]}", shared)
     scenario, groups = _validate(document, groups, history.book)
@@ -332,13 +339,14 @@ def _group_column(frame: pd.DataFrame, group_by: GroupBy) -> Any:
     return frame["model"].to_numpy()
 
 
-def _group_history(name: str, billed: Any, latest: Any, days: Any, level_lines: pd.DataFrame,
-                   book: PriceBook, total: GrowthFit, level: str, gap: int, shared: float
+def _group_history(name: str, billed: Any, latest: Any, days: Any,
+                   levers: GroupLevers | None, level_cost: pd.Series, total: GrowthFit,
+                   level: str, gap: int, shared: float
                    ) -> tuple[GroupHistory, GroupLevers, float]:
     """Levers of one group in the level month, its growth fit, and the factor from the level
     month's volume to month 1's (per average month, grown over ``gap`` months). Its own
     volatility is what its shocks leave beyond the ``shared`` one."""
-    levers = group_levers(level_lines, book)
+    levers = levers or _NO_USAGE
     note = None
     active = np.flatnonzero(latest > 0)
     span = slice(active[0], active[-1] + 1) if active.size else slice(0, 0)
@@ -351,11 +359,11 @@ def _group_history(name: str, billed: Any, latest: Any, days: Any, level_lines: 
     monthly, volatility = (fit.monthly, fit.volatility) if fit else (0.0, total.volatility)
     own = float(np.sqrt(max(0.0, volatility**2 - shared**2)))
     sd = fit.monthly_se if fit else 0.0
-    level_latest = float(level_lines["list_cost_latest"].sum())
+    level_latest = float(level_cost["list_cost_latest"])
     factor = AVERAGE_MONTH_DAYS / days_in_month(level) * (1.0 + monthly) ** gap
     return GroupHistory(
         name=name, monthly_cost=billed, monthly_cost_latest=latest,
-        level_cost=float(level_lines["list_cost"].sum()), level_cost_latest=level_latest,
+        level_cost=float(level_cost["list_cost"]), level_cost_latest=level_latest,
         fit=fit, growth_monthly=monthly, growth_volatility=volatility, own_volatility=own,
         growth_sd=sd,
         fit_note=note, tokens=levers.tokens, requests=levers.requests,
@@ -371,8 +379,6 @@ def _scenario_document(groups: list[tuple[GroupHistory, GroupLevers, float]],
                        history: PricedHistory, level: str, used: list[str], start: str,
                        name: str, shared: float) -> dict[str, Any]:
     """The scenario as plain data: one workload per group with usage in the level month."""
-    from forecast.types import Waiting
-
     workloads = []
     for g, levers, factor in groups:
         if not g.model_mix:

@@ -69,65 +69,82 @@ class GroupLevers:
     waiting: Waiting
 
 
-def group_levers(lines: pd.DataFrame, book: PriceBook) -> GroupLevers:
-    """Levers of one group from its priced lines in the level month.
+def levers_by_group(lines: pd.DataFrame, book: PriceBook) -> dict[str, GroupLevers]:
+    """Levers of every group from its priced lines in the level month.
 
     Parameters
     ----------
     lines : pandas.DataFrame
-        Priced lines (the import's line frame) of one group and month.
+        Priced lines (the import's line frame, with ``group``) of the level month.
+
+    Returns
+    -------
+    dict of str to GroupLevers
+        One entry per group with lines in the month.
     """
-    tokens = {c: float(lines[c].sum()) for c in TOKEN_CLASSES}
+    group = lines["group"]
+    before = lines["before_batch_latest"]
+    band, us_ok = lines["has_band"], lines["offers_us"]
+    sums = pd.DataFrame({
+        **{c: lines[c] for c in TOKEN_CLASSES},
+        "before": before, "batched": before * lines["batch_weight"],
+        "band_base": lines["base_band_latest"].where(band, 0.0),
+        "band_long": lines["base_band_latest"].where(band & lines["long"], 0.0),
+        "us_pre": lines["before_region_latest"].where(us_ok, 0.0),
+        "us_us": lines["before_region_latest"].where(us_ok & lines["us"], 0.0),
+        "requests": lines["requests"].fillna(0.0),
+        "no_requests": lines["requests"].isna().astype(float),
+    }).groupby(group, sort=False).sum()
+    # Model mix in reference-tokenizer tokens; volumes in the main model's tokenizer, so
+    # that the cost model's factor k_m / k_main gives each model back its billed tokens.
+    factor = lines["model"].map({m: p.tokenizer_factor for m, p in book.models.items()}
+                                ).astype(float)
+    reference = lines[list(TOKEN_CLASSES)].div(factor, axis=0)
+    by_model = reference.groupby([group, lines["model"]], sort=True).sum()
+    per_group: dict[str, dict[str, Any]] = {}
+    for (name, model), row in zip(by_model.index, by_model.to_numpy(), strict=True):
+        per_group.setdefault(name, {})[model] = row
+    return {str(name): _levers(row, per_group.get(name, {}), book)
+            for name, row in sums.iterrows()}
+
+
+def _levers(row: pd.Series, models: dict[str, Any], book: PriceBook) -> GroupLevers:
+    """One group's levers from its sums and its reference tokens by model (class order)."""
+    tokens = {c: float(row[c]) for c in TOKEN_CLASSES}
     writes = tokens["cache_write_5m"] + tokens["cache_write_1h"]
     cached = writes + tokens["cache_read"]
     ttl = CacheTTL.NONE if cached == 0 else (
         CacheTTL.ONE_HOUR if tokens["cache_write_1h"] > tokens["cache_write_5m"]
         else CacheTTL.FIVE_MINUTES)
     hit_rate = tokens["cache_read"] / cached if cached else 0.0
+    batch_share = row["batched"] / row["before"] if row["before"] > 0 else 0.0
+    long_share = row["band_long"] / row["band_base"] if row["band_base"] > 0 else 0.0
+    us_share = row["us_us"] / row["us_pre"] if row["us_pre"] > 0 else 0.0
 
-    before = lines["before_batch_latest"]
-    batched = float((before * lines["batch_weight"]).sum())
-    batch_share = batched / float(before.sum()) if before.sum() > 0 else 0.0
-
-    band = lines[lines["has_band"]]
-    base = float(band["base_band_latest"].sum())
-    long_share = float(band.loc[band["long"], "base_band_latest"].sum()) / base if base else 0.0
-    us_models = lines[lines["offers_us"]]
-    pre = float(us_models["before_region_latest"].sum())
-    us_share = float(us_models.loc[us_models["us"], "before_region_latest"].sum()) / pre \
-        if pre else 0.0
-
-    # Model mix in reference-tokenizer tokens; volumes in the main model's tokenizer, so
-    # that the cost model's factor k_m / k_main gives each model back its billed tokens.
-    factor = lines["model"].map({m: p.tokenizer_factor for m, p in book.models.items()}
-                                ).astype(float)
-    by_model = (lines[list(TOKEN_CLASSES)].sum(axis=1) / factor).groupby(lines["model"]).sum()
-    by_model = by_model[by_model > 0].sort_values(ascending=False, kind="stable")
-    mix = {str(m): float(v / by_model.sum()) for m, v in by_model.items()}
+    totals = {m: float(v.sum()) for m, v in models.items() if v.sum() > 0}
+    order = sorted(totals, key=lambda m: -totals[m])  # stable: ties keep the model order
+    mix = {str(m): totals[m] / sum(totals.values()) for m in order}
     volume: dict[str, float] = {}
     counted_on = None
     if mix:
-        main = next(iter(mix))
+        main = order[0]
         k_main = book.models[main].tokenizer_factor
-        converted = lines[list(TOKEN_CLASSES)].div(factor, axis=0).sum() * k_main
-        volume = {
-            "cacheable_prefix": float(converted[["cache_write_5m", "cache_write_1h",
-                                                 "cache_read"]].sum()),
-            "input": float(converted["uncached_input"]),
-            "output": float(converted["output"]),
-        }
+        converted = sum(models.values()) * k_main  # by class, in the main model's tokens
+        c = dict(zip(TOKEN_CLASSES, converted, strict=True))
+        volume = {"cacheable_prefix": float(c["cache_write_5m"] + c["cache_write_1h"]
+                                            + c["cache_read"]),
+                  "input": float(c["uncached_input"]), "output": float(c["output"])}
         counted_on = main if k_main != 1.0 else None
-    requests = None
-    if len(lines) and lines["requests"].notna().all() and lines["requests"].sum() > 0:
-        requests = float(lines["requests"].sum())
+    requests = float(row["requests"]) if row["no_requests"] == 0 and row["requests"] > 0 \
+        else None
     if batch_share >= _FULL:
         waiting = Waiting.ASYNC
     elif batch_share > 0:
         waiting = Waiting.GRAY
     else:
         waiting = Waiting.INTERACTIVE
-    return GroupLevers(tokens, requests, volume, counted_on, batch_share, hit_rate, ttl, mix,
-                       long_share, us_share, waiting)
+    return GroupLevers(tokens, requests, volume, counted_on, float(batch_share), hit_rate,
+                       ttl, mix, float(long_share), float(us_share), waiting)
 
 
 def share(value: float) -> float:

@@ -123,10 +123,10 @@ def _classes(parts: list[UsageRecords], buckets: pd.DataFrame, lines: pd.DataFra
     for (_, grain), members in groups.items():
         mine = lines[lines["part"].isin(members)]
         keys = ["start", "end", *GROUP_FIELDS]
-        per_file = mine.groupby([*keys, "part"], sort=False, dropna=False).agg(
-            bucket=("bucket", "first"), item=("item", "first"),
-            **{c: (c, "sum") for c in TOKEN_CLASSES},
-            requests=("requests", lambda s: s.sum(min_count=1))).reset_index()
+        grouped = mine.groupby([*keys, "part"], sort=False, dropna=False)
+        # min_count=1: requests stay NaN where a format has none (tokens are never NaN).
+        per_file = grouped[[*TOKEN_CLASSES, "requests"]].sum(min_count=1).join(
+            grouped[["bucket", "item"]].first()).reset_index()
         size = per_file[list(TOKEN_CLASSES)].sum(axis=1)
         kept = per_file.loc[size.sort_values(ascending=False, kind="stable").index]
         kept = kept.drop_duplicates(keys)

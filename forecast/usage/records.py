@@ -177,16 +177,19 @@ def counts(values: list[Any], name: str, where: Callable[[int], str],
         problem = f": missing; expected a {what}" if value is None else (
             f" is {_short(value)}; expected a {what} (a number, 0 or more)")
         raise ImportUsageError(f"{where(bad)}: {name}{problem}")
-    out = np.empty(len(values))
-    for k, v in enumerate(values):  # a Python int past 1e308 cannot become a float
-        try:
-            out[k] = np.nan if v is None else float(v)
-        except OverflowError:
-            digits = len(str(abs(v))) if abs(v) < 10**4000 else "several thousand"
-            raise ImportUsageError(f"{where(k)}: {name} is a {digits}-digit number, too "
-                                   f"large to be a {what} (at most {limit:.0e})") from None
-        if v is not None and not np.isfinite(out[k]):  # NaN or Infinity literals in JSON
-            raise ImportUsageError(f"{where(k)}: {name} is {v}; expected a finite {what}")
+    try:
+        out = np.array([np.nan if v is None else v for v in values], dtype=float)
+    except OverflowError:  # a Python int past 1e308 cannot become a float: find it
+        k, v = next((k, v) for k, v in enumerate(values)
+                    if isinstance(v, int) and abs(v) > 1e308)
+        digits = len(str(abs(v))) if abs(v) < 10**4000 else "several thousand"
+        raise ImportUsageError(f"{where(k)}: {name} is a {digits}-digit number, too "
+                               f"large to be a {what} (at most {limit:.0e})") from None
+    given = np.array([v is not None for v in values], dtype=bool)
+    bad = np.flatnonzero(given & ~np.isfinite(out))  # NaN or Infinity literals in JSON
+    if bad.size:
+        k = int(bad[0])
+        raise ImportUsageError(f"{where(k)}: {name} is {values[k]}; expected a finite {what}")
     check_counts(out, name, where, limit, what)
     return out
 
