@@ -380,7 +380,7 @@ def test_growth_fit_by_hand():
 def synthetic_costs(rng: np.random.Generator, growth: float, volatility: float,
                     months: int, paths: int = 1) -> np.ndarray:
     """Monthly cost from the simulation's model: log changes with drift
-    ln(1 + g) - s^2 / 2 and sd s (DESIGN.md, Uncertainty)."""
+    ln(1 + g) - s^2 / 2 and sd s (docs/model.md, "Uncertainty")."""
     steps = rng.normal(math.log1p(growth) - volatility**2 / 2, volatility, (paths, months - 1))
     return 50_000.0 * np.exp(np.concatenate([np.zeros((paths, 1)), steps.cumsum(axis=1)], 1))
 
