@@ -36,7 +36,7 @@ from forecast.scenario import (
 )
 from forecast.sensitivity import SENSITIVITY_PATHS, SensitivityRow, tornado
 from forecast.types import CacheTTL, CommitmentKind, Overage, Waiting
-from forecast.usage_import import import_usage
+from forecast.usage import import_usage
 from ui import edits
 
 ROOT = Path(__file__).resolve().parent

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from forecast.errors import PlannerError
-from forecast.usage_import import register_cli as register_import_command
 
 EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT = 0, 1, 2
 #: Same cap as the scenario schema's simulation.paths (memory grows with paths x months x
@@ -371,7 +370,241 @@ def _plan_options(p: argparse.ArgumentParser) -> None:
 
 #: Other modules' sub-commands: each a function that adds its parser to the sub-parsers.
 _EXTRA_COMMANDS: list[Callable[[Any], None]] = []
-_EXTRA_COMMANDS.append(register_import_command)
+
+
+# --------------------------------------------------------------------------- import
+def _write_output(path: str, text: str, inputs: Sequence[str]) -> None:
+    """Write a command's output file whole, refusing a path that is one of its inputs."""
+    from forecast.scenario import atomic_write
+
+    target = Path(path)
+    for source in inputs:
+        try:
+            same = target.exists() and target.samefile(source)
+        except OSError:
+            same = False
+        if same:
+            raise PlannerError(f"{path}: is also the input {source}; writing it would "
+                               "destroy the input: choose another output file")
+    try:
+        atomic_write(path, text)
+    except OSError as exc:
+        raise PlannerError(f"{path}: cannot write ({exc.strerror or exc})") from None
+
+
+def _share_arg(text: str) -> float:
+    """argparse type: a share between 0 and 1 (``0.3``, or ``30%``)."""
+    raw = text.strip()
+    try:
+        value = float(raw.removesuffix("%")) / (100.0 if raw.endswith("%") else 1.0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a share; give 0.3 or 30%") from None
+    if not 0.0 <= value <= 1.0:
+        hint = f" (did you mean {value / 100:g}?)" if 1.0 < value <= 100.0 else ""
+        raise argparse.ArgumentTypeError(f"{text} is not a share between 0 and 1{hint}")
+    return value
+
+
+def _book_ref(ref: str | None) -> str | None:
+    """A book file as an absolute path (the scenario may be saved in another folder)."""
+    if ref and Path(ref).suffix.lower() in (".yaml", ".yml", ".json"):
+        return str(Path(ref).resolve())
+    return ref
+
+
+def _usage_sources(paths: Sequence[str]) -> list[tuple[str, bytes]]:
+    from forecast.usage import read_usage_file
+
+    return [(path, read_usage_file(path)) for path in paths]
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """``commitplan import``: nothing is written when anything fails."""
+    from forecast.usage import import_usage
+
+    if args.output and Path(args.output).suffix.lower() == ".json":
+        raise PlannerError(f"{args.output}: write the scenario as .yaml; it carries a "
+                           "comment header, which JSON cannot hold")
+    result = import_usage(_usage_sources(args.usage), args.group_by, args.months,
+                          _book_ref(args.price_book), args.name, args.batch_share,
+                          args.include_provisional)
+    if args.report:
+        print(result.report.text())
+    if args.output:
+        _write_output(args.output, result.scenario_yaml(), args.usage)
+        n = len(args.usage)
+        print(f"wrote {args.output}: {len(result.scenario.workloads)} workloads from "
+              f"{n} file{'s' if n > 1 else ''}", file=sys.stderr)
+    elif not args.report:
+        sys.stdout.write(result.scenario_yaml())
+    return EXIT_OK
+
+
+def _usage_options(p: argparse.ArgumentParser) -> None:
+    """Options shared by ``import`` and ``backtest``."""
+    p.add_argument("usage", nargs="+", metavar="USAGE",
+                   help="usage files: analytics or Admin API report pages and cost report "
+                        "pages (.json), Console exports (.csv)")
+    p.add_argument("--group-by", choices=["workspace", "api_key", "model", "product"],
+                   help="one workload per (default: workspace when the files name "
+                        "workspaces, else product, else model)")
+    p.add_argument("--price-book", metavar="ID|FILE",
+                   help="a bundled price book id or a book file (default: the bundled one)")
+    p.add_argument("--batch-share", type=_share_arg, metavar="SHARE",
+                   help="share of the traffic batched, for usage without a service tier "
+                        "(the analytics report has none; default 0)")
+    p.add_argument("--include-provisional", action="store_true",
+                   help="fit months within 30 days of the report's data_refreshed_at too")
+
+
+def register_import(sub: Any) -> None:
+    p = sub.add_parser(
+        "import", help="turn Claude usage history into a scenario with fitted growth",
+        description="Read usage and cost analytics API pages, Admin API usage report pages "
+                    "(.json) and Console usage exports (.csv), roll them up to months, price "
+                    "them and write a scenario: one workload per group, today's levers as "
+                    "observed, growth fitted.")
+    _usage_options(p)
+    p.add_argument("-o", "--output", metavar="SCENARIO.yaml",
+                   help="write the scenario here (YAML); without it, print it")
+    p.add_argument("--months", type=_whole_number(1), metavar="N",
+                   help="keep the last N months (after partial months are dropped or scaled)")
+    p.add_argument("--report", action="store_true",
+                   help="print what was read: months, groups, tokens, cost, fitted growth, "
+                        "effective rate")
+    p.add_argument("--name", help="the scenario's name")
+    p.set_defaults(func=cmd_import)
+
+
+_EXTRA_COMMANDS.append(register_import)
+
+
+# --------------------------------------------------------------------------- backtest
+def cmd_backtest(args: argparse.Namespace) -> int:
+    """``commitplan backtest``: fit on the first K months, compare the forecast with the rest."""
+    from forecast.backtest import backtest, rolling_backtest
+    from forecast.usage import price_history
+
+    contract = None
+    if args.contract:
+        from forecast.scenario import load_scenario
+
+        contract = load_scenario(args.contract).contract
+    history = price_history(_usage_sources(args.usage), _book_ref(args.price_book),
+                            args.batch_share)
+    common = {"group_by": args.group_by, "contract": contract, "paths": args.paths,
+              "seed": args.seed, "include_provisional": args.include_provisional}
+    if args.rolling:
+        result: Any = rolling_backtest(history, args.horizon, args.train_months, **common)
+    else:
+        result = backtest(history, args.train_months, args.horizon, **common)
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2, allow_nan=False))
+    else:
+        print(result.text())
+    return EXIT_OK
+
+
+def register_backtest(sub: Any) -> None:
+    p = sub.add_parser(
+        "backtest", help="fit on the first K months of usage, forecast the rest, compare",
+        description="Fit growth on the first K full months of a usage history, simulate the "
+                    "next H, and compare with what happened: each month's actual against "
+                    "P10/P50/P90, how often actuals fall inside P10-P90, the median's error, "
+                    "and what the commitment recommended at month K would have cost against "
+                    "the best flat commitment in hindsight.")
+    _usage_options(p)
+    p.add_argument("--train-months", type=_whole_number(3), required=True, metavar="K",
+                   help="months to fit on (the first origin with --rolling)")
+    p.add_argument("--horizon", type=_whole_number(1), metavar="H",
+                   help="months to forecast (default: the rest of the history)")
+    p.add_argument("--rolling", action="store_true",
+                   help="backtest from every origin from K months on, and pool the results")
+    p.add_argument("--contract", metavar="SCENARIO.yaml",
+                   help="size the commitment with this scenario's contract (its first year); "
+                        "default: 10%% off any commitment, overage at list")
+    p.add_argument("--paths", type=_whole_number(100, MAX_PATHS), default=2000,
+                   help="Monte Carlo paths per origin (default 2,000)")
+    p.add_argument("--seed", type=_whole_number(0), default=0, help="random seed (default 0)")
+    p.add_argument("--json", action="store_true", help="print JSON for machines")
+    p.set_defaults(func=cmd_backtest)
+
+
+_EXTRA_COMMANDS.append(register_backtest)
+
+
+# --------------------------------------------------------------------------- prices
+def _date_arg(text: str) -> Any:
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date; give YYYY-MM-DD") from None
+
+
+def cmd_prices(args: argparse.Namespace) -> int:
+    """``commitplan prices``: the book as in force on a date."""
+    from forecast.formatting import table
+    from forecast.pricebook import load_price_book
+
+    book = load_price_book(args.price_book or "anthropic-2026-11")
+    rows = book.as_of(args.on)
+    if args.model:
+        model_id = book.resolve_model(args.model)
+        if model_id is None:
+            raise PlannerError(f"--model {args.model!r}: not in price book {book.id!r}; it "
+                               f"prices {', '.join(book.model_ids)}")
+        rows = [r for r in rows if r["model"] == model_id]
+    if args.json:
+        print(json.dumps({"price_book": book.id, "effective_date": str(book.effective_date),
+                          "on": str(args.on) if args.on else None, "models": rows,
+                          "not_expressed": list(book.not_expressed)}, indent=2))
+        return EXIT_OK
+
+    def money(v: float | None) -> str:
+        """Dollars with at least 2 and at most 4 decimals: $12.50, $0.125, $0.0125."""
+        if v is None:
+            return "-"
+        whole, _, cents = f"{v:,.4f}".partition(".")
+        return f"${whole}.{cents.rstrip('0').ljust(2, '0')}"
+
+    when = f"in force on {args.on}" if args.on else "latest entries (the forecast's prices)"
+    out = [f"Price book {book.id} (effective {book.effective_date}), {when}; USD per "
+           "million tokens, before the batch discount "
+           f"({book.batch_discount:.0%} off every token class)", f"Source: {book.source}", ""]
+    table_rows = [[r["model"], money(r["uncached_input"]), money(r["cache_write_5m"]),
+                   money(r["cache_write_1h"]), money(r["cache_read"]), money(r["output"]),
+                   "-" if r["threshold"] is None else
+                   f">{r['threshold'] // 1000:,}k: {money(r['long_input'])} / "
+                   f"{money(r['long_output'])}",
+                   "-" if r["us_multiplier"] is None else f"{r['us_multiplier']:g}x",
+                   f"{r['tokenizer_factor']:g}", ", ".join(r["changes"]) or "-"]
+                  for r in rows]
+    out.append(table(table_rows, ["model", "input", "5m write", "1h write", "cache read",
+                                  "output", "long prompt (in / out)", "US only", "tokenizer",
+                                  "changed on"], right={1, 2, 3, 4, 5, 7, 8}))
+    if book.not_expressed and not args.model:
+        out += ["", "Not expressed by this book (priced at standard rates):",
+                *(f"  - {line}" for line in book.not_expressed)]
+    print("\n".join(out))
+    return EXIT_OK
+
+
+def register_prices(sub: Any) -> None:
+    p = sub.add_parser("prices", help="print the price book as in force on a date",
+                       description="Print every model's list prices (input, cache writes and "
+                                   "reads, output, the long-prompt band, the US-only "
+                                   "multiplier) as in force on a date.")
+    p.add_argument("--model", metavar="M", help="one model (an id, alias or display name)")
+    p.add_argument("--on", type=_date_arg, metavar="DATE",
+                   help="the day (YYYY-MM-DD); default: the latest entries")
+    p.add_argument("--price-book", metavar="ID|FILE", help="a bundled id or a book file")
+    p.add_argument("--json", action="store_true", help="print JSON for machines")
+    p.set_defaults(func=cmd_prices)
+
+
+_EXTRA_COMMANDS.append(register_prices)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
