@@ -160,6 +160,7 @@ def check_output(path: PathLike, inputs: Sequence[PathLike] = ()) -> OutputTarge
         When the output is one of the inputs (naming both), a folder, a block device, a
         read-only file, or in a folder that does not exist.
     """
+    shown = os.fspath(path)  # as the user wrote it: Path("./s.yaml") would drop the "./"
     path = Path(path)
     target, descriptor = _follow_links(path)
     if descriptor:
@@ -169,27 +170,27 @@ def check_output(path: PathLike, inputs: Sequence[PathLike] = ()) -> OutputTarge
     except FileNotFoundError:
         info = None
     except OSError as exc:
-        raise UserFileError(path, f"cannot write ({exc.strerror or exc})") from None
+        raise UserFileError(shown, f"cannot write ({exc.strerror or exc})") from None
     if info is not None and stat.S_ISDIR(info.st_mode):
-        raise UserFileError(path, "is a folder; give the name of a file to write inside it")
+        raise UserFileError(shown, "is a folder; give the name of a file to write inside it")
     if info is not None and stat.S_ISBLK(info.st_mode):
-        raise UserFileError(path, "is a block device (a disk); refusing to write over it")
+        raise UserFileError(shown, "is a block device (a disk); refusing to write over it")
     if info is not None and not stat.S_ISREG(info.st_mode):
         return OutputTarget(path, target, TargetKind.IN_PLACE)
     for source in inputs:
         if _same_file(target, Path(source)):
-            raise UserFileError(path, f"is the input {source} itself; writing there would "
+            raise UserFileError(shown, f"is the input {source} itself; writing there would "
                                       "destroy it: give another output file")
     if info is None:
         if not target.parent.is_dir():
-            raise UserFileError(path, f"cannot write: {target.parent} is not an existing "
+            raise UserFileError(shown, f"cannot write: {target.parent} is not an existing "
                                       "folder; create it or write elsewhere")
         return OutputTarget(path, target, TargetKind.NEW)
     # A file without write permission is refused as the shell's `>` refuses it; root, whom
     # the kernel lets write anyway, is held to the file's mode too: read-only means keep.
     writable = info.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
     if not writable or not os.access(target, os.W_OK):
-        raise UserFileError(path, "cannot write: permission denied (the file is read-only); "
+        raise UserFileError(shown, "cannot write: permission denied (the file is read-only); "
                                   "make it writable or write elsewhere")
     return OutputTarget(path, target, TargetKind.REGULAR)
 
@@ -278,8 +279,14 @@ def _replace_atomically(target: Path, data: bytes, keep: os.stat_result | None) 
 
 
 def _write_in_place(path: Path, data: bytes) -> None:
-    with open(path, "wb") as fh:
-        fh.write(data)
+    # Appending, not truncating: through /dev/stdout the file behind the descriptor was
+    # opened by the shell, already empty for `>` and to be added to for `>>`; a FIFO or a
+    # device does not care.
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | getattr(os, "O_CLOEXEC", 0))
+    try:
+        _write_all(fd, data)
+    finally:
+        os.close(fd)
 
 
 def write_output(path: PathLike, payload: str | bytes, inputs: Sequence[PathLike] = (),

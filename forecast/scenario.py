@@ -563,7 +563,8 @@ class Contract(_Strict):
     @field_validator("commitments", mode="before")
     @classmethod
     def _flat_to_list(cls, value: Any) -> Any:
-        if isinstance(value, int | float) and not isinstance(value, bool):
+        # YAML reads 1.2e6 as the string "1.2e6": one amount either way.
+        if isinstance(value, int | float | str) and not isinstance(_no_bool(value), bool):
             return [value]
         return value
 
