@@ -767,7 +767,9 @@ def _path(loc: tuple[Any, ...]) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += ("." if out else "") + str(part)
+            # A key is user text: one with control characters is quoted, never printed raw.
+            text = str(part)
+            out += ("." if out else "") + (text if text.isprintable() else _show(text))
     return out
 
 
