@@ -189,7 +189,7 @@ def checked(*argv: str) -> Run:
 
 
 # --------------------------------------------------------------------------- scenarios
-@settings(FAST, max_examples=80)
+@settings(FAST, max_examples=70)
 @given(text=scenario_texts(), sensitivity=st.sampled_from([False, False, False, True]))
 def test_malformed_scenarios_exit_2_with_a_field_or_run_finite(text: str, sensitivity: bool):
     with tempfile.TemporaryDirectory() as tmp:
@@ -265,7 +265,7 @@ def _workspace(folder: Path) -> dict[str, str]:
             "{LINK}": str(folder / "link.json")}
 
 
-@settings(FAST, max_examples=100)
+@settings(FAST, max_examples=90)
 @given(argv=command_lines())
 def test_malformed_command_lines_exit_2_or_run(argv: list[str]):
     with tempfile.TemporaryDirectory() as tmp:
