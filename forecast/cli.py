@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from forecast import limits
 from forecast.errors import PlannerError
 
 EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT = 0, 1, 2
@@ -31,18 +32,41 @@ def _load(path: str) -> tuple[Any, Any]:
     return scenario, book
 
 
-def _emit(text: str, output: str | None) -> None:
-    """Print, or write to a file atomically."""
-    if output is None:
+def _inputs(args: argparse.Namespace) -> list[str]:
+    """The files a command reads, which its ``-o`` must not overwrite: the scenario, and its
+    price book when that is a file beside it."""
+    from forecast.pricebook import bundled_price_book_ids
+
+    inputs = [args.file]
+    scenario = getattr(args, "scenario", None)
+    if scenario is not None and scenario.price_book not in bundled_price_book_ids():
+        book = Path(scenario.price_book)
+        inputs.append(str(book if book.is_absolute() else Path(args.file).parent / book))
+    return inputs
+
+
+def _check_output(args: argparse.Namespace) -> None:
+    """Refuse a bad ``-o`` before any work is done (it is checked again when written)."""
+    if getattr(args, "output", None) is not None:
+        from forecast.files import check_output
+
+        check_output(args.output, _inputs(args))
+
+
+def _emit(text: str, args: argparse.Namespace) -> None:
+    """Print, or write to ``args.output`` (never over an input; see forecast.files)."""
+    if args.output is None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         return
-    from forecast.scenario import atomic_write
+    from forecast.files import write_output
 
-    try:
-        atomic_write(output, text)
-    except OSError as exc:
-        raise PlannerError(f"{output}: cannot write ({exc.strerror or exc})") from None
-    print(f"wrote {output}", file=sys.stderr)
+    write_output(args.output, text if text.endswith("\n") else text + "\n", _inputs(args))
+    print(f"wrote {args.output}", file=sys.stderr)
+
+
+def _json(document: Any) -> str:
+    """JSON text; NaN and Infinity are not JSON, so a non-finite number is a bug here."""
+    return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False)
 
 
 # --------------------------------------------------------------------------- validate
@@ -63,15 +87,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_project(args: argparse.Namespace) -> int:
     from forecast.projection import project, projection_to_dict
 
+    _check_output(args)
     scenario, book = _load(args.file)
+    args.scenario = scenario
     projection = project(scenario, book)
     if args.json:
-        text = json.dumps(projection_to_dict(projection, book), indent=2, ensure_ascii=False)
-        _emit(text, args.output)
+        _emit(_json(projection_to_dict(projection, book)), args)
     elif args.csv:
-        _emit(projection.monthly_frame().to_csv(index=False, float_format="%.2f"), args.output)
+        _emit(projection.monthly_frame().to_csv(index=False, float_format="%.2f"), args)
     else:
-        _emit(_project_text(projection, book), args.output)
+        _emit(_project_text(projection, book), args)
     return EXIT_OK
 
 
@@ -129,7 +154,10 @@ def _progress(enabled: bool) -> Any:
 def _run_plan(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     from forecast.plan import build_plan
 
+    _check_output(args)
     scenario, book = _load(args.file)
+    args.scenario = scenario
+    _check_output(args)  # again, now that the price book is known
     plan = build_plan(scenario, book, paths=args.paths, seed=args.seed,
                       commits=args.commit or (), sensitivity=not args.no_sensitivity,
                       progress=_progress(True), asks_for=args.asks_for or ())
@@ -139,9 +167,9 @@ def _run_plan(args: argparse.Namespace) -> tuple[Any, Any, Any]:
 def cmd_plan(args: argparse.Namespace) -> int:
     _scenario, _book, plan = _run_plan(args)
     if args.json:
-        _emit(json.dumps(plan.to_dict(), indent=2, ensure_ascii=False), args.output)
+        _emit(_json(plan.to_dict()), args)
     else:
-        _emit(_plan_text(plan), args.output)
+        _emit(_plan_text(plan), args)
     return EXIT_OK
 
 
@@ -256,13 +284,12 @@ def _position_text(plan: Any) -> list[str]:
 # --------------------------------------------------------------------------- report
 def cmd_report(args: argparse.Namespace) -> int:
     """The negotiation PDF; the output path is checked before the simulation runs."""
-    from forecast.report import check_output_path, write_pdf
+    from forecast.report import write_pdf
     from forecast.types import Audience
 
-    out = check_output_path(args.output)
     _scenario, _book, plan = _run_plan(args)
-    write_pdf(plan, out, audience=Audience(args.audience))
-    print(f"wrote {out}", file=sys.stderr)
+    write_pdf(plan, args.output, inputs=_inputs(args), audience=Audience(args.audience))
+    print(f"wrote {args.output}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -325,14 +352,15 @@ def _whole_number(minimum: int, maximum: int | None = None) -> Callable[[str], i
     """argparse type: a whole number within bounds, with a message saying which."""
 
     def parse(text: str) -> int:
+        shown = text if len(text) <= 24 else text[:23] + "…"
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+            raise argparse.ArgumentTypeError(f"{shown!r} is not a whole number") from None
         if value < minimum or (maximum is not None and value > maximum):
             bound = f"between {minimum} and {maximum:,}" if maximum is not None \
                 else f"{minimum} or more"
-            raise argparse.ArgumentTypeError(f"{value} must be {bound}")
+            raise argparse.ArgumentTypeError(f"{shown} must be {bound}")
         return value
 
     return parse
@@ -356,8 +384,10 @@ def _plan_options(p: argparse.ArgumentParser) -> None:
     """Options shared by ``plan`` and ``report``."""
     p.add_argument("--paths", type=_whole_number(1, MAX_PATHS),
                    help="Monte Carlo paths (default: the scenario's simulation.paths)")
-    p.add_argument("--seed", type=_whole_number(0), help="random seed (default: the scenario's)")
-    p.add_argument("--commit", type=_amount, nargs="+", metavar="AMOUNT",
+    p.add_argument("--seed", type=_whole_number(0, limits.MAX_SEED),
+                   help="random seed (default: the scenario's)")
+    # extend: `--commit A B` and `--commit A --commit B` both keep every amount.
+    p.add_argument("--commit", type=_amount, nargs="+", action="extend", metavar="AMOUNT",
                    help="annual commitment(s) to evaluate beside the recommendation: "
                         "1200000, 1.2M, 900k, or a ramp with one amount per contract year, "
                         "900k/1.1M/1.3M")
@@ -374,22 +404,10 @@ _EXTRA_COMMANDS: list[Callable[[Any], None]] = []
 
 # --------------------------------------------------------------------------- import
 def _write_output(path: str, text: str, inputs: Sequence[str]) -> None:
-    """Write a command's output file whole, refusing a path that is one of its inputs."""
-    from forecast.scenario import atomic_write
+    """Write a command's output file whole, never over one of its inputs (forecast.files)."""
+    from forecast.files import write_output
 
-    target = Path(path)
-    for source in inputs:
-        try:
-            same = target.exists() and target.samefile(source)
-        except OSError:
-            same = False
-        if same:
-            raise PlannerError(f"{path}: is also the input {source}; writing it would "
-                               "destroy the input: choose another output file")
-    try:
-        atomic_write(path, text)
-    except OSError as exc:
-        raise PlannerError(f"{path}: cannot write ({exc.strerror or exc})") from None
+    write_output(path, text, inputs, what="the scenario")
 
 
 def _share_arg(text: str) -> float:

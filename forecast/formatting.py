@@ -6,6 +6,8 @@ import math
 import re
 from collections.abc import Sequence
 
+from forecast.limits import MAX_ANNUAL_COMMIT
+
 
 def usd(amount: float, decimals: int = 0) -> str:
     """Dollars with thousands separators: ``usd(1234567.8) == '$1,234,568'``."""
@@ -77,24 +79,40 @@ def table(rows: list[list[str]], header: list[str], right: set[int] | None = Non
     return "\n".join([line(header), rule, *(line(r) for r in rows)])
 
 
+def _shorten(text: str, limit: int = 24) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 _AMOUNT = re.compile(r"^\$?\s*([0-9][0-9_,]*(?:\.[0-9]+)?|\.[0-9]+)\s*([kKmM]?)$")
 
 
 def parse_amounts(text: str) -> list[float] | None:
     """Read the commitment a buyer types: ``None`` when blank, else one amount a year, or
-    one per contract year separated by ``/`` (``900k / 1.1M / 1,300,000``)."""
+    one per contract year separated by ``/`` (``900k / 1.1M / 1,300,000``).
+
+    Raises
+    ------
+    ValueError
+        For text that is not an amount, or an amount above ``MAX_ANNUAL_COMMIT`` ($100
+        billion a year, surely a typo; this also refuses an overflow to infinity).
+    """
     text = (text or "").strip()
     if not text:
         return None
     amounts = []
     for part in re.split(r"[/;]", text):
-        match = _AMOUNT.match(part.strip())
+        part = part.strip()
+        match = _AMOUNT.match(part)
         if not match:
             raise ValueError(
-                f"cannot read {part.strip()!r} as dollars a year; write one amount, or one per "
-                "contract year separated by /, e.g. 900k / 1.1M / 1.3M")
+                f"cannot read {_shorten(part)!r} as dollars a year; write one amount, or one "
+                "per contract year separated by /, e.g. 900k / 1.1M / 1.3M")
         scale = {"": 1.0, "k": 1e3, "m": 1e6}[match.group(2).lower()]
-        amounts.append(float(match.group(1).replace(",", "").replace("_", "")) * scale)
+        amount = float(match.group(1).replace(",", "").replace("_", "")) * scale
+        if not math.isfinite(amount) or amount > MAX_ANNUAL_COMMIT:
+            raise ValueError(f"{_shorten(part)!r} is more than ${MAX_ANNUAL_COMMIT:,.0f} a "
+                             "year, surely a typo; write the annual amount, e.g. 1.2M")
+        amounts.append(amount)
     return amounts
 
 

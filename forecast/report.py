@@ -19,7 +19,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from forecast.errors import PlannerError
 from forecast.formatting import pct, usd
 from forecast.types import LEVERS, Audience, CommitmentKind, FlagKind
 from forecast.typeset import (
@@ -28,6 +27,7 @@ from forecast.typeset import (
     INK,
     MARGIN,
     MUTED,
+    NAME_LIMIT,
     RULE,
     SHADE,
     box,
@@ -100,7 +100,7 @@ def _summary(plan: Plan, generated: dt.date, width: float) -> list[Flowable]:
     r = rec.recommended
     c = sc.contract
     story: list[Flowable] = [
-        para(text(sc.name), "title"),
+        para(text(sc.name, NAME_LIMIT), "title"),
         para(f"Commitment plan · prepared {generated.isoformat()} · price book "
            f"{text(book.id)} (effective {book.effective_date.isoformat()}) · {c.years}-year "
            f"contract from {sc.start} · {plan.n_paths:,} simulated paths, seed {plan.seed}",
@@ -748,30 +748,29 @@ def render_pdf(plan: Plan, generated: dt.date | None = None,
     return buffer.getvalue()
 
 
-def check_output_path(path: str | Path) -> Path:
+def check_output_path(path: str | Path, inputs: Sequence[str | Path] = ()) -> Path:
     """The path a report can be written to, checked before any work is done.
 
     Raises
     ------
     PlannerError
-        When the path is a folder or its folder does not exist.
+        When the path is a folder, one of ``inputs``, read-only, or its folder does not
+        exist (see :func:`forecast.files.check_output`).
     """
-    path = Path(path)
-    if path.is_dir():
-        raise PlannerError(f"{path}: is a folder; give a file name such as {path / 'plan.pdf'}")
-    if not path.parent.is_dir():
-        raise PlannerError(f"{path}: {path.parent} is not an existing folder; create it or "
-                           "write the report elsewhere")
-    return path
+    from forecast.files import check_output
+
+    return check_output(path, inputs).path
 
 
 def write_pdf(plan: Plan, path: str | Path, generated: dt.date | None = None,
-              audience: Audience = Audience.INTERNAL) -> None:
-    """Render the PDF and write it atomically.
+              audience: Audience = Audience.INTERNAL, inputs: Sequence[str | Path] = ()
+              ) -> None:
+    """Render the PDF and write it whole or not at all.
 
-    The document is rendered in memory first and then written beside the destination and
-    renamed over it, so a failed export leaves no file behind (or the previous one as it
-    was), never a half-written one.
+    The document is rendered in memory first, then written by
+    :func:`forecast.files.write_output`: a regular file atomically (a failed export leaves
+    no file behind, or the previous one as it was), a device or FIFO in place, never over
+    one of ``inputs``.
 
     Parameters
     ----------
@@ -781,18 +780,16 @@ def write_pdf(plan: Plan, path: str | Path, generated: dt.date | None = None,
         The PDF to write.
     generated : datetime.date, optional
         The date printed as "prepared" (default: today).
+    inputs : sequence of str or Path
+        The files the plan was read from (the scenario): the PDF must be none of them.
 
     Raises
     ------
     PlannerError
-        When the file cannot be written (a folder, a missing folder, no permission),
-        naming the path.
+        When the file cannot be written (a folder, a missing folder, no permission, an
+        input), naming the path.
     """
-    from forecast.scenario import atomic_write
+    from forecast.files import write_output
 
-    path = check_output_path(path)
-    payload = render_pdf(plan, generated, audience)
-    try:
-        atomic_write(path, payload)
-    except OSError as exc:
-        raise PlannerError(f"{path}: cannot write the report ({exc.strerror or exc})") from None
+    check_output_path(path, inputs)
+    write_output(path, render_pdf(plan, generated, audience), inputs, what="the report")

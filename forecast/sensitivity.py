@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from forecast import limits
 from forecast.contract import yearly
 from forecast.pricebook import PriceBook
 from forecast.recommendation import recommend
@@ -69,7 +70,8 @@ def _each_workload(data: dict[str, Any], fn: Callable[[dict[str, Any]], None]) -
 def _growth(delta: float) -> Edit:
     def edit(data: dict[str, Any]) -> None:
         def one(w: dict[str, Any]) -> None:
-            w["growth"]["monthly"] = max(-0.5, w["growth"]["monthly"] + delta)
+            w["growth"]["monthly"] = float(np.clip(w["growth"]["monthly"] + delta,
+                                                   *limits.GROWTH_RANGE))
         _each_workload(data, one)
     return edit
 
@@ -77,9 +79,12 @@ def _growth(delta: float) -> Edit:
 def _volatility(factor: float) -> Edit:
     def edit(data: dict[str, Any]) -> None:
         def one(w: dict[str, Any]) -> None:
-            w["growth"]["volatility"] *= factor
+            w["growth"]["volatility"] = min(limits.MAX_VOLATILITY,
+                                            w["growth"]["volatility"] * factor)
         _each_workload(data, one)
-        data["uncertainty"]["shared_growth_volatility"] *= factor
+        unc = data["uncertainty"]
+        unc["shared_growth_volatility"] = min(limits.MAX_VOLATILITY,
+                                              unc["shared_growth_volatility"] * factor)
     return edit
 
 
@@ -94,7 +99,7 @@ def _realization(mean: float) -> Edit:
 
 def _slip(mean: float) -> Edit:
     def edit(data: dict[str, Any]) -> None:
-        data["uncertainty"]["slip_months"]["mean"] = mean
+        data["uncertainty"]["slip_months"]["mean"] = min(limits.MAX_SLIP_MONTHS, mean)
     return edit
 
 

@@ -36,20 +36,13 @@ def read_usage_file(path: str | Path) -> bytes:
     ImportUsageError
         Naming the file: missing, unreadable, a directory, or too large.
     """
-    path = Path(path)
+    from forecast.errors import UserFileError
+    from forecast.files import read_bounded
+
     try:
-        with path.open("rb") as fh:
-            data = fh.read(MAX_USAGE_FILE_BYTES + 1)
-    except FileNotFoundError:
-        raise ImportUsageError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise ImportUsageError(f"{path}: is a folder; give the usage files in it") from None
-    except OSError as exc:
-        raise ImportUsageError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    if len(data) > MAX_USAGE_FILE_BYTES:
-        raise ImportUsageError(f"{path}: larger than {MAX_USAGE_FILE_BYTES // 2**20} MiB; "
-                               "export a shorter period per file")
-    return data
+        return read_bounded(path, MAX_USAGE_FILE_BYTES, "usage export")
+    except UserFileError as exc:
+        raise ImportUsageError(str(exc)) from None
 
 
 def read_usage(name: str, content: bytes | str) -> UsageRecords | CostRecords:

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from forecast import limits
 from forecast.errors import ImportUsageError, PlannerError
 from forecast.pricebook import DEFAULT_PRICE_BOOK, PriceBook, load_price_book
 from forecast.types import CacheTTL, Waiting
@@ -289,8 +290,10 @@ def build_import(history: PricedHistory, group_by: GroupBy | str | None = None,
         groups.append(_group_history(
             g, billed[g].to_numpy(), latest[g].to_numpy(), days, levers.get(g),
             level_cost.reindex([g]).fillna(0.0).iloc[0], total, level, gap, shared))
-    document = _scenario_document(groups, history, level, used, start,
-                                  name or f"Imported usage {used[0]} to {used[-1]}", shared)
+    document, capped = _scenario_document(groups, history, level, used, start,
+                                          name or f"Imported usage {used[0]} to {used[-1]}",
+                                          shared)
+    warnings += capped
     scenario, groups = _validate(document, groups, history.book)
     warnings += _reprice_warnings(groups, group_by)
 
@@ -375,11 +378,50 @@ def _group_history(name: str, billed: Any, latest: Any, days: Any,
     ), levers, factor
 
 
+#: Months of the imported scenario's horizon.
+IMPORT_HORIZON = 36
+#: The fit written to a scenario keeps the expected spend of its last month at least this
+#: factor below the scenario bound (limits.MAX_MONTHLY_SPEND).
+SPEND_MARGIN = 100.0
+
+
+def bounded_growth(name: str, monthly: float, volatility: float, sd: float, month1: float,
+                   horizon: int = IMPORT_HORIZON) -> tuple[float, float, float, str | None]:
+    """The fit as a scenario may hold it, and a warning when it had to be capped.
+
+    A fit on a few bursty months can imply growth no business keeps up for years: the
+    growth is capped to the schema's range and so that month 1's spend, grown over the
+    horizon (with the growth-uncertainty factor exp(sd^2 n^2 / 2)), stays at least
+    ``SPEND_MARGIN`` under the spend bound; the volatility and the standard error to their
+    bounds.
+    """
+    lo, hi = limits.GROWTH_RANGE
+    n = horizon - 1
+    g = min(max(monthly, lo + 1e-4), hi)
+    v = min(volatility, limits.MAX_VOLATILITY)
+    s = min(sd, limits.MAX_GROWTH_SD)
+    ceiling = limits.MAX_MONTHLY_SPEND / SPEND_MARGIN
+    if month1 > 0:
+        s = min(s, float(np.sqrt(max(0.0, 2.0 * np.log(ceiling / month1))) / n))
+        jensen = float(np.exp(0.5 * (s * n) ** 2))
+        g = min(g, float((ceiling / month1 / jensen) ** (1.0 / n) - 1.0))
+    if (round(g, 4), round(v, 4), round(s, 4)) == (round(monthly, 4), round(volatility, 4),
+                                                    round(sd, 4)):
+        return monthly, volatility, sd, None
+    return g, v, s, (
+        f"{name}: the fit on this history ({monthly:.1%} growth a month, volatility "
+        f"{volatility:.2f}, standard error {sd:.3f}) cannot be carried over "
+        f"{horizon} months; written as {g:.1%}, {v:.2f} and {s:.3f}. A short or bursty "
+        "history says little about the years ahead: set growth from your own plans")
+
+
 def _scenario_document(groups: list[tuple[GroupHistory, GroupLevers, float]],
                        history: PricedHistory, level: str, used: list[str], start: str,
-                       name: str, shared: float) -> dict[str, Any]:
-    """The scenario as plain data: one workload per group with usage in the level month."""
+                       name: str, shared: float) -> tuple[dict[str, Any], list[str]]:
+    """The scenario as plain data: one workload per group with usage in the level month,
+    and the warnings of fits that had to be capped."""
     workloads = []
+    capped: list[str] = []
     for g, levers, factor in groups:
         if not g.model_mix:
             continue
@@ -401,9 +443,12 @@ def _scenario_document(groups: list[tuple[GroupHistory, GroupLevers, float]],
         workload["current"] = lever_set
         workload["optimized"] = {**lever_set, "models": dict(lever_set["models"]),
                                  "lands_month": 1, "ramp_months": 0}
-        workload["growth"] = {"monthly": round(g.growth_monthly, 4),
-                              "volatility": round(g.own_volatility, 4),
-                              "monthly_sd": round(g.growth_sd, 4)}
+        monthly, own, sd, note = bounded_growth(g.name, g.growth_monthly, g.own_volatility,
+                                                g.growth_sd, g.month1_expected)
+        if note:
+            capped.append(note)
+        workload["growth"] = {"monthly": round(monthly, 4), "volatility": round(own, 4),
+                              "monthly_sd": round(sd, 4)}
         workloads.append(workload)
     if not workloads:
         raise ImportUsageError(f"no group has usage in {level}; nothing to write")
@@ -413,12 +458,13 @@ def _scenario_document(groups: list[tuple[GroupHistory, GroupLevers, float]],
                        "see the header comment for what was inferred.",
         "price_book": history.book_ref,
         "start": start,
-        "horizon_months": 36,
+        "horizon_months": IMPORT_HORIZON,
         "workloads": workloads,
     }
     if round(shared, 4) > 0:
-        document["uncertainty"] = {"shared_growth_volatility": round(shared, 4)}
-    return document
+        document["uncertainty"] = {"shared_growth_volatility":
+                                   round(min(shared, limits.MAX_VOLATILITY), 4)}
+    return document, capped
 
 
 def _validate(document: dict[str, Any],

@@ -118,9 +118,9 @@ def test_usage_files_are_read_up_to_a_cap(tmp_path: Path, monkeypatch, capsys):
     big.write_bytes(b"x" * (2**20 + 1))
     out = tmp_path / "s.yaml"
     assert main(["import", str(big), "-o", str(out)]) == 2
-    assert f"{big}: larger than 1 MiB" in capsys.readouterr().err
+    assert f"{big}: is larger than 1 MiB" in capsys.readouterr().err
     assert main(["import", "/dev/zero", "-o", str(out)]) == 2  # a device that never ends
-    assert "/dev/zero: larger than 1 MiB" in capsys.readouterr().err
+    assert "/dev/zero: is larger than 1 MiB" in capsys.readouterr().err
     assert not out.exists() and list(tmp_path.iterdir()) == [big]
 
 

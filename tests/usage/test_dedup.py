@@ -131,5 +131,5 @@ def test_cli_refuses_to_write_over_an_input(tmp_path: Path, capsys):
     before = usage.read_bytes()
     assert main(["import", str(usage), "-o", str(usage)]) == 2
     err = capsys.readouterr().err
-    assert f"{usage}: is also the input {usage}" in err
+    assert f"{usage}: is the input {usage} itself" in err
     assert usage.read_bytes() == before

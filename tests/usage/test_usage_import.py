@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from forecast import limits
 from forecast.errors import ImportUsageError
 from forecast.projection import project
 from forecast.scenario import read_scenario_text
@@ -444,7 +445,12 @@ def test_generated_scenario_validates_and_projects(pages, book):
     assert chat.monthly_tokens.model_dump(exclude_none=True) == {
         "cacheable_prefix": round(38_000_000 * factor), "input": round(12_000_000 * factor),
         "output": round(1_200_000 * factor)}
-    assert chat.growth.monthly_sd == round(pages.groups[0].fit.monthly_se, 4) > 0
+    # Three months fit a standard error of 0.165 a month: past the 0.1 bound a scenario may
+    # hold (it would raise the expected volume by exp(0.165^2 35^2 / 2) = 1.8e7 by month 36),
+    # so it is written capped, and the report says so.
+    assert pages.groups[0].fit.monthly_se > limits.MAX_GROWTH_SD
+    assert chat.growth.monthly_sd == limits.MAX_GROWTH_SD
+    assert any("cannot be carried over 36 months" in w for w in pages.report.warnings)
     assert chat.target == chat.current  # optimized is current: no change planned yet
     projection = project(scenario, book)
     # Month 1 reprices March ($72.30 and $32.00) per average month, grown one month; month 2
