@@ -53,7 +53,7 @@ from enum import IntEnum
 
 import numpy as np
 
-from forecast.cost import corner_costs, ramp_polynomial
+from forecast.cost import CornerCosts, corner_costs, ramp_polynomial
 from forecast.errors import PlannerError
 from forecast.pricebook import PriceBook
 from forecast.scenario import Scenario
@@ -65,6 +65,7 @@ from forecast.timeline import (
     months_since_start,
     ramp_fraction,
     slip_distribution,
+    spread,
     walk_back_candidates,
     workload_vectors,
 )
@@ -290,14 +291,17 @@ def _mixing(walk_scale: FloatArray, log_drift: FloatArray, first: IntArray,
     return np.concatenate(cols, axis=2).astype(CELL)
 
 
-def build_model(scenario: Scenario, book: PriceBook) -> Model:
-    """Read a scenario and its book into the engine's vectors."""
+def build_model(scenario: Scenario, book: PriceBook, corners: CornerCosts | None = None
+                ) -> Model:
+    """Read a scenario and its book into the engine's vectors (``corners``: the scenario's
+    corner costs, when already known)."""
     unc = scenario.uncertainty
     v = workload_vectors(scenario)
     gray = walk_back_candidates(scenario)
     order = np.concatenate([np.flatnonzero(~gray), np.flatnonzero(gray)])
     v = {key: value[order] for key, value in v.items()}
-    a0, a1, a2, b0, b1, b2 = ramp_polynomial(corner_costs(scenario, book))[:, order] * v["volume"]
+    corners = corner_costs(scenario, book) if corners is None else corners
+    a0, a1, a2, b0, b1, b2 = ramp_polynomial(corners)[:, order] * v["volume"]
     token = unc.token_drift
     # Cost is linear in tokens per request, so token drift is more volume growth: its rate
     # adds to the drift and its (independent) volatility to the workload's.
@@ -334,13 +338,13 @@ def build_model(scenario: Scenario, book: PriceBook) -> Model:
         lands=v["lands"],
         ramp_len=np.maximum(v["ramp"], 1.0),
         realization_mean=unc.lever_realization.mean,
-        realization_sd=unc.lever_realization.sd,
+        realization_sd=spread(unc.lever_realization.sd),
         slip_mean=unc.slip_months.mean,
         walk_back_probability=unc.walk_back_probability,
         term_end=float(min(scenario.horizon_months, 12 * scenario.contract.years)),
         cut_hazard=monthly_cut_hazard(cuts.annual_probability),
         cut_mean=cuts.size.mean,
-        cut_sd=cuts.size.sd,
+        cut_sd=spread(cuts.size.sd),
     )
 
 
@@ -744,6 +748,12 @@ def simulate(
     return _run(scenario, build_model(scenario, book), None, entropy, n_paths, seed)
 
 
+def _cost_inputs(scenario: Scenario) -> list[dict]:
+    """Everything the unit costs depend on: each workload but its growth and timing."""
+    return [w.model_dump(exclude={"name", "growth", "starts_month", "ends_month",
+                                  "launch_probability"}) for w in scenario.workloads]
+
+
 class SharedDraws:
     """Paths drawn once and evaluated for any variant of a scenario (common random numbers).
 
@@ -759,7 +769,8 @@ class SharedDraws:
         check_memory(scenario, n_paths)
         self.n_paths, self.seed = n_paths, seed
         self.shape = (scenario.horizon_months, len(scenario.workloads))
-        model = build_model(scenario, book)
+        self._corners = (_cost_inputs(scenario), corner_costs(scenario, book))
+        model = build_model(scenario, book, self._corners[1])
         size = block_paths(*self.shape)
         self.blocks = [draw(model, seed, b, min(size, n_paths - start))
                        for b, start in enumerate(range(0, n_paths, size))]
@@ -770,6 +781,9 @@ class SharedDraws:
         if shape != self.shape:
             raise ValueError(f"a variant must keep months x workloads {self.shape}; "
                              f"got {shape}")
-        model = build_model(scenario, book)
+        # Pricing the lever corners is the slow part of reading a scenario; most variants
+        # (growth, volatility, realization, slip, walk-back, price cuts) keep them.
+        same = _cost_inputs(scenario) == self._corners[0]
+        model = build_model(scenario, book, self._corners[1] if same else None)
         blocks = [draw(model, self.seed, d.block, d.n_paths, prior=d) for d in self.blocks]
         return _run(scenario, model, blocks, self.seed, self.n_paths, self.seed)

@@ -133,8 +133,18 @@ def walk_back_candidates(scenario: Scenario) -> BoolArray:
                      for w in scenario.workloads], dtype=bool)
 
 
+#: A spread (sd) below this is none: a Beta that narrow is its mean to float32 precision, and
+#: its parameters would overflow.
+MIN_SD = 1e-6
+
+
+def spread(sd: float) -> float:
+    """``sd``, or 0 when it is below :data:`MIN_SD`."""
+    return sd if sd >= MIN_SD else 0.0
+
+
 def beta_parameters(mean: float, sd: float) -> tuple[float, float]:
-    """Beta(alpha, beta) with this mean and sd (method of moments); needs ``sd > 0``."""
+    """Beta(alpha, beta) with this mean and sd (method of moments); needs ``sd >= MIN_SD``."""
     k = mean * (1.0 - mean) / (sd * sd) - 1.0
     return mean * k, (1.0 - mean) * k
 
@@ -145,7 +155,7 @@ def realization_moments(scenario: Scenario) -> FloatArray:
     For Beta(a, b): ``E[r^k] = prod_{j<k} (a + j) / (a + b + j)``.
     """
     real = scenario.uncertainty.lever_realization
-    if real.sd == 0:
+    if spread(real.sd) == 0:
         return real.mean ** np.arange(1.0, 4.0)
     a, b = beta_parameters(real.mean, real.sd)
     j = np.arange(3.0)
