@@ -45,9 +45,10 @@ workloads is a matrix product. Per-path totals are kept in float64.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
 
@@ -65,6 +66,7 @@ from forecast.timeline import (
     months_since_start,
     ramp_fraction,
     slip_distribution,
+    slip_support,
     spread,
     walk_back_candidates,
     workload_vectors,
@@ -77,13 +79,17 @@ CELL = np.float32
 #: least ``MIN_BLOCK_PATHS``), small enough for the CPU's cache, large enough that numpy's
 #: per-call overhead is small.
 BLOCK_CELLS = 1 << 19
-MIN_BLOCK_PATHS = 16
-#: Float32 buffers of a block's size alive at once (normals, log-volume, fraction in place,
-#: unit cost, the gray workloads' walk-back part and its mask), for the memory estimate.
-_BLOCK_BUFFERS = 6
+MIN_BLOCK_PATHS = 64
+#: Float32 buffers of a block's size alive at once (normals, matrix-product inputs, the
+#: base's and a variant's volume, fraction in place, unit cost, the gray workloads'
+#: walk-back part and its mask, a temporary), for the memory estimate.
+_BLOCK_BUFFERS = 9
 #: Per path and month, float64: the five series of a Simulation plus the copies its
 #: consumers make at the same size (yearly sums, quantiles, sorts, the walk-back evaluation).
 _SERIES_COPIES = 10
+#: Mixing matrices (months x months per workload, float32) alive at once: the plan's, the
+#: tornado's variants that change the volume model, and a temporary.
+_TABLES = 8
 #: Memory a plan needs besides the simulation (the tornado's paths, the projection, tables).
 _PLAN_OVERHEAD = 64 << 20
 #: The default memory budget of one plan; the environment variable overrides it.
@@ -149,15 +155,20 @@ def block_paths(n_months: int, n_workloads: int) -> int:
 def estimate_memory(scenario: Scenario, n_paths: int) -> int:
     """Bytes a plan of ``n_paths`` paths needs at its peak (an upper estimate).
 
-    The block's working set (months x workloads x the block's paths, float32) plus the
-    per-path monthly series (float64) and the copies the plan makes of them; it grows with
-    paths x months, and with workloads only through the block.
+    The block's working set (months x workloads x the block's paths, float32), the
+    per-path monthly series (float64) and the copies the plan makes of them, and the
+    per-workload tables (the engine's mixing matrices, months x months per workload, and the
+    projection's sums over the slip's months); it grows with paths x months, and with
+    workloads only through the block and the tables.
     """
     n_months, n_w = scenario.horizon_months, len(scenario.workloads)
     block = min(block_paths(n_months, n_w), max(n_paths, 1))
     cells = _BLOCK_BUFFERS * block * n_months * n_w * np.dtype(CELL).itemsize
     series = _SERIES_COPIES * n_paths * n_months * 8
-    return int(cells + series + 4 * n_months * n_w * 8 + _PLAN_OVERHEAD)
+    slip = slip_support(scenario.uncertainty.slip_months.mean, n_months).size
+    tables = n_w * n_months * (_TABLES * (n_months + 4) * np.dtype(CELL).itemsize
+                               + 8 * slip * 8)
+    return int(cells + series + tables + _PLAN_OVERHEAD)
 
 
 def memory_budget() -> int:
@@ -271,24 +282,24 @@ def _mixing(walk_scale: FloatArray, log_drift: FloatArray, first: IntArray,
     faster than cumsum over the months axis), plus one column per extra input row.
     """
     n_months, n_w = log_drift.shape
-    t = np.arange(n_months)[None, :, None]  # month index of the output
-    cols = []
+    n_steps = n_months - 1 if with_walk else 0
+    out = np.zeros((n_w, n_months, n_steps + len(rows)), dtype=CELL)
+    t = np.arange(n_months)[:, None]  # month index of the output
     if with_walk:
-        j = np.arange(n_months - 1)[None, None, :]  # the normal of the step into month j + 2
-        started = (j >= first[:, None, None]) & (j < t)
-        cols.append(started * walk_scale[:, None, None])
-    since = np.maximum(t[..., 0] - first[:, None], 0)  # (W, M)
-    for row in rows:
+        j = np.arange(n_steps)[None, :]  # the normal of the step into month j + 2
+        for_month = (j < t)[None] & (j[None] >= first[:, None, None])  # (W, M, M - 1)
+        np.multiply(for_month, walk_scale.astype(CELL)[:, None, None], out=out[:, :, :n_steps])
+    since = np.maximum(t.T - first[:, None], 0)  # (W, M)
+    for k, row in enumerate(rows, start=n_steps):
         if row == Row.ONES:
-            col = log_drift.T
+            out[:, :, k] = log_drift.T
         elif row == Row.NOT_LAUNCHED:
-            col = np.full((n_w, n_months), _NO_VOLUME)
+            out[:, :, k] = _NO_VOLUME
         elif row == Row.GROWTH_FIT:
-            col = since * growth_sd[:, None]
+            out[:, :, k] = since * growth_sd[:, None]
         else:
-            col = np.ones((n_w, n_months))
-        cols.append(col[:, :, None])
-    return np.concatenate(cols, axis=2).astype(CELL)
+            out[:, :, k] = 1.0
+    return out
 
 
 def build_model(scenario: Scenario, book: PriceBook, corners: CornerCosts | None = None
@@ -508,8 +519,10 @@ def _running_sum(steps: FloatArray) -> FloatArray:
     return out
 
 
-def _volume(m: Model, d: Draws, ws: _Workspace, shared: FloatArray | None) -> np.ndarray:
-    """Relative volume per cell, shape (M, W, B): 1 in a workload's first month.
+def _volume(m: Model, d: Draws, ws: _Workspace, shared: FloatArray | None,
+            name: str = "volume") -> np.ndarray:
+    """Relative volume per cell, shape (M, W, B): 1 in a workload's first month; written to
+    the workspace buffer ``name``.
 
     One matrix product per workload turns the inputs (monthly normals, then the rows of
     :class:`Row`) into the log-volume; one ``exp`` finishes it.
@@ -531,7 +544,7 @@ def _volume(m: Model, d: Draws, ws: _Workspace, shared: FloatArray | None) -> np
             inputs[i] = d.growth
         else:
             inputs[i] = -shared[m.first]
-    volume = ws.get("volume", (n_m, n_w, n_p))
+    volume = ws.get(name, (n_m, n_w, n_p))
     np.matmul(m.mixing, inputs.transpose(1, 0, 2), out=volume.transpose(1, 0, 2))
     np.exp(volume, out=volume)
     return volume
@@ -592,8 +605,16 @@ def _path_sum(cells: np.ndarray, weight: FloatArray | None) -> FloatArray:
     return np.matmul(cells, weight.astype(CELL)[:, :, None])[:, :, 0].astype(np.float64)
 
 
-def evaluate(m: Model, d: Draws, ws: _Workspace | None = None) -> _BlockSums:
-    """Spend on the four series for one block of draws."""
+def evaluate(m: Model, d: Draws, ws: _Workspace | None = None,
+             volume: np.ndarray | None = None) -> _BlockSums:
+    """Spend on the four series for one block of draws.
+
+    Parameters
+    ----------
+    volume : ndarray of shape (M, W, B), optional
+        The block's relative volume when already known (a variant that keeps the volume
+        model of the scenario it varies); read, never written.
+    """
     ws = _Workspace() if ws is None else ws
     n_m, n_w, n_p = m.n_months, m.n_workloads, d.n_paths
     gray = slice(n_w - m.n_gray, n_w)
@@ -606,7 +627,8 @@ def evaluate(m: Model, d: Draws, ws: _Workspace | None = None) -> _BlockSums:
     if level is not None:
         common = level if common is None else common * level
 
-    volume = _volume(m, d, ws, shared)
+    if volume is None:
+        volume = _volume(m, d, ws, shared)
     current = np.matmul(m.base_cost.astype(CELL), volume).astype(np.float64)  # (M, B)
     current_sums = _path_sum(volume, common) * m.base_cost
 
@@ -675,40 +697,62 @@ def _entropy(scenario: Scenario, seed: int | None, rng: np.random.Generator | No
     return int(seed), seed
 
 
-def _run(scenario: Scenario, model: Model, blocks: list[Draws] | None, entropy: int,
-         n_paths: int, seed: int | None) -> Simulation:
-    """Evaluate ``model`` block by block: on ``blocks`` (drawn for it) when given, else on
-    fresh draws."""
-    n_m, n_w = model.n_months, model.n_workloads
-    series = {name: np.empty((n_paths, n_m))
-              for name in ("current", "planned", "optimized", "reverted", "price_level")}
-    current_sums = np.zeros((n_m, n_w))
-    optimized_sums = np.zeros((n_m, n_w))
+def _same_volume(m: Model, base: Model) -> bool:
+    """True when ``m`` turns the same draws into the same relative volume as ``base``."""
+    return (m.rows == base.rows and np.array_equal(m.order, base.order)
+            and np.array_equal(m.launch_probability, base.launch_probability)
+            and np.array_equal(m.mixing, base.mixing))
+
+
+def _simulate_models(scenarios: Sequence[Scenario], models: Sequence[Model], entropy: int,
+                     n_paths: int, seed: int | None) -> list[Simulation]:
+    """Evaluate every model on the same paths, block by block, each block reduced before the
+    next: peak memory is a block's, whatever the number of paths.
+
+    The first model's draws are the block's; every other model reuses them where they apply
+    (:func:`draw`) and the first model's volume when its volume model is the same.
+    """
+    base = models[0]
+    n_m, n_w = base.n_months, base.n_workloads
+    names = ("current", "planned", "optimized", "reverted", "price_level")
+    series = [{name: np.empty((n_paths, n_m)) for name in names} for _ in models]
+    current_sums = [np.zeros((n_m, n_w)) for _ in models]
+    optimized_sums = [np.zeros((n_m, n_w)) for _ in models]
+    reuse = [i > 0 and _same_volume(m, base) for i, m in enumerate(models)]
     ws = _Workspace()
     size = block_paths(n_m, n_w)
-    starts = range(0, n_paths, size)
-    for b, start in enumerate(starts):
+    for b, start in enumerate(range(0, n_paths, size)):
         n = min(size, n_paths - start)
-        if blocks is None:
-            walk_out = ws.inputs(model, n)[: n_m - 1] if model.has_walk else None
-            d = draw(model, entropy, b, n, walk_out=walk_out)
-        else:
-            d = blocks[b]
-        sums = evaluate(model, d, ws)
-        for name, out in series.items():
-            out[start:start + n] = getattr(sums, name).T
-        current_sums += sums.current_by_workload
-        optimized_sums += sums.optimized_by_workload
-    back = np.empty_like(model.order)
-    back[model.order] = np.arange(n_w)
-    return Simulation(
-        months=month_labels(scenario),
-        workloads=[w.name for w in scenario.workloads],
-        current_by_workload=current_sums[:, back] / n_paths,
-        optimized_by_workload=optimized_sums[:, back] / n_paths,
-        seed=seed,
-        **series,
-    )
+        # One model draws its normals straight into the matrix product's input rows; with
+        # variants they are kept apart, since a variant may reorder them.
+        buffer = "walk" if len(models) > 1 else "inputs"
+        walk_out = ws.get(buffer, (base.n_inputs, n_w, n))[: n_m - 1] if base.has_walk \
+            else None
+        block = draw(base, entropy, b, n, walk_out=walk_out)
+        base_volume = None
+        for i, m in enumerate(models):
+            d = block if i == 0 else draw(m, entropy, b, n, prior=block)
+            if i == 0 and len(models) > 1:
+                shared = None if d.shared is None else _running_sum(m.shared_vol * d.shared)
+                base_volume = _volume(m, d, ws, shared, name="base_volume")
+            sums = evaluate(m, d, ws, base_volume if i == 0 or reuse[i] else None)
+            for name, out in series[i].items():
+                out[start:start + n] = getattr(sums, name).T
+            current_sums[i] += sums.current_by_workload
+            optimized_sums[i] += sums.optimized_by_workload
+    results = []
+    for i, (scenario, m) in enumerate(zip(scenarios, models, strict=True)):
+        back = np.empty_like(m.order)
+        back[m.order] = np.arange(n_w)
+        results.append(Simulation(
+            months=month_labels(scenario),
+            workloads=[w.name for w in scenario.workloads],
+            current_by_workload=current_sums[i][:, back] / n_paths,
+            optimized_by_workload=optimized_sums[i][:, back] / n_paths,
+            seed=seed,
+            **series[i],
+        ))
+    return results
 
 
 def _check_paths(n_paths: int) -> None:
@@ -745,7 +789,8 @@ def simulate(
     _check_paths(n_paths)
     check_memory(scenario, n_paths)
     entropy, seed = _entropy(scenario, seed, rng)
-    return _run(scenario, build_model(scenario, book), None, entropy, n_paths, seed)
+    model = build_model(scenario, book)
+    return _simulate_models([scenario], [model], entropy, n_paths, seed)[0]
 
 
 def _cost_inputs(scenario: Scenario) -> list[dict]:
@@ -754,36 +799,33 @@ def _cost_inputs(scenario: Scenario) -> list[dict]:
                                   "launch_probability"}) for w in scenario.workloads]
 
 
-class SharedDraws:
-    """Paths drawn once and evaluated for any variant of a scenario (common random numbers).
+def simulate_variants(scenarios: Sequence[Scenario], book: PriceBook, n_paths: int,
+                      seed: int) -> list[Simulation]:
+    """Simulate variants of one scenario on the same paths (common random numbers).
 
-    A variant (same months and workloads; any growth, volatility, realization, slip,
-    walk-back, levers or price cuts) reuses every draw that still applies and draws the rest
-    from the same per-effect streams, so ``SharedDraws(s, ...).simulate(s)`` equals
-    ``simulate(s, ...)`` with the same paths and seed, and a variant's difference from it is
-    the variant's effect, not noise. The tornado runs its 13 evaluations this way.
+    The first scenario is the base; the others vary it (same months and workloads; any
+    growth, volatility, realization, slip, walk-back, levers or price cuts). Every variant
+    reuses the base's draws where they apply and draws the rest from the same per-effect
+    streams, so each result equals ``simulate(variant, book, n_paths, seed)`` (to the byte
+    when the variant keeps the order of the workloads), while the normals are drawn once
+    and a variant that keeps the volume model reuses the base's volume. Blocks are the
+    outer loop, so memory stays a block's. The tornado runs its 13 evaluations this way.
     """
-
-    def __init__(self, scenario: Scenario, book: PriceBook, n_paths: int, seed: int) -> None:
-        _check_paths(n_paths)
-        check_memory(scenario, n_paths)
-        self.n_paths, self.seed = n_paths, seed
-        self.shape = (scenario.horizon_months, len(scenario.workloads))
-        self._corners = (_cost_inputs(scenario), corner_costs(scenario, book))
-        model = build_model(scenario, book, self._corners[1])
-        size = block_paths(*self.shape)
-        self.blocks = [draw(model, seed, b, min(size, n_paths - start))
-                       for b, start in enumerate(range(0, n_paths, size))]
-
-    def simulate(self, scenario: Scenario, book: PriceBook) -> Simulation:
-        """Simulate ``scenario`` (a variant of the one drawn for) on these paths."""
-        shape = (scenario.horizon_months, len(scenario.workloads))
-        if shape != self.shape:
-            raise ValueError(f"a variant must keep months x workloads {self.shape}; "
-                             f"got {shape}")
-        # Pricing the lever corners is the slow part of reading a scenario; most variants
-        # (growth, volatility, realization, slip, walk-back, price cuts) keep them.
-        same = _cost_inputs(scenario) == self._corners[0]
-        model = build_model(scenario, book, self._corners[1] if same else None)
-        blocks = [draw(model, self.seed, d.block, d.n_paths, prior=d) for d in self.blocks]
-        return _run(scenario, model, blocks, self.seed, self.n_paths, self.seed)
+    _check_paths(n_paths)
+    base = scenarios[0]
+    shape = (base.horizon_months, len(base.workloads))
+    for s in scenarios[1:]:
+        if (s.horizon_months, len(s.workloads)) != shape:
+            raise ValueError(f"a variant must keep months x workloads {shape}; got "
+                             f"{(s.horizon_months, len(s.workloads))}")
+    check_memory(base, n_paths)
+    # Pricing the lever corners is the slow part of reading a scenario; most variants
+    # (growth, volatility, realization, slip, walk-back, price cuts) keep them.
+    key, corners = _cost_inputs(base), corner_costs(base, book)
+    models = [build_model(s, book, corners if i == 0 or _cost_inputs(s) == key else None)
+              for i, s in enumerate(scenarios)]
+    # Variants that keep the volume model share its mixing matrices (months x months per
+    # workload: the largest table of a model).
+    models = [m if i == 0 or not _same_volume(m, models[0])
+              else dataclasses.replace(m, mixing=models[0].mixing) for i, m in enumerate(models)]
+    return _simulate_models(scenarios, models, int(seed), n_paths, seed)

@@ -162,6 +162,16 @@ def realization_moments(scenario: Scenario) -> FloatArray:
     return np.cumprod((a + j) / (a + b + j))
 
 
+def slip_support(mean: float, n_months: int) -> FloatArray:
+    """:func:`slip_distribution` up to the slip past which less than 1e-15 of the
+    probability is left (all of it when the mean is large): the sums over the slip need no
+    more months than that."""
+    pmf = slip_distribution(mean, n_months)
+    tail = 1.0 - np.cumsum(pmf)
+    keep = int(np.searchsorted(-tail, -1e-15)) + 1
+    return pmf[:keep]
+
+
 def slip_distribution(mean: float, n_months: int) -> FloatArray:
     """Poisson(mean) probabilities of 0 .. n_months - 1 months of slip.
 
@@ -212,8 +222,9 @@ def ramp_moments(scenario: Scenario) -> RampMoments:
     n_months = scenario.horizon_months
     unc = scenario.uncertainty
     t = month_numbers(scenario)[:, None, None]  # (M, 1, 1)
-    slip = np.arange(n_months, dtype=float)[None, :, None]  # (1, K, 1)
-    pmf = slip_distribution(unc.slip_months.mean, n_months)[None, :, None]
+    pmf = slip_support(unc.slip_months.mean, n_months)
+    slip = np.arange(pmf.size, dtype=float)[None, :, None]  # (1, K, 1)
+    pmf = pmf[None, :, None]
     lands = v["lands"] + slip  # (1, K, W)
     frac = ramp_fraction(t, lands, v["ramp"])  # (M, K, W)
     # Reverted by month t, given landing in month l: the revert month is uniform on

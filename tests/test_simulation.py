@@ -270,20 +270,34 @@ def test_only_the_effects_a_scenario_has_are_drawn(book):
 
 
 def test_a_variant_reuses_the_draws_of_every_effect_it_keeps(book):
-    # SharedDraws evaluates variants on one set of draws: the base gives the same bytes as a
-    # plain simulation; adding slip leaves today's path untouched (slip moves only the plan)
-    # and never makes a path's planned spend lower (a later landing saves less, path by path).
-    from forecast.simulation import SharedDraws
+    # Variants simulated together share their draws: the base gives the same bytes as a plain
+    # simulation; adding slip leaves today's path untouched (slip moves only the plan) and
+    # never makes a path's planned spend lower (a later landing saves less, path by path:
+    # the slip is the Poisson quantile of one uniform per path, so it grows with its mean).
+    from forecast.simulation import simulate_variants
     from forecast.variations import with_slip_mean
 
     s = make_scenario({"growth": {"monthly": 0.02, "volatility": 0.08},
                        "optimized": {"batch_share": 1.0, "lands_month": 2, "ramp_months": 2}},
                       horizon_months=24, uncertainty={"shared_growth_volatility": 0.03})
-    shared = SharedDraws(s, book, 700, 5)
-    base = shared.simulate(s, book)
+    base, late, later = simulate_variants([s, with_slip_mean(2.0)(s), with_slip_mean(4.0)(s)],
+                                          book, 700, 5)
     assert base.optimized.tobytes() == simulate(s, book, n_paths=700, seed=5).optimized.tobytes()
-    late = shared.simulate(with_slip_mean(2.0)(s), book)
     assert late.current.tobytes() == base.current.tobytes()
     assert np.all(late.planned >= base.planned * (1 - 1e-6))
-    later = shared.simulate(with_slip_mean(4.0)(s), book)
     assert np.all(later.planned >= late.planned * (1 - 1e-6))
+    assert np.any(later.planned > late.planned * (1 + 1e-3))
+
+
+def test_a_variant_that_reorders_the_workloads_keeps_each_workloads_draws(book):
+    # Walking back the gray workload's batch move takes it off the walk-back slab (engine
+    # columns change order); its volume draws follow it, so today's path is unchanged.
+    from forecast.simulation import simulate_variants
+    from forecast.variations import walked_back
+
+    s = make_scenario({**GRAY, "growth": {"volatility": 0.05}},
+                      {"growth": {"volatility": 0.1}, "optimized": {"batch_share": 1.0}},
+                      horizon_months=24, uncertainty={"walk_back_probability": 0.3})
+    base, back = simulate_variants([s, walked_back(s)], book, 300, 2)
+    np.testing.assert_allclose(back.current, base.current, rtol=1e-6)
+    np.testing.assert_allclose(back.current_by_workload, base.current_by_workload, rtol=1e-6)
