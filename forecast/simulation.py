@@ -105,12 +105,11 @@ class Stream(IntEnum):
     GROWTH_FIT = 2
     REALIZATION = 3
     SLIP = 4
-    SLIP_EXTRA = 5
-    REVERT = 6
-    HAPPENS = 7
-    LAUNCH = 8
-    PRICE_CUT = 9
-    CUT_SIZE = 10
+    REVERT = 5
+    HAPPENS = 6
+    LAUNCH = 7
+    PRICE_CUT = 8
+    CUT_SIZE = 9
 
 
 @dataclass(frozen=True)
