@@ -724,9 +724,10 @@ def _simulate_models(scenarios: Sequence[Scenario], models: Sequence[Model], ent
         n = min(size, n_paths - start)
         # One model draws its normals straight into the matrix product's input rows; with
         # variants they are kept apart, since a variant may reorder them.
-        buffer = "walk" if len(models) > 1 else "inputs"
-        walk_out = ws.get(buffer, (base.n_inputs, n_w, n))[: n_m - 1] if base.has_walk \
-            else None
+        walk_out = None
+        if base.has_walk:
+            walk_out = ws.get("walk", (n_m - 1, n_w, n)) if len(models) > 1 \
+                else ws.inputs(base, n)[: n_m - 1]
         block = draw(base, entropy, b, n, walk_out=walk_out)
         base_volume = None
         for i, m in enumerate(models):
@@ -808,7 +809,7 @@ def simulate_variants(scenarios: Sequence[Scenario], book: PriceBook, n_paths: i
     streams, so each result equals ``simulate(variant, book, n_paths, seed)`` (to the byte
     when the variant keeps the order of the workloads), while the normals are drawn once
     and a variant that keeps the volume model reuses the base's volume. Blocks are the
-    outer loop, so memory stays a block's. The tornado runs its 13 evaluations this way.
+    outer loop, so memory stays a block's. The tornado evaluates its variants this way.
     """
     _check_paths(n_paths)
     base = scenarios[0]
