@@ -457,8 +457,11 @@ def test_generated_scenario_validates_and_projects(pages, book):
     # grows by the fitted rate.
     nightly = AVERAGE_MONTH_DAYS / 31 * (1 + pages.groups[1].growth_monthly)
     assert projection.current[0] == pytest.approx([72.30 * factor, 32.00 * nightly], rel=1e-6)
-    g = chat.growth.monthly
-    assert projection.current[1, 0] == pytest.approx(72.30 * factor * (1 + g), rel=1e-6)
+    # grows by the fitted rate and by the growth-uncertainty factor exp(sd^2 n^2 / 2) at
+    # n = 1 month: each path draws its own rate, and the mean of exp is above exp of the mean.
+    g, sd = chat.growth.monthly, chat.growth.monthly_sd
+    assert projection.current[1, 0] == pytest.approx(
+        72.30 * factor * (1 + g) * math.exp(sd**2 / 2), rel=1e-6)
     assert projection.attribution.total_saving == pytest.approx(0.0, abs=1e-6)
 
 
