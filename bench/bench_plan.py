@@ -1,11 +1,18 @@
-"""Benchmark: simulation plus a 200-candidate sweep, against numpy's own RNG floor.
+"""Benchmark: the simulation against numpy's RNG floor, its scaling, the whole plan.
 
-The bundled enterprise portfolio scaled to 50 workloads (its workloads repeated under new
-names), 10,000 paths, 36 months. Timed in-process next to the time numpy needs to draw the
-same count of normal variates on the same machine; medians of several runs. Peak memory is
-measured in a separate run with tracemalloc (numpy reports its buffers to it).
+1. Scaling: the simulation plus a 200-candidate sweep on the bundled enterprise portfolio
+   scaled to 50, 200 and 1,000 workloads (its workloads repeated under new names), 10,000
+   and 100,000 paths, 36 and 60 months: seconds, nanoseconds per cell (paths x months x
+   workloads; constant when time is linear in each dimension) and peak traced memory.
+2. ``full_plan_seconds``: ``build_plan`` with the tornado at its default paths on the
+   enterprise example (median of several runs).
+3. ``peak_memory_mib``: peak traced memory of 1,000 workloads x 10,000 paths x 60 months.
+4. ``ratio_to_rng_floor``: the simulation plus the sweep at 50 workloads x 10,000 paths x 36
+   months, over the time numpy needs to draw as many float64 standard normals on the same
+   machine; medians of interleaved runs.
 
-Run: ``make bench`` or ``.venv/bin/python bench/bench_plan.py [--repeats N]``.
+Peak memory is measured with tracemalloc (numpy reports its buffers to it) in a run apart
+from the timed ones. Run: ``make bench`` or ``.venv/bin/python bench/bench_plan.py``.
 The last line reads ``ratio_to_rng_floor: N``.
 """
 
@@ -16,6 +23,7 @@ import statistics
 import sys
 import time
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -24,45 +32,87 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from forecast.contract import yearly  # noqa: E402
-from forecast.pricebook import load_price_book  # noqa: E402
+from forecast.plan import build_plan  # noqa: E402
+from forecast.pricebook import PriceBook, load_price_book  # noqa: E402
 from forecast.recommendation import recommend  # noqa: E402
 from forecast.scenario import Scenario, load_scenario  # noqa: E402
 from forecast.simulation import simulate  # noqa: E402
 
+ENTERPRISE = ROOT / "scenarios" / "enterprise-portfolio.yaml"
 PATHS, MONTHS, WORKLOADS, CANDIDATES = 10_000, 36, 50, 200
+#: (workloads, paths, months) of the scaling table: each dimension moved from the first row.
+SCALING = [(50, 10_000, 36), (200, 10_000, 36), (1000, 10_000, 36), (50, 100_000, 36),
+           (50, 10_000, 60), (1000, 10_000, 60)]
 
 
-def scaled_portfolio() -> Scenario:
-    base = load_scenario(ROOT / "scenarios" / "enterprise-portfolio.yaml")
+def scaled_portfolio(workloads: int = WORKLOADS, months: int = MONTHS) -> Scenario:
+    base = load_scenario(ENTERPRISE)
     data = base.model_dump(mode="json")
     source = data["workloads"]
     data["workloads"] = [
         {**source[i % len(source)], "name": f"{source[i % len(source)]['name']} #{i}"}
-        for i in range(WORKLOADS)
+        for i in range(workloads)
     ]
-    data["horizon_months"] = MONTHS
+    data["horizon_months"] = months
     return Scenario.model_validate(data)
 
 
-def run_plan(scenario: Scenario, book) -> float:
-    sim = simulate(scenario, book, n_paths=PATHS, seed=1)
+def run_plan(scenario: Scenario, book: PriceBook, paths: int = PATHS) -> float:
+    sim = simulate(scenario, book, n_paths=paths, seed=1)
     c = scenario.contract
     rec = recommend(c, yearly(sim.optimized, c.years), yearly(sim.current, c.years),
                     n_grid=CANDIDATES)
     return rec.recommended.annual_commit
 
 
+def peak_mib(call: Callable[[], object]) -> float:
+    tracemalloc.start()
+    try:
+        call()
+        return tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
     args = parser.parse_args()
+    book = load_price_book("anthropic-2026-11")
+
+    print("scaling: simulation + 200-candidate sweep")
+    print(f"{'workloads':>9} {'paths':>8} {'months':>6} {'cells (M)':>10} {'seconds':>8} "
+          f"{'ns/cell':>8} {'peak MiB':>9}")
+    peaks = {}
+    for workloads, paths, months in SCALING:
+        scenario = scaled_portfolio(workloads, months)
+        t = time.perf_counter()
+        run_plan(scenario, book, paths)
+        seconds = time.perf_counter() - t
+        peaks[workloads, paths, months] = peak_mib(lambda s=scenario, p=paths:
+                                                   run_plan(s, book, p))
+        cells = workloads * paths * months
+        print(f"{workloads:>9,} {paths:>8,} {months:>6} {cells / 1e6:>10,.0f} {seconds:>8.2f} "
+              f"{seconds / cells * 1e9:>8.1f} {peaks[workloads, paths, months]:>9,.0f}")
+
+    enterprise = load_scenario(ENTERPRISE)
+    build_plan(enterprise, book)  # warm-up
+    plan_times = []
+    for _ in range(5):
+        t = time.perf_counter()
+        build_plan(enterprise, book)
+        plan_times.append(time.perf_counter() - t)
+    print(f"full plan (enterprise example, {enterprise.simulation.paths:,} paths, tornado): "
+          f"min {min(plan_times):.3f} s, max {max(plan_times):.3f} s")
+    print(f"full_plan_seconds: {statistics.median(plan_times):.3f}")
+    print(f"peak_memory_mib: {peaks[1000, 10_000, 60]:,.0f} "
+          "(1,000 workloads x 10,000 paths x 60 months; target < 2,048)")
+
     scenario = scaled_portfolio()
-    book = load_price_book(scenario.price_book)
     n_normals = PATHS * MONTHS * WORKLOADS
     rng = np.random.default_rng(0)
     run_plan(scenario, book)  # warm-up: imports, page faults of the first allocation
     rng.standard_normal(n_normals)
-
     plan_times, floor_times, floor32_times = [], [], []
     for _ in range(args.repeats):  # interleaved, so all see the same machine load
         t = time.perf_counter()
@@ -74,23 +124,16 @@ def main() -> None:
         t = time.perf_counter()
         run_plan(scenario, book)
         plan_times.append(time.perf_counter() - t)
-
-    tracemalloc.start()
-    run_plan(scenario, book)
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-
     plan_med, floor_med = statistics.median(plan_times), statistics.median(floor_times)
-    print(f"workload: {WORKLOADS} workloads x {PATHS:,} paths x {MONTHS} months, "
+    floor32 = statistics.median(floor32_times)
+    print(f"ratio: {WORKLOADS} workloads x {PATHS:,} paths x {MONTHS} months, "
           f"{CANDIDATES}-point sweep; {args.repeats} repeats")
     print(f"plan (simulate + sweep + recommend): median {plan_med:.3f} s "
           f"(min {min(plan_times):.3f}, max {max(plan_times):.3f})")
     print(f"rng floor ({n_normals:,} standard normals): median {floor_med:.3f} s "
           f"(min {min(floor_times):.3f}, max {max(floor_times):.3f})")
-    floor32 = statistics.median(floor32_times)
     print(f"rng floor in float32 (the simulation draws float32): median {floor32:.3f} s; "
           f"ratio to it {plan_med / floor32:.2f}")
-    print(f"peak traced memory: {peak / 2**20:,.0f} MiB (target < 2,048 MiB)")
     print(f"ratio_to_rng_floor: {plan_med / floor_med:.2f}")
 
 

@@ -4,6 +4,13 @@ The levers multiply (routing changes the base price, caching cuts the repeated i
 halves the whole rate), so a sequential waterfall depends on the order the levers are
 applied in. The Shapley share of a lever is its marginal saving averaged over the 3! = 6
 orders: order-free, and the shares add up to the total saving exactly.
+
+Every coalition of levers is priced at its expected cost, like the projection: the unit
+cost is multilinear in the three lever fractions, routing and caching move with the
+fraction in place x and batch with ``x (1 - J)`` (J: walked back), so each coalition's
+expected unit cost is a sum of ``E[x^k]`` and ``E[x^k J]`` (:class:`RampMoments`). The full
+coalition is the projection's optimized spend, so the shares add up to the projection's
+saving.
 """
 
 from __future__ import annotations
@@ -14,7 +21,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from forecast.cost import CornerCosts, interpolate
+from forecast.cost import CornerCosts
+from forecast.timeline import RampMoments
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -41,7 +49,9 @@ class Attribution:
     current_total, optimized_total : float
         Horizon spend on each path; their difference is the total saving.
     saving_per_month : ndarray of shape (n_workloads,)
-        Monthly saving at today's volume once the workload's plan has fully landed.
+        Monthly saving once the workload's plan has fully landed, at the volume it starts
+        at (today's, or a launch's stated volume), times its launch probability, at today's
+        prices.
     migration_order : ndarray of int, shape (n_workloads,)
         1 for the workload to migrate first (largest monthly saving), 2 next, ...
     """
@@ -72,15 +82,44 @@ class Attribution:
         })
 
 
-def _coalition_spend(corners: CornerCosts, volume: FloatArray, ramp: FloatArray,
-                     moved: frozenset[Lever]) -> FloatArray:
-    """Horizon spend per workload with only the levers in ``moved`` following their ramp."""
-    frac = {lv: (ramp if lv in moved else 0.0) for lv in LEVERS}
-    unit = interpolate(corners, frac[Lever.ROUTING], frac[Lever.CACHING], frac[Lever.BATCH])
-    return (volume * unit).sum(axis=0)
+def _cube_coefficients(corners: CornerCosts) -> FloatArray:
+    """Coefficients of the multilinear unit cost: ``T(r, c, b) = sum d[i, j, k] r^i c^j b^k``.
+
+    The Moebius transform of the 8 corner costs (a difference along each lever's axis);
+    shape (n_workloads, 2, 2, 2).
+    """
+    d = corners.values.copy()
+    for axis in (1, 2, 3):
+        high = [slice(None)] * 4
+        low = [slice(None)] * 4
+        high[axis], low[axis] = 1, 0
+        d[tuple(high)] -= d[tuple(low)]
+    return d
 
 
-def attribute(corners: CornerCosts, volume: FloatArray, ramp: FloatArray) -> Attribution:
+def coalition_unit_cost(corners: CornerCosts, moments: RampMoments,
+                        moved: frozenset[Lever]) -> FloatArray:
+    """Expected cost per volume unit with only the levers in ``moved`` following the plan.
+
+    Routing and caching move with x, batch with ``x (1 - J)``; a lever not moved stays at
+    today's value (0). With ``moved`` all three levers this is the projection's optimized
+    unit cost; with none, today's.
+
+    Returns
+    -------
+    ndarray of shape (n_months, n_workloads)
+    """
+    d = _cube_coefficients(corners)
+    out = np.zeros(moments.x.shape[1:])
+    for i in (0, 1) if Lever.ROUTING in moved else (0,):
+        for j in (0, 1) if Lever.CACHING in moved else (0,):
+            for k in (0, 1) if Lever.BATCH in moved else (0,):
+                out = out + d[:, i, j, k] * moments.power(i + j + k, batch=k == 1)
+    return out
+
+
+def attribute(corners: CornerCosts, volume: FloatArray, moments: RampMoments,
+              run_rate: FloatArray) -> Attribution:
     """Split the saving by lever and rank workloads.
 
     Parameters
@@ -88,12 +127,15 @@ def attribute(corners: CornerCosts, volume: FloatArray, ramp: FloatArray) -> Att
     corners : CornerCosts
         Cost per volume unit at the lever corners, for W workloads.
     volume : ndarray of shape (n_months, W)
-        Expected volume per month.
-    ramp : ndarray of shape (n_months, W)
-        Fraction of each workload's planned change in place.
+        Expected volume per month, at the expected list-price level.
+    moments : RampMoments
+        Expected powers of the fraction of each plan in place.
+    run_rate : ndarray of shape (W,)
+        Volume per month a workload starts at (today's, or its launch volume), times its
+        launch probability: the base of ``saving_per_month``.
     """
     spend = {
-        frozenset(c): _coalition_spend(corners, volume, ramp, frozenset(c))
+        frozenset(c): (volume * coalition_unit_cost(corners, moments, frozenset(c))).sum(axis=0)
         for r in range(4)
         for c in combinations(LEVERS, r)
     }
@@ -114,12 +156,9 @@ def attribute(corners: CornerCosts, volume: FloatArray, ramp: FloatArray) -> Att
         after = done | {lever}
         waterfall.append((lever, float((spend[done] - spend[after]).sum())))
         done = after
-    run_rate = volume[0] if volume.shape[0] else np.zeros(volume.shape[1])
-    # Saving at full landing, at the first month's volume (or base volume for launches).
-    unit_saving = corners.current - corners.optimized
-    first_active = np.where(volume > 0, volume, np.inf).min(axis=0)
-    first_active = np.where(np.isfinite(first_active), first_active, 0.0)
-    per_month = np.where(run_rate > 0, run_rate, first_active) * unit_saving
+    # Saving once the plan has fully landed, at the volume the workload starts at: a launch
+    # is ranked on its launch volume, not on a later (or smaller) month's.
+    per_month = run_rate * (corners.current - corners.optimized)
     order_idx = np.argsort(-per_month, kind="stable")
     rank = np.empty(len(per_month), dtype=np.int64)
     rank[order_idx] = np.arange(1, len(per_month) + 1)

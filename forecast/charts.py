@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.contract import as_commitment, discount_for
-from forecast.formatting import SHORT_UNITS, usd_short
+from forecast.formatting import usd_short
 
 if TYPE_CHECKING:
     from forecast.plan import Plan
@@ -28,6 +28,16 @@ COMMIT = "#d1242f"  # the commitment: red
 LEVER_COLOURS = {"routing": "#8250df", "caching": "#1a7f37", "batch": "#bf8700"}
 FLAG_COLOURS = {"green": "#1a7f37", "amber": "#bf8700", "red": "#d1242f"}
 WIDTH = 640
+
+
+#: Where :func:`forecast.formatting.usd_short` moves to the next unit (it chooses the unit
+#: after rounding: $995,000 reads $1.00M, never $995K or $1000K), with the unit's scale,
+#: suffix and decimals. tests/test_typed_text.py renders the labels against usd_short.
+SHORT_UNITS: tuple[tuple[float, float, str, int], ...] = (
+    (995_000_000.0, 1e9, "B", 2),
+    (995_000.0, 1e6, "M", 2),
+    (9_500.0, 1e3, "K", 0),
+)
 
 
 def _money_expr(value: str) -> str:

@@ -14,8 +14,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from forecast import limits
 from forecast.errors import PlannerError
-from forecast.usage_import import register_cli as register_import_command
 
 EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT = 0, 1, 2
 #: Same cap as the scenario schema's simulation.paths (memory grows with paths x months x
@@ -32,18 +32,41 @@ def _load(path: str) -> tuple[Any, Any]:
     return scenario, book
 
 
-def _emit(text: str, output: str | None) -> None:
-    """Print, or write to a file atomically."""
-    if output is None:
+def _inputs(args: argparse.Namespace) -> list[str]:
+    """The files a command reads, which its ``-o`` must not overwrite: the scenario, and its
+    price book when that is a file beside it."""
+    from forecast.pricebook import bundled_price_book_ids
+
+    inputs = [args.file]
+    scenario = getattr(args, "scenario", None)
+    if scenario is not None and scenario.price_book not in bundled_price_book_ids():
+        book = Path(scenario.price_book)
+        inputs.append(str(book if book.is_absolute() else Path(args.file).parent / book))
+    return inputs
+
+
+def _check_output(args: argparse.Namespace) -> None:
+    """Refuse a bad ``-o`` before any work is done (it is checked again when written)."""
+    if getattr(args, "output", None) is not None:
+        from forecast.files import check_output
+
+        check_output(args.output, _inputs(args))
+
+
+def _emit(text: str, args: argparse.Namespace) -> None:
+    """Print, or write to ``args.output`` (never over an input; see forecast.files)."""
+    if args.output is None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         return
-    from forecast.scenario import atomic_write
+    from forecast.files import write_output
 
-    try:
-        atomic_write(output, text)
-    except OSError as exc:
-        raise PlannerError(f"{output}: cannot write ({exc.strerror or exc})") from None
-    print(f"wrote {output}", file=sys.stderr)
+    write_output(args.output, text if text.endswith("\n") else text + "\n", _inputs(args))
+    print(f"wrote {args.output}", file=sys.stderr)
+
+
+def _json(document: Any) -> str:
+    """JSON text; NaN and Infinity are not JSON, so a non-finite number is a bug here."""
+    return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False)
 
 
 # --------------------------------------------------------------------------- validate
@@ -64,15 +87,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_project(args: argparse.Namespace) -> int:
     from forecast.projection import project, projection_to_dict
 
+    _check_output(args)
     scenario, book = _load(args.file)
+    args.scenario = scenario
     projection = project(scenario, book)
     if args.json:
-        text = json.dumps(projection_to_dict(projection, book), indent=2, ensure_ascii=False)
-        _emit(text, args.output)
+        _emit(_json(projection_to_dict(projection, book)), args)
     elif args.csv:
-        _emit(projection.monthly_frame().to_csv(index=False, float_format="%.2f"), args.output)
+        _emit(projection.monthly_frame().to_csv(index=False, float_format="%.2f"), args)
     else:
-        _emit(_project_text(projection, book), args.output)
+        _emit(_project_text(projection, book), args)
     return EXIT_OK
 
 
@@ -130,60 +154,81 @@ def _progress(enabled: bool) -> Any:
 def _run_plan(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     from forecast.plan import build_plan
 
+    _check_output(args)
     scenario, book = _load(args.file)
+    args.scenario = scenario
+    _check_output(args)  # again, now that the price book is known
     plan = build_plan(scenario, book, paths=args.paths, seed=args.seed,
                       commits=args.commit or (), sensitivity=not args.no_sensitivity,
-                      progress=_progress(True))
+                      progress=_progress(True), asks_for=args.asks_for or ())
     return scenario, book, plan
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
     _scenario, _book, plan = _run_plan(args)
     if args.json:
-        _emit(json.dumps(plan.to_dict(), indent=2, ensure_ascii=False), args.output)
+        _emit(_json(plan.to_dict()), args)
     else:
-        _emit(_plan_text(plan), args.output)
+        _emit(_plan_text(plan), args)
     return EXIT_OK
 
 
 def _plan_text(plan: Any) -> str:
+    """The plan in words and tables: the answer, its bridge, then the detail."""
+    from forecast import narrative
     from forecast.formatting import pct, table, usd
+    from forecast.plan import SAVING_LABEL
+    from forecast.types import CommitmentKind
 
     rec = plan.recommendation
     sc = plan.scenario
-    years = sc.contract.years
-
-    def amount(r: Any) -> str:
-        return " / ".join(usd(c) for c in r.per_year) if r.is_ramp else usd(r.annual_commit)
-
+    contract = sc.contract
+    r = rec.recommended
     out = [
-        f"{sc.name}: {years}-year contract from {sc.start}, {plan.n_paths:,} paths, seed "
-        f"{plan.seed}, price book {plan.book.id}",
+        f"{sc.name}: {contract.years}-year contract from {sc.start}, {plan.n_paths:,} paths, "
+        f"seed {plan.seed}, price book {plan.book.id}",
         "",
-        f"  RECOMMENDED  {amount(rec.recommended)} a year  (discount "
-        f"{pct(rec.recommended.discount[0])}, shortfall probability "
-        f"{pct(rec.recommended.shortfall_probability)})",
-        f"    risk-neutral  {amount(rec.risk_neutral)} a year: lowest expected cost "
-        f"{usd(rec.risk_neutral.expected_cost)}, shortfall "
-        f"{pct(rec.risk_neutral.shortfall_probability)}",
-        f"    risk-bounded  {amount(rec.risk_bounded)} a year: the most you can commit with a "
-        f"shortfall probability within {pct(rec.appetite)}",
-        f"    ramp          {amount(rec.ramp)}"
-        + ("  (advised: usage grows over the term)" if rec.ramp_advised else ""),
-        f"  expected cost {usd(rec.recommended.expected_cost)} over the term; saves "
-        f"{usd(rec.recommended.saving_vs_current)} against today's path at list",
-        "",
-        "Commitment options (money over the whole term)",
     ]
+    if plan.position is not None:
+        out += [*_position_text(plan), ""]
+    out += [
+        f"RECOMMENDED  {narrative.with_tier(r, contract)}  "
+        f"[{narrative.colour_text(r, rec.appetite).upper()}]",
+        f"  {narrative.why_recommended(plan)}",
+    ]
+    for note in (narrative.tier_edge_note(plan), narrative.ramp_note(plan)):
+        if note:
+            out.append(f"  {note}")
+    out += ["", f"Savings bridge, expected over the {contract.years}-year term"]
+    for sign, words, amount in narrative.bridge_rows(r):
+        shown = usd(-amount if sign == "-" else amount)
+        out.append(f"  {sign or ' '} {words:<58} {shown:>14}")
+    out.append(f"  {SAVING_LABEL}: {usd(r.saving_vs_today)} (vs pay as you go: "
+               f"{usd(r.saving_vs_payg)})")
+    out += ["", "Optimize, then commit"]
+    out += [f"  {i}. {line.plain}" for i, line in enumerate(narrative.conclusion(plan), 1)]
+    out += ["", "Other commitments (money over the term)"]
+    others = [rec.risk_neutral, rec.risk_bounded, rec.ramp, rec.safe_commit, rec.unoptimized,
+              *([rec.run_rate] if rec.run_rate is not None else []), *plan.named]
+    rows = [[o.label, narrative.with_tier(o, contract), usd(o.expected_cost),
+             usd(o.saving_vs_today), pct(o.shortfall_probability), pct(o.stranded_share),
+             narrative.colour_text(o, rec.appetite)] for o in others]
+    out.append(table(rows, ["", "commitment", "expected cost", "saving vs today",
+                            "shortfall", "stranded", "colour"], right={2, 3, 4, 5}))
+    out += ["", "Commitment options (money over the whole term)"]
     rows = []
     for c in plan.candidates:
-        rows.append([c.label if c.label != "grid" else "", amount(c), pct(c.discount[0]),
+        label = "" if c.kind == CommitmentKind.GRID else c.label
+        rows.append([label, narrative.amount_text(c), "/".join(pct(d) for d in c.discount)
+                     if c.is_ramp else pct(c.discount[0]),
                      usd(c.expected_cost), usd(c.cost_p10), usd(c.cost_p90),
                      pct(c.shortfall_probability), usd(c.expected_unused),
-                     usd(c.stranded_savings), c.flag.value])
+                     usd(c.stranded_savings), c.colour.value])
     out.append(table(rows, ["", "annual commit", "disc.", "expected cost", "P10", "P90",
-                            "shortfall", "unused", "stranded", "flag"],
+                            "shortfall", "unused", "stranded", "colour"],
                      right={1, 2, 3, 4, 5, 6, 7, 8}))
+    if plan.not_options:
+        out.append(plan.not_options)
     out += ["", "Flags"]
     for f in plan.flags:
         out.append(f"  [{f.level.value.upper():5s}] {f.kind}: {f.message}")
@@ -196,15 +241,55 @@ def _plan_text(plan: Any) -> str:
     return "\n".join(out)
 
 
+def _position_text(plan: Any) -> list[str]:
+    """The buyer's position, first: the alternative, the target, the walk-away, the asks."""
+    from forecast import narrative
+    from forecast.formatting import pct, table, usd
+
+    position = plan.position
+    out = ["POSITION (internal: the appetite, the walk-away and the alternative are yours alone)"]
+    out += [f"  {line}" for line in narrative.position_lines(plan)]
+    out += ["", "Offers, compared on the same paths (money over each offer's term)"]
+    rows = []
+    for o in position.offers:
+        rows.append([str(o.rank), o.name, narrative.with_tier(o.result, o.terms),
+                     usd(o.result.expected_cost), usd(o.saving_vs_payg),
+                     pct(o.result.shortfall_probability), usd(o.result.stranded_savings),
+                     str(narrative.offer_colour(o)), o.dominated_by or ""])
+    out.append(table(rows, ["#", "offer", "commitment", "expected cost", "vs pay as you go",
+                            "shortfall", "stranded", "colour", "dominated by"],
+                     right={0, 3, 4, 5, 6}))
+    worth = [a for a in position.asks if a.expected_value > 0.5]
+    if worth:
+        out += ["", "Asks, valued on the same paths against the offer as it stands"]
+        rows = [[a.offer, a.description, usd(a.expected_value),
+                 pct(a.shortfall_probability_after)] for a in worth]
+        out.append(table(rows, ["offer", "ask", "expected value", "shortfall after"],
+                         right={2, 3}))
+    nothing = [a for a in position.asks if a.expected_value <= 0.5]
+    if nothing:
+        out.append("Worth nothing on these paths: " + "; ".join(
+            f"{a.description} ({a.offer})" for a in nothing) + ".")
+    curve = sorted((*position.named_break_even, *position.break_even),
+                   key=lambda b: b.annual_commit)
+    if curve:
+        out += ["", "Break-even discount: the least flat discount worth accepting per annual "
+                "commitment (none: no discount makes it pay)"]
+        out.append("  " + " · ".join(
+            f"{usd(b.annual_commit)}: {'none' if b.discount is None else pct(b.discount, 1)}"
+            for b in curve))
+    return out
+
+
 # --------------------------------------------------------------------------- report
 def cmd_report(args: argparse.Namespace) -> int:
     """The negotiation PDF; the output path is checked before the simulation runs."""
-    from forecast.report import check_output_path, write_pdf
+    from forecast.report import write_pdf
+    from forecast.types import Audience
 
-    out = check_output_path(args.output)
     _scenario, _book, plan = _run_plan(args)
-    write_pdf(plan, out)
-    print(f"wrote {out}", file=sys.stderr)
+    write_pdf(plan, args.output, inputs=_inputs(args), audience=Audience(args.audience))
+    print(f"wrote {args.output}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -251,6 +336,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="scenario file (.yaml or .json)")
     p.add_argument("-o", "--output", required=True, metavar="OUT.pdf",
                    help="the PDF to write (written whole or not at all)")
+    p.add_argument("--audience", choices=["internal", "vendor"], default="internal",
+                   help="internal (default): everything, marked internal on every page; "
+                        "vendor: the ask, the usage evidence and the optimization plan, "
+                        "nothing of your appetite, walk-away or alternative")
     _plan_options(p)
     p.set_defaults(func=cmd_report)
 
@@ -263,14 +352,15 @@ def _whole_number(minimum: int, maximum: int | None = None) -> Callable[[str], i
     """argparse type: a whole number within bounds, with a message saying which."""
 
     def parse(text: str) -> int:
+        shown = text if len(text) <= 24 else text[:23] + "…"
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+            raise argparse.ArgumentTypeError(f"{shown!r} is not a whole number") from None
         if value < minimum or (maximum is not None and value > maximum):
             bound = f"between {minimum} and {maximum:,}" if maximum is not None \
                 else f"{minimum} or more"
-            raise argparse.ArgumentTypeError(f"{value} must be {bound}")
+            raise argparse.ArgumentTypeError(f"{shown} must be {bound}")
         return value
 
     return parse
@@ -294,18 +384,245 @@ def _plan_options(p: argparse.ArgumentParser) -> None:
     """Options shared by ``plan`` and ``report``."""
     p.add_argument("--paths", type=_whole_number(1, MAX_PATHS),
                    help="Monte Carlo paths (default: the scenario's simulation.paths)")
-    p.add_argument("--seed", type=_whole_number(0), help="random seed (default: the scenario's)")
-    p.add_argument("--commit", type=_amount, nargs="+", metavar="AMOUNT",
+    p.add_argument("--seed", type=_whole_number(0, limits.MAX_SEED),
+                   help="random seed (default: the scenario's)")
+    # extend: `--commit A B` and `--commit A --commit B` both keep every amount.
+    p.add_argument("--commit", type=_amount, nargs="+", action="extend", metavar="AMOUNT",
                    help="annual commitment(s) to evaluate beside the recommendation: "
                         "1200000, 1.2M, 900k, or a ramp with one amount per contract year, "
                         "900k/1.1M/1.3M")
     p.add_argument("--no-sensitivity", action="store_true",
                    help="skip the sensitivity tornado (13 re-simulations)")
+    p.add_argument("--asks-for", action="append", metavar="OFFER",
+                   help="value the asks under this offer too (besides the best one); "
+                        "repeat for more")
 
 
 #: Other modules' sub-commands: each a function that adds its parser to the sub-parsers.
 _EXTRA_COMMANDS: list[Callable[[Any], None]] = []
-_EXTRA_COMMANDS.append(register_import_command)
+
+
+# --------------------------------------------------------------------------- import
+def _write_output(path: str, text: str, inputs: Sequence[str]) -> None:
+    """Write a command's output file whole, never over one of its inputs (forecast.files)."""
+    from forecast.files import write_output
+
+    write_output(path, text, inputs, what="the scenario")
+
+
+def _share_arg(text: str) -> float:
+    """argparse type: a share between 0 and 1 (``0.3``, or ``30%``)."""
+    raw = text.strip()
+    try:
+        value = float(raw.removesuffix("%")) / (100.0 if raw.endswith("%") else 1.0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a share; give 0.3 or 30%") from None
+    if not 0.0 <= value <= 1.0:
+        hint = f" (did you mean {value / 100:g}?)" if 1.0 < value <= 100.0 else ""
+        raise argparse.ArgumentTypeError(f"{text} is not a share between 0 and 1{hint}")
+    return value
+
+
+def _book_ref(ref: str | None) -> str | None:
+    """A book file as an absolute path (the scenario may be saved in another folder)."""
+    if ref and Path(ref).suffix.lower() in (".yaml", ".yml", ".json"):
+        return str(Path(ref).resolve())
+    return ref
+
+
+def _usage_sources(paths: Sequence[str]) -> list[tuple[str, bytes]]:
+    from forecast.usage import read_usage_file
+
+    return [(path, read_usage_file(path)) for path in paths]
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """``commitplan import``: nothing is written when anything fails."""
+    from forecast.usage import import_usage
+
+    if args.output and Path(args.output).suffix.lower() == ".json":
+        raise PlannerError(f"{args.output}: write the scenario as .yaml; it carries a "
+                           "comment header, which JSON cannot hold")
+    result = import_usage(_usage_sources(args.usage), args.group_by, args.months,
+                          _book_ref(args.price_book), args.name, args.batch_share,
+                          args.include_provisional)
+    if args.report:
+        print(result.report.text())
+    if args.output:
+        _write_output(args.output, result.scenario_yaml(), args.usage)
+        n = len(args.usage)
+        print(f"wrote {args.output}: {len(result.scenario.workloads)} workloads from "
+              f"{n} file{'s' if n > 1 else ''}", file=sys.stderr)
+    elif not args.report:
+        sys.stdout.write(result.scenario_yaml())
+    return EXIT_OK
+
+
+def _usage_options(p: argparse.ArgumentParser) -> None:
+    """Options shared by ``import`` and ``backtest``."""
+    p.add_argument("usage", nargs="+", metavar="USAGE",
+                   help="usage files: analytics or Admin API report pages and cost report "
+                        "pages (.json), Console exports (.csv)")
+    p.add_argument("--group-by", choices=["workspace", "api_key", "model", "product"],
+                   help="one workload per (default: workspace when the files name "
+                        "workspaces, else product, else model)")
+    p.add_argument("--price-book", metavar="ID|FILE",
+                   help="a bundled price book id or a book file (default: the bundled one)")
+    p.add_argument("--batch-share", type=_share_arg, metavar="SHARE",
+                   help="share of the traffic batched, for usage without a service tier "
+                        "(the analytics report has none; default 0)")
+    p.add_argument("--include-provisional", action="store_true",
+                   help="fit months within 30 days of the report's data_refreshed_at too")
+
+
+def register_import(sub: Any) -> None:
+    p = sub.add_parser(
+        "import", help="turn Claude usage history into a scenario with fitted growth",
+        description="Read usage and cost analytics API pages, Admin API usage report pages "
+                    "(.json) and Console usage exports (.csv), roll them up to months, price "
+                    "them and write a scenario: one workload per group, today's levers as "
+                    "observed, growth fitted.")
+    _usage_options(p)
+    p.add_argument("-o", "--output", metavar="SCENARIO.yaml",
+                   help="write the scenario here (YAML); without it, print it")
+    p.add_argument("--months", type=_whole_number(1), metavar="N",
+                   help="keep the last N months (after partial months are dropped or scaled)")
+    p.add_argument("--report", action="store_true",
+                   help="print what was read: months, groups, tokens, cost, fitted growth, "
+                        "effective rate")
+    p.add_argument("--name", help="the scenario's name")
+    p.set_defaults(func=cmd_import)
+
+
+_EXTRA_COMMANDS.append(register_import)
+
+
+# --------------------------------------------------------------------------- backtest
+def cmd_backtest(args: argparse.Namespace) -> int:
+    """``commitplan backtest``: fit on the first K months, compare the forecast with the rest."""
+    from forecast.backtest import backtest, rolling_backtest
+    from forecast.usage import price_history
+
+    contract = None
+    if args.contract:
+        from forecast.scenario import load_scenario
+
+        contract = load_scenario(args.contract).contract
+    history = price_history(_usage_sources(args.usage), _book_ref(args.price_book),
+                            args.batch_share)
+    common = {"group_by": args.group_by, "contract": contract, "paths": args.paths,
+              "seed": args.seed, "include_provisional": args.include_provisional}
+    if args.rolling:
+        result: Any = rolling_backtest(history, args.horizon, args.train_months, **common)
+    else:
+        result = backtest(history, args.train_months, args.horizon, **common)
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2, allow_nan=False))
+    else:
+        print(result.text())
+    return EXIT_OK
+
+
+def register_backtest(sub: Any) -> None:
+    p = sub.add_parser(
+        "backtest", help="fit on the first K months of usage, forecast the rest, compare",
+        description="Fit growth on the first K full months of a usage history, simulate the "
+                    "next H, and compare with what happened: each month's actual against "
+                    "P10/P50/P90, how often actuals fall inside P10-P90, the median's error, "
+                    "and what the commitment recommended at month K would have cost against "
+                    "the best flat commitment in hindsight.")
+    _usage_options(p)
+    p.add_argument("--train-months", type=_whole_number(3), required=True, metavar="K",
+                   help="months to fit on (the first origin with --rolling)")
+    p.add_argument("--horizon", type=_whole_number(1), metavar="H",
+                   help="months to forecast (default: the rest of the history)")
+    p.add_argument("--rolling", action="store_true",
+                   help="backtest from every origin from K months on, and pool the results")
+    p.add_argument("--contract", metavar="SCENARIO.yaml",
+                   help="size the commitment with this scenario's contract (its first year); "
+                        "default: 10%% off any commitment, overage at list")
+    p.add_argument("--paths", type=_whole_number(100, MAX_PATHS), default=2000,
+                   help="Monte Carlo paths per origin (default 2,000)")
+    p.add_argument("--seed", type=_whole_number(0), default=0, help="random seed (default 0)")
+    p.add_argument("--json", action="store_true", help="print JSON for machines")
+    p.set_defaults(func=cmd_backtest)
+
+
+_EXTRA_COMMANDS.append(register_backtest)
+
+
+# --------------------------------------------------------------------------- prices
+def _date_arg(text: str) -> Any:
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date; give YYYY-MM-DD") from None
+
+
+def cmd_prices(args: argparse.Namespace) -> int:
+    """``commitplan prices``: the book as in force on a date."""
+    from forecast.formatting import table
+    from forecast.pricebook import load_price_book
+
+    book = load_price_book(args.price_book or "anthropic-2026-11")
+    rows = book.as_of(args.on)
+    if args.model:
+        model_id = book.resolve_model(args.model)
+        if model_id is None:
+            raise PlannerError(f"--model {args.model!r}: not in price book {book.id!r}; it "
+                               f"prices {', '.join(book.model_ids)}")
+        rows = [r for r in rows if r["model"] == model_id]
+    if args.json:
+        print(json.dumps({"price_book": book.id, "effective_date": str(book.effective_date),
+                          "on": str(args.on) if args.on else None, "models": rows,
+                          "not_expressed": list(book.not_expressed)}, indent=2))
+        return EXIT_OK
+
+    def money(v: float | None) -> str:
+        """Dollars with at least 2 and at most 4 decimals: $12.50, $0.125, $0.0125."""
+        if v is None:
+            return "-"
+        whole, _, cents = f"{v:,.4f}".partition(".")
+        return f"${whole}.{cents.rstrip('0').ljust(2, '0')}"
+
+    when = f"in force on {args.on}" if args.on else "latest entries (the forecast's prices)"
+    out = [f"Price book {book.id} (effective {book.effective_date}), {when}; USD per "
+           "million tokens, before the batch discount "
+           f"({book.batch_discount:.0%} off every token class)", f"Source: {book.source}", ""]
+    table_rows = [[r["model"], money(r["uncached_input"]), money(r["cache_write_5m"]),
+                   money(r["cache_write_1h"]), money(r["cache_read"]), money(r["output"]),
+                   "-" if r["threshold"] is None else
+                   f">{r['threshold'] // 1000:,}k: {money(r['long_input'])} / "
+                   f"{money(r['long_output'])}",
+                   "-" if r["us_multiplier"] is None else f"{r['us_multiplier']:g}x",
+                   f"{r['tokenizer_factor']:g}", ", ".join(r["changes"]) or "-"]
+                  for r in rows]
+    out.append(table(table_rows, ["model", "input", "5m write", "1h write", "cache read",
+                                  "output", "long prompt (in / out)", "US only", "tokenizer",
+                                  "changed on"], right={1, 2, 3, 4, 5, 7, 8}))
+    if book.not_expressed and not args.model:
+        out += ["", "Not expressed by this book (priced at standard rates):",
+                *(f"  - {line}" for line in book.not_expressed)]
+    print("\n".join(out))
+    return EXIT_OK
+
+
+def register_prices(sub: Any) -> None:
+    p = sub.add_parser("prices", help="print the price book as in force on a date",
+                       description="Print every model's list prices (input, cache writes and "
+                                   "reads, output, the long-prompt band, the US-only "
+                                   "multiplier) as in force on a date.")
+    p.add_argument("--model", metavar="M", help="one model (an id, alias or display name)")
+    p.add_argument("--on", type=_date_arg, metavar="DATE",
+                   help="the day (YYYY-MM-DD); default: the latest entries")
+    p.add_argument("--price-book", metavar="ID|FILE", help="a bundled id or a book file")
+    p.add_argument("--json", action="store_true", help="print JSON for machines")
+    p.set_defaults(func=cmd_prices)
+
+
+_EXTRA_COMMANDS.append(register_prices)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,4 +1,4 @@
-"""Cost of one workload-month at list price (DESIGN.md, "Cost of one workload-month").
+"""Cost of one workload-month at list price (docs/model.md, "Cost of one workload-month").
 
 For a workload with per-request tokens P (cacheable prefix), U (rest of input), O (output),
 model shares s_m, tokenizer factor k_m, batch share b, cache hit rate h, write multiplier w
@@ -9,9 +9,16 @@ and read multiplier r_m::
     request cost at m   = prefix + k_m * (U * p_in[m] + O * p_out[m])
     month cost          = R * sum_m s_m * request_cost[m] * (1 - 0.5 * b) / 1e6
 
-with batched traffic allowed its own hit rate. The three levers each enter the cost
-linearly (shares, prefix multiplier, batch share), so the cost of a lever set part-way
-between ``current`` and ``optimized`` is a *multilinear* function of the three ramp
+with batched traffic allowed its own hit rate. A workload's ``long_prompt_share`` of the
+traffic pays the model's long-prompt band on every token, and its ``us_inference_share`` the
+model's US multiplier::
+
+    request cost at m   = (1 - l) * cost at base prices + l * cost at band prices
+                          times (1 + u * (r_us[m] - 1))
+
+Prices come from :meth:`forecast.pricebook.PriceBook.token_prices`. The three levers each
+enter the cost linearly (shares, prefix multiplier, batch share), so the cost of a lever set
+part-way between ``current`` and ``optimized`` is a *multilinear* function of the three ramp
 fractions. :func:`corner_costs` evaluates the formula at the 8 corners (each lever at
 current or optimized) and :func:`interpolate` evaluates any point in between, for arrays of
 any leading shape: that is how the projection and the simulation share one cost model.
@@ -23,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from forecast.pricebook import PriceBook
+from forecast.pricebook import InferenceGeo, PriceBook, TokenPrices
 from forecast.scenario import LeverSet, Scenario, Tokens, Workload
 from forecast.types import CacheTTL, FloatArray
 
@@ -37,9 +44,8 @@ def prefix_multiplier(book: PriceBook, model_id: str, ttl: CacheTTL, hit_rate: f
     """
     if ttl == CacheTTL.NONE:
         return 1.0
-    w = book.write_multiplier(model_id, ttl)
-    r = book.read_multiplier(model_id)
-    return hit_rate * r + (1.0 - hit_rate) * w
+    p = book.token_prices(model_id)
+    return (hit_rate * p.cache_read + (1.0 - hit_rate) * p.cache_write(ttl)) / p.uncached_input
 
 
 def _tokenizer_scale(book: PriceBook, tokens: Tokens, model_id: str) -> float:
@@ -48,18 +54,42 @@ def _tokenizer_scale(book: PriceBook, tokens: Tokens, model_id: str) -> float:
     return book.models[model_id].tokenizer_factor / ref
 
 
+def _band_cost(p: TokenPrices, tokens: Tokens, caching: LeverSet, batch_share: float,
+               batch_discount: float) -> float:
+    """USD cost (times 1e6) of one request at one band's token prices, batch mix included."""
+    rest = tokens.input * p.uncached_input + tokens.output * p.output
+    if caching.cache_ttl == CacheTTL.NONE:
+        prefix_rt = prefix_batch = tokens.cacheable_prefix * p.uncached_input
+    else:
+        write = p.cache_write(caching.cache_ttl)
+        h, hb = caching.cache_hit_rate, caching.effective_batch_hit_rate
+        prefix_rt = tokens.cacheable_prefix * (h * p.cache_read + (1.0 - h) * write)
+        prefix_batch = tokens.cacheable_prefix * (hb * p.cache_read + (1.0 - hb) * write)
+    real_time = (1.0 - batch_share) * (prefix_rt + rest)
+    batched = batch_share * (1.0 - batch_discount) * (prefix_batch + rest)
+    return real_time + batched
+
+
 def request_cost(
     book: PriceBook,
     tokens: Tokens,
     routing: LeverSet,
     caching: LeverSet | None = None,
     batch: LeverSet | None = None,
+    long_prompt_share: float = 0.0,
+    us_inference_share: float = 0.0,
 ) -> float:
     """List cost in USD of one request (or one month, for monthly token totals).
 
     The model shares come from ``routing``, the cache settings from ``caching`` and the
     batch share from ``batch`` (each defaults to ``routing``), so that one lever can be
     moved while the others stay put.
+
+    ``long_prompt_share`` of the traffic pays each model's long-prompt band (on every token;
+    models without a band ignore it) and ``us_inference_share`` runs US-only at the model's
+    region multiplier (1 where the model does not offer it). Prices are the book's latest
+    entries (:meth:`PriceBook.token_prices`). The cost is linear in each share, so the
+    multilinear lever interpolation of :func:`interpolate` stays exact.
     """
     caching = routing if caching is None else caching
     batch = routing if batch is None else batch
@@ -68,18 +98,16 @@ def request_cost(
     for model_id, share in routing.models.items():
         if share == 0:
             continue
-        price = book.models[model_id]
         k = _tokenizer_scale(book, tokens, model_id)
-        rest = tokens.input * price.input + tokens.output * price.output
-        prefix_rt = tokens.cacheable_prefix * price.input * prefix_multiplier(
-            book, model_id, caching.cache_ttl, caching.cache_hit_rate
-        )
-        prefix_batch = tokens.cacheable_prefix * price.input * prefix_multiplier(
-            book, model_id, caching.cache_ttl, caching.effective_batch_hit_rate
-        )
-        real_time = (1.0 - b) * (prefix_rt + rest)
-        batched = b * (1.0 - book.batch_discount) * (prefix_batch + rest)
-        total += share * k * (real_time + batched)
+        cost = _band_cost(book.token_prices(model_id), tokens, caching, b, book.batch_discount)
+        if long_prompt_share and book.has_long_prompt_band(model_id):
+            band = _band_cost(book.token_prices(model_id, long_prompt=True), tokens, caching,
+                              b, book.batch_discount)
+            cost += long_prompt_share * (band - cost)
+        us = book.region_multiplier(model_id, InferenceGeo.US)
+        if us_inference_share and us is not None:
+            cost *= 1.0 + us_inference_share * (us - 1.0)
+        total += share * k * cost
     return total / MTOK
 
 
@@ -114,7 +142,8 @@ def _corner_cost(book: PriceBook, w: Workload, i: int, j: int, k: int) -> float:
     its prefix multiplier.
     """
     cur, tgt = w.current, w.target
-    return request_cost(book, w.token_counts, (cur, tgt)[i], (cur, tgt)[j], (cur, tgt)[k])
+    return request_cost(book, w.token_counts, (cur, tgt)[i], (cur, tgt)[j], (cur, tgt)[k],
+                        w.long_prompt_share, w.us_inference_share)
 
 
 def corner_costs(scenario: Scenario, book: PriceBook) -> CornerCosts:
@@ -221,43 +250,4 @@ def ramp_polynomial(corners: CornerCosts) -> FloatArray:
         out[3 * k + 1] = c01 + c10 - 2.0 * c00
         out[3 * k + 2] = c00 - c01 - c10 + c11
     out[3:] -= out[:3]  # b = T(., 1) - T(., 0)
-    return out
-
-
-def cost_along_ramp(coeffs: FloatArray, x: FloatArray, z: FloatArray | None = None
-                    ) -> FloatArray:
-    """Unit cost ``T(x, z)`` of :func:`ramp_polynomial`, evaluated in place-friendly steps.
-
-    Parameters
-    ----------
-    coeffs : ndarray of shape (6, W)
-    x : ndarray of shape (..., W)
-        Routing and caching fraction.
-    z : ndarray of shape (..., W), optional
-        Batch fraction; ``None`` means ``z = x`` (no walk-back), a cubic in ``x``.
-
-    Returns
-    -------
-    ndarray of shape (..., W)
-    """
-    a0, a1, a2, b0, b1, b2 = coeffs
-    if z is None:
-        # a0 + x (a1 + b0 + x (a2 + b1 + x b2))
-        out = x * b2
-        out += a2 + b1
-        out *= x
-        out += a1 + b0
-        out *= x
-        out += a0
-        return out
-    tmp = x * b2
-    tmp += b1
-    tmp *= x
-    tmp += b0
-    tmp *= z
-    out = x * a2
-    out += a1
-    out *= x
-    out += a0
-    out += tmp
     return out

@@ -41,3 +41,21 @@ class ContractError(PlannerError):
 
 class ImportUsageError(PlannerError):
     """A usage-history file that cannot be imported; names the file, row or bucket."""
+
+
+class UserFileError(PlannerError):
+    """A user's file that cannot be read or written (missing, too large, a folder, read-only,
+    or an output that would overwrite an input).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file concerned.
+    problem : str
+        What is wrong and what would be right.
+    """
+
+    def __init__(self, path: object, problem: str) -> None:
+        self.path = str(path)
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}")

@@ -3,7 +3,11 @@ types: amounts (``900k / 1.1M``), discount tiers (``1M: 6% / 3M: 10%``) and rout
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Sequence
+
+from forecast.limits import MAX_ANNUAL_COMMIT
 
 
 def usd(amount: float, decimals: int = 0) -> str:
@@ -13,25 +17,47 @@ def usd(amount: float, decimals: int = 0) -> str:
     return f"{sign}${text}"
 
 
-#: Where ``usd_short`` moves to the next unit: the smallest amount that would round to 1,000
-#: of the smaller one (``$999,500`` reads ``$1.00M``, never ``$1000K``). Charts use the same
-#: thresholds (``forecast.charts.MONEY_LABEL``), so one magnitude reads one way everywhere.
-SHORT_UNITS: tuple[tuple[float, float, str, int], ...] = (
-    (999_995_000.0, 1e9, "B", 2),
-    (999_500.0, 1e6, "M", 2),
-    (9_999.5, 1e3, "K", 0),
-)
+def _short(a: float, floor: bool) -> str:
+    """``a`` (not negative) in compact form, rounded to nearest or down; the unit is chosen
+    after rounding, so $999,999.60 is $1.00M, not $1000K."""
+    for scale, suffix, digits, smallest in ((1e9, "B", 2, 1.0), (1e6, "M", 2, 1.0),
+                                            (1e3, "K", 0, 10.0)):
+        value = a / scale
+        shown = math.floor(value * 10**digits + 1e-9) / 10**digits if floor \
+            else round(value, digits)
+        if shown >= smallest:
+            return f"${shown:.{digits}f}{suffix}"
+    return f"${math.floor(a) if floor else a:,.0f}"
 
 
-def usd_short(amount: float) -> str:
-    """Compact dollars, one format per magnitude for every face (page, tables, charts):
-    ``$1.23B``, ``$1.23M``, ``$456K``, ``$7,890``; rounded, never truncated."""
+def usd_short(amount: float, edges: Sequence[float] = ()) -> str:
+    """Compact dollars for chart labels and metrics: ``$1.23M``, ``$456K``, ``$789``.
+
+    Rounded to nearest; with ``edges`` (discount-tier thresholds), rounded down instead
+    where rounding to nearest would show an amount under an edge as the edge itself
+    (``$2,999,999`` is ``$2.99M`` when $3M is a tier edge, never ``$3.00M``).
+    """
     sign = "-" if amount <= -0.5 else ""
     a = abs(amount)
-    for threshold, scale, suffix, decimals in SHORT_UNITS:
-        if a >= threshold:
-            return f"{sign}${a / scale:.{decimals}f}{suffix}"
-    return f"{sign}${a:,.0f}"
+    text = _short(a, floor=False)
+    if any(a < e and _short(e, floor=False) == text for e in edges):
+        text = _short(a, floor=True)
+    return f"{sign}{text}"
+
+
+def rounded_shares(shares: Sequence[float], decimals: int = 0) -> list[float]:
+    """Shares rounded to ``decimals`` places of a percent so that they add up to the rounded
+    total (largest remainder): 0.384, 0.374, 0.242 give 39%, 37%, 24% (100%), where rounding
+    each gives 38/37/24 = 99%.
+    """
+    unit = 10 ** (decimals + 2)
+    scaled = [s * unit for s in shares]
+    floors = [math.floor(x) for x in scaled]
+    target = round(sum(scaled))
+    order = sorted(range(len(scaled)), key=lambda i: scaled[i] - floors[i], reverse=True)
+    for i in order[: max(0, target - sum(floors))]:
+        floors[i] += 1
+    return [f / unit for f in floors]
 
 
 def pct(share: float, decimals: int = 0) -> str:
@@ -54,24 +80,40 @@ def table(rows: list[list[str]], header: list[str], right: set[int] | None = Non
     return "\n".join([line(header), rule, *(line(r) for r in rows)])
 
 
+def _shorten(text: str, limit: int = 24) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 _AMOUNT = re.compile(r"^\$?\s*([0-9][0-9_,]*(?:\.[0-9]+)?|\.[0-9]+)\s*([kKmM]?)$")
 
 
 def parse_amounts(text: str) -> list[float] | None:
     """Read the commitment a buyer types: ``None`` when blank, else one amount a year, or
-    one per contract year separated by ``/`` (``900k / 1.1M / 1,300,000``)."""
+    one per contract year separated by ``/`` (``900k / 1.1M / 1,300,000``).
+
+    Raises
+    ------
+    ValueError
+        For text that is not an amount, or an amount above ``MAX_ANNUAL_COMMIT`` ($100
+        billion a year, surely a typo; this also refuses an overflow to infinity).
+    """
     text = (text or "").strip()
     if not text:
         return None
     amounts = []
     for part in re.split(r"[/;]", text):
-        match = _AMOUNT.match(part.strip())
+        part = part.strip()
+        match = _AMOUNT.match(part)
         if not match:
             raise ValueError(
-                f"cannot read {part.strip()!r} as dollars a year; write one amount, or one per "
-                "contract year separated by /, e.g. 900k / 1.1M / 1.3M")
+                f"cannot read {_shorten(part)!r} as dollars a year; write one amount, or one "
+                "per contract year separated by /, e.g. 900k / 1.1M / 1.3M")
         scale = {"": 1.0, "k": 1e3, "m": 1e6}[match.group(2).lower()]
-        amounts.append(float(match.group(1).replace(",", "").replace("_", "")) * scale)
+        amount = float(match.group(1).replace(",", "").replace("_", "")) * scale
+        if not math.isfinite(amount) or amount > MAX_ANNUAL_COMMIT:
+            raise ValueError(f"{_shorten(part)!r} is more than ${MAX_ANNUAL_COMMIT:,.0f} a "
+                             "year, surely a typo; write the annual amount, e.g. 1.2M")
+        amounts.append(amount)
     return amounts
 
 

@@ -12,12 +12,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from forecast.formatting import pct, usd
-from forecast.types import FlagLevel
+from forecast.contract import tier_edges
+from forecast.formatting import pct, usd, usd_short
+from forecast.types import FlagLevel, Risk
 
 if TYPE_CHECKING:
+    from forecast.contract import CommitmentResult, RiskReason
+    from forecast.negotiation import OfferResult, WalkAway
     from forecast.plan import Plan
-    from forecast.recommendation import CommitmentResult
     from forecast.scenario import Contract
 
 #: The migration leaders to land before signing carry at least this share of the saving...
@@ -122,7 +124,7 @@ def why_recommended(plan: Plan) -> str:
 def zero_explanation(plan: Plan) -> str:
     """Why the answer is $0: no commitment, pay as you go."""
     rec = plan.recommendation
-    return (f"$0 means no commitment: pay as you go. No commitment within your "
+    return (f"$0 means no commitment: pay as you go. No flat commitment within your "
             f"{pct(rec.appetite)} shortfall appetite earns a discount that lowers the expected "
             "cost on the optimized usage; buy at list and revisit once the optimizations "
             "have landed.")
@@ -143,8 +145,9 @@ def conclusion(plan: Plan) -> list[Line]:
     r = rec.recommended
     first_rule = land_first(plan)
     if first_rule.names:
-        more = (f"; {first_rule.n_more} more follow in migration order"
-                if first_rule.n_more > 0 else "")
+        n_more = first_rule.n_more
+        more = (f"; {n_more} more follow{'s' if n_more == 1 else ''} in migration order"
+                if n_more > 0 else "")
         verb = "they carry" if len(first_rule.names) > 1 else "it carries"
         share = first_rule.carried / first_rule.total if first_rule.total else 0.0
         first = Line("Optimize first.",
@@ -162,9 +165,12 @@ def conclusion(plan: Plan) -> list[Line]:
                       f"today's path at list, with a {pct(r.shortfall_probability)} chance that "
                       "some year falls short.")
     else:
-        second = Line("Then commit nothing yet:", "no discount tier pays for its shortfall "
-                      "risk at the optimized usage; buy at list and revisit once the "
-                      "optimizations have landed.")
+        second = Line("Then commit nothing yet:", "no flat commitment's discount pays for its "
+                      "shortfall risk at the optimized usage; buy at list and revisit once "
+                      "the optimizations have landed.")
+    ramp = ramp_note(plan)
+    if ramp:
+        second = Line(second.lead, f"{second.body} {ramp}")
     base = rec.baseline_sized
     if r.flag in (FlagLevel.AMBER, FlagLevel.RED) and r.stranded_savings > 0.5:
         third = Line("Watch the floor:",
@@ -184,3 +190,160 @@ def conclusion(plan: Plan) -> list[Line]:
         third = Line(third.lead, third.body + " Batch only what truly waits: walking the "
                      f"gray workloads back would add {usd(plan.walk_back.extra_cost)}.")
     return [first, second, third]
+
+
+def with_tier(result: CommitmentResult, contract: Contract, short: bool = False) -> str:
+    """An amount written with the tier it earns: ``$3,000,000 a year (10% tier)``.
+
+    Short form for metrics: ``$3.00M a year · 10%``; never rounded up across a tier edge.
+    A ramp gives one amount per year; $0 says it is no commitment.
+    """
+    edges = tier_edges(contract)
+
+    def money(c: float) -> str:
+        return usd_short(c, edges) if short else usd(c)
+
+    if result.total_commit <= 0:
+        earned = float(result.discount[0])
+        return "$0: no commitment" + (f" ({pct(earned)} tier)" if earned > 0 else
+                                      ", pay as you go")
+    if result.is_ramp:
+        amounts = " / ".join(money(c) for c in result.per_year)
+        tiers = " / ".join(pct(d) for d in result.discount)
+        return f"{amounts} ({tiers})" if short else f"{amounts} a year ({tiers} tiers)"
+    d = float(result.discount[0])
+    tier = f"{pct(d)} tier" if d > 0 else "no discount"
+    return f"{money(result.annual_commit)}/yr · {tier}" if short \
+        else f"{money(result.annual_commit)} a year ({tier})"
+
+
+def reason_text(reason: RiskReason, appetite: float) -> str:
+    """One risk behind a colour, in words."""
+    if reason.risk == Risk.STRANDING:
+        return f"strands {pct(reason.value)} of the optimization savings"
+    if reason.risk == Risk.SHORTFALL:
+        return (f"falls short with probability {pct(reason.value)} (appetite "
+                f"{pct(appetite)})")
+    return "earns no discount: pay as you go plus shortfall risk"
+
+
+def colour_text(result: CommitmentResult, appetite: float) -> str:
+    """``green`` or ``red: falls short with probability 96% (appetite 10%)``."""
+    if not result.reasons:
+        return str(result.colour)
+    return f"{result.colour}: " + "; ".join(reason_text(r, appetite) for r in result.reasons)
+
+
+def tier_edge_note(plan: Plan) -> str | None:
+    """When the recommended commitment sits on a tier edge: what the next tier would take
+    and give, from the same paths."""
+    from forecast.contract import evaluate_commitment, next_tier
+
+    r = plan.recommendation.recommended
+    contract = plan.scenario.contract
+    if r.is_ramp or r.annual_commit <= 0 or r.annual_commit not in tier_edges(contract):
+        return None
+    nxt = next_tier(contract, r.annual_commit)
+    if nxt is None:
+        return (f"{usd(r.annual_commit)} is the top tier's threshold: the deepest discount "
+                "on offer.")
+    amount, discount = nxt
+    other = evaluate_commitment(contract, plan.usage, amount)
+    delta = other.expected_cost - r.expected_cost
+    change = f"{usd(-delta)} less" if delta < 0 else f"{usd(delta)} more"
+    return (f"{usd(r.annual_commit)} is the {pct(float(r.discount[0]))} tier's threshold. The "
+            f"next tier, {pct(discount)} from {usd(amount)} a year, would cost {change} in "
+            f"expectation over the term with a {pct(other.shortfall_probability)} chance "
+            "that some year falls short.")
+
+
+def ramp_note(plan: Plan) -> str | None:
+    """When the best ramp beats the best flat commitment: by how much, at what risk."""
+    rec = plan.recommendation
+    if not rec.ramp_advised:
+        return None
+    flat = (f"{usd(rec.recommended.annual_commit)} flat" if rec.recommended.total_commit > 0
+            else "no commitment")
+    return (f"A ramp of {with_tier(rec.ramp, plan.scenario.contract)} costs "
+            f"{usd(rec.ramp_gain)} less in expectation than {flat}, with a "
+            f"{pct(rec.ramp.shortfall_probability)} chance that some year falls short "
+            f"(appetite {pct(rec.appetite)}): usage grows over the term, so ask for it.")
+
+
+#: The bridge's lines in order: (key, words, sign shown before the amount).
+BRIDGE_LINES: tuple[tuple[str, str, str], ...] = (
+    ("today_list", "today's path at list", ""),
+    ("levers", "optimization levers", "-"),
+    ("payg", "pay as you go on the optimized path", "="),
+    ("discount", "discount earned", "-"),
+    ("unused", "unused commitment", "+"),
+    ("expected_cost", "expected cost of the commitment", "="),
+)
+
+
+def bridge_rows(result: CommitmentResult) -> list[tuple[str, str, float]]:
+    """The savings bridge of a commitment as (sign, words, amount) rows, top to bottom.
+
+    The levers line notes the stranded savings as "of which stranded": a part of the
+    levers' saving the commitment floor absorbs (it shows again as unused commitment),
+    not another saving.
+    """
+    values = result.bridge.to_dict()
+    rows = []
+    for key, words, sign in BRIDGE_LINES:
+        if key == "levers" and result.stranded_savings > 0.5:
+            words = f"{words} (of which stranded: {usd(result.stranded_savings)})"
+        rows.append((sign, words, values[key]))
+    return rows
+
+
+def offer_colour(offer: OfferResult) -> FlagLevel:
+    """An offer's colour: its commitment's; red when it does not beat paying as you go."""
+    from forecast.negotiation import offer_level
+
+    return offer_level(offer)
+
+
+def walk_away_text(w: WalkAway) -> str:
+    if w.bound == "none":
+        return f"{w.offer}: no commitment within your appetite beats paying as you go"
+    why = "the shortfall risk passes your appetite beyond it" if w.bound == "appetite" \
+        else "paying as you go is cheaper beyond it"
+    return f"{w.offer}: at most {usd(w.annual_commit)} a year ({why})"
+
+
+def position_items(plan: Plan) -> list[tuple[str, list[str]]]:
+    """The position as (heading, lines): the target, the walk-away under each offer, the
+    opening ask, the most valuable asks and the alternative."""
+    position = plan.position
+    if position is None:
+        return []
+    out: list[tuple[str, list[str]]] = []
+    t = position.target
+    if t is None:
+        out.append(("Target", ["none: no offer beats paying as you go within your appetite; "
+                               "walk away, or counter"]))
+    else:
+        out.append(("Target", [f"{t.name}, {with_tier(t.result, t.terms)}: "
+                               f"{usd(t.result.expected_cost)} expected over the term, "
+                               f"{usd(t.saving_vs_payg)} below pay as you go, "
+                               f"{pct(t.result.shortfall_probability)} shortfall chance"]))
+    out.append(("Walk away", [walk_away_text(o.walk_away) for o in position.offers]))
+    ask = position.opening_ask
+    if ask is not None:
+        out.append(("Opening ask", [f"{ask.description} ({ask.offer}): worth "
+                                    f"{usd(ask.expected_value)} over the term"]))
+    top = [a for a in position.asks if a.expected_value > 0.5 and a is not ask][:3]
+    if top:
+        out.append(("Then ask for", [f"{a.description} ({a.offer}): {usd(a.expected_value)}"
+                                     for a in top]))
+    alt = position.alternative
+    out.append(("Alternative", [f"pay as you go on the optimized path: "
+                                f"{usd(alt.expected_cost)} expected over the term (P10 "
+                                f"{usd(alt.cost_p10)}, P90 {usd(alt.cost_p90)})"]))
+    return out
+
+
+def position_lines(plan: Plan) -> list[str]:
+    """The position in a few lines of text (:func:`position_items`, one line each)."""
+    return [f"{heading}: " + "; ".join(lines) + "." for heading, lines in position_items(plan)]

@@ -4,6 +4,24 @@ A book is a YAML or JSON file with an id, an effective date and its source. One 
 the package (``anthropic-2026-11``); a user can point a scenario at their own file, e.g. with
 negotiated rates. Cache prices are multipliers of the input price; batch is a discount on
 every token class that stacks with caching.
+
+Beyond input, output and cache prices, a model's entry may carry (docs/model.md, "Price
+book"):
+
+- ``long_prompt``: a prompt-length band. A request whose prompt (input plus cache reads and
+  writes) is above ``threshold`` tokens pays the band's prices on every token, output
+  included; cache multipliers apply to the band's input price as usual.
+- ``inference_geo``: price multipliers by inference region (``us: 1.1``); a region the
+  model does not list costs the global price.
+- ``before``: dated earlier entries. The fields at the top of a model are its latest prices;
+  ``before: [{until: 2026-10-07, cache_read: 0.1}]`` says that before 2026-10-07 the read
+  multiplier was 0.1 (fields not named are as in the entry after it). History is priced
+  with the entry in force on the day of the usage, the forecast with the latest.
+
+:meth:`PriceBook.token_prices` gives the list price of each token class for a model, band,
+region and date: the one place that the usage import and the cost model read prices from.
+Every price is finite and below a documented bound (:data:`MAX_PRICE`, ...), so that a typo
+such as ``input: 3e9`` or ``.inf`` is refused with a message naming the field.
 """
 
 from __future__ import annotations
@@ -11,9 +29,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from dataclasses import dataclass
+from enum import StrEnum
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import Annotated, Any, Self
 
 import numpy as np
 import yaml
@@ -23,38 +44,161 @@ from forecast.errors import PriceBookError
 from forecast.types import CacheTTL, FloatArray
 
 _DATE_SUFFIX = re.compile(r"-\d{8}$")
+_CONTEXT_SUFFIX = re.compile(r"\[\d+[km]\]$")  # claude-sonnet-5-5[1m]: the 1M-context variant
+
+#: Highest accepted price, USD per million tokens. The dearest list price is $75 (output of
+#: the Opus 4 and 4.1 generation); a figure above $1,000 is surely a typo.
+MAX_PRICE = 1_000.0
+#: Highest accepted multiplier (cache writes are 1.25x and 2x, US inference 1.1x).
+MAX_MULTIPLIER = 10.0
+#: Highest accepted long-prompt threshold, in prompt tokens (context windows are up to 1M).
+MAX_THRESHOLD = 10_000_000
+#: Largest price-book file read, in bytes (the bundled one is about 10 kB).
+MAX_BOOK_BYTES = 1_000_000
+
+Price = Annotated[float, Field(ge=0.0, le=MAX_PRICE, allow_inf_nan=False)]
+Multiplier = Annotated[float, Field(gt=0.0, le=MAX_MULTIPLIER, allow_inf_nan=False)]
+ReadMultiplier = Annotated[float, Field(ge=0.0, le=MAX_MULTIPLIER, allow_inf_nan=False)]
 
 
-class CacheMultipliers(BaseModel):
+class InferenceGeo(StrEnum):
+    """Where inference runs (the usage report's ``inference_geo``)."""
+
+    GLOBAL = "global"
+    US = "us"
+
+
+#: Token classes in the order of :class:`TokenPrices` and of the usage import.
+TOKEN_CLASSES: tuple[str, ...] = (
+    "uncached_input", "cache_write_5m", "cache_write_1h", "cache_read", "output",
+)
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class CacheMultipliers(_Frozen):
     """Cache prices as multipliers of the input price."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    write_5m: float = Field(1.25, gt=0)
-    write_1h: float = Field(2.0, gt=0)
-    read: float = Field(0.1, ge=0)
+    write_5m: Multiplier = 1.25
+    write_1h: Multiplier = 2.0
+    read: ReadMultiplier = 0.1
 
 
-class ModelPrice(BaseModel):
-    """One model's list prices in USD per million tokens.
+class LongPromptBand(_Frozen):
+    """Prices of a request whose prompt is above ``threshold`` tokens (every token of it).
+
+    ``cache_write_5m``, ``cache_write_1h`` and ``cache_read`` are multipliers of the band's
+    ``input``; left out, they are the model's.
+    """
+
+    threshold: int = Field(ge=1, le=MAX_THRESHOLD)
+    input: Price
+    output: Price
+    cache_write_5m: Multiplier | None = None
+    cache_write_1h: Multiplier | None = None
+    cache_read: ReadMultiplier | None = None
+
+
+#: Fields of a model's entry that may change on a date.
+_DATED_FIELDS = ("input", "output", "cache_write_5m", "cache_write_1h", "cache_read",
+                 "long_prompt", "inference_geo")
+
+
+class EarlierPrices(_Frozen):
+    """Prices in force before ``until``: only the fields that differ from the next entry.
+
+    ``long_prompt: null`` says the model had no band then (a band added later).
+    """
+
+    until: dt.date
+    input: Price | None = None
+    output: Price | None = None
+    cache_write_5m: Multiplier | None = None
+    cache_write_1h: Multiplier | None = None
+    cache_read: ReadMultiplier | None = None
+    long_prompt: LongPromptBand | None = None
+    inference_geo: dict[InferenceGeo, Multiplier] | None = None
+
+
+class ModelPrice(_Frozen):
+    """One model's latest list prices in USD per million tokens, and its earlier entries.
 
     ``cache_write_5m``, ``cache_write_1h`` and ``cache_read`` are multipliers of ``input``
     that override the book's defaults for this model.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
     display_name: str | None = None
-    input: float = Field(ge=0)
-    output: float = Field(ge=0)
-    cache_write_5m: float | None = Field(None, gt=0)
-    cache_write_1h: float | None = Field(None, gt=0)
-    cache_read: float | None = Field(None, ge=0)
-    tokenizer_factor: float = Field(1.0, gt=0)
+    input: Price
+    output: Price
+    cache_write_5m: Multiplier | None = None
+    cache_write_1h: Multiplier | None = None
+    cache_read: ReadMultiplier | None = None
+    long_prompt: LongPromptBand | None = None
+    inference_geo: dict[InferenceGeo, Multiplier] = Field(default_factory=dict)
+    tokenizer_factor: float = Field(1.0, gt=0, le=MAX_MULTIPLIER, allow_inf_nan=False)
     aliases: tuple[str, ...] = ()
+    before: tuple[EarlierPrices, ...] = ()
+
+    @model_validator(mode="after")
+    def _dates_increase(self) -> Self:
+        dates = [b.until for b in self.before]
+        for i in range(1, len(dates)):
+            if dates[i] <= dates[i - 1]:
+                raise ValueError(f"before[{i}].until: {dates[i]} is not after "
+                                 f"before[{i - 1}].until {dates[i - 1]}; list earlier entries "
+                                 "oldest first")
+        return self
+
+    def on(self, day: dt.date | None) -> ModelPrice:
+        """The entry in force on ``day`` (the latest for ``None``), without ``before``."""
+        if day is None or not self.before:
+            return self if not self.before else self.model_copy(update={"before": ()})
+        update: dict[str, Any] = {"before": ()}
+        for earlier in reversed(self.before):  # newest first: the oldest applicable wins
+            if day >= earlier.until:
+                break
+            for name in earlier.model_fields_set & set(_DATED_FIELDS):
+                update[name] = getattr(earlier, name)
+        if update.get("inference_geo", {}) is None:
+            update["inference_geo"] = {}
+        return self.model_copy(update=update)
+
+    @property
+    def change_dates(self) -> list[dt.date]:
+        """Dates on which this model's prices changed, oldest first."""
+        return [b.until for b in self.before]
 
 
-class PriceBook(BaseModel):
+@dataclass(frozen=True)
+class TokenPrices:
+    """List price of each token class, USD per million tokens, before the batch discount.
+
+    The region multiplier is included; cache prices are the multipliers times the input
+    price of the band in force.
+    """
+
+    uncached_input: float
+    cache_write_5m: float
+    cache_write_1h: float
+    cache_read: float
+    output: float
+
+    def as_array(self) -> FloatArray:
+        """ndarray of shape (5,), in the order of :data:`TOKEN_CLASSES`."""
+        return np.array([getattr(self, c) for c in TOKEN_CLASSES])
+
+    def cache_write(self, ttl: CacheTTL) -> float:
+        """Write price for a TTL (the input price for ``none``: plain input)."""
+        if ttl == CacheTTL.FIVE_MINUTES:
+            return self.cache_write_5m
+        if ttl == CacheTTL.ONE_HOUR:
+            return self.cache_write_1h
+        return self.uncached_input
+
+
+class PriceBook(_Frozen):
     """A dated set of list prices.
 
     Attributes
@@ -62,20 +206,21 @@ class PriceBook(BaseModel):
     id : str
         The name a scenario uses to refer to this book.
     effective_date : datetime.date
-        The date the prices took effect.
+        The date of the book's latest prices.
     source : str
         Where the figures came from.
+    not_expressed : list of str
+        What the published price list says that this book cannot (priced as standard).
     batch_discount : float
         Discount of the Batch API on every token class (0.5 = half price).
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
     id: str = Field(min_length=1)
     effective_date: dt.date
     source: str = Field(min_length=1)
+    not_expressed: tuple[str, ...] = ()
     currency: str = "USD"
-    batch_discount: float = Field(0.5, ge=0, lt=1)
+    batch_discount: float = Field(0.5, ge=0, lt=1, allow_inf_nan=False)
     cache_multipliers: CacheMultipliers = CacheMultipliers()
     models: dict[str, ModelPrice]
 
@@ -96,9 +241,9 @@ class PriceBook(BaseModel):
         return [n for n in names if n not in self.models]
 
     def resolve_model(self, name: str) -> str | None:
-        """Map an API id (with or without a date suffix), an alias or a display name to a
-        model id of this book, or None when nothing matches."""
-        raw = name.strip()
+        """Map an API id (with or without a date suffix or ``[1m]``), an alias or a display
+        name to a model id of this book, or None when nothing matches."""
+        raw = _CONTEXT_SUFFIX.sub("", name.strip())
         if raw in self.models:
             return raw
         key = raw.lower()
@@ -118,8 +263,54 @@ class PriceBook(BaseModel):
                 return model_id
         return None
 
+    def entry(self, model_id: str, on: dt.date | None = None) -> ModelPrice:
+        """A model's entry in force on a date (``None``: the latest, used for forecasts)."""
+        return self.models[model_id].on(on)
+
+    def token_prices(self, model_id: str, on: dt.date | None = None,
+                     long_prompt: bool = False,
+                     geo: InferenceGeo = InferenceGeo.GLOBAL) -> TokenPrices:
+        """List price of each token class: the single source of prices for every cost.
+
+        Parameters
+        ----------
+        model_id : str
+            A model of this book.
+        on : datetime.date, optional
+            The day priced (``None``: the latest entry).
+        long_prompt : bool
+            Price a request above the model's prompt-length threshold (the band's prices);
+            ignored for a model without a band.
+        geo : InferenceGeo
+            Region the request ran in; its multiplier applies to every token class.
+        """
+        price = self.entry(model_id, on)
+        band = price.long_prompt if long_prompt else None
+        p_in = price.input if band is None else band.input
+        p_out = price.output if band is None else band.output
+        w5 = _first(band and band.cache_write_5m, price.cache_write_5m,
+                    self.cache_multipliers.write_5m)
+        w1 = _first(band and band.cache_write_1h, price.cache_write_1h,
+                    self.cache_multipliers.write_1h)
+        r = _first(band and band.cache_read, price.cache_read, self.cache_multipliers.read)
+        m = price.inference_geo.get(geo, 1.0)
+        return TokenPrices(uncached_input=m * p_in, cache_write_5m=m * p_in * w5,
+                           cache_write_1h=m * p_in * w1, cache_read=m * p_in * r,
+                           output=m * p_out)
+
+    def has_long_prompt_band(self, model_id: str, on: dt.date | None = None) -> bool:
+        return self.entry(model_id, on).long_prompt is not None
+
+    def region_multiplier(self, model_id: str, geo: InferenceGeo,
+                          on: dt.date | None = None) -> float | None:
+        """The model's multiplier for a region; ``None`` when it does not offer the region
+        (the global price applies)."""
+        if geo == InferenceGeo.GLOBAL:
+            return 1.0
+        return self.entry(model_id, on).inference_geo.get(geo)
+
     def read_multiplier(self, model_id: str) -> float:
-        """Cache-read price as a multiplier of the model's input price."""
+        """Cache-read price as a multiplier of the model's (latest) input price."""
         price = self.models[model_id]
         return self.cache_multipliers.read if price.cache_read is None else price.cache_read
 
@@ -148,7 +339,7 @@ class PriceBook(BaseModel):
         return max(0.0, (w - 1.0) / (w - r))
 
     def arrays(self, model_ids: list[str]) -> dict[str, FloatArray]:
-        """Per-model price vectors in the order of ``model_ids``.
+        """Per-model price vectors (latest entries) in the order of ``model_ids``.
 
         Returns
         -------
@@ -174,6 +365,38 @@ class PriceBook(BaseModel):
             ),
         }
 
+    def as_of(self, day: dt.date | None = None) -> list[dict[str, Any]]:
+        """Every model's prices in force on a day (latest for ``None``), one row each.
+
+        Rows hold ``model``, ``display_name``, the five token-class prices (USD/MTok), the
+        long-prompt band (``threshold``, ``long_input``, ``long_output``; ``None`` without),
+        ``us_multiplier`` (``None`` where US-only inference is not offered),
+        ``tokenizer_factor`` and ``changes`` (the model's change dates).
+        """
+        rows = []
+        for model_id, price in self.models.items():
+            p = self.token_prices(model_id, day)
+            band = price.on(day).long_prompt
+            rows.append({
+                "model": model_id, "display_name": price.display_name,
+                **{c: getattr(p, c) for c in TOKEN_CLASSES},
+                "threshold": band.threshold if band else None,
+                "long_input": band.input if band else None,
+                "long_output": band.output if band else None,
+                "us_multiplier": self.region_multiplier(model_id, InferenceGeo.US, day),
+                "tokenizer_factor": price.tokenizer_factor,
+                "changes": [str(d) for d in price.change_dates],
+            })
+        return rows
+
+
+def _first(*values: Any) -> float:
+    """The first value that is a number (``band and x`` gives ``None`` without a band)."""
+    for v in values:
+        if isinstance(v, int | float) and not isinstance(v, bool):
+            return float(v)
+    raise AssertionError("no default multiplier")  # the book's defaults always exist
+
 
 def unknown_models_message(unknown: list[str], book: PriceBook) -> str:
     """Message naming the unknown models and listing the ones the book prices."""
@@ -192,26 +415,69 @@ def bundled_price_book_ids() -> list[str]:
 
 DEFAULT_PRICE_BOOK = "anthropic-2026-11"
 
+#: What a bound means, for messages about a number past it.
+_BOUND_HINTS = {
+    "input": f"USD per million tokens, at most {MAX_PRICE:,.0f}",
+    "output": f"USD per million tokens, at most {MAX_PRICE:,.0f}",
+    "threshold": f"prompt tokens, at most {MAX_THRESHOLD:,}",
+}
+
+
+def _problem(err: dict[str, Any]) -> str:
+    loc = ".".join(str(p) for p in err["loc"])
+    value = err.get("input")
+    shown = f" (is {value!r})" if isinstance(value, int | float | str) and not isinstance(
+        value, bool) and len(repr(value)) < 40 else ""
+    hint = _BOUND_HINTS.get(str(err["loc"][-1])) if err["loc"] else None
+    if hint is None and err["loc"] and str(err["loc"][-1]).startswith(("cache_", "write",
+                                                                       "read", "us")):
+        hint = f"a multiplier of the input price, at most {MAX_MULTIPLIER:g}"
+    tail = f"; {hint}" if hint and err["type"] in ("less_than_equal", "finite_number",
+                                                   "greater_than", "greater_than_equal") else ""
+    msg = err["msg"].removeprefix("Value error, ")
+    return f"{loc}: {msg}{shown}{tail}"
+
 
 def _parse_book(text: str, origin: str) -> PriceBook:
     try:
         data = json.loads(text) if origin.endswith(".json") else yaml.safe_load(text)
-    except (yaml.YAMLError, json.JSONDecodeError) as exc:
+    except (yaml.YAMLError, json.JSONDecodeError, ValueError) as exc:
         raise PriceBookError(f"price book {origin}: not valid YAML/JSON ({exc})") from None
+    except RecursionError:
+        raise PriceBookError(f"price book {origin}: nested too deeply to read; a price book "
+                             "is a mapping of models to a few prices") from None
     if not isinstance(data, dict):
         raise PriceBookError(f"price book {origin}: expected a mapping with id, models, ...")
     try:
         return PriceBook.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = ".".join(str(p) for p in first["loc"])
-        raise PriceBookError(f"price book {origin}: {loc}: {first['msg']}") from None
+        problems = [_problem(e) for e in exc.errors()]
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise PriceBookError(f"price book {origin}: {problems[0]}{more}") from None
+    except RecursionError:
+        raise PriceBookError(f"price book {origin}: nested too deeply to read") from None
 
 
 @cache
 def _load_bundled(book_id: str) -> PriceBook:
     path = resources.files("forecast") / "data" / "pricebooks" / f"{book_id}.yaml"
     return _parse_book(path.read_text(encoding="utf-8"), f"{book_id}.yaml")
+
+
+def _read_book_file(path: Path) -> str:
+    """A book file's text, refusing one larger than :data:`MAX_BOOK_BYTES`."""
+    try:
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_BOOK_BYTES + 1)
+    except OSError as exc:
+        raise PriceBookError(f"price book {path}: cannot read ({exc.strerror or exc})") from None
+    if len(raw) > MAX_BOOK_BYTES:
+        raise PriceBookError(f"price book {path}: larger than {MAX_BOOK_BYTES:,} bytes; a "
+                             "price book holds a few prices per model")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise PriceBookError(f"price book {path}: not UTF-8 text (byte {exc.start})") from None
 
 
 def load_price_book(ref: str = DEFAULT_PRICE_BOOK, base_dir: Path | None = None) -> PriceBook:
@@ -235,7 +501,7 @@ def load_price_book(ref: str = DEFAULT_PRICE_BOOK, base_dir: Path | None = None)
     if not path.is_absolute() and base_dir is not None:
         path = base_dir / path
     if path.suffix.lower() in (".yaml", ".yml", ".json") and path.is_file():
-        return _parse_book(path.read_text(encoding="utf-8"), str(path))
+        return _parse_book(_read_book_file(path), str(path))
     raise PriceBookError(
         f"unknown price book {ref!r}: not a bundled id ({', '.join(bundled_price_book_ids())}) "
         "and no such .yaml/.json file"

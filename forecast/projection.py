@@ -1,11 +1,19 @@
 """Deterministic projection: monthly list spend on the current and optimized paths.
 
-The projection is the central case: expected volume growth (and token drift), each
-workload's optimized lever set landing in its month, ramping in linearly and achieved at the
-mean lever realization (1 unless the scenario's uncertainty says otherwise), no spread. It is
-the simulation's zero-spread case: with no volatility, realization sd, slip or walk-back,
-every simulated path equals it, and with volume volatility only, the Monte Carlo mean
-converges to it.
+The projection is the central case, and the simulation's mean: every effect that shifts the
+mean rather than spreading it is in it, in closed form or as an exact finite sum
+(docs/model.md, "Projection"):
+
+- expected volume growth and token drift, times the launch probability, times
+  ``exp(sd^2 n^2 / 2)`` for the growth fit's standard error sd after n months;
+- the expected list-price level ``(1 - q mu)^(t - 1)`` under price cuts;
+- the expected unit cost along the ramp: the unit cost is a cubic in the fraction in place
+  x = realization * ramp fraction at the slipped landing month, so its mean needs
+  ``E[x^k]`` for k up to 3 (Beta moments times a finite sum over the Poisson slip), less the
+  batch lever's part on the share of gray workloads walked back by each month.
+
+With every spread at zero (no volatility, realization sd, slip, walk-back, growth-fit
+error, price cuts or launch risk) every simulated path equals it.
 """
 
 from __future__ import annotations
@@ -15,15 +23,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from forecast.attribution import WATERFALL_ORDER, Attribution, attribute
-from forecast.cost import CornerCosts, caching_warnings, corner_costs, interpolate
+from forecast.attribution import WATERFALL_ORDER, Attribution, attribute, coalition_unit_cost
+from forecast.cost import caching_warnings, corner_costs
 from forecast.pricebook import PriceBook
 from forecast.scenario import Scenario
 from forecast.timeline import (
+    RampMoments,
+    expected_price_level,
     expected_volume,
     month_labels,
-    month_numbers,
-    ramp_fraction,
+    ramp_moments,
     workload_vectors,
 )
 
@@ -45,9 +54,13 @@ class Projection:
     workloads : list of str
         Workload names, length n_workloads.
     current, optimized : ndarray of shape (n_months, n_workloads)
-        List spend in USD per month and workload.
+        Expected list spend in USD per month and workload.
     ramp : ndarray of shape (n_months, n_workloads)
-        Fraction of each workload's planned change in place.
+        Expected fraction of each workload's planned change in place, ``E[x]``.
+    moments : RampMoments
+        ``E[x^k]`` and ``E[x^k J]``, k = 1..3, that the expected unit cost is made of.
+    price_level : ndarray of shape (n_months,)
+        Expected list-price level (1.0 = the book's prices).
     """
 
     scenario_name: str
@@ -57,6 +70,8 @@ class Projection:
     current: FloatArray
     optimized: FloatArray
     ramp: FloatArray
+    moments: RampMoments
+    price_level: FloatArray
     waiting: list[WaitingResult]
     attribution: Attribution
     warnings: list[str] = field(default_factory=list)
@@ -103,13 +118,8 @@ class Projection:
         return frame
 
 
-def lever_costs(corners: CornerCosts, ramp: FloatArray) -> FloatArray:
-    """Cost per volume unit with all three levers at ``ramp`` (shape (..., W))."""
-    return interpolate(corners, ramp, ramp, ramp)
-
-
 def project(scenario: Scenario, book: PriceBook) -> Projection:
-    """Project monthly list spend on the current and optimized paths.
+    """Project expected monthly list spend on the current and optimized paths.
 
     Parameters
     ----------
@@ -119,12 +129,12 @@ def project(scenario: Scenario, book: PriceBook) -> Projection:
         The book that prices it (``load_price_book(scenario.price_book)``).
     """
     corners = corner_costs(scenario, book)
-    volume = expected_volume(scenario)  # (months, W)
-    v = workload_vectors(scenario)
-    ramp = ramp_fraction(month_numbers(scenario)[:, None], v["lands"], v["ramp"])
-    ramp = ramp * scenario.uncertainty.lever_realization.mean
+    level = expected_price_level(scenario)
+    volume = expected_volume(scenario) * level[:, None]  # (months, W)
+    moments = ramp_moments(scenario)
     current = volume * corners.current
-    optimized = volume * lever_costs(corners, ramp)
+    optimized = volume * coalition_unit_cost(corners, moments, frozenset(LEVERS))
+    v = workload_vectors(scenario)
     waiting = waiting_test(scenario)
     warnings = [w.warning for w in waiting if w.warning] + caching_warnings(scenario, book)
     return Projection(
@@ -134,9 +144,12 @@ def project(scenario: Scenario, book: PriceBook) -> Projection:
         workloads=[w.name for w in scenario.workloads],
         current=current,
         optimized=optimized,
-        ramp=ramp,
+        ramp=moments.x[0],
+        moments=moments,
+        price_level=level,
         waiting=waiting,
-        attribution=attribute(corners, volume, ramp),
+        attribution=attribute(corners, volume, moments,
+                              v["volume"] * v["launch_probability"]),
         warnings=warnings,
     )
 

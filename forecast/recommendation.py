@@ -1,214 +1,206 @@
-"""The recommended commitment: a sweep over candidates plus the exact optima.
+"""Searching for the commitment to sign: sweeps over candidates, the exact optima, the ramp.
 
-On the optimized path (DESIGN.md, "The recommended commitment"):
+On the optimized path (docs/model.md, "The recommended commitment"):
 
-- risk-neutral: the commitment with the lowest expected cost;
-- risk-bounded: the largest commitment whose shortfall probability (some contract year's
-  discounted usage below the commitment) stays within the buyer's appetite;
-- recommended: the lowest expected cost among commitments within the appetite (the
-  risk-neutral one when it is within it, else the best one below the risk-bounded cap);
-- a per-year ramp, each year sized on its own usage, for terms where usage grows.
+- risk-neutral: the flat commitment with the lowest expected cost;
+- risk-bounded: the largest flat commitment whose shortfall probability (some contract year
+  below the commitment) stays within the buyer's appetite;
+- recommended: the lowest expected cost among flat commitments within the appetite;
+- ramp: one commitment per contract year, chosen jointly and tier-aware, with the lowest
+  expected cost such that the probability that *any* year falls short stays within the
+  appetite;
+- for comparison: what a buyer signs who sizes on the unoptimized forecast (each year's
+  expected usage on today's path), on today's run rate times twelve, and the largest flat
+  commitment whose stranded share stays under the amber line.
 
 Within one discount tier the expected cost is convex in the commitment. With overage at
 list its minimum sits where the pooled yearly list usage has exceedance ``1 - d``: the
-newsvendor critical fractile ``C* = (1 - d) F_L^-1(d)``. With overage at the discounted rate
-it never falls inside a tier (``max(C, D) >= D``), so the optimum is a tier's lower edge or
-zero. The sweep over the grid draws the cost curve; the exact candidates make the
-recommendation independent of the grid's spacing.
+newsvendor critical fractile ``C* = (1 - d) F_L^-1(d)`` (with a shortfall credit s, the
+exceedance is ``(1 - d)(1 - s) / (1 - s (1 - d))``). With overage at the discounted rate it
+never falls inside a tier (``max(C, D) >= D``), so the optimum is a tier's lower edge or zero.
+The sweep over the grid draws the cost curve; the exact candidates make the recommendation
+independent of the grid's spacing. Evaluating one commitment is :mod:`forecast.contract`.
 """
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 
 import numpy as np
 
 from forecast.contract import (
-    SortedUsage,
-    Sweep,
-    evaluate,
-    sweep_flat,
+    CommitmentResult,
+    YearlyUsage,
+    discount_for,
+    evaluate_commitment,
+    evaluate_flat,
+    largest_commit_covering,
+    overage_rate,
     tier_bounds,
 )
 from forecast.scenario import Contract
-from forecast.types import FlagLevel, FloatArray, Overage
+from forecast.types import CommitmentKind, FloatArray, Overage
+
+__all__ = ["CommitmentResult", "Recommendation", "SortedUsage", "Sweep", "evaluate_commitment",
+           "recommend", "risk_bounded_commit", "sweep_flat"]
 
 DEFAULT_GRID_POINTS = 200
+#: Cost differences below this share of the cost are ties (float rounding), broken toward
+#: the smaller commitment: less to strand.
+TIE = 1e-9
+#: The best-first search of the ramp stops after this many combinations.
+RAMP_SEARCH_LIMIT = 20_000
 
 
-@dataclass(frozen=True)
-class CommitmentResult:
-    """One commitment (flat or ramp) evaluated on every path.
+class SortedUsage:
+    """Yearly list usage sorted per year, with prefix sums, for fast sweeps.
 
-    Money is summed over the contract term; ``per_year`` and ``discount`` have one entry per
-    contract year.
-    """
-
-    label: str
-    per_year: FloatArray
-    discount: FloatArray
-    expected_cost: float
-    cost_p10: float
-    cost_p50: float
-    cost_p90: float
-    shortfall_probability: float
-    shortfall_by_year: FloatArray
-    expected_unused: float
-    expected_overage: float
-    expected_list: float
-    expected_current_list: float
-    gross_savings: float
-    stranded_savings: float
-    stranded_share: float
-    flag: FlagLevel
-
-    @property
-    def is_ramp(self) -> bool:
-        return bool(np.ptp(self.per_year) > 0)
-
-    @property
-    def annual_commit(self) -> float:
-        """The flat annual amount (first year's amount for a ramp)."""
-        return float(self.per_year[0])
-
-    @property
-    def saving_vs_list(self) -> float:
-        """Expected list price of the optimized usage minus the expected cost."""
-        return self.expected_list - self.expected_cost
-
-    @property
-    def saving_vs_current(self) -> float:
-        """Expected list price of today's path (no commitment) minus the expected cost."""
-        return self.expected_current_list - self.expected_cost
-
-    def to_dict(self) -> dict:
-        return {
-            "label": self.label,
-            "annual_commit": self.annual_commit,
-            "per_year": self.per_year.tolist(),
-            "is_ramp": self.is_ramp,
-            "discount": float(self.discount[0]),
-            "discount_per_year": self.discount.tolist(),
-            "expected_cost": self.expected_cost,
-            "cost_p10": self.cost_p10,
-            "cost_p50": self.cost_p50,
-            "cost_p90": self.cost_p90,
-            "shortfall_probability": self.shortfall_probability,
-            "shortfall_probability_by_year": self.shortfall_by_year.tolist(),
-            "expected_unused": self.expected_unused,
-            "expected_overage": self.expected_overage,
-            "saving_vs_list": self.saving_vs_list,
-            "saving_vs_current": self.saving_vs_current,
-            "gross_savings": self.gross_savings,
-            "stranded_savings": self.stranded_savings,
-            "stranded_share": self.stranded_share,
-            "flag": str(self.flag),
-        }
-
-
-#: Relative size below which a saving is rounding noise (float32 cells), not a saving.
-NOISE = 1e-6
-#: Slack on threshold comparisons, so that a commitment sized exactly on a line is on it.
-_SLACK = 1e-9
-
-
-def stranded_level(share: float, contract: Contract) -> FlagLevel:
-    """Red above the red threshold, amber above the amber one, else green."""
-    t = contract.stranded_thresholds
-    if share > t.red + _SLACK:
-        return FlagLevel.RED
-    if share > t.amber + _SLACK:
-        return FlagLevel.AMBER
-    return FlagLevel.GREEN
-
-
-def evaluate_commitment(contract: Contract, optimized: FloatArray, baseline: FloatArray,
-                        commitment: float | list[float] | FloatArray, label: str
-                        ) -> CommitmentResult:
-    """Evaluate one commitment path by path.
+    For thresholds K it gives ``E[max(0, L_y - K)]`` and ``P(L_y < K)`` per year, and the
+    probability that any year falls below K, in O(log P) per threshold.
 
     Parameters
     ----------
-    optimized, baseline : ndarray of shape (n_paths, years)
-        Yearly list usage on the optimized and current paths (same draws).
+    yearly_list : ndarray of shape (n_paths, years)
     """
-    out = evaluate(contract, optimized, commitment)
-    c, d = out.commitment, out.discount
-    total = out.cost.sum(axis=-1)
-    p10, p50, p90 = np.quantile(total, [0.1, 0.5, 0.9])
-    if contract.rollover == 0.0:
-        # L < C / (1 - d), the same test the sweep makes on sorted usage.
-        short = optimized < c / (1.0 - d)  # (P, Y)
-    else:
-        short = out.unused > 0.0  # commitment forfeited in that year
-    d_base, d_opt = (1.0 - d) * baseline, (1.0 - d) * optimized
-    gross = float((d_base - d_opt).sum(axis=-1).mean())
-    stranded = float((np.minimum(c, d_base) - np.minimum(c, d_opt)).sum(axis=-1).mean())
-    noise = NOISE * max(float(d_base.sum(axis=-1).mean()), 1.0)
-    if gross <= noise or stranded <= noise:
-        # No saving to strand (or the optimized path costs more): nothing is stranded.
-        share = 0.0
-        stranded = max(stranded, 0.0) if gross > noise else 0.0
-    else:
-        share = stranded / gross
-    return CommitmentResult(
-        label=label,
-        per_year=c,
-        discount=d,
-        expected_cost=float(total.mean()),
-        cost_p10=float(p10),
-        cost_p50=float(p50),
-        cost_p90=float(p90),
-        shortfall_probability=float(short.any(axis=-1).mean()),
-        shortfall_by_year=short.mean(axis=0),
-        expected_unused=float(out.unused.sum(axis=-1).mean()),
-        expected_overage=float(out.overage.sum(axis=-1).mean()),
-        expected_list=float(optimized.sum(axis=-1).mean()),
-        expected_current_list=float(baseline.sum(axis=-1).mean()),
-        gross_savings=gross,
-        stranded_savings=stranded,
-        stranded_share=share,
-        flag=stranded_level(share, contract),
-    )
+
+    def __init__(self, yearly_list: FloatArray) -> None:
+        usage = np.atleast_2d(yearly_list)
+        self.n_paths, self.years = usage.shape
+        self.sorted = np.sort(usage, axis=0).T  # (years, P)
+        zero = np.zeros((self.years, 1))
+        self.prefix = np.concatenate([zero, np.cumsum(self.sorted, axis=1)], axis=1)
+        self.mean = self.prefix[:, -1] / self.n_paths  # (years,)
+        self.min_sorted = np.sort(usage.min(axis=1))
+        self.pooled = np.sort(usage.ravel())
+
+    def excess(self, k: FloatArray) -> FloatArray:
+        """``E[max(0, L_y - K)]`` for every year and threshold: shape (years, n_k)."""
+        k = np.atleast_1d(np.asarray(k, dtype=float))
+        out = np.empty((self.years, k.size))
+        for y in range(self.years):  # years <= 5
+            idx = np.searchsorted(self.sorted[y], k, side="right")
+            above_sum = self.prefix[y, -1] - self.prefix[y, idx]
+            out[y] = (above_sum - (self.n_paths - idx) * k) / self.n_paths
+        return out
+
+    def below(self, k: FloatArray) -> FloatArray:
+        """``P(L_y < K)`` for every year and threshold: shape (years, n_k)."""
+        k = np.atleast_1d(np.asarray(k, dtype=float))
+        return np.stack([np.searchsorted(self.sorted[y], k, side="left") / self.n_paths
+                         for y in range(self.years)])
+
+    def any_below(self, k: FloatArray) -> FloatArray:
+        """``P(min_y L_y < K)``: the chance that some year falls short; shape (n_k,)."""
+        k = np.atleast_1d(np.asarray(k, dtype=float))
+        return np.searchsorted(self.min_sorted, k, side="left") / self.n_paths
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """Flat commitments evaluated at once. Every array has shape (n_candidates,); money is
+    summed over the contract years."""
+
+    commitment: FloatArray
+    discount: FloatArray
+    expected_cost: FloatArray
+    shortfall_probability: FloatArray
+    expected_unused: FloatArray
+    expected_overage: FloatArray
+    gross_savings: FloatArray
+    stranded_savings: FloatArray
+
+    @property
+    def stranded_share(self) -> FloatArray:
+        gross = self.gross_savings
+        return np.divide(self.stranded_savings, gross, out=np.zeros_like(gross),
+                         where=np.abs(gross) > 1e-9)
+
+
+def _credit(contract: Contract) -> float:
+    return contract.shortfall_credit
+
+
+def sweep_flat(contract: Contract, optimized: SortedUsage, baseline: SortedUsage,
+               commitments: FloatArray) -> Sweep:
+    """Evaluate many flat commitments at once from sorted usage and prefix sums.
+
+    Exact with no rollover and no price protection: with ``K = C / (1 - d)``,
+    ``G_y(K) = E[max(0, L_y - K)]`` and s the shortfall credit, unused before the credit is
+    ``U = (1 - d) sum_y (K - E[L_y] + G_y(K))``; expected cost = ``Y C + rate sum_y G_y(K)
+    - s U``, and stranded savings ``E[min(C, D_base) - min(C, D_opt)] = (1 - d) sum_y
+    (E[L_base] - G_base - E[L_opt] + G_opt)``.
+    """
+    c = np.asarray(commitments, dtype=float)
+    d = discount_for(contract, c)
+    rate = overage_rate(contract, d)
+    k = c / (1.0 - d)
+    g_opt = optimized.excess(k).sum(axis=0)
+    g_base = baseline.excess(k).sum(axis=0)
+    years = optimized.years
+    s = _credit(contract)
+    unused_before_credit = (1.0 - d) * (years * k - optimized.mean.sum() + g_opt)
+    expected_cost = years * c + rate * g_opt - s * unused_before_credit
+    gross = (1.0 - d) * (baseline.mean.sum() - optimized.mean.sum())
+    stranded = (1.0 - d) * ((baseline.mean.sum() - g_base) - (optimized.mean.sum() - g_opt))
+    return Sweep(c, d, expected_cost, optimized.any_below(k), (1 - s) * unused_before_credit,
+                 rate * g_opt, np.broadcast_to(gross, c.shape).copy(), stranded)
+
+
+def sweep_direct(contract: Contract, usage: YearlyUsage, commitments: FloatArray) -> Sweep:
+    """The sweep by path-by-path evaluation: for rollover (which couples the years) and
+    price protection (which scales the commitment per path)."""
+    f = evaluate_flat(contract, usage, commitments)
+    return Sweep(f.commitment, f.discount, f.expected_cost, f.shortfall_probability,
+                 f.expected_unused, f.expected_overage, f.gross_savings, f.stranded_savings)
+
+
+def _closed_form(contract: Contract, usage: YearlyUsage) -> bool:
+    """True when the sorted-usage sweep is exact for these terms and this usage."""
+    protected = contract.price_protection and float(np.ptp(usage.price_level)) > 0
+    return contract.rollover == 0.0 and not protected
 
 
 # --------------------------------------------------------------------------- exact optima
-def _largest_commit_covering(contract: Contract, k_max: float) -> float:
-    """Largest commitment C whose covered list usage ``C / (1 - d(C))`` is at most k_max.
+def fractile_exceedance(contract: Contract, d: float) -> float:
+    """Exceedance ``P(L > K*)`` at a tier's interior optimum (1 or more: none inside).
 
-    Within a tier the answer is ``(1 - d) k_max``; when that reaches the next tier's edge
-    (where the bigger discount would cover more usage than k_max), it is a dollar under it.
+    Derivative of the expected cost in K within a tier: ``(1 - d)(1 - s) Y - (rate -
+    s (1 - d)) sum_y P(L_y > K)``; zero where the pooled exceedance is
+    ``(1 - d)(1 - s) / (rate - s (1 - d))`` (``1 - d`` with no credit and overage at list).
     """
-    best = 0.0
-    for lo, hi, d in tier_bounds(contract):
-        c = (1.0 - d) * k_max
-        if c >= lo:
-            best = max(best, min(c, hi - 1.0))
-    return best
+    s = _credit(contract)
+    rate = 1.0 - d if contract.overage == Overage.DISCOUNTED else 1.0
+    denominator = rate - s * (1.0 - d)
+    if denominator <= 0:
+        return 1.0
+    return (1.0 - d) * (1.0 - s) / denominator
 
 
 def risk_bounded_commit(contract: Contract, usage: SortedUsage, appetite: float) -> float:
-    """Largest commitment with ``P(some year's discounted usage < C) <= appetite``.
+    """Largest flat commitment with ``P(some year's discounted usage < C) <= appetite``.
 
     The chance of a shortfall is ``P(min_y L_y < K)`` with ``K = C / (1 - d)``: it rises
     with K, so the cap is an order statistic of the yearly minimum.
     """
     j = int(np.floor(appetite * usage.n_paths + 1e-9))
     k_max = float(usage.min_sorted[min(j, usage.n_paths - 1)])
-    return _largest_commit_covering(contract, k_max)
+    return largest_commit_covering(contract, k_max)
 
 
 def exact_candidates(contract: Contract, usage: SortedUsage, cap: float = np.inf) -> FloatArray:
     """Commitments that can minimise expected cost: tier edges and each tier's fractile."""
     out = [0.0]
-    n = usage.pooled.size
+    pooled = usage.pooled
+    n = pooled.size
     for lo, hi, d in tier_bounds(contract):
         if lo <= cap:
             out.append(lo)
-        if contract.overage == Overage.LIST:
-            j = int(np.ceil(d * n)) - 1
+        q = fractile_exceedance(contract, d)
+        if q < 1.0:
+            j = int(np.ceil((1.0 - q) * n)) - 1
             for jj in (j - 1, j, j + 1):
-                k = float(usage.pooled[min(max(jj, 0), n - 1)])
+                k = float(pooled[min(max(jj, 0), n - 1)])
                 c = (1.0 - d) * k
                 if lo <= c < hi and c <= cap:
                     out.append(c)
@@ -217,12 +209,11 @@ def exact_candidates(contract: Contract, usage: SortedUsage, cap: float = np.inf
     return np.unique(np.array(out))
 
 
-def _argmin_cost(contract: Contract, opt: SortedUsage, base: SortedUsage,
-                 candidates: FloatArray) -> float:
-    sweep = sweep_flat(contract, opt, base, candidates)
-    # Ties (flat stretches of the curve) go to the smaller commitment: less to strand.
-    best = np.flatnonzero(sweep.expected_cost <= sweep.expected_cost.min() * (1 + 1e-12))
-    return float(candidates[best[0]])
+def _argmin(values: FloatArray, costs: FloatArray) -> float:
+    """The smallest value whose cost ties the minimum (ties go to the smaller commitment)."""
+    best = float(costs.min())
+    within = np.flatnonzero(costs <= best + TIE * max(abs(best), 1.0) + 0.005)
+    return float(values[within[np.argmin(values[within])]])
 
 
 def grid(usage_high: float, n_points: int, contract: Contract,
@@ -238,81 +229,51 @@ def grid(usage_high: float, n_points: int, contract: Contract,
     return np.unique(np.concatenate(parts))
 
 
-@dataclass(frozen=True)
-class Recommendation:
-    """The commitments the planner recommends, and the sweep behind them."""
-
-    risk_neutral: CommitmentResult
-    risk_bounded: CommitmentResult
-    recommended: CommitmentResult
-    ramp: CommitmentResult
-    ramp_advised: bool
-    safe_commit: CommitmentResult
-    baseline_sized: CommitmentResult
-    sweep: Sweep
-    grid_optimum: float
-    appetite: float
-
-
-def _one_year(contract: Contract) -> Contract:
-    return contract.model_copy(update={"years": 1, "commitments": None})
-
-
 def _recommend_flat(contract: Contract, opt: SortedUsage, base: SortedUsage,
                     appetite: float) -> tuple[float, float, float]:
-    """(risk-neutral, risk-bounded, recommended) flat commitments, no rollover."""
-    rn = _argmin_cost(contract, opt, base, exact_candidates(contract, opt))
+    """(risk-neutral, risk-bounded, recommended) flat commitments, closed form."""
+
+    def cheapest(candidates: FloatArray) -> float:
+        return _argmin(candidates, sweep_flat(contract, opt, base, candidates).expected_cost)
+
+    rn = cheapest(exact_candidates(contract, opt))
     rb = risk_bounded_commit(contract, opt, appetite)
-    rec = rn if rn <= rb else _argmin_cost(contract, opt, base,
-                                           exact_candidates(contract, opt, cap=rb))
+    rec = rn if rn <= rb else cheapest(exact_candidates(contract, opt, cap=rb))
     return rn, rb, rec
 
 
-def sweep_direct(contract: Contract, optimized: FloatArray, baseline: FloatArray,
-                 commitments: FloatArray) -> Sweep:
-    """The sweep by path-by-path evaluation: for rollover, which couples the years."""
-    rows = [evaluate_commitment(contract, optimized, baseline, float(c), "")
-            for c in commitments]
+def _recommend_direct(contract: Contract, usage: YearlyUsage, opt: SortedUsage, high: float,
+                      appetite: float) -> tuple[float, float, float]:
+    """(risk-neutral, risk-bounded, recommended) by direct evaluation (rollover, price
+    protection): candidates (grid, tier edges, the closed-form optima) evaluated path by
+    path, the best refined on a fine local grid, the risk-bounded cap bisected (a bigger
+    commitment never falls short less often)."""
+    def shortfall(c: FloatArray) -> FloatArray:
+        return evaluate_flat(contract, usage, c, full=False).shortfall_probability
 
-    def col(name: str) -> FloatArray:
-        return np.array([getattr(r, name) for r in rows])
-
-    return Sweep(np.asarray(commitments, dtype=float), np.array([r.discount[0] for r in rows]),
-                 col("expected_cost"), col("shortfall_probability"), col("expected_unused"),
-                 col("expected_overage"), col("gross_savings"), col("stranded_savings"))
-
-
-def _recommend_rollover(contract: Contract, optimized: FloatArray, baseline: FloatArray,
-                        opt: SortedUsage, high: float, appetite: float
-                        ) -> tuple[float, float, float]:
-    """(risk-neutral, risk-bounded, recommended) with rollover, by direct evaluation.
-
-    Rollover breaks the closed forms, so the candidates (grid, tier edges, the no-rollover
-    optima) are evaluated path by path, the best is refined on a fine local grid, and the
-    risk-bounded cap is bisected (a bigger commitment never forfeits less).
-    """
-    def shortfall(c: float) -> float:
-        return evaluate_commitment(contract, optimized, baseline, c, "").shortfall_probability
-
-    lo, hi = 0.0, max(high, 1.0)
-    if shortfall(hi) <= appetite:
-        rb = hi
+    # A batched grid brackets the cap, bisection refines it.
+    bracket = np.linspace(0.0, max(high, 1.0), 33)
+    ok = np.flatnonzero(shortfall(bracket) <= appetite)
+    i = int(ok[-1]) if ok.size else 0
+    if i + 1 >= bracket.size:
+        rb = float(bracket[-1])
     else:
-        for _ in range(50):
+        lo, hi = float(bracket[i]), float(bracket[i + 1])
+        for _ in range(30):
             mid = 0.5 * (lo + hi)
-            lo, hi = (mid, hi) if shortfall(mid) <= appetite else (lo, mid)
+            lo, hi = (mid, hi) if shortfall(np.array([mid]))[0] <= appetite else (lo, mid)
         rb = lo
 
     def best(cap: float) -> float:
         coarse = np.unique(np.concatenate([
             grid(min(high, cap), 60, contract), exact_candidates(contract, opt, cap=cap)]))
         coarse = coarse[coarse <= cap]
-        costs = sweep_direct(contract, optimized, baseline, coarse).expected_cost
+        costs = evaluate_flat(contract, usage, coarse, full=False).expected_cost
         i = int(np.argmin(costs))
         fine = np.linspace(coarse[max(i - 1, 0)], coarse[min(i + 1, coarse.size - 1)], 41)
-        fine = np.unique(np.concatenate([fine, coarse[i:i + 1]]))
-        fine_costs = sweep_direct(contract, optimized, baseline, fine).expected_cost
-        return float(fine[int(np.argmin(fine_costs))])
+        fine = np.unique(np.concatenate([fine, coarse]))
+        fine = fine[fine <= cap]
+        return _argmin(fine, evaluate_flat(contract, usage, fine, full=False).expected_cost)
 
     rn = best(np.inf)
     rec = rn if rn <= rb else best(rb)
@@ -336,77 +297,246 @@ def safe_commit_amount(contract: Contract, opt: SortedUsage, base: SortedUsage) 
 
     lo, hi = 0.0, float(base.sorted[:, -1].max())
     if share(hi) <= amber:
-        return _largest_commit_covering(contract, hi)
+        return largest_commit_covering(contract, hi)
     for _ in range(60):
         mid = 0.5 * (lo + hi)
         lo, hi = (mid, hi) if share(mid) <= amber else (lo, mid)
-    return _largest_commit_covering(contract, lo)
+    return largest_commit_covering(contract, lo)
 
 
-def recommend(contract: Contract, optimized: FloatArray, baseline: FloatArray,
-              n_grid: int = DEFAULT_GRID_POINTS, appetite: float | None = None
-              ) -> Recommendation:
-    """Recommend a commitment from yearly list usage on both paths.
+# --------------------------------------------------------------------------- the ramp
+class _Year:
+    """One contract year's usage for the ramp search: its cost as a function of the
+    commitment, and which paths fall short."""
+
+    def __init__(self, contract: Contract, usage: FloatArray) -> None:
+        self.contract = contract
+        self.usage = usage  # (P,)
+        self.sorted = SortedUsage(usage[:, None])
+        self.one = contract.model_copy(update={"years": 1, "commitments": None})
+
+    def cost(self, c: FloatArray) -> FloatArray:
+        """Expected cost of the year at each commitment (closed form, as :func:`sweep_flat`),
+        rounded to the cent so that float noise does not break ties."""
+        return np.round(sweep_flat(self.one, self.sorted, self.sorted, c).expected_cost, 2)
+
+    def covered(self, c: FloatArray) -> FloatArray:
+        c = np.asarray(c, dtype=float)
+        return c / (1.0 - discount_for(self.contract, c))
+
+    def candidates(self, appetite: float) -> FloatArray:
+        """Tier edges, each tier's fractile and the commitments that cover each of a few
+        quantiles up to the appetite (so the search can split the appetite unevenly)."""
+        exact = exact_candidates(self.one, self.sorted)
+        n = self.usage.size
+        srt = self.sorted.sorted[0]
+        levels = np.unique(np.floor(np.linspace(0.0, appetite, 9) * n + 1e-9).astype(int))
+        caps = [largest_commit_covering(self.contract, float(srt[min(j, n - 1)]))
+                for j in levels]
+        return self.options(np.concatenate([exact, caps]))
+
+    def options(self, values: FloatArray) -> FloatArray:
+        """The values that are options: 0, or a commitment that earns a discount (one that
+        earns none is pay as you go plus risk)."""
+        values = np.unique(values)
+        return values[(values == 0) | (discount_for(self.contract, values) > 0)]
+
+
+def _ramp_cost(years: list[_Year], c: FloatArray) -> float:
+    return float(sum(y.cost(np.array([c[i]]))[0] for i, y in enumerate(years)))
+
+
+def _short_masks(years: list[_Year], c: FloatArray) -> FloatArray:
+    """(years, P) booleans: the year falls short at its commitment."""
+    return np.stack([y.usage < y.covered(np.array([c[i]]))[0] for i, y in enumerate(years)])
+
+
+def _polish(years: list[_Year], c: FloatArray, allowed: int) -> FloatArray:
+    """Coordinate descent: each year in turn moves to its cheapest commitment that keeps
+    the joint shortfall (paths where any year falls short) within ``allowed`` paths."""
+    c = c.copy()
+    short = _short_masks(years, c)
+    for _ in range(20):
+        changed = False
+        for i, year in enumerate(years):
+            others = np.delete(short, i, axis=0).any(axis=0)
+            room = allowed - int(others.sum())
+            free = np.sort(year.usage[~others])
+            k_cap = float(free[room]) if 0 <= room < free.size else (
+                np.inf if room >= free.size else 0.0)
+            cap = largest_commit_covering(year.contract, k_cap) if np.isfinite(k_cap) \
+                else np.inf
+            options = year.options(exact_candidates(year.one, year.sorted, cap=cap))
+            best = _argmin(options, year.cost(options))
+            if abs(best - c[i]) > 0.5 and year.cost(np.array([best]))[0] < \
+                    year.cost(np.array([c[i]]))[0] - 0.005:
+                c[i] = best
+                short[i] = year.usage < year.covered(np.array([best]))[0]
+                changed = True
+        if not changed:
+            break
+    return c
+
+
+def joint_ramp(contract: Contract, optimized: FloatArray, appetite: float,
+               start: FloatArray | None = None) -> FloatArray:
+    """Per-year commitments with the lowest expected cost such that the probability that
+    any year falls short stays within the appetite (tier-aware; docs/model.md, "The ramp").
+
+    The cost is a sum over years, the constraint is joint. A best-first search walks the
+    combinations of each year's candidates (tier edges, fractiles, commitments covering a
+    few quantiles of its usage) in increasing cost until one meets the constraint; then
+    coordinate descent moves each year to its cheapest commitment within the room the
+    other years leave. ``start`` (e.g. the best flat commitment) is polished too and the
+    cheaper result kept, so the ramp never costs more than a feasible start.
 
     Parameters
     ----------
-    optimized, baseline : ndarray of shape (n_paths, years)
-        Yearly list usage on the optimized and current paths.
+    optimized : ndarray of shape (n_paths, years)
+        Yearly list usage on the optimized path.
+
+    Returns
+    -------
+    ndarray of shape (years,)
+    """
+    opt = np.atleast_2d(optimized)
+    n_paths, n_years = opt.shape
+    allowed = int(np.floor(appetite * n_paths + 1e-9))
+    years = [_Year(contract, opt[:, y]) for y in range(n_years)]
+    options = []
+    for year in years:
+        values = year.candidates(appetite)
+        costs = year.cost(values)
+        order = np.lexsort((values, costs))
+        options.append((values[order], costs[order],
+                        np.stack([year.usage < k for k in year.covered(values[order])])))
+    start_index = (0,) * n_years
+    heap = [(sum(o[1][0] for o in options), start_index)]
+    seen = {start_index}
+    found = np.zeros(n_years)
+    for _ in range(RAMP_SEARCH_LIMIT):
+        if not heap:
+            break
+        _cost, index = heapq.heappop(heap)
+        short = np.zeros(n_paths, dtype=bool)
+        for y, j in enumerate(index):
+            short |= options[y][2][j]
+        if int(short.sum()) <= allowed:
+            found = np.array([options[y][0][j] for y, j in enumerate(index)])
+            break
+        for y in range(n_years):
+            if index[y] + 1 < options[y][0].size:
+                nxt = (*index[:y], index[y] + 1, *index[y + 1:])
+                if nxt not in seen:
+                    seen.add(nxt)
+                    heapq.heappush(heap, (sum(options[k][1][nxt[k]] for k in range(n_years)),
+                                          nxt))
+    results = [_polish(years, found, allowed)]
+    if start is not None:
+        results.append(_polish(years, np.asarray(start, dtype=float), allowed))
+    costs = [_ramp_cost(years, r) for r in results]
+    return results[int(np.argmin(costs))]
+
+
+# --------------------------------------------------------------------------- recommend
+@dataclass(frozen=True)
+class Recommendation:
+    """The commitments the planner recommends, the ones it compares, and the sweep."""
+
+    risk_neutral: CommitmentResult
+    risk_bounded: CommitmentResult
+    recommended: CommitmentResult
+    ramp: CommitmentResult
+    ramp_advised: bool
+    safe_commit: CommitmentResult
+    unoptimized: CommitmentResult
+    run_rate: CommitmentResult | None
+    sweep: Sweep
+    grid_optimum: float
+    appetite: float
+
+    @property
+    def baseline_sized(self) -> CommitmentResult:
+        """The commitment sized on the unoptimized forecast (older name)."""
+        return self.unoptimized
+
+    @property
+    def ramp_gain(self) -> float:
+        """What the best ramp saves against the recommended flat commitment (>= 0)."""
+        return max(0.0, self.recommended.expected_cost - self.ramp.expected_cost)
+
+
+def recommend(contract: Contract, usage: YearlyUsage | FloatArray,
+              baseline: FloatArray | None = None, n_grid: int = DEFAULT_GRID_POINTS,
+              appetite: float | None = None, run_rate: float | None = None
+              ) -> Recommendation:
+    """Recommend a commitment from yearly list usage.
+
+    Parameters
+    ----------
+    usage : YearlyUsage, or ndarray of shape (n_paths, years)
+        Yearly list usage; an array is the optimized path, with ``baseline`` today's.
+    baseline : ndarray of shape (n_paths, years), optional
+        Today's path, when ``usage`` is an array.
     n_grid : int
         Points of the sweep grid (the cost curve).
     appetite : float, optional
         Maximum shortfall probability (default: the contract's risk appetite).
+    run_rate : float, optional
+        Today's run rate times twelve, to table as the commitment buyers often sign.
     """
+    if not isinstance(usage, YearlyUsage):
+        usage = YearlyUsage.of(usage, baseline)
     appetite = contract.risk_appetite.max_shortfall_probability if appetite is None \
         else appetite
-    opt, base = SortedUsage(optimized), SortedUsage(baseline)
-    high = 1.1 * float(np.quantile(baseline, 0.99, axis=0).max())
-    if contract.rollover == 0.0:
+    optimized, current = usage.optimized, usage.current
+    opt, base = SortedUsage(optimized), SortedUsage(current)
+    high = 1.1 * float(np.quantile(current, 0.99, axis=0).max())
+    if _closed_form(contract, usage):
         rn, rb, rec = _recommend_flat(contract, opt, base, appetite)
 
         def run_sweep(points: FloatArray) -> Sweep:
             return sweep_flat(contract, opt, base, points)
     else:
-        rn, rb, rec = _recommend_rollover(contract, optimized, baseline, opt, high, appetite)
+        rn, rb, rec = _recommend_direct(contract, usage, opt, high, appetite)
 
         def run_sweep(points: FloatArray) -> Sweep:
-            return sweep_direct(contract, optimized, baseline, points)
+            return sweep_direct(contract, usage, points)
     candidates = grid(high, n_grid, contract, extra=np.array([rn, rb, rec]))
     sweep = run_sweep(candidates)
     grid_points = grid(high, n_grid, contract)
-    grid_sweep = sweep if contract.rollover else run_sweep(grid_points)
+    grid_sweep = sweep if not _closed_form(contract, usage) else run_sweep(grid_points)
     grid_optimum = float(grid_sweep.commitment[np.argmin(grid_sweep.expected_cost)])
 
-    # Per-year ramp: each year sized on its own usage with the same rules, at an appetite of
-    # appetite / years per year, so that the chance that *some* year falls short stays
-    # within the buyer's appetite (union bound).
-    one = _one_year(contract)
-    ramp = np.array([
-        _recommend_flat(one, SortedUsage(optimized[:, [y]]), SortedUsage(baseline[:, [y]]),
-                        appetite / contract.years)[2]
-        for y in range(contract.years)
-    ])
-    # What a buyer signs who sizes on today's spend: each year, what the current,
-    # unoptimized path is expected to use (at the discount that amount earns).
-    base_sized = np.array([_largest_commit_covering(contract, float(m)) for m in base.mean])
+    def ev(c: float | FloatArray, kind: CommitmentKind) -> CommitmentResult:
+        return evaluate_commitment(contract, usage, c, kind, appetite=appetite)
+
+    flat_rec = ev(rec, CommitmentKind.RECOMMENDED)
+    if contract.years > 1:
+        ramp = ev(joint_ramp(contract, optimized, appetite, start=np.full(contract.years, rec)),
+                  CommitmentKind.RAMP)
+        if ramp.expected_cost > flat_rec.expected_cost or \
+                ramp.shortfall_probability > appetite + 1e-12:
+            # Rollover or price protection can make the closed-form search's pick worse
+            # than flat once evaluated path by path: then the flat one is the best ramp.
+            ramp = ev(rec, CommitmentKind.RAMP)
+    else:
+        ramp = ev(rec, CommitmentKind.RAMP)
+    ramp_advised = bool(ramp.is_ramp and ramp.expected_cost < flat_rec.expected_cost
+                        * (1 - 1e-6) and ramp.shortfall_probability <= appetite + 1e-12)
+    # What a buyer signs who sizes on the unoptimized forecast: each year, what today's path
+    # is expected to use (at the discount that amount earns).
+    unoptimized = np.array([largest_commit_covering(contract, float(m)) for m in base.mean])
     safe = safe_commit_amount(contract, opt, base)
-
-    def ev(c: float | FloatArray, label: str) -> CommitmentResult:
-        return evaluate_commitment(contract, optimized, baseline, c, label)
-
-    flat_rec = ev(rec, "recommended")
-    ramp_result = ev(ramp, "recommended ramp")
-    growth = ramp[-1] > ramp[0] * 1.05 if contract.years > 1 else False
-    ramp_advised = bool(growth and ramp_result.expected_cost < flat_rec.expected_cost
-                        and ramp_result.shortfall_probability <= appetite)
     return Recommendation(
-        risk_neutral=ev(rn, "risk-neutral"),
-        risk_bounded=ev(rb, "risk-bounded"),
+        risk_neutral=ev(rn, CommitmentKind.RISK_NEUTRAL),
+        risk_bounded=ev(rb, CommitmentKind.RISK_BOUNDED),
         recommended=flat_rec,
-        ramp=ramp_result,
+        ramp=ramp,
         ramp_advised=ramp_advised,
-        safe_commit=ev(safe, "strands under the amber line"),
-        baseline_sized=ev(base_sized, "sized on today's spend"),
+        safe_commit=ev(safe, CommitmentKind.SAFE_FROM_STRANDING),
+        unoptimized=ev(unoptimized, CommitmentKind.UNOPTIMIZED_FORECAST),
+        run_rate=None if run_rate is None else ev(run_rate, CommitmentKind.RUN_RATE),
         sweep=sweep,
         grid_optimum=grid_optimum,
         appetite=appetite,

@@ -19,16 +19,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from forecast.errors import PlannerError
 from forecast.formatting import pct, usd
-from forecast.narrative import why_recommended
-from forecast.types import LEVERS
+from forecast.types import LEVERS, Audience, CommitmentKind, FlagKind
 from forecast.typeset import (
     ACCENT,
     BODY,
     INK,
     MARGIN,
     MUTED,
+    NAME_LIMIT,
     RULE,
     SHADE,
     box,
@@ -94,38 +93,47 @@ def _summary(plan: Plan, generated: dt.date, width: float) -> list[Flowable]:
     from reportlab.lib import colors
     from reportlab.platypus import Spacer, Table, TableStyle
 
+    from forecast import narrative
+    from forecast.plan import SAVING_LABEL
+
     sc, rec, book = plan.scenario, plan.recommendation, plan.book
     r = rec.recommended
     c = sc.contract
     story: list[Flowable] = [
-        para(text(sc.name), "title"),
+        para(text(sc.name, NAME_LIMIT), "title"),
         para(f"Commitment plan · prepared {generated.isoformat()} · price book "
            f"{text(book.id)} (effective {book.effective_date.isoformat()}) · {c.years}-year "
            f"contract from {sc.start} · {plan.n_paths:,} simulated paths, seed {plan.seed}",
            "subtitle"),
     ]
-    years = " / ".join(str(i + 1) for i in range(c.years))
+    # The ramp, when it beats flat, is in the conclusion's second line below.
+    notes = [narrative.why_recommended(plan)]
+    notes += [n for n in (narrative.tier_edge_note(plan),) if n]
     story.append(box([
         para("RECOMMENDED COMMITMENT", "label"),
-        para(f"{_amount(r)} a year" + (f" (years {years})" if r.is_ramp else "")
-           + (" (no commitment)" if r.per_year.sum() <= 0 else ""), "headline"),
-        para(text(why_recommended(plan)), "body"),
+        para(text(narrative.with_tier(r, c)), "headline"),
+        *(para(text(n), "body") for n in notes),
     ], width, "#f0f6ff", ACCENT))
     story.append(Spacer(1, 5))
+    if plan.position is not None:
+        story.append(_negotiation_box(plan, width))
+        story.append(Spacer(1, 5))
 
     tiles = [
         (f"EXPECTED COST, {c.years}-YEAR TERM", usd(r.expected_cost),
          f"P10 {usd(r.cost_p10)} · P90 {usd(r.cost_p90)}"),
-        ("SAVING VS LIST PRICE", usd(r.saving_vs_list),
-         "against paying list for the optimized usage"),
-        ("SAVING VS TODAY'S PATH", usd(r.saving_vs_current),
-         "against today's usage at list: no optimization, no commitment"),
+        (SAVING_LABEL.upper(), usd(r.saving_vs_today),
+         f"{usd(r.saving_vs_payg)} of it from committing, the rest from the levers"),
         ("SHORTFALL PROBABILITY", pct(r.shortfall_probability),
-         "chance some year's usage falls below the commitment"),
+         f"chance some year's usage falls below the commitment (appetite "
+         f"{pct(rec.appetite)})"),
+        ("RISK COLOUR", str(r.colour).upper(),
+         "; ".join(narrative.reason_text(x, rec.appetite) for x in r.reasons)
+         or "no stranding, shortfall or discount risk"),
     ]
-    cells = [[para(label, "label"), para(value, "figure"), para(note, "tile_note")]
+    cells = [[para(label, "label"), para(value, "figure"), para(text(note), "tile_note")]
              for label, value, note in tiles]
-    tile_table = Table([cells], colWidths=[w * width for w in (0.3, 0.24, 0.24, 0.22)],
+    tile_table = Table([cells], colWidths=[w * width for w in (0.27, 0.29, 0.24, 0.20)],
                        hAlign="LEFT")
     tile_table.setStyle(TableStyle([
         ("FONTNAME", (0, 0), (-1, -1), BODY),
@@ -138,48 +146,135 @@ def _summary(plan: Plan, generated: dt.date, width: float) -> list[Flowable]:
     ]))
     story += [tile_table, Spacer(1, 7)]
 
+    story.append(para(f"The savings bridge: where the {usd(r.saving_vs_today)} comes from "
+                      f"(expected over the {c.years}-year term)", "h2"))
+    rows = [[f"{sign} {words}".strip(), usd(-amount if sign == "-" else amount)]
+            for sign, words, amount in narrative.bridge_rows(r)]
+    story.append(table(["", "USD"], rows, width * 0.62, [1, None], right={1},
+                       highlight=[len(rows) - 1]))
+    story.append(Spacer(1, 7))
+
     story.append(box([para("OPTIMIZE, THEN COMMIT", "label")]
                       + [para(f"{i}. {line}", "conclusion")
                          for i, line in enumerate(conclusion(plan), 1)],
                       width, SHADE, INK))
 
-    story.append(para("The options on the table (money over the whole term)", "h2"))
-    options: list[tuple[str, str, CommitmentResult]] = [
-        ("Recommended", "lowest expected cost within the appetite", r),
-        ("Risk-neutral", "lowest expected cost, whatever the risk", rec.risk_neutral),
-        ("Risk-bounded", f"the most within a {pct(rec.appetite)} shortfall chance",
-         rec.risk_bounded),
-        ("Ramp", "each year sized on its own usage"
-         + (" (advised: usage grows)" if rec.ramp_advised else ""), rec.ramp),
-        ("Sized on today's spend", "what today's unoptimized bill suggests",
-         rec.baseline_sized),
-    ]
-    for named in plan.named:
-        if named.label == "scenario commitment":
-            options.append(("Scenario commitment", "the amount named in the scenario", named))
-        else:
-            options.append(("--commit", "asked for on the command line", named))
+    return story
+
+
+def _negotiation_box(plan: Plan, width: float) -> Flowable:
+    """The position in a box: target, walk-away, opening ask, the three most valuable asks,
+    each with its dollar value."""
+    from reportlab.platypus import Table, TableStyle
+
+    from forecast import narrative
+
+    rows = [[para(f"<b>{text(heading)}</b>", "body"),
+             [para(text(line), "body") for line in lines]]
+            for heading, lines in narrative.position_items(plan)]
+    grid = Table(rows, colWidths=[0.16 * width, 0.80 * width], hAlign="LEFT")
+    grid.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), BODY),
+                              ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                              ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                              ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+                              ("TOPPADDING", (0, 0), (-1, -1), 1)]))
+    return box([para("THE NEGOTIATION · INTERNAL: NOT FOR THE VENDOR", "label"), grid], width,
+               "#fff8ec", "#b26a00")
+
+
+def _offers(plan: Plan, width: float) -> list[Flowable]:
+    """The offers compared on the same paths, ranked."""
+    from forecast import narrative
+
+    position = plan.position
+    if position is None:
+        return []
+    story: list[Flowable] = [para("The offers, compared on the same simulated paths", "h1")]
     rows, chips = [], {}
-    for i, (label, what, res) in enumerate(options):
+    for i, o in enumerate(position.offers):
+        colour = narrative.offer_colour(o)
+        rows.append([str(o.rank), o.name, _amount_cell(o.result), _discount_cell(o.result),
+                     usd(o.result.expected_cost), usd(o.result.cost_p10),
+                     usd(o.result.cost_p90), usd(o.saving_vs_payg),
+                     pct(o.result.shortfall_probability), usd(o.result.stranded_savings),
+                     o.dominated_by or "", chip(colour)])
+        chips[(11, i)] = str(colour)
+    story.append(table(
+        ["#", "offer", "commitment", "discount", "expected cost", "P10", "P90",
+         "vs pay as you go", "shortfall", "stranded", "dominated by", "colour"],
+        rows, width, [None, 1, None, None, None, None, None, None, None, None, 0.7, 0.5],
+        right={0, 2, 3, 4, 5, 6, 7, 8, 9}, chips=chips,
+        highlight=[i for i, o in enumerate(position.offers) if o is position.target]))
+    story.append(para(
+        "Every offer is evaluated on the same paths, so the differences are the terms', not "
+        "noise. An offer that leaves the amount to you is shown at its best flat commitment "
+        "within your appetite. Dominated by: another offer costs no more on every path and "
+        "less in expectation. Vs pay as you go: the expected saving against buying the "
+        "optimized usage at list with no commitment, your alternative.", "note"))
+    worth = [a for a in position.asks if a.expected_value > 0.5]
+    if worth:
+        story.append(para("Every ask, valued against the offer as it stands", "h2"))
+        story.append(table(["offer", "ask", "expected value", "shortfall after"],
+                           [[a.offer, a.description, usd(a.expected_value),
+                             pct(a.shortfall_probability_after)] for a in worth],
+                           width, [0.5, 1, None, None], right={2, 3}))
+    curve = sorted((*position.named_break_even, *position.break_even),
+                   key=lambda b: b.annual_commit)
+    story.append(para("Break-even discount: the least flat discount worth accepting", "h2"))
+    story.append(table(["annual commitment", "break-even discount"],
+                       [[usd(b.annual_commit), "none" if b.discount is None
+                         else pct(b.discount, 1)] for b in curve],
+                       width * 0.45, [1, 1], right={0, 1}))
+    story.append(para("At or above it, committing that amount costs no more than paying as you "
+                      "go in expectation; none: no discount makes it pay (usage is unlikely to "
+                      "reach the commitment).", "note"))
+    return story
+
+
+def _options_on_the_table(plan: Plan, width: float) -> list[Flowable]:
+    """The commitments a buyer weighs, side by side, each with its colour."""
+    rec = plan.recommendation
+    r = rec.recommended
+    c = plan.scenario.contract
+    story: list[Flowable] = []
+    story.append(para("The options on the table (money over the whole term)", "h1"))
+    options: list[CommitmentResult] = [
+        r, rec.risk_neutral, rec.risk_bounded, rec.ramp, rec.unoptimized,
+        *([rec.run_rate] if rec.run_rate is not None else []), *plan.named]
+    what = {
+        CommitmentKind.RECOMMENDED: "lowest expected cost within the appetite",
+        CommitmentKind.RISK_NEUTRAL: "lowest expected cost, whatever the risk",
+        CommitmentKind.RISK_BOUNDED: f"the most within a {pct(rec.appetite)} shortfall chance",
+        CommitmentKind.RAMP: "per-year amounts chosen jointly"
+        + (" (beats flat: usage grows)" if rec.ramp_advised else ""),
+        CommitmentKind.UNOPTIMIZED_FORECAST: "each year's expected spend on today's path",
+        CommitmentKind.RUN_RATE: "today's monthly bill, a year of it, flat",
+        CommitmentKind.SCENARIO: "the amount named in the scenario",
+        CommitmentKind.NAMED: "asked for on the command line",
+    }
+    rows, chips = [], {}
+    for i, res in enumerate(options):
+        label = res.label[:1].upper() + res.label[1:]
         rows.append([para(f"<b>{text(label)}</b> "
-                        f'<font size="6.6" color="{MUTED}">{text(what)}</font>', "cell"),
+                        f'<font size="6.6" color="{MUTED}">{text(what[res.kind])}</font>',
+                          "cell"),
                      _amount_cell(res), _discount_cell(res), usd(res.expected_cost),
-                     usd(res.saving_vs_current), pct(res.shortfall_probability),
-                     usd(res.stranded_savings), chip(res.flag)])
-        chips[(7, i)] = str(res.flag)
+                     usd(res.saving_vs_today), pct(res.shortfall_probability),
+                     usd(res.stranded_savings), chip(res.colour)])
+        chips[(7, i)] = str(res.colour)
     story.append(table(
         ["option", "annual commitment", "discount", "expected cost", "saving vs today",
-         "shortfall", "stranded", "flag"],
+         "shortfall", "stranded", "colour"],
         rows, width, [1, None, None, None, None, None, None, 0.16],
         right={1, 2, 3, 4, 5, 6}, chips=chips, highlight=[0]))
-
-    story.append(para("Stranded savings and walk-back exposure", "h2"))
-    # The definition goes above the table: if many flags spill to page two, rows follow.
     story.append(para(
-        "Stranded savings: optimization savings that no longer lower the bill because usage "
-        "falls under the commitment floor (unused commitment is paid anyway). Green up to "
-        f"{pct(c.stranded_thresholds.amber)} of the gross savings, amber up to "
-        f"{pct(c.stranded_thresholds.red)}, red above.", "note"))
+        "Colour: the worst of the commitment's risks. Stranded savings (optimization savings "
+        "that no longer lower the bill because usage falls under the commitment floor) amber "
+        f"above {pct(c.stranded_thresholds.amber)} of the gross savings, red above "
+        f"{pct(c.stranded_thresholds.red)}; shortfall probability amber above the "
+        f"{pct(rec.appetite)} appetite, red above {pct(c.risk_appetite.red_line)}; a "
+        "commitment that earns no discount is red (pay as you go plus risk).", "note"))
+    story.append(para("Stranded savings and walk-back exposure", "h2"))
     story.append(_flag_table(_summary_flags(plan), width))
     return story
 
@@ -187,7 +282,7 @@ def _summary(plan: Plan, generated: dt.date, width: float) -> list[Flowable]:
 def _summary_flags(plan: Plan) -> list[Flag]:
     """Stranded savings and walk-back; a named commitment's shortfall flag goes with the
     options (its probability is in the summary's options table)."""
-    return [f for f in plan.flags if f.kind in ("stranded_savings", "walk_back")]
+    return [f for f in plan.flags if f.kind in (FlagKind.STRANDED_SAVINGS, FlagKind.WALK_BACK)]
 
 
 def _flag_table(flags: Sequence[Flag], width: float) -> Flowable:
@@ -199,12 +294,12 @@ def _flag_table(flags: Sequence[Flag], width: float) -> Flowable:
 
 
 def _flag_text(flag: Flag) -> Flowable:
-    if flag.kind == "stranded_savings":
+    if flag.kind == FlagKind.STRANDED_SAVINGS:
         head = (f"Stranded savings: {usd(flag.amount)}, {pct(flag.share or 0.0)} of the "
                 "gross savings.")
-    elif flag.kind == "walk_back":
-        head = f"Walk-back exposure: {usd(flag.amount)} more over the term."
-    elif flag.kind == "shortfall":
+    elif flag.kind == FlagKind.WALK_BACK:
+        head = f"Walk-back exposure: {usd(flag.amount)} expected over the term."
+    elif flag.kind == FlagKind.SHORTFALL:
         head = f"Shortfall: a {pct(flag.share or 0.0)} chance."
     else:  # the plan's warnings (waiting test, caching break-even) say it all themselves
         return para(text(flag.message), "cell")
@@ -265,17 +360,18 @@ def _options(plan: Plan, width: float) -> list[Flowable]:
     ]
     rows, chips, highlight = [], {}, []
     for i, cand in enumerate(plan.candidates):
-        rows.append(["" if cand.label == "grid" else cand.label, _amount_cell(cand),
+        rows.append(["" if cand.kind == CommitmentKind.GRID else cand.label,
+                     _amount_cell(cand),
                      _discount_cell(cand), usd(cand.expected_cost), usd(cand.cost_p10),
                      usd(cand.cost_p90), pct(cand.shortfall_probability),
                      usd(cand.expected_unused), usd(cand.expected_overage),
-                     usd(cand.stranded_savings), chip(cand.flag)])
-        chips[(10, i)] = str(cand.flag)
+                     usd(cand.stranded_savings), chip(cand.colour)])
+        chips[(10, i)] = str(cand.colour)
         if cand is rec.recommended:
             highlight.append(i)
     story.append(table(
         ["", "annual commitment", "discount", "expected cost", "P10", "P90", "shortfall",
-         "unused", "overage", "stranded", "flag"],
+         "unused", "overage", "stranded", "colour"],
         rows, width, [1, *[None] * 9, 0.55], right=range(1, 10), chips=chips,
         highlight=highlight))
     story.append(para(
@@ -284,14 +380,16 @@ def _options(plan: Plan, width: float) -> list[Flowable]:
         "Unused: expected commitment paid but not used. Overage: expected spend beyond the "
         "commitment. Stranded: expected optimization savings lost under the floor; the flag "
         "grades them as a share of the gross savings.", "note"))
-    shortfalls = [f for f in plan.flags if f.kind == "shortfall"]
+    if plan.not_options:
+        story.append(para(text(plan.not_options), "note"))
+    shortfalls = [f for f in plan.flags if f.kind in (FlagKind.SHORTFALL, FlagKind.NO_DISCOUNT)]
     if shortfalls:
         story.append(para("Shortfall risk of the commitments you named", "h2"))
         story.append(_flag_table(shortfalls, width))
     return story
 
 
-def _savings(plan: Plan, width: float) -> list[Flowable]:
+def _savings(plan: Plan, width: float, checks: bool = True) -> list[Flowable]:
     from reportlab.platypus import KeepTogether
 
     from forecast.charts import shapley_chart, waterfall_chart
@@ -334,10 +432,11 @@ def _savings(plan: Plan, width: float) -> list[Flowable]:
            "test. Saving a month: at today's volume once the workload's plan has fully "
            "landed; it sets the migration order.", "note"),
     ]))
-    checks = [f for f in plan.flags if f.kind in ("waiting_test", "caching_break_even")]
-    if checks:
+    found = [f for f in plan.flags
+             if f.kind in (FlagKind.WAITING_TEST, FlagKind.CACHING_BREAK_EVEN)]
+    if checks and found:
         story.append(para("Checks on the plan", "h2"))
-        story.append(_flag_table(checks, width))
+        story.append(_flag_table(found, width))
     return story
 
 
@@ -402,16 +501,26 @@ def _waiting(w: Workload) -> str:
     return out
 
 
-def _appendix(plan: Plan, width: float, generated: dt.date) -> list[Flowable]:
-    from forecast.sensitivity import SENSITIVITY_PATHS
-    from forecast.types import CacheTTL
-
-    sc, book = plan.scenario, plan.book
-    c, unc = sc.contract, sc.uncertainty
+def _appendix(plan: Plan, width: float, generated: dt.date, internal: bool = True
+              ) -> list[Flowable]:
+    sc = plan.scenario
     story: list[Flowable] = [para("Assumptions", "h1")]
     if sc.description:
         story.append(para(text(sc.description), "body"))
 
+    if internal:
+        story += _run_settings(plan, width, generated)
+    story += _workload_tables(plan, width)
+    return story
+
+
+def _run_settings(plan: Plan, width: float, generated: dt.date) -> list[Flowable]:
+    """The run, the contract terms and the uncertainty: the buyer's copy only."""
+    from forecast.sensitivity import SENSITIVITY_PATHS
+
+    sc, book = plan.scenario, plan.book
+    c, unc = sc.contract, sc.uncertainty
+    story: list[Flowable] = []
     story.append(para("Run, contract and uncertainty", "h2"))
     named = c.commitment_per_year()
     real, drift = unc.lever_realization, unc.token_drift
@@ -447,7 +556,15 @@ def _appendix(plan: Plan, width: float, generated: dt.date) -> list[Flowable]:
     ]
     story.append(table(["setting", "value"], [list(s) for s in settings], width,
                         [None, 1]))
+    return story
 
+
+def _workload_tables(plan: Plan, width: float) -> list[Flowable]:
+    """Every workload's inputs, levers and landing, and the prices of the models used."""
+    from forecast.types import CacheTTL
+
+    sc, book = plan.scenario, plan.book
+    story: list[Flowable] = []
     story.append(para("Workloads: inputs", "h2"))
     rows = []
     for w in sc.workloads:
@@ -499,8 +616,83 @@ def _appendix(plan: Plan, width: float, generated: dt.date) -> list[Flowable]:
     return story
 
 
+# --------------------------------------------------------------------------- vendor copy
+def _vendor_summary(plan: Plan, generated: dt.date, width: float) -> list[Flowable]:
+    """The copy for the other side of the table: the ask and its evidence. Nothing of the
+    buyer's appetite, walk-away, alternative, cost curve or risk tables."""
+    import numpy as np
+    from reportlab.platypus import Spacer
+
+    from forecast import narrative
+
+    sc, position = plan.scenario, plan.position
+    c = sc.contract
+    story: list[Flowable] = [
+        para(text(sc.name), "title"),
+        para(f"Commitment proposal · prepared {generated.isoformat()} · {c.years}-year "
+             f"contract from {sc.start} · list prices of {text(plan.book.id)}", "subtitle"),
+    ]
+    target = position.target if position is not None else None
+    result = target.result if target is not None else plan.recommendation.recommended
+    terms = target.terms if target is not None else c
+    asks = [] if position is None else [a for a in position.asks
+                                        if target is not None and a.offer == target.name
+                                        and a.expected_value > 0.5]
+    lines = [para("OUR PROPOSAL", "label")]
+    if result.total_commit > 0:
+        lines.append(para(f"Commit {text(narrative.with_tier(result, terms))} for "
+                          f"{terms.years} year{'s' * (terms.years > 1)}", "headline"))
+    else:
+        lines.append(para("Usage-based pricing while the optimizations land", "headline"))
+    if asks:
+        lines.append(para("With:", "body"))
+        lines += [para(f"{i}. {text(a.description[:1].upper() + a.description[1:])}.",
+                       "conclusion") for i, a in enumerate(asks[:4], 1)]
+    story += [box(lines, width, "#f0f6ff", ACCENT), Spacer(1, 7)]
+
+    story.append(para("The usage behind it: expected list spend by contract year", "h2"))
+    cur, opt = plan.usage.current.mean(axis=0), plan.usage.optimized.mean(axis=0)
+    rows = [[f"year {y + 1}", usd(float(cur[y])), usd(float(opt[y]))]
+            for y in range(c.years)]
+    story.append(table(["contract year", "as we run today", "with our optimization plan"],
+                       rows, width * 0.7, [1, 1, 1], right={1, 2}))
+    first = narrative.land_first(plan)
+    a = plan.projection.attribution
+    share = a.total_saving / a.current_total if a.current_total else 0.0
+    story.append(para(
+        f"Our optimization plan moves work nobody waits on to the Batch API, caches shared "
+        f"prompt prefixes and routes work to the lightest model that clears the bar: over the "
+        f"{len(plan.projection.months)}-month horizon it takes list spend from "
+        f"{usd(a.current_total)} to {usd(a.optimized_total)} ({pct(share)} "
+        f"less). The commitment is sized on that plan"
+        + (f", led by {text(narrative.join_names(first.names))}" if first.names else "")
+        + ". Its timeline follows.", "body"))
+    months = np.asarray([w.lands_month for w in sc.workloads])
+    story.append(para(f"Landing: the optimizations land from month {int(months.min())} to "
+                      f"month {int(max(w.lands_month + w.ramp_months for w in sc.workloads))} "
+                      "of the contract.", "note"))
+    return story
+
+
+def _vendor_timeline(plan: Plan, width: float) -> list[Flowable]:
+    """The optimization plan workload by workload, in the order it lands."""
+    sc = plan.scenario
+    story: list[Flowable] = [para("The optimization plan and its timeline", "h2")]
+    rows = []
+    for w in sorted(sc.workloads, key=lambda w: (w.lands_month, w.name)):
+        changed = w.optimized is not None and w.target != w.current
+        if not changed:
+            continue
+        rows.append([w.name, _levers(w.current), _levers(w.target), str(w.lands_month),
+                     str(w.lands_month + max(w.ramp_months, 1) - 1)])
+    story.append(table(["workload", "today", "planned", "starts in month", "in place by month"],
+                       rows, width, [0.75, 1, 1, None, None], right={3, 4}))
+    return story
+
+
 # --------------------------------------------------------------------------- entry points
-def render_pdf(plan: Plan, generated: dt.date | None = None) -> bytes:
+def render_pdf(plan: Plan, generated: dt.date | None = None,
+               audience: Audience = Audience.INTERNAL) -> bytes:
     """The negotiation PDF of a plan, as bytes.
 
     Parameters
@@ -511,6 +703,11 @@ def render_pdf(plan: Plan, generated: dt.date | None = None) -> bytes:
     generated : datetime.date, optional
         The date printed as "prepared" (default: today). The same plan and date give the
         same bytes.
+    audience : Audience
+        ``internal`` (default): everything, "internal" on every page. ``vendor``: the copy
+        for the other side of the table: the ask, the usage evidence and the optimization
+        plan with its timeline; nothing of the appetite, the walk-away, the alternative,
+        the cost curve or the risk tables.
 
     Returns
     -------
@@ -530,40 +727,50 @@ def render_pdf(plan: Plan, generated: dt.date | None = None) -> bytes:
         creator="Commitment Planner (forecast.report)", invariant=1, lang="en",
         initialFontName=BODY)
     width = doc.width
-    story: list[Flowable] = []
-    story += _summary(plan, generated, width)
-    for section in (_forecast(plan, width), _options(plan, width), _savings(plan, width),
-                    _sensitivity(plan, width), _appendix(plan, width, generated)):
-        story.append(PageBreak())
-        story += section
+    if audience == Audience.VENDOR:
+        first = _vendor_summary(plan, generated, width) + _vendor_timeline(plan, width)
+        sections = [_savings(plan, width, checks=False),
+                    _appendix(plan, width, generated, internal=False)]
+        document = "commitment proposal"
+    else:
+        first = _summary(plan, generated, width)
+        sections = [_offers(plan, width), _options_on_the_table(plan, width),
+                    _forecast(plan, width), _options(plan, width), _savings(plan, width),
+                    _sensitivity(plan, width), _appendix(plan, width, generated)]
+        document = "commitment plan · internal"
+    story: list[Flowable] = list(first)
+    for section in sections:
+        if section:
+            story.append(PageBreak())
+            story += section
     story = no_orphan_headings(story)
-    doc.build(story, canvasmaker=canvas_maker(plan.scenario.name, generated))
+    doc.build(story, canvasmaker=canvas_maker(plan.scenario.name, generated, document))
     return buffer.getvalue()
 
 
-def check_output_path(path: str | Path) -> Path:
+def check_output_path(path: str | Path, inputs: Sequence[str | Path] = ()) -> Path:
     """The path a report can be written to, checked before any work is done.
 
     Raises
     ------
     PlannerError
-        When the path is a folder or its folder does not exist.
+        When the path is a folder, one of ``inputs``, read-only, or its folder does not
+        exist (see :func:`forecast.files.check_output`).
     """
-    path = Path(path)
-    if path.is_dir():
-        raise PlannerError(f"{path}: is a folder; give a file name such as {path / 'plan.pdf'}")
-    if not path.parent.is_dir():
-        raise PlannerError(f"{path}: {path.parent} is not an existing folder; create it or "
-                           "write the report elsewhere")
-    return path
+    from forecast.files import check_output
+
+    return check_output(path, inputs).path
 
 
-def write_pdf(plan: Plan, path: str | Path, generated: dt.date | None = None) -> None:
-    """Render the PDF and write it atomically.
+def write_pdf(plan: Plan, path: str | Path, generated: dt.date | None = None,
+              audience: Audience = Audience.INTERNAL, inputs: Sequence[str | Path] = ()
+              ) -> None:
+    """Render the PDF and write it whole or not at all.
 
-    The document is rendered in memory first and then written beside the destination and
-    renamed over it, so a failed export leaves no file behind (or the previous one as it
-    was), never a half-written one.
+    The document is rendered in memory first, then written by
+    :func:`forecast.files.write_output`: a regular file atomically (a failed export leaves
+    no file behind, or the previous one as it was), a device or FIFO in place, never over
+    one of ``inputs``.
 
     Parameters
     ----------
@@ -573,18 +780,16 @@ def write_pdf(plan: Plan, path: str | Path, generated: dt.date | None = None) ->
         The PDF to write.
     generated : datetime.date, optional
         The date printed as "prepared" (default: today).
+    inputs : sequence of str or Path
+        The files the plan was read from (the scenario): the PDF must be none of them.
 
     Raises
     ------
     PlannerError
-        When the file cannot be written (a folder, a missing folder, no permission),
-        naming the path.
+        When the file cannot be written (a folder, a missing folder, no permission, an
+        input), naming the path.
     """
-    from forecast.scenario import atomic_write
+    from forecast.files import write_output
 
-    path = check_output_path(path)
-    payload = render_pdf(plan, generated)
-    try:
-        atomic_write(path, payload)
-    except OSError as exc:
-        raise PlannerError(f"{path}: cannot write the report ({exc.strerror or exc})") from None
+    check_output_path(path, inputs)
+    write_output(path, render_pdf(plan, generated, audience), inputs, what="the report")

@@ -17,14 +17,15 @@ from __future__ import annotations
 import difflib
 import json
 import math
-import os
-import tempfile
+import unicodedata
 from pathlib import Path
 from typing import Annotated, Any, Self
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -32,8 +33,15 @@ from pydantic import (
     model_validator,
 )
 
-from forecast.errors import PlannerError, PriceBookError, ScenarioError
-from forecast.pricebook import DEFAULT_PRICE_BOOK, PriceBook, load_price_book
+from forecast import limits
+from forecast.errors import PriceBookError, ScenarioError, UserFileError
+from forecast.files import MAX_SCENARIO_BYTES, read_bounded, write_output
+from forecast.pricebook import (
+    DEFAULT_PRICE_BOOK,
+    PriceBook,
+    bundled_price_book_ids,
+    load_price_book,
+)
 from forecast.types import CacheTTL, Overage, Waiting
 
 #: Batch turns around within 24 h, most within an hour: below this latency a workload
@@ -41,19 +49,116 @@ from forecast.types import CacheTTL, Overage, Waiting
 MIN_BATCH_LATENCY_MINUTES = 60.0
 _SHARE_TOLERANCE = 1e-6
 _SUBFIELD = "\x00"  # separates a sub-field path from the message in model validators
+_NEXT = "\x01"  # separates the problems one model validator reports together
 
 
 def _at(field: str, message: str) -> ValueError:
     """A validation error about ``field`` below the model being validated."""
-    return ValueError(f"{field}{_SUBFIELD}{message}")
+    return _each([(field, message)])
 
 
-Share = Annotated[float, Field(ge=0.0, le=1.0)]
-NonNegative = Annotated[float, Field(ge=0.0)]
+def _each(problems: list[tuple[str, str]]) -> ValueError:
+    """One validation error carrying several independent problems, each with its field."""
+    return ValueError(_NEXT.join(f"{field}{_SUBFIELD}{message}" for field, message in problems))
+
+
+def _show(value: Any, limit: int = 60) -> str:
+    """A value as the message quotes it: repr, shortened when long."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+# --------------------------------------------------------------------------- value types
+def _no_bool(value: Any) -> Any:
+    # pydantic reads true as 1 in a number field: `requests_per_month: true` is a typo.
+    if isinstance(value, bool):
+        raise ValueError(f"is {str(value).lower()}; a number belongs here, not true/false")
+    return value
+
+
+def _at_most(high: float, meaning: str) -> AfterValidator:
+    """Refuse a value above ``high`` as a typo, saying what the bound means."""
+
+    def check(value: float) -> float:
+        if value > high:
+            raise ValueError(f"is {value:g}; above {high:g} ({meaning}) it is surely a typo")
+        return value
+
+    return AfterValidator(check)
+
+
+def _rate(low: float, high: float, what: str) -> AfterValidator:
+    """Keep a rate within what a real business could have; a value that reads as a
+    percentage (3 for 3%) is refused with the fraction that was probably meant."""
+
+    def check(value: float) -> float:
+        if low <= value <= high:
+            return value
+        hint = limits.percent_hint(value, low, high)
+        if hint:
+            raise ValueError(f"is {value:g}; {what} of {value:.0%} is surely a percentage: "
+                             f"{hint}")
+        raise ValueError(f"is {value:g}; {what} of {value:.0%} is past what a real business "
+                         f"sees: give a fraction from {low:g} to {high:g} "
+                         f"({low:.0%} to {high:.0%})")
+
+    return AfterValidator(check)
+
+
+_NO_BOOL = BeforeValidator(_no_bool)
+Share = Annotated[float, _NO_BOOL, Field(ge=0.0, le=1.0)]
+NonNegative = Annotated[float, _NO_BOOL, Field(ge=0.0)]
+Whole = Annotated[int, _NO_BOOL]
+Requests = Annotated[float, _NO_BOOL, Field(ge=0.0), _at_most(
+    limits.MAX_REQUESTS_PER_MONTH, "100 billion requests a month")]
+TokenCount = Annotated[float, _NO_BOOL, Field(ge=0.0), _at_most(
+    limits.MAX_MONTHLY_TOKENS, "a quadrillion tokens a month")]
+Commitment = Annotated[float, _NO_BOOL, Field(ge=0.0), _at_most(
+    limits.MAX_ANNUAL_COMMIT, "$100 billion a year")]
+Volatility = Annotated[float, _NO_BOOL, _rate(0.0, limits.MAX_VOLATILITY,
+                                              "a monthly volatility")]
+
+_CONTROL_NAMES = {0: "NUL", 7: "BEL", 8: "backspace", 9: "tab", 10: "line break",
+                  13: "carriage return", 27: "ESC", 127: "DEL"}
+
+
+def _control_character(text: str, allowed: str = "") -> str | None:
+    """The first control character (C0, DEL, C1) or unpaired surrogate in ``text`` that is
+    not in ``allowed``, described with its position; None when there is none."""
+    for i, ch in enumerate(text):
+        if ch in allowed or unicodedata.category(ch) not in ("Cc", "Cs"):
+            continue
+        code = ord(ch)
+        name = _CONTROL_NAMES.get(code, "an unpaired surrogate" if 0xD800 <= code <= 0xDFFF
+                                  else "a control character")
+        return f"{name} (U+{code:04X}) at position {i + 1}"
+    return None
+
+
+def _plain_name(value: str) -> str:
+    # Names reach terminals, CSV files and the PDF: an escape sequence or a carriage return
+    # in one would rewrite what the reader sees.
+    if not value.strip():
+        raise ValueError("is blank; give a name with at least one visible character")
+    bad = _control_character(value)
+    if bad:
+        raise ValueError(f"contains {bad}; a name must be plain text on one line")
+    return value
+
+
+def _plain_text(value: str) -> str:
+    bad = _control_character(value, allowed="\n\t")
+    if bad:
+        raise ValueError(f"contains {bad}; only line breaks and tabs may be used in it")
+    return value
+
+
+Name = Annotated[str, AfterValidator(_plain_name)]
+Text = Annotated[str, AfterValidator(_plain_text)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=False)
+    model_config = ConfigDict(extra="forbid", validate_assignment=False, allow_inf_nan=False)
 
 
 # --------------------------------------------------------------------------- workloads
@@ -64,9 +169,9 @@ class Tokens(_Strict):
     pre-Opus-4.7 tokenizer); routing to a model with another tokenizer scales the volumes.
     """
 
-    cacheable_prefix: NonNegative = 0.0
-    input: NonNegative = 0.0
-    output: NonNegative = 0.0
+    cacheable_prefix: TokenCount = 0.0
+    input: TokenCount = 0.0
+    output: TokenCount = 0.0
     counted_on: str | None = None
 
 
@@ -126,8 +231,8 @@ class OptimizedLeverSet(_Strict):
     cache_hit_rate: Share | None = None
     batch_cache_hit_rate: Share | None = None
     cache_ttl: CacheTTL | None = None
-    lands_month: int = Field(1, ge=1)
-    ramp_months: int = Field(0, ge=0)
+    lands_month: Whole = Field(1, ge=1, le=limits.MAX_HORIZON_MONTHS)
+    ramp_months: Whole = Field(0, ge=0, le=limits.MAX_RAMP_MONTHS)
 
     @field_validator("models")
     @classmethod
@@ -152,9 +257,10 @@ class Growth(_Strict):
     widens the fan instead of being taken at face value (0: the rate is known).
     """
 
-    monthly: float = Field(0.0, gt=-1.0)
-    volatility: NonNegative = 0.0
-    monthly_sd: NonNegative = 0.0
+    monthly: Annotated[float, _NO_BOOL, _rate(*limits.GROWTH_RANGE, "a monthly growth")] = 0.0
+    volatility: Volatility = 0.0
+    monthly_sd: Annotated[float, _NO_BOOL, _rate(0.0, limits.MAX_GROWTH_SD,
+                                                 "a growth standard error")] = 0.0
 
 
 class UsageMatch(_Strict):
@@ -184,18 +290,19 @@ class Workload(_Strict):
     multiplier.
     """
 
-    name: str = Field(min_length=1)
-    requests_per_month: NonNegative | None = None
+    name: Name
+    requests_per_month: Requests | None = None
     tokens: Tokens | None = None
     monthly_tokens: Tokens | None = None
     waiting: Waiting
-    acceptable_latency_minutes: float | None = Field(None, gt=0)
+    acceptable_latency_minutes: Annotated[float, _NO_BOOL, Field(gt=0), _at_most(
+        limits.MAX_LATENCY_MINUTES, "a year of minutes")] | None = None
     urgent_share: Share = 0.0
     current: LeverSet
     optimized: OptimizedLeverSet | None = None
     growth: Growth = Growth()
-    starts_month: int = Field(1, ge=1)
-    ends_month: int | None = Field(None, ge=1)
+    starts_month: Whole = Field(1, ge=1, le=limits.MAX_HORIZON_MONTHS)
+    ends_month: Whole | None = Field(None, ge=1, le=limits.MAX_ENDS_MONTH)
     launch_probability: Share = 1.0
     long_prompt_share: Share = 0.0
     us_inference_share: Share = 0.0
@@ -203,50 +310,63 @@ class Workload(_Strict):
 
     @model_validator(mode="after")
     def _check(self) -> Self:
+        problems: list[tuple[str, str]] = []
         per_request = self.requests_per_month is not None or self.tokens is not None
         if per_request and self.monthly_tokens is not None:
-            raise _at(
+            problems.append((
                 "monthly_tokens",
                 "give either requests_per_month with tokens per request, or monthly_tokens, "
                 "not both",
-            )
-        if self.monthly_tokens is None:
+            ))
+        elif self.monthly_tokens is None:
             if self.requests_per_month is None:
-                raise _at(
+                problems.append((
                     "requests_per_month",
                     "missing; give requests_per_month with tokens per request, "
                     "or monthly_tokens",
-                )
+                ))
             if self.tokens is None:
-                raise _at("tokens", "missing; give tokens per request "
-                          "{cacheable_prefix: ..., input: ..., output: ...}")
+                problems.append(("tokens", "missing; give tokens per request "
+                                 "{cacheable_prefix: ..., input: ..., output: ...}"))
+        if self.tokens is not None:
+            cap = limits.MAX_TOKENS_PER_REQUEST
+            for part in ("cacheable_prefix", "input", "output"):
+                value = getattr(self.tokens, part)
+                if value > cap:
+                    problems.append((f"tokens.{part}", (
+                        f"is {value:g} tokens per request; above {cap:g} (ten times the "
+                        "largest context window) it is surely a typo; for token totals a "
+                        "month, use monthly_tokens")))
         if self.waiting == Waiting.GRAY and self.acceptable_latency_minutes is None:
-            raise _at(
+            problems.append((
                 "acceptable_latency_minutes",
                 "a gray workload needs its acceptable latency in minutes (and urgent_share)",
-            )
+            ))
         if self.waiting == Waiting.INTERACTIVE:
             if self.current.batch_share > 0:
-                raise _at(
+                problems.append((
                     "current.batch_share",
-                    f"is {self.current.batch_share:g} on an interactive workload; someone waits "
-                    "on every result, so it must be 0 (or classify it async or gray)",
-                )
+                    f"is {self.current.batch_share:g} on an interactive workload; someone "
+                    "waits on every result, so it must be 0 (or classify it async or gray)",
+                ))
             if self.optimized is not None and (self.optimized.batch_share or 0) > 0:
-                raise _at(
+                problems.append((
                     "optimized.batch_share",
                     f"is {self.optimized.batch_share:g} on an interactive workload; someone "
                     "waits on every result, so it must be 0 (or classify it async or gray)",
-                )
+                ))
         if self.ends_month is not None and self.ends_month < self.starts_month:
-            raise _at("ends_month", f"is {self.ends_month}, before starts_month "
-                      f"{self.starts_month}")
+            problems.append(("ends_month", f"is {self.ends_month}, before starts_month "
+                             f"{self.starts_month}"))
         if self.optimized is not None:
             try:
                 self.optimized.resolve(self.current)
             except ValidationError as exc:
-                sub, _, msg = _first_message(exc).partition(": ")
-                raise _at(f"optimized.{sub}" if msg else "optimized", msg or sub) from None
+                for line in validation_problems(exc):
+                    sub, _, msg = line.partition(": ")
+                    problems.append((f"optimized.{sub}" if msg else "optimized", msg or sub))
+        if problems:
+            raise _each(problems)
         return self
 
     # -- derived -----------------------------------------------------------------------
@@ -282,51 +402,73 @@ class Workload(_Strict):
 
 
 # --------------------------------------------------------------------------- uncertainty
-class Realization(_Strict):
-    """Fraction of each planned lever change actually achieved, drawn from a Beta."""
+def _tiny_sd_is_zero(value: float) -> float:
+    # A Beta's parameters grow as 1/sd^2: an sd of 1e-200 would overflow them, and any sd
+    # this small is no spread at all.
+    return 0.0 if value < limits.MIN_BETA_SD else value
 
-    mean: float = Field(1.0, gt=0.0, le=1.0)
-    sd: NonNegative = 0.0
+
+BetaSd = Annotated[float, _NO_BOOL, Field(ge=0.0), AfterValidator(_tiny_sd_is_zero)]
+
+
+def _beta_problem(mean: float, sd: float) -> str | None:
+    """Why no Beta has this mean and sd (None when one does).
+
+    The test is the one the draw makes: ``m (1 - m) / sd^2 - 1`` must be positive (docs/
+    model.md, "Uncertainty"), so an sd that rounds onto the limit is refused too.
+    """
+    if sd == 0 or mean * (1.0 - mean) / (sd * sd) - 1.0 > 0:
+        return None
+    limit = math.sqrt(mean * (1.0 - mean))
+    return (f"is {sd:g}; a Beta with mean {mean:g} needs sd below {limit:.4f} (and a mean "
+            "below 1 to have any spread); an sd under 0.0001 counts as 0")
+
+
+class Realization(_Strict):
+    """Fraction of each planned lever change actually achieved, drawn from a Beta.
+
+    An ``sd`` below 0.0001 is read as 0 (no spread).
+    """
+
+    mean: Annotated[float, _NO_BOOL, Field(gt=0.0, le=1.0)] = 1.0
+    sd: BetaSd = 0.0
 
     @model_validator(mode="after")
     def _beta_exists(self) -> Self:
-        if self.sd > 0:
-            limit = math.sqrt(self.mean * (1.0 - self.mean))
-            if self.sd >= limit:
-                raise _at(
-                    "sd",
-                    f"is {self.sd:g}; a Beta with mean {self.mean:g} needs sd below "
-                    f"{limit:.3f} (and a mean below 1 to have any spread)",
-                )
+        problem = _beta_problem(self.mean, self.sd)
+        if problem:
+            raise _at("sd", problem)
         return self
 
 
 class Slip(_Strict):
     """Months a migration lands late: Poisson with this mean."""
 
-    mean: NonNegative = 0.0
+    mean: Annotated[float, _NO_BOOL, Field(ge=0.0), _at_most(
+        limits.MAX_SLIP_MONTHS, "two years late on average is not a plan")] = 0.0
 
 
 class TokenDrift(_Strict):
     """Drift of tokens per request: a monthly rate drawn per path and workload."""
 
-    monthly: float = Field(0.0, gt=-1.0)
-    volatility: NonNegative = 0.0
+    monthly: Annotated[float, _NO_BOOL, _rate(*limits.TOKEN_DRIFT_RANGE,
+                                              "a monthly token drift")] = 0.0
+    volatility: Annotated[float, _NO_BOOL, _rate(0.0, limits.MAX_TOKEN_DRIFT_VOLATILITY,
+                                                 "a monthly token volatility")] = 0.0
 
 
 class PriceCutSize(_Strict):
-    """Fraction by which list prices fall at a cut: a Beta with this mean and sd."""
+    """Fraction by which list prices fall at a cut: a Beta with this mean and sd (an sd
+    below 0.0001 is read as 0)."""
 
-    mean: float = Field(0.25, gt=0.0, lt=1.0)
-    sd: NonNegative = 0.0
+    mean: Annotated[float, _NO_BOOL, Field(gt=0.0, lt=1.0)] = 0.25
+    sd: BetaSd = 0.0
 
     @model_validator(mode="after")
     def _beta_exists(self) -> Self:
-        if self.sd > 0:
-            limit = math.sqrt(self.mean * (1.0 - self.mean))
-            if self.sd >= limit:
-                raise _at("sd", f"is {self.sd:g}; a Beta with mean {self.mean:g} needs sd "
-                          f"below {limit:.3f}")
+        problem = _beta_problem(self.mean, self.sd)
+        if problem:
+            raise _at("sd", problem)
         return self
 
 
@@ -342,7 +484,7 @@ class PriceCuts(_Strict):
 class Uncertainty(_Strict):
     """Spreads of the Monte Carlo simulation; all zero gives the deterministic projection."""
 
-    shared_growth_volatility: NonNegative = 0.0
+    shared_growth_volatility: Volatility = 0.0
     lever_realization: Realization = Realization()
     slip_months: Slip = Slip()
     walk_back_probability: Share = 0.0
@@ -354,8 +496,8 @@ class Uncertainty(_Strict):
 class DiscountTier(_Strict):
     """Commit at least ``min_annual_commit`` a year, earn ``discount`` on all usage."""
 
-    min_annual_commit: NonNegative
-    discount: float = Field(ge=0.0, lt=1.0)
+    min_annual_commit: Commitment
+    discount: Annotated[float, _NO_BOOL, Field(ge=0.0, lt=1.0)]
 
 
 class RiskAppetite(_Strict):
@@ -365,8 +507,8 @@ class RiskAppetite(_Strict):
     amber; above ``red_shortfall_probability`` (default: twice the appetite) it is red.
     """
 
-    max_shortfall_probability: float = Field(0.10, gt=0.0, lt=1.0)
-    red_shortfall_probability: float | None = Field(None, gt=0.0, le=1.0)
+    max_shortfall_probability: Annotated[float, _NO_BOOL, Field(gt=0.0, lt=1.0)] = 0.10
+    red_shortfall_probability: Annotated[float, _NO_BOOL, Field(gt=0.0, le=1.0)] | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
@@ -407,56 +549,61 @@ class Contract(_Strict):
     when ``uncertainty.price_cuts`` can happen); ``id`` names the contract in exports.
     """
 
-    years: int = Field(1, ge=1, le=5)
-    commitments: list[NonNegative] | None = None
+    years: Whole = Field(1, ge=1, le=5)
+    commitments: list[Commitment] | None = None
     discount_tiers: list[DiscountTier] = Field(default_factory=list)
     overage: Overage = Overage.DISCOUNTED
     rollover: Share = 0.0
     shortfall_credit: Share = 0.0
     price_protection: bool = False
-    id: str | None = None
+    id: Name | None = None
     risk_appetite: RiskAppetite = RiskAppetite()
     stranded_thresholds: StrandedThresholds = StrandedThresholds()
 
     @field_validator("commitments", mode="before")
     @classmethod
     def _flat_to_list(cls, value: Any) -> Any:
-        if isinstance(value, int | float) and not isinstance(value, bool):
+        # YAML reads 1.2e6 as the string "1.2e6": one amount either way.
+        if isinstance(value, int | float | str) and not isinstance(_no_bool(value), bool):
             return [value]
         return value
 
     @model_validator(mode="after")
     def _check(self) -> Self:
+        problems: list[tuple[str, str]] = []
         if self.commitments is not None:
             n = len(self.commitments)
             if n == 0:
-                raise _at("commitments", "is empty; give one amount, or one per contract year")
-            if n > self.years:
-                raise _at(
+                problems.append(("commitments",
+                                 "is empty; give one amount, or one per contract year"))
+            elif n > self.years:
+                problems.append((
                     "commitments",
                     f"ramp has {n} years, longer than the {self.years}-year term; give one "
                     f"amount, or {self.years}",
-                )
-            if 1 < n < self.years:
-                raise _at(
+                ))
+            elif 1 < n < self.years:
+                problems.append((
                     "commitments",
                     f"ramp has {n} years for a {self.years}-year term; give one amount, "
                     f"or {self.years}",
-                )
+                ))
         for i in range(1, len(self.discount_tiers)):
             prev, tier = self.discount_tiers[i - 1], self.discount_tiers[i]
             if tier.min_annual_commit <= prev.min_annual_commit:
-                raise _at(
+                problems.append((
                     f"discount_tiers[{i}].min_annual_commit",
                     f"is {tier.min_annual_commit:,.0f}, not above the tier before it "
                     f"({prev.min_annual_commit:,.0f}); list tiers in increasing order",
-                )
+                ))
             if tier.discount < prev.discount:
-                raise _at(
+                problems.append((
                     f"discount_tiers[{i}].discount",
                     f"is {tier.discount:g}, below the smaller tier's {prev.discount:g}; a "
                     "bigger commitment must not earn a smaller discount",
-                )
+                ))
+        if problems:
+            raise _each(problems)
         return self
 
     def commitment_per_year(self) -> list[float] | None:
@@ -478,13 +625,13 @@ class Offer(_Strict):
     the commitment and the planner picks the best within the appetite.
     """
 
-    name: str = Field(min_length=1)
-    discount: float | None = Field(None, ge=0.0, lt=1.0)
+    name: Name
+    discount: Annotated[float, _NO_BOOL, Field(ge=0.0, lt=1.0)] | None = None
     discount_tiers: list[DiscountTier] | None = None
-    commitments: list[NonNegative] | None = None
+    commitments: list[Commitment] | None = None
     overage: Overage | None = None
     rollover: Share | None = None
-    years: int | None = Field(None, ge=1, le=5)
+    years: Whole | None = Field(None, ge=1, le=5)
     shortfall_credit: Share | None = None
     price_protection: bool | None = None
 
@@ -523,19 +670,19 @@ class Offer(_Strict):
 
 
 class SimulationSettings(_Strict):
-    paths: int = Field(10_000, ge=1, le=100_000)
-    seed: int = Field(0, ge=0)
+    paths: Whole = Field(10_000, ge=1, le=100_000)
+    seed: Whole = Field(0, ge=0, le=limits.MAX_SEED)
 
 
 # --------------------------------------------------------------------------- scenario
 class Scenario(_Strict):
     """A buyer's scenario: workloads, uncertainty and contract terms."""
 
-    name: str = Field(min_length=1)
-    description: str | None = None
+    name: Name
+    description: Text | None = None
     price_book: str = DEFAULT_PRICE_BOOK
     start: str = Field("2027-01", pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
-    horizon_months: int = Field(36, ge=12, le=60)
+    horizon_months: Whole = Field(36, ge=12, le=limits.MAX_HORIZON_MONTHS)
     simulation: SimulationSettings = SimulationSettings()
     workloads: list[Workload] = Field(min_length=1)
     uncertainty: Uncertainty = Uncertainty()
@@ -550,42 +697,56 @@ class Scenario(_Strict):
             return f"{value.year:04d}-{value.month:02d}"
         return value
 
+    @field_validator("start")
+    @classmethod
+    def _start_year(cls, value: str) -> str:
+        first, last = limits.START_YEARS
+        if not first <= int(value[:4]) <= last:
+            raise ValueError(f"is {value}; give a month from {first}-01 to {last}-12 "
+                             "(YYYY-MM)")
+        return value
+
     @model_validator(mode="after")
     def _check(self) -> Self:
+        problems: list[tuple[str, str]] = []
+        h = self.horizon_months
         seen: dict[str, int] = {}
         for i, w in enumerate(self.workloads):
             if w.name in seen:
-                raise _at(f"workloads[{i}].name",
-                          f"{w.name!r} is used by workloads[{seen[w.name]}] too; names must "
-                          "be unique")
-            seen[w.name] = i
-            h = self.horizon_months
+                problems.append((f"workloads[{i}].name",
+                                 f"{_show(w.name)} is used by workloads[{seen[w.name]}] too; "
+                                 "names must be unique"))
+            seen.setdefault(w.name, i)
             if w.optimized is not None and w.optimized.lands_month > h:
-                raise _at(f"workloads[{i}].optimized.lands_month",
-                          f"is {w.optimized.lands_month}, past the {h}-month horizon")
+                problems.append((f"workloads[{i}].optimized.lands_month",
+                                 f"is {w.optimized.lands_month}, past the {h}-month horizon"))
             if w.starts_month > h:
-                raise _at(f"workloads[{i}].starts_month",
-                          f"is {w.starts_month}, past the {h}-month horizon")
-        if self.contract.years * 12 > self.horizon_months:
-            raise _at("contract.years",
-                      f"{self.contract.years} years need a horizon of at least "
-                      f"{self.contract.years * 12} months; horizon_months is "
-                      f"{self.horizon_months}")
+                problems.append((f"workloads[{i}].starts_month",
+                                 f"is {w.starts_month}, past the {h}-month horizon"))
+        if self.contract.years * 12 > h:
+            problems.append(("contract.years",
+                             f"{self.contract.years} years need a horizon of at least "
+                             f"{self.contract.years * 12} months; horizon_months is {h}"))
         names: dict[str, int] = {}
         for i, offer in enumerate(self.offers):
             if offer.name in names:
-                raise _at(f"offers[{i}].name", f"{offer.name!r} is used by "
-                          f"offers[{names[offer.name]}] too; names must be unique")
-            names[offer.name] = i
+                problems.append((f"offers[{i}].name", f"{_show(offer.name)} is used by "
+                                 f"offers[{names[offer.name]}] too; names must be unique"))
+            names.setdefault(offer.name, i)
             try:
                 terms = offer.to_contract(self.contract)
             except ValidationError as exc:
-                sub, _, msg = _first_message(exc).partition(": ")
-                raise _at(f"offers[{i}].{sub}" if msg else f"offers[{i}]", msg or sub) from None
-            if terms.years * 12 > self.horizon_months:
-                raise _at(f"offers[{i}].years",
-                          f"{terms.years} years need a horizon of at least {terms.years * 12} "
-                          f"months; horizon_months is {self.horizon_months}")
+                for line in validation_problems(exc):
+                    sub, _, msg = line.partition(": ")
+                    problems.append((f"offers[{i}].{sub}" if msg else f"offers[{i}]",
+                                     msg or sub))
+                continue
+            if terms.years * 12 > h:
+                problems.append((f"offers[{i}].years",
+                                 f"{terms.years} years need a horizon of at least "
+                                 f"{terms.years * 12} months; horizon_months is {h}"))
+        if problems:
+            raise _each(problems)
         return self
 
     def model_ids(self) -> list[str]:
@@ -606,30 +767,55 @@ def _path(loc: tuple[Any, ...]) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += ("." if out else "") + str(part)
+            # A key is user text: one with control characters is quoted, never printed raw.
+            text = str(part)
+            out += ("." if out else "") + (text if text.isprintable() else _show(text))
     return out
 
 
-def _format_error(err: dict[str, Any]) -> str:
+#: Error kinds whose message is led by the value given (``is 1.5; ...``).
+_QUOTE_INPUT = frozenset({
+    "greater_than_equal", "less_than_equal", "greater_than", "less_than", "enum",
+    "finite_number", "float_parsing", "float_type", "int_parsing", "int_type",
+    "int_from_float", "bool_parsing", "bool_type", "string_type",
+})
+
+
+def _format_error(err: dict[str, Any]) -> list[str]:
+    """The lines of one pydantic error: one, or several when a model validator reported
+    several independent problems together."""
     loc = tuple(err["loc"])
     msg: str = err["msg"]
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, "):]
     if _SUBFIELD in msg:
-        sub, msg = msg.split(_SUBFIELD, 1)
-        loc = loc + tuple(_split_path(sub))
+        lines = []
+        for part in msg.split(_NEXT):
+            sub, _, text = part.partition(_SUBFIELD)
+            path = _path(loc + tuple(_split_path(sub)))
+            lines.append(f"{path}: {text}" if path else text)
+        return lines
     kind = err["type"]
+    value = err.get("input")
     if kind == "extra_forbidden":
-        field = loc[-1]
-        return f"{_path(loc)}: unknown field {field!r}; check its spelling (see the README)"
+        return [f"{_path(loc)}: unknown field {_show(loc[-1])}; check its spelling "
+                "(see the README)"]
     if kind == "missing":
-        return f"{_path(loc)}: missing; this field is required"
-    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-        msg = f"is {err.get('input')!r}; {msg[0].lower()}{msg[1:]}"
-    elif kind == "enum":
-        msg = f"is {err.get('input')!r}; {msg[0].lower()}{msg[1:]}"
+        return [f"{_path(loc)}: missing; this field is required"]
+    if kind == "finite_number":
+        msg = f"is {_show(value)}; give a finite number (not .inf, .nan or an overflow)"
+    elif kind == "string_pattern_mismatch" and loc and loc[-1] == "start":
+        msg = f"is {_show(value)}; give the contract's first month as YYYY-MM, e.g. 2027-01"
+    elif kind in _QUOTE_INPUT and isinstance(value, int | float | str | bool | None):
+        msg = f"is {_show(value)}; {msg[0].lower()}{msg[1:]}"
+        limit = (err.get("ctx") or {}).get("le", (err.get("ctx") or {}).get("lt"))
+        if isinstance(value, int | float) and not isinstance(value, bool) \
+                and isinstance(limit, int | float) and limit <= 1:
+            hint = limits.percent_hint(float(value), 0.0, float(limit))
+            if hint:
+                msg += f"; a share or rate is a fraction: {hint}"
     path = _path(loc)
-    return f"{path}: {msg}" if path else msg
+    return [f"{path}: {msg}" if path else msg]
 
 
 def _split_path(text: str) -> list[str | int]:
@@ -643,18 +829,116 @@ def _split_path(text: str) -> list[str | int]:
 
 
 def _first_message(exc: ValidationError) -> str:
-    return _format_error(exc.errors()[0])
+    return _format_error(exc.errors()[0])[0]
 
 
 def validation_problems(exc: ValidationError) -> list[str]:
-    """One readable line per pydantic error, each led by its field path."""
-    return [_format_error(e) for e in exc.errors()]
+    """One readable line per problem, each led by its field path."""
+    return [line for e in exc.errors() for line in _format_error(e)]
+
+
+# --------------------------------------------------------------------------- checks
+def _mapping(value: Any) -> dict[Any, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _price_book_problems(data: dict[str, Any], base_dir: Path | None,
+                         allow_book_paths: bool) -> tuple[PriceBook | None, list[str]]:
+    """The scenario's price book and the problems with it and with the model names.
+
+    Works on the raw mapping, so that a file with schema errors still hears about its
+    unknown models in the same run.
+    """
+    ref = data.get("price_book", DEFAULT_PRICE_BOOK)
+    if not isinstance(ref, str):
+        return None, []  # the schema says what is wrong with it
+    if not allow_book_paths and ref not in bundled_price_book_ids():
+        return None, [f"price_book: is {_show(ref)}; uploaded scenarios may use bundled price "
+                      f"books only: {', '.join(bundled_price_book_ids())}"]
+    try:
+        book = load_price_book(ref, base_dir)
+    except PriceBookError as exc:
+        return None, [f"price_book: {exc}"]
+    problems = []
+    known = ", ".join(book.model_ids)
+    workloads = data.get("workloads")
+    for i, w in enumerate(workloads if isinstance(workloads, list) else []):
+        w = _mapping(w)
+        for part in ("current", "optimized"):
+            for model in _mapping(_mapping(w.get(part)).get("models")):
+                if isinstance(model, str) and model not in book.models:
+                    close = difflib.get_close_matches(model, book.model_ids, n=1)
+                    hint = f"did you mean {close[0]!r}? " if close else ""
+                    problems.append(
+                        f"workloads[{i}].{part}.models: unknown model {_show(model)} in price "
+                        f"book {book.id!r}; {hint}known models: {known}"
+                    )
+        for field in ("tokens", "monthly_tokens"):
+            counted_on = _mapping(w.get(field)).get("counted_on")
+            if isinstance(counted_on, str) and counted_on not in book.models:
+                problems.append(f"workloads[{i}].{field}.counted_on: unknown model "
+                                f"{_show(counted_on)}; known models: {known}")
+    return book, problems
+
+
+def _spend_problems(scenario: Scenario, book: PriceBook) -> list[str]:
+    """Workloads whose expected list spend passes :data:`limits.MAX_MONTHLY_SPEND` in some
+    month: each field may be plausible alone and their product still a typo.
+
+    The bound is taken at the dearest of the 8 lever corners, on the paths where the
+    workload launches, so no path's expected spend is above it.
+    """
+    import numpy as np
+
+    from forecast.cost import corner_costs
+    from forecast.timeline import expected_volume, month_labels
+
+    n_w = len(scenario.workloads)
+    launch = np.array([w.launch_probability for w in scenario.workloads])
+    volume = expected_volume(scenario) / np.where(launch > 0, launch, 1.0)  # (M, W)
+    unit = corner_costs(scenario, book).values.reshape(n_w, -1).max(axis=1)  # (W,)
+    spend = volume * unit
+    labels = month_labels(scenario)
+    cap = limits.MAX_MONTHLY_SPEND
+    problems = []
+    for i in np.flatnonzero(spend.max(axis=0) > cap):
+        month = int(spend[:, i].argmax())
+        problems.append(
+            f"workloads[{i}]: expected list spend reaches ${spend[month, i]:.3g} a month by "
+            f"{labels[month]}; above ${cap:.0e} (a hundred billion dollars) a month it is "
+            "surely a typo: check requests_per_month or monthly_tokens, tokens and "
+            "growth.monthly")
+    return problems
+
+
+def check_against_price_book(scenario: Scenario, base_dir: Path | None = None) -> list[str]:
+    """Problems with the scenario's price book, model names and expected spend (empty when
+    none)."""
+    book, problems = _price_book_problems(scenario_to_dict(scenario), base_dir, True)
+    if book is not None and not problems:
+        problems = _spend_problems(scenario, book)
+    return problems
 
 
 # --------------------------------------------------------------------------- load / save
-def parse_scenario(data: Any, source: str | None = None, base_dir: Path | None = None
-                   ) -> Scenario:
+def parse_scenario(data: Any, source: str | None = None, base_dir: Path | None = None,
+                   allow_book_paths: bool = True) -> Scenario:
     """Validate a scenario mapping, including its price book and model names.
+
+    Every independent problem is reported in one go: the schema's, and those with the price
+    book and the model names even when the schema has others.
+
+    Parameters
+    ----------
+    data : object
+        The parsed file (a mapping).
+    source : str, optional
+        The file it came from, for the message.
+    base_dir : Path, optional
+        Folder a relative ``price_book`` path is resolved against.
+    allow_book_paths : bool
+        False for a scenario from outside (an upload): a ``price_book`` that is not a
+        bundled id is refused without touching the filesystem.
 
     Raises
     ------
@@ -664,70 +948,154 @@ def parse_scenario(data: Any, source: str | None = None, base_dir: Path | None =
     if not isinstance(data, dict):
         raise ScenarioError(["the file must hold a mapping (name:, workloads:, ...), "
                              f"not {type(data).__name__}"], source)
+    book, book_problems = _price_book_problems(data, base_dir, allow_book_paths)
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(validation_problems(exc), source) from None
-    problems = check_against_price_book(scenario, base_dir)
-    if problems:
-        raise ScenarioError(problems, source)
+        raise ScenarioError(validation_problems(exc) + book_problems, source) from None
+    if book_problems:
+        raise ScenarioError(book_problems, source)
+    if book is not None:
+        spend = _spend_problems(scenario, book)
+        if spend:
+            raise ScenarioError(spend, source)
     return scenario
 
 
-def check_against_price_book(scenario: Scenario, base_dir: Path | None = None) -> list[str]:
-    """Problems with the scenario's price book or model names (empty when none)."""
+class _FileProblem(Exception):
+    """A scenario file that YAML can read but the planner will not (duplicate keys, nesting
+    too deep, too many values)."""
+
+
+class _ScenarioLoader(yaml.SafeLoader):
+    """YAML's safe loader, refusing duplicate keys and nesting deeper than
+    :data:`limits.MAX_NESTING` (which would otherwise end in a RecursionError)."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self._depth += 1
+        try:
+            if self._depth > limits.MAX_NESTING:
+                line = self.peek_event().start_mark.line + 1
+                raise _FileProblem(f"line {line}: nested more than {limits.MAX_NESTING} levels "
+                                   "deep; a scenario is at most 5 levels deep")
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            first_line: dict[Any, int] = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue  # `<<: *defaults` may be overridden on purpose
+                key = self.construct_object(key_node, deep=True)
+                line = key_node.start_mark.line + 1
+                try:
+                    earlier = first_line.get(key)
+                except TypeError:
+                    continue  # unhashable: the base class says so
+                if earlier is not None:
+                    raise _FileProblem(
+                        f"line {line}: duplicate key {_show(key)} (first on line {earlier}); "
+                        "each key may appear once in a mapping")
+                first_line[key] = line
+        return super().construct_mapping(node, deep)
+
+
+def _too_many_values(data: Any, cap: int) -> bool:
+    """True when ``data`` holds more than ``cap`` values, counting each use of a YAML alias
+    (a few nested aliases can stand for billions of values); stops counting at the cap."""
+    stack, count = [data], 0
+    while stack:
+        item = stack.pop()
+        count += 1
+        if count > cap:
+            return True
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def _parse_text(text: str) -> Any:
+    """YAML or JSON text to plain data, or ScenarioError-ready problem lines."""
+    loader = _ScenarioLoader(text)
     try:
-        book = load_price_book(scenario.price_book, base_dir)
-    except PriceBookError as exc:
-        return [f"price_book: {exc}"]
-    problems = []
-    known = ", ".join(book.model_ids)
-    for i, w in enumerate(scenario.workloads):
-        for part, lever in (("current", w.current), ("optimized", w.optimized)):
-            for model in (lever.models or {}) if lever is not None else {}:
-                if model not in book.models:
-                    close = difflib.get_close_matches(model, book.model_ids, n=1)
-                    hint = f"did you mean {close[0]!r}? " if close else ""
-                    problems.append(
-                        f"workloads[{i}].{part}.models: unknown model {model!r} in price book "
-                        f"{book.id!r}; {hint}known models: {known}"
-                    )
-        counted_on = w.token_counts.counted_on
-        if counted_on and counted_on not in book.models:
-            field = "monthly_tokens" if w.uses_monthly_tokens else "tokens"
-            problems.append(f"workloads[{i}].{field}.counted_on: unknown model {counted_on!r}; "
-                            f"known models: {known}")
-    return problems
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
 
 
-def read_scenario_text(text: str, source: str = "<scenario>", base_dir: Path | None = None
-                       ) -> Scenario:
-    """Parse YAML or JSON text (JSON is YAML) into a validated scenario."""
+def read_scenario_text(text: str, source: str = "<scenario>", base_dir: Path | None = None,
+                       allow_book_paths: bool = True) -> Scenario:
+    """Parse YAML or JSON text (JSON is YAML) into a validated scenario.
+
+    Parameters
+    ----------
+    text : str
+        The file's text; at most :data:`forecast.files.MAX_SCENARIO_BYTES` characters.
+    source : str
+        The file's name, for the messages.
+    base_dir : Path, optional
+        Folder a relative ``price_book`` path is resolved against.
+    allow_book_paths : bool
+        False for an uploaded scenario: its ``price_book`` must be a bundled id
+        (``anthropic-2026-11``); a path is refused without looking at the filesystem, so an
+        upload cannot probe or quote the server's files.
+
+    Raises
+    ------
+    ScenarioError
+        Naming the line (for a file YAML cannot read) or the field.
+    """
+    if len(text) > MAX_SCENARIO_BYTES:
+        raise ScenarioError([f"is larger than {MAX_SCENARIO_BYTES // (1024 * 1024)} MiB, the "
+                             "most a scenario file may be; is it the right file?"], source)
     if not text.strip():
         raise ScenarioError(["the file is empty; a scenario needs at least name and workloads"],
                             source)
     try:
-        data = yaml.safe_load(text)
+        data = _parse_text(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise ScenarioError([f"{where}not valid YAML/JSON ({problem})"], source) from None
-    return parse_scenario(data, source, base_dir)
+    except _FileProblem as exc:
+        raise ScenarioError([str(exc)], source) from None
+    except (ValueError, OverflowError, RecursionError) as exc:
+        # A value YAML's own constructors reject (a date 2027-13-45, an integer of 5,000
+        # digits) or an alias cycle.
+        raise ScenarioError([f"not valid YAML/JSON ({type(exc).__name__}: "
+                             f"{_show(str(exc), 120)})"], source) from None
+    if _too_many_values(data, limits.MAX_VALUES):
+        raise ScenarioError([f"holds more than {limits.MAX_VALUES:,} values once its YAML "
+                             "aliases (*name) are expanded; a scenario is far smaller"], source)
+    return parse_scenario(data, source, base_dir, allow_book_paths)
 
 
 def load_scenario(path: str | Path) -> Scenario:
     """Load and validate a scenario file (``.yaml``, ``.yml`` or ``.json``).
 
-    A relative ``price_book`` path is resolved against the scenario's folder.
+    At most :data:`forecast.files.MAX_SCENARIO_BYTES` are read. A relative ``price_book``
+    path is resolved against the scenario's folder.
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(["no such file"], str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError([f"cannot read the file ({exc})"], str(path)) from None
+        raw = read_bounded(path, MAX_SCENARIO_BYTES, "scenario")
+    except UserFileError as exc:
+        raise ScenarioError([exc.problem], str(path)) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError([f"is not UTF-8 text (byte {exc.start + 1} is {raw[exc.start]:#04x}); "
+                             "save it as UTF-8"], str(path)) from None
     return read_scenario_text(text, str(path), path.parent)
 
 
@@ -756,30 +1124,15 @@ def dump_scenario(scenario: Scenario, fmt: str = "yaml") -> str:
 
 
 def atomic_write(path: str | Path, payload: str | bytes) -> None:
-    """Write a file all at once: a temporary file beside it, then a rename.
-
-    A failure leaves the destination as it was, never half-written.
-    """
-    path = Path(path)
-    mode = "wb" if isinstance(payload, bytes) else "w"
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, mode, **({} if mode == "wb" else {"encoding": "utf-8"})) as fh:
-            fh.write(payload)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write a file all at once (see :func:`forecast.files.write_output`)."""
+    write_output(path, payload)
 
 
 def save_scenario(scenario: Scenario, path: str | Path) -> None:
     """Save as YAML, or JSON when the path ends in ``.json``; written atomically."""
     path = Path(path)
     fmt = "json" if path.suffix.lower() == ".json" else "yaml"
-    try:
-        atomic_write(path, dump_scenario(scenario, fmt))
-    except OSError as exc:
-        raise PlannerError(f"{path}: cannot write the scenario ({exc.strerror or exc})") from None
+    write_output(path, dump_scenario(scenario, fmt), what="the scenario")
 
 
 def scenario_price_book(scenario: Scenario, base_dir: Path | None = None) -> PriceBook:

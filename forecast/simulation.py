@@ -1,47 +1,115 @@
 """Monte Carlo simulation: the projection with a leading paths axis.
 
-Every draw is vectorized over arrays shaped (paths, months, workloads); there is no Python
-loop over paths or months. Randomness comes from one ``numpy.random.Generator`` seeded from
-the scenario (or passed in), so a seed reproduces every result to the byte.
-
-Draws (DESIGN.md, "Uncertainty"):
+Each path draws (docs/model.md, "Simulation"):
 
 - volume: a log-volume random walk per workload plus a shared portfolio shock. With expected
   monthly growth g, workload volatility s and shared volatility s0, the log drift is
   ``ln(1 + g) - (s^2 + s0^2) / 2`` so that expected volume follows ``R (1 + g)^(t - 1)``
-  exactly;
+  exactly; a launch's walk starts at its first month, at its stated volume;
+- growth-fit uncertainty: each path and workload draws its monthly log-growth once,
+  ``ln(1 + g) + monthly_sd * eps``, constant over the months (this shifts the mean up by
+  ``exp(monthly_sd^2 n^2 / 2)`` after n months, and the projection includes it);
 - lever realization: the fraction of the planned change achieved, Beta per path and workload
   (one draw moves all three levers of that workload);
 - slip: the landing month moves later by a Poisson number of months;
-- walk-back: for a gray workload whose plan raises its batch share, with some probability
-  the batch move is reverted from a random month after landing, within the contract term
-  (routing and caching stay);
+- walk-back: for a gray workload whose plan raises its batch share, the batch move is
+  reverted from a month drawn uniformly after landing, within the contract term (routing and
+  caching stay), on a share ``walk_back_probability`` of paths;
 - token drift: tokens per request drift at a monthly rate with a monthly volatility; cost is
   linear in tokens, so it enters the volume walk as extra drift and independent volatility;
-- launches: a workload with ``launch_probability < 1`` runs on that share of paths.
+- launches: a workload with ``launch_probability < 1`` runs on that share of paths;
+- list-price cuts: from month 2 on, each month with hazard ``q = 1 - (1 - p)^(1/12)`` (p the
+  annual probability), the list price of every model falls by a drawn fraction (Beta with the
+  size's mean and sd, fixed when sd = 0). Every series is at the prices in force that month;
+  ``price_level`` is the level per path and month (1.0 = the book's prices).
 
-With every spread at zero (volatilities, realization sd, slip, walk-back) each path equals
-the deterministic projection, which applies the realization mean and the token drift rate.
+Four series share every draw (common random numbers): ``current`` (today's levers),
+``planned`` (the optimized plan with no walk-back), ``optimized`` (walk-back drawn) and
+``reverted`` (every gray batch move walked back, each at its drawn month).
 
-The (paths, months, workloads) buffers are float32: it halves memory traffic and makes the
-draws and ``exp`` cheaper, at a relative precision of about 1e-7 per cell (cents on a
-million-dollar month); every sum over workloads or paths accumulates in float64.
+Blocks. Paths are simulated in blocks of a fixed number of paths (set by the months and
+workloads, never by the memory at hand), each reduced to its per-path monthly totals before
+the next; peak memory depends on the block, not on paths x months x workloads. Every effect
+of every block draws from its own generator, seeded from ``SeedSequence(seed,
+spawn_key=(block, stream))``: a seed reproduces every result to the byte, and switching one
+effect on or off (a variant of the scenario) leaves every other effect's draws unchanged.
+Only the effects a scenario has are drawn (no realization draws when its sd is 0, ...).
+
+The cells (months x workloads x paths of a block) are float32, laid out with paths last so
+that a month's slab of workloads is contiguous; the unit cost is the cubic of
+:func:`forecast.cost.ramp_polynomial` in the fraction in place, evaluated only where it is
+random (a deterministic ramp is priced once per month and workload), and every sum over
+workloads is a matrix product. Per-path totals are kept in float64.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import copy
+import dataclasses
+import math
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from enum import IntEnum
 
 import numpy as np
 
-from forecast.cost import corner_costs, cost_along_ramp, ramp_polynomial
+from forecast.cost import CornerCosts, corner_costs, ramp_polynomial
+from forecast.errors import PlannerError
 from forecast.pricebook import PriceBook
-from forecast.scenario import Realization, Scenario
-from forecast.timeline import active_mask, month_labels, month_numbers, workload_vectors
-from forecast.types import FloatArray, Waiting
+from forecast.scenario import Scenario
+from forecast.timeline import (
+    active_mask,
+    beta_parameters,
+    month_labels,
+    monthly_cut_hazard,
+    months_since_start,
+    ramp_fraction,
+    slip_distribution,
+    slip_support,
+    spread,
+    walk_back_candidates,
+    workload_vectors,
+)
+from forecast.types import FloatArray, IntArray
 
-#: dtype of the (paths, months, workloads) buffers.
+#: dtype of the cells (months x workloads x paths of a block).
 CELL = np.float32
+#: Cells simulated at once: a block holds ``BLOCK_CELLS // (months x workloads)`` paths (at
+#: least ``MIN_BLOCK_PATHS``), small enough for the CPU's cache, large enough that numpy's
+#: per-call overhead is small.
+BLOCK_CELLS = 1 << 19
+MIN_BLOCK_PATHS = 64
+#: Float32 buffers of a block's size alive at once (normals, matrix-product inputs, the
+#: base's and a variant's volume, fraction in place, unit cost, the gray workloads'
+#: walk-back part and its mask, a temporary), for the memory estimate.
+_BLOCK_BUFFERS = 9
+#: Per path and month, float64: the five series of a Simulation plus the copies its
+#: consumers make at the same size (yearly sums, quantiles, sorts, the walk-back evaluation).
+_SERIES_COPIES = 10
+#: Mixing matrices (months x months per workload, float32) alive at once: the plan's, the
+#: tornado's variants that change the volume model, and a temporary.
+_TABLES = 8
+#: Memory a plan needs besides the simulation (the tornado's paths, the projection, tables).
+_PLAN_OVERHEAD = 64 << 20
+#: The default memory budget of one plan; the environment variable overrides it.
+DEFAULT_MEMORY_MIB = 2048
+MEMORY_ENV = "COMMITPLAN_MEMORY_MIB"
+
+
+class Stream(IntEnum):
+    """The random effects; each block draws each effect from its own generator."""
+
+    WALK = 0
+    SHARED = 1
+    GROWTH_FIT = 2
+    REALIZATION = 3
+    SLIP = 4
+    REVERT = 5
+    HAPPENS = 6
+    LAUNCH = 7
+    PRICE_CUT = 8
+    CUT_SIZE = 9
 
 
 @dataclass(frozen=True)
@@ -50,12 +118,13 @@ class Simulation:
 
     Attributes
     ----------
-    current, optimized : ndarray of shape (n_paths, n_months)
-        Total list spend per path and month on each path. The two share their volume draws
-        (common random numbers), so their difference is the saving on that path.
-    reverted : ndarray of shape (n_paths, n_months)
-        The optimized path if every gray workload's batch move were walked back (each at its
-        drawn month): the walk-back exposure.
+    current, planned, optimized, reverted : ndarray of shape (n_paths, n_months)
+        Total list spend per path and month: today's levers; the plan with no walk-back;
+        the plan with walk-back drawn; every gray batch move walked back (each at its drawn
+        month). All four share their draws (common random numbers), so differences are
+        effects on the same path, not noise.
+    price_level : ndarray of shape (n_paths, n_months)
+        List-price level in force (1.0 = the book's prices); every series above is at it.
     current_by_workload, optimized_by_workload : ndarray of shape (n_months, n_workloads)
         Mean over paths, per workload.
     """
@@ -64,7 +133,9 @@ class Simulation:
     workloads: list[str]
     current: FloatArray
     optimized: FloatArray
+    planned: FloatArray
     reverted: FloatArray
+    price_level: FloatArray
     current_by_workload: FloatArray
     optimized_by_workload: FloatArray
     seed: int | None
@@ -74,50 +145,625 @@ class Simulation:
         return self.current.shape[0]
 
 
-def beta_parameters(realization: Realization) -> tuple[float, float]:
-    """Beta(alpha, beta) with the realization's mean and sd (method of moments)."""
-    m, s = realization.mean, realization.sd
-    k = m * (1.0 - m) / (s * s) - 1.0
-    return m * k, (1.0 - m) * k
+# --------------------------------------------------------------------------- memory
+def block_paths(n_months: int, n_workloads: int) -> int:
+    """Paths per block: fixed by the scenario's shape, so results never depend on memory."""
+    return max(MIN_BLOCK_PATHS, BLOCK_CELLS // max(1, n_months * n_workloads))
 
 
-def _volume(scenario: Scenario, rng: np.random.Generator, n_paths: int) -> FloatArray:
-    """Volume per path, month and workload, shape (P, M, W); activity and launches applied.
+def estimate_memory(scenario: Scenario, n_paths: int) -> int:
+    """Bytes a plan of ``n_paths`` paths needs at its peak (an upper estimate).
 
-    The normals are drawn straight into the output buffer and every later step works in
-    place: random number generation, not arithmetic, is the floor of this function.
+    The block's working set (months x workloads x the block's paths, float32), the
+    per-path monthly series (float64) and the copies the plan makes of them, and the
+    per-workload tables (the engine's mixing matrices, months x months per workload, and the
+    projection's sums over the slip's months); it grows with paths x months, and with
+    workloads only through the block and the tables.
     """
-    v = workload_vectors(scenario)
     n_months, n_w = scenario.horizon_months, len(scenario.workloads)
-    s0 = scenario.uncertainty.shared_growth_volatility
-    token = scenario.uncertainty.token_drift
+    block = min(block_paths(n_months, n_w), max(n_paths, 1))
+    cells = _BLOCK_BUFFERS * block * n_months * n_w * np.dtype(CELL).itemsize
+    series = _SERIES_COPIES * n_paths * n_months * 8
+    slip = slip_support(scenario.uncertainty.slip_months.mean, n_months).size
+    tables = n_w * n_months * (_TABLES * (n_months + 4) * np.dtype(CELL).itemsize
+                               + 8 * slip * 8)
+    return int(cells + series + tables + _PLAN_OVERHEAD)
+
+
+def memory_budget() -> int:
+    """The memory budget in bytes: ``COMMITPLAN_MEMORY_MIB`` MiB, or 2,048 MiB."""
+    text = os.environ.get(MEMORY_ENV, "").strip()
+    if not text:
+        return DEFAULT_MEMORY_MIB << 20
+    try:
+        mib = float(text)
+    except ValueError:
+        mib = math.nan
+    if not math.isfinite(mib) or mib <= 0:
+        raise PlannerError(f"{MEMORY_ENV}: is {text!r}; give the memory budget of one plan in "
+                           f"MiB, a number above 0 (default {DEFAULT_MEMORY_MIB})")
+    return int(mib * (1 << 20))
+
+
+def check_memory(scenario: Scenario, n_paths: int) -> None:
+    """Refuse a plan whose estimated memory is past the budget, naming the fields to reduce.
+
+    Raises
+    ------
+    PlannerError
+        When :func:`estimate_memory` exceeds :func:`memory_budget`.
+    """
+    need, budget = estimate_memory(scenario, n_paths), memory_budget()
+    if need > budget:
+        raise PlannerError(
+            f"this plan needs about {need / 2**20:,.0f} MiB ({n_paths:,} paths x "
+            f"{scenario.horizon_months} months x {len(scenario.workloads):,} workloads), past "
+            f"the memory budget of {budget / 2**20:,.0f} MiB: reduce simulation.paths, "
+            f"horizon_months or the number of workloads, or raise {MEMORY_ENV}")
+
+
+# --------------------------------------------------------------------------- the model
+#: Log-volume of a month with no volume (before a launch, after a sunset, on a path where
+#: the workload never launches): exp of it is exactly 0, and it stays finite in float32.
+_NO_VOLUME = -1e30
+
+
+class Row(IntEnum):
+    """Rows of a block's random inputs after the monthly normals: each enters the log-volume
+    through one column of the per-workload mixing matrix (:attr:`Model.mixing`)."""
+
+    ONES = 0  # times the deterministic log-drift
+    NOT_LAUNCHED = 1  # 1 on paths where the workload does not launch, times -1e30
+    GROWTH_FIT = 2  # the standard normal of the growth fit, times sd * months since start
+    SHARED_AT_START = 3  # the shared shock at a launch's first month, subtracted
+
+
+@dataclass(frozen=True)
+class Model:
+    """A scenario as the engine reads it: per-workload vectors in engine column order.
+
+    Columns are the scenario's workloads reordered so that the walk-back candidates come
+    last (``order[j]`` is the scenario index of column j): their extra work runs on one
+    contiguous slab. Costs are per unit of *relative* volume (the stated volume R is folded
+    into them), so the log-volume the cells carry stays near 0, where float32 is precise.
+    """
+
+    n_months: int
+    order: IntArray
+    n_gray: int
+    base_cost: FloatArray  # (W,) R * a0: spend at today's levers per unit relative volume
+    plan_poly: FloatArray  # (3, W) R * c1..c3: plan minus today = c1 x + c2 x^2 + c3 x^3
+    batch_poly: FloatArray  # (3, W) R * b0..b2: the batch lever's part, x (b0 + b1 x + b2 x^2)
+    walk_scale: FloatArray  # (W,) monthly log-volatility (workload and token drift)
+    shared_vol: float
+    growth_sd: FloatArray  # (W,) standard error of the monthly log-growth
+    first: IntArray  # (W,) 0-based index of the workload's first month
+    rows: tuple[Row, ...]  # the extra input rows this scenario needs, in order
+    mixing: FloatArray  # (W, M, K) log-volume = mixing @ inputs, per workload
+    launch_probability: FloatArray  # (W,)
+    lands: FloatArray  # (W,) planned landing month
+    ramp_len: FloatArray  # (W,) ramp months, at least 1
+    realization_mean: float
+    realization_sd: float
+    slip_mean: float
+    walk_back_probability: float
+    term_end: float
+    cut_hazard: float
+    cut_mean: float
+    cut_sd: float
+
+    @property
+    def n_workloads(self) -> int:
+        return len(self.order)
+
+    @property
+    def has_walk(self) -> bool:
+        return bool(np.any(self.walk_scale > 0))
+
+    @property
+    def n_inputs(self) -> int:
+        """K: rows of a block's random inputs (monthly normals, then :attr:`rows`)."""
+        return self.mixing.shape[2]
+
+    @property
+    def fixed_ramp(self) -> bool:
+        """True when the fraction in place is the same on every path (no realization spread,
+        no slip): the unit cost is then priced once per month and workload."""
+        return self.realization_sd == 0 and self.slip_mean == 0
+
+
+def _mixing(walk_scale: FloatArray, log_drift: FloatArray, first: IntArray,
+            growth_sd: FloatArray, rows: tuple[Row, ...], with_walk: bool) -> FloatArray:
+    """Per-workload matrix that turns a block's inputs into log-volume, shape (W, M, K).
+
+    Month t's log-volume of workload w is the sum of its scaled normals from its first month
+    to t (a lower-triangular block: a running sum as one matrix product, several times
+    faster than cumsum over the months axis), plus one column per extra input row.
+    """
+    n_months, n_w = log_drift.shape
+    n_steps = n_months - 1 if with_walk else 0
+    out = np.zeros((n_w, n_months, n_steps + len(rows)), dtype=CELL)
+    t = np.arange(n_months)[:, None]  # month index of the output
+    if with_walk:
+        j = np.arange(n_steps)[None, :]  # the normal of the step into month j + 2
+        for_month = (j < t)[None] & (j[None] >= first[:, None, None])  # (W, M, M - 1)
+        np.multiply(for_month, walk_scale.astype(CELL)[:, None, None], out=out[:, :, :n_steps])
+    since = np.maximum(t.T - first[:, None], 0)  # (W, M)
+    for k, row in enumerate(rows, start=n_steps):
+        if row == Row.ONES:
+            out[:, :, k] = log_drift.T
+        elif row == Row.NOT_LAUNCHED:
+            out[:, :, k] = _NO_VOLUME
+        elif row == Row.GROWTH_FIT:
+            out[:, :, k] = since * growth_sd[:, None]
+        else:
+            out[:, :, k] = 1.0
+    return out
+
+
+def build_model(scenario: Scenario, book: PriceBook, corners: CornerCosts | None = None
+                ) -> Model:
+    """Read a scenario and its book into the engine's vectors (``corners``: the scenario's
+    corner costs, when already known)."""
+    unc = scenario.uncertainty
+    v = workload_vectors(scenario)
+    gray = walk_back_candidates(scenario)
+    order = np.concatenate([np.flatnonzero(~gray), np.flatnonzero(gray)])
+    v = {key: value[order] for key, value in v.items()}
+    corners = corner_costs(scenario, book) if corners is None else corners
+    a0, a1, a2, b0, b1, b2 = ramp_polynomial(corners)[:, order] * v["volume"]
+    token = unc.token_drift
     # Cost is linear in tokens per request, so token drift is more volume growth: its rate
     # adds to the drift and its (independent) volatility to the workload's.
-    vol = np.sqrt(v["volatility"] ** 2 + token.volatility**2)
-    drift = np.log1p(v["growth"]) + np.log1p(token.monthly) - 0.5 * (vol * vol + s0 * s0)
-    log_v = np.empty((n_paths, n_months, n_w), dtype=CELL)
-    if np.any(vol > 0):
-        rng.standard_normal(dtype=CELL, out=log_v)
-        log_v *= vol.astype(CELL)
-    else:
-        log_v.fill(0.0)
-    if s0 > 0:
-        log_v += (s0 * rng.standard_normal((n_paths, n_months, 1), dtype=CELL)).astype(CELL)
-    log_v += drift.astype(CELL)
-    log_v[:, 0, :] = 0.0  # month 1 is today's volume; changes start in month 2
-    np.cumsum(log_v, axis=1, out=log_v)
-    start = v["starts"].astype(np.int64) - 1
-    if np.any(start > 0):
-        # A launch enters at its stated volume: the walk restarts at its first month.
-        log_v -= log_v[:, start, np.arange(n_w)][:, None, :]
-    np.exp(log_v, out=log_v)
-    volume = log_v
-    t = month_numbers(scenario)[:, None]
-    volume *= (v["volume"] * active_mask(t, v["starts"], v["ends"])).astype(CELL)
-    launch = v["launch_probability"]
-    if np.any(launch < 1.0):
-        volume *= rng.random((n_paths, 1, n_w)) < launch
+    walk_scale = np.sqrt(v["volatility"] ** 2 + token.volatility**2)
+    s0 = unc.shared_growth_volatility
+    drift = np.log1p(v["growth"]) + np.log1p(token.monthly) - 0.5 * (walk_scale**2 + s0 * s0)
+    months = _months(scenario.horizon_months)[:, None]
+    active = active_mask(months, v["starts"], v["ends"]) > 0
+    log_drift = np.where(active, drift * months_since_start(scenario)[:, order], _NO_VOLUME)
+    first = v["starts"].astype(np.int64) - 1
+    rows = [Row.ONES]
+    if np.any(v["launch_probability"] < 1):
+        rows.append(Row.NOT_LAUNCHED)
+    if np.any(v["growth_sd"] > 0):
+        rows.append(Row.GROWTH_FIT)
+    if s0 > 0 and np.any(first > 0):
+        rows.append(Row.SHARED_AT_START)
+    cuts = unc.price_cuts
+    return Model(
+        n_months=scenario.horizon_months,
+        order=order,
+        n_gray=int(gray.sum()),
+        base_cost=a0,
+        plan_poly=np.stack([a1 + b0, a2 + b1, b2]),
+        batch_poly=np.stack([b0, b1, b2]),
+        walk_scale=walk_scale,
+        shared_vol=s0,
+        growth_sd=v["growth_sd"],
+        first=first,
+        rows=tuple(rows),
+        mixing=_mixing(walk_scale, log_drift, first, v["growth_sd"], tuple(rows),
+                       bool(np.any(walk_scale > 0))),
+        launch_probability=v["launch_probability"],
+        lands=v["lands"],
+        ramp_len=np.maximum(v["ramp"], 1.0),
+        realization_mean=unc.lever_realization.mean,
+        realization_sd=spread(unc.lever_realization.sd),
+        slip_mean=unc.slip_months.mean,
+        walk_back_probability=unc.walk_back_probability,
+        term_end=float(min(scenario.horizon_months, 12 * scenario.contract.years)),
+        cut_hazard=monthly_cut_hazard(cuts.annual_probability),
+        cut_mean=cuts.size.mean,
+        cut_sd=spread(cuts.size.sd),
+    )
+
+
+# --------------------------------------------------------------------------- draws
+@dataclass
+class Draws:
+    """The random draws of one block of paths, in engine column order ``order``.
+
+    Arrays are None where the scenario does not need the effect. Normals and uniforms are
+    parameter-free, so a variant of the scenario reuses them as they are (a slip is drawn as
+    a uniform and read through the Poisson quantile function, so a variant's slip moves
+    monotonically with its mean); a Beta remembers the parameters it was drawn with.
+    """
+
+    block: int
+    n_paths: int
+    order: IntArray
+    walk: FloatArray | None = None  # (M - 1, W, B) standard normals, float32
+    shared: FloatArray | None = None  # (M - 1, B) standard normals, float32
+    growth: FloatArray | None = None  # (W, B) standard normals, float32
+    realization: FloatArray | None = None  # (W, B) Beta, float32
+    realization_params: tuple[float, float] = (1.0, 0.0)
+    slip: FloatArray | None = None  # (W, B) uniforms: the slip's quantile
+    revert: FloatArray | None = None  # (W, B) uniforms: when the batch move reverts
+    happens: FloatArray | None = None  # (W, B) uniforms: whether it does
+    launch: FloatArray | None = None  # (W, B) uniforms: whether the workload launches
+    cut: FloatArray | None = None  # (M - 1, B) uniforms: whether a price cut falls
+    cut_size: FloatArray | None = None  # (M - 1, B) Beta
+    cut_size_params: tuple[float, float] = (0.0, 0.0)
+
+    def reordered(self, order: IntArray) -> Draws:
+        """The same draws with columns in another engine order (a variant that changes
+        which workloads can walk back)."""
+        if np.array_equal(order, self.order):
+            return self
+        position = np.empty_like(self.order)
+        position[self.order] = np.arange(len(self.order))
+        take = position[order]
+        out = copy.copy(self)
+        out.order = order
+        for name in ("walk", "growth", "realization", "slip", "revert", "happens", "launch"):
+            value = getattr(self, name)
+            if value is not None:
+                setattr(out, name, np.take(value, take, axis=-2))
+        return out
+
+
+def _generator(entropy: int, block: int, stream: Stream) -> np.random.Generator:
+    return np.random.Generator(np.random.PCG64(
+        np.random.SeedSequence(entropy, spawn_key=(block, int(stream)))))
+
+
+def draw(model: Model, entropy: int, block: int, n_paths: int, prior: Draws | None = None,
+         walk_out: FloatArray | None = None) -> Draws:
+    """Draw what ``model`` needs for one block, reusing ``prior``'s draws where they apply.
+
+    Parameters
+    ----------
+    prior : Draws, optional
+        Draws of the same block for another scenario of the same shape: its normals and
+        uniforms are reused, its Beta draws too when the parameters match (else the Beta is
+        drawn again from its own stream, which keeps it close to the old draw).
+    walk_out : ndarray, optional
+        Buffer of shape (M - 1, W, n_paths), float32, for the monthly normals.
+    """
+    if prior is not None:
+        prior = prior.reordered(model.order)
+    n_m, n_w = model.n_months, model.n_workloads
+    out = Draws(block, n_paths, model.order)
+
+    def take(name: str, stream: Stream, make: Callable[[np.random.Generator], FloatArray]
+             ) -> FloatArray:
+        old = None if prior is None else getattr(prior, name)
+        return make(_generator(entropy, block, stream)) if old is None else old
+
+    if model.has_walk:
+        out.walk = take("walk", Stream.WALK, lambda g: g.standard_normal(
+            (n_m - 1, n_w, n_paths), dtype=CELL, out=walk_out))
+    if model.shared_vol > 0:
+        out.shared = take("shared", Stream.SHARED,
+                          lambda g: g.standard_normal((n_m - 1, n_paths), dtype=CELL))
+    if np.any(model.growth_sd > 0):
+        out.growth = take("growth", Stream.GROWTH_FIT,
+                          lambda g: g.standard_normal((n_w, n_paths), dtype=CELL))
+    if model.realization_sd > 0:
+        params = (model.realization_mean, model.realization_sd)
+        out.realization_params = params
+        if prior is not None and prior.realization_params == params:
+            out.realization = prior.realization
+        else:
+            a, b = beta_parameters(*params)
+            out.realization = _generator(entropy, block, Stream.REALIZATION).beta(
+                a, b, (n_w, n_paths)).astype(CELL)
+    if model.slip_mean > 0:
+        out.slip = take("slip", Stream.SLIP, lambda g: g.random((n_w, n_paths)))
+    if model.n_gray:
+        out.revert = take("revert", Stream.REVERT,
+                          lambda g: g.random((n_w, n_paths), dtype=CELL))
+        if 0 < model.walk_back_probability < 1:
+            out.happens = take("happens", Stream.HAPPENS,
+                               lambda g: g.random((n_w, n_paths), dtype=CELL))
+    if np.any(model.launch_probability < 1):
+        out.launch = take("launch", Stream.LAUNCH, lambda g: g.random((n_w, n_paths)))
+    if model.cut_hazard > 0:
+        out.cut = take("cut", Stream.PRICE_CUT, lambda g: g.random((n_m - 1, n_paths)))
+        if model.cut_sd > 0:
+            params = (model.cut_mean, model.cut_sd)
+            out.cut_size_params = params
+            if prior is not None and prior.cut_size_params == params:
+                out.cut_size = prior.cut_size
+            else:
+                a, b = beta_parameters(*params)
+                out.cut_size = _generator(entropy, block, Stream.CUT_SIZE).beta(
+                    a, b, (n_m - 1, n_paths))
+    return out
+
+
+# --------------------------------------------------------------------------- one block
+@dataclass
+class _Workspace:
+    """Buffers reused from block to block (fresh pages cost more than the work on them)."""
+
+    buffers: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def get(self, name: str, shape: tuple[int, ...], dtype: type = CELL) -> np.ndarray:
+        size = math.prod(shape)
+        buf = self.buffers.get(name)
+        if buf is None or buf.size < size or buf.dtype != dtype:
+            buf = np.empty(size, dtype=dtype)
+            self.buffers[name] = buf
+        return buf[:size].reshape(shape)
+
+    def inputs(self, m: Model, n_paths: int) -> np.ndarray:
+        """The block's input rows, shape (K, W, n_paths); the normals are its first rows."""
+        return self.get("inputs", (m.n_inputs, m.n_workloads, n_paths))
+
+
+@dataclass(frozen=True)
+class _BlockSums:
+    """One block reduced: series of shape (M, B) and sums over its paths of shape (M, W)."""
+
+    current: FloatArray
+    planned: FloatArray
+    optimized: FloatArray
+    reverted: FloatArray
+    price_level: FloatArray
+    current_by_workload: FloatArray
+    optimized_by_workload: FloatArray
+
+
+def _months(n_months: int) -> FloatArray:
+    """Month numbers 1, 2, ..., n_months as floats."""
+    return np.arange(1.0, n_months + 1.0)
+
+
+def _running_sum(steps: FloatArray) -> FloatArray:
+    """Running sum over months of steps into month 2, 3, ... (shape (M - 1, B)): (M, B),
+    0 in month 1."""
+    out = np.zeros((steps.shape[0] + 1, steps.shape[1]))
+    np.cumsum(steps, axis=0, out=out[1:])
+    return out
+
+
+def _volume(m: Model, d: Draws, ws: _Workspace, shared: FloatArray | None,
+            name: str = "volume") -> np.ndarray:
+    """Relative volume per cell, shape (M, W, B): 1 in a workload's first month; written to
+    the workspace buffer ``name``.
+
+    One matrix product per workload turns the inputs (monthly normals, then the rows of
+    :class:`Row`) into the log-volume; one ``exp`` finishes it.
+    """
+    n_m, n_w, n_p = m.n_months, m.n_workloads, d.n_paths
+    inputs = ws.inputs(m, n_p)
+    k = 0
+    if d.walk is not None:
+        k = n_m - 1
+        if not np.may_share_memory(d.walk, inputs):
+            inputs[:k] = d.walk
+    for i, row in enumerate(m.rows, start=k):
+        if row == Row.ONES:
+            inputs[i] = 1.0
+        elif row == Row.NOT_LAUNCHED:
+            np.greater_equal(d.launch, m.launch_probability[:, None], out=inputs[i],
+                             casting="unsafe")
+        elif row == Row.GROWTH_FIT:
+            inputs[i] = d.growth
+        else:
+            inputs[i] = -shared[m.first]
+    volume = ws.get(name, (n_m, n_w, n_p))
+    np.matmul(m.mixing, inputs.transpose(1, 0, 2), out=volume.transpose(1, 0, 2))
+    np.exp(volume, out=volume)
     return volume
+
+
+def _fraction(m: Model, d: Draws, lands: FloatArray, ws: _Workspace) -> np.ndarray:
+    """Fraction of each plan in place per cell, x = r * f(t - L), shape (M, W, B), for
+    landing months ``lands`` of shape (W, B) (or (W, 1) with no slip)."""
+    n_m, n_w, n_p = m.n_months, m.n_workloads, d.n_paths
+    x = ws.get("fraction", (n_m, n_w, n_p))
+    if d.slip is not None:
+        # (t + 1 - L) / n clipped to [0, 1].
+        step = ((_months(n_m)[:, None] + 1.0) / m.ramp_len).astype(CELL)
+        np.subtract(step[:, :, None], (lands / m.ramp_len[:, None]).astype(CELL)[None], out=x)
+        np.clip(x, 0.0, 1.0, out=x)
+        if d.realization is not None:
+            x *= d.realization
+        elif m.realization_mean != 1.0:
+            x *= CELL(m.realization_mean)
+    else:
+        frac = ramp_fraction(_months(n_m)[:, None], m.lands, m.ramp_len)
+        np.multiply(frac.astype(CELL)[:, :, None], d.realization[None], out=x)
+    return x
+
+
+def _slip_months(m: Model, d: Draws) -> FloatArray:
+    """Months of slip per workload and path, (W, B): the Poisson quantile of the uniform."""
+    cdf = np.cumsum(slip_distribution(m.slip_mean, m.n_months))
+    return np.searchsorted(cdf, d.slip, side="right").astype(float)
+
+
+def _polynomial(coeffs: FloatArray, x: FloatArray) -> FloatArray:
+    """``x (c0 + c1 x + c2 x^2)`` for coefficients of shape (3, W) and x of shape (M, W)."""
+    c0, c1, c2 = coeffs
+    return x * (c0 + x * (c1 + x * c2))
+
+
+def _polynomial_cells(coeffs: FloatArray, x: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """:func:`_polynomial` on cells of shape (M, W, B), in place in ``out`` (Horner).
+
+    The coefficients are spread over (W, B) first: numpy runs a contiguous operand twice as
+    fast as one broadcast along the paths.
+    """
+    shape = (coeffs.shape[1], x.shape[2])
+    c0, c1, c2 = (np.broadcast_to(c.astype(CELL)[:, None], shape).copy() for c in coeffs)
+    np.multiply(x, c2, out=out)
+    out += c1
+    out *= x
+    out += c0
+    out *= x
+    return out
+
+
+def _path_sum(cells: np.ndarray, weight: FloatArray | None) -> FloatArray:
+    """Sum over the block's paths (weighted per month and path), shape (M, W), float64."""
+    if weight is None:
+        return cells.sum(axis=2).astype(np.float64)
+    return np.matmul(cells, weight.astype(CELL)[:, :, None])[:, :, 0].astype(np.float64)
+
+
+def evaluate(m: Model, d: Draws, ws: _Workspace | None = None,
+             volume: np.ndarray | None = None) -> _BlockSums:
+    """Spend on the four series for one block of draws.
+
+    Parameters
+    ----------
+    volume : ndarray of shape (M, W, B), optional
+        The block's relative volume when already known (a variant that keeps the volume
+        model of the scenario it varies); read, never written.
+    """
+    ws = _Workspace() if ws is None else ws
+    n_m, n_w, n_p = m.n_months, m.n_workloads, d.n_paths
+    gray = slice(n_w - m.n_gray, n_w)
+
+    # Factors common to every workload of a path and month: the shared shock and the price
+    # level. They multiply the sums over workloads, never the cells.
+    shared = None if d.shared is None else _running_sum(m.shared_vol * d.shared)
+    level = _price_level(m, d)
+    common = None if shared is None else np.exp(shared)
+    if level is not None:
+        common = level if common is None else common * level
+
+    if volume is None:
+        volume = _volume(m, d, ws, shared)
+    current = np.matmul(m.base_cost.astype(CELL), volume).astype(np.float64)  # (M, B)
+    current_sums = _path_sum(volume, common) * m.base_cost
+
+    # The plan's spend minus today's, per cell: volume * (c1 x + c2 x^2 + c3 x^3).
+    lands = m.lands[:, None] + (0.0 if d.slip is None else _slip_months(m, d))
+    unit = ws.get("unit", (n_m, n_w, n_p))
+    back = ws.get("walk_back", (n_m, m.n_gray, n_p))
+    if m.fixed_ramp:
+        x_fixed = m.realization_mean * ramp_fraction(_months(n_m)[:, None], m.lands,
+                                                     m.ramp_len)
+        np.multiply(volume, _polynomial(m.plan_poly, x_fixed).astype(CELL)[:, :, None],
+                    out=unit)
+        if m.n_gray:
+            batch = _polynomial(m.batch_poly[:, gray], x_fixed[:, gray])
+            np.multiply(volume[:, gray], batch.astype(CELL)[:, :, None], out=back)
+    else:
+        x = _fraction(m, d, lands, ws)
+        _polynomial_cells(m.plan_poly, x, unit)
+        unit *= volume
+        if m.n_gray:
+            _polynomial_cells(m.batch_poly[:, gray], x[:, gray], back)
+            back *= volume[:, gray]
+    planned = current + np.matmul(np.ones(n_w, dtype=CELL), unit)
+    plan_sums = current_sums + _path_sum(unit, common)
+
+    reverted, optimized, opt_sums = planned, planned, plan_sums
+    if m.n_gray:
+        # The batch lever's part, x (b0 + b1 x + b2 x^2), is lost from the revert month on,
+        # drawn uniformly after landing within the contract term.
+        span = np.maximum(m.term_end - lands[gray], 0.0)
+        revert_month = np.where(span > 0, lands[gray] + 1.0 + np.floor(d.revert[gray] * span),
+                                np.inf)
+        reverting = ws.get("reverting", (n_m, m.n_gray, n_p), np.bool_)
+        np.greater_equal(_months(n_m)[:, None, None], revert_month[None], out=reverting)
+        back *= reverting
+        reverted = planned - back.sum(axis=1, dtype=np.float64)
+        p = m.walk_back_probability
+        if p > 0:
+            if d.happens is not None:
+                back *= d.happens[gray] < p
+            optimized = planned - back.sum(axis=1, dtype=np.float64)
+            opt_sums = plan_sums.copy()
+            opt_sums[:, gray] -= _path_sum(back, common)
+    if common is not None:
+        current, planned, optimized, reverted = (current * common, planned * common,
+                                                 optimized * common, reverted * common)
+    return _BlockSums(current, planned, optimized, reverted,
+                      np.ones((n_m, n_p)) if level is None else level, current_sums, opt_sums)
+
+
+def _price_level(m: Model, d: Draws) -> FloatArray | None:
+    """List-price level per month and path, shape (M, B), or None with no price cuts."""
+    if d.cut is None:
+        return None
+    size = m.cut_mean if d.cut_size is None else d.cut_size
+    # A Beta draw can round to a cut of exactly 100%: keep a price above zero (log of 0).
+    size = np.minimum(size, MAX_CUT)
+    return np.exp(_running_sum(np.where(d.cut < m.cut_hazard, np.log1p(-size), 0.0)))
+
+
+#: The largest single list-price cut: a Beta draw of 1.0 would price the models at $0.
+MAX_CUT = 1.0 - 1e-9
+
+
+# --------------------------------------------------------------------------- simulate
+def _entropy(scenario: Scenario, seed: int | None, rng: np.random.Generator | None
+             ) -> tuple[int, int | None]:
+    """(entropy of every block's generators, the seed to report)."""
+    if rng is not None:
+        return int(rng.integers(2**63)), None
+    seed = scenario.simulation.seed if seed is None else seed
+    return int(seed), seed
+
+
+def _same_volume(m: Model, base: Model) -> bool:
+    """True when ``m`` turns the same draws into the same relative volume as ``base``."""
+    return (m.rows == base.rows and np.array_equal(m.order, base.order)
+            and np.array_equal(m.launch_probability, base.launch_probability)
+            and np.array_equal(m.mixing, base.mixing))
+
+
+def _simulate_models(scenarios: Sequence[Scenario], models: Sequence[Model], entropy: int,
+                     n_paths: int, seed: int | None) -> list[Simulation]:
+    """Evaluate every model on the same paths, block by block, each block reduced before the
+    next: peak memory is a block's, whatever the number of paths.
+
+    The first model's draws are the block's; every other model reuses them where they apply
+    (:func:`draw`) and the first model's volume when its volume model is the same.
+    """
+    base = models[0]
+    n_m, n_w = base.n_months, base.n_workloads
+    names = ("current", "planned", "optimized", "reverted", "price_level")
+    series = [{name: np.empty((n_paths, n_m)) for name in names} for _ in models]
+    current_sums = [np.zeros((n_m, n_w)) for _ in models]
+    optimized_sums = [np.zeros((n_m, n_w)) for _ in models]
+    reuse = [i > 0 and _same_volume(m, base) for i, m in enumerate(models)]
+    ws = _Workspace()
+    size = block_paths(n_m, n_w)
+    for b, start in enumerate(range(0, n_paths, size)):
+        n = min(size, n_paths - start)
+        # One model draws its normals straight into the matrix product's input rows; with
+        # variants they are kept apart, since a variant may reorder them.
+        walk_out = None
+        if base.has_walk:
+            walk_out = ws.get("walk", (n_m - 1, n_w, n)) if len(models) > 1 \
+                else ws.inputs(base, n)[: n_m - 1]
+        block = draw(base, entropy, b, n, walk_out=walk_out)
+        base_volume = None
+        for i, m in enumerate(models):
+            d = block if i == 0 else draw(m, entropy, b, n, prior=block)
+            if i == 0 and len(models) > 1:
+                shared = None if d.shared is None else _running_sum(m.shared_vol * d.shared)
+                base_volume = _volume(m, d, ws, shared, name="base_volume")
+            sums = evaluate(m, d, ws, base_volume if i == 0 or reuse[i] else None)
+            for name, out in series[i].items():
+                out[start:start + n] = getattr(sums, name).T
+            current_sums[i] += sums.current_by_workload
+            optimized_sums[i] += sums.optimized_by_workload
+    results = []
+    for i, (scenario, m) in enumerate(zip(scenarios, models, strict=True)):
+        back = np.empty_like(m.order)
+        back[m.order] = np.arange(n_w)
+        results.append(Simulation(
+            months=month_labels(scenario),
+            workloads=[w.name for w in scenario.workloads],
+            current_by_workload=current_sums[i][:, back] / n_paths,
+            optimized_by_workload=optimized_sums[i][:, back] / n_paths,
+            seed=seed,
+            **series[i],
+        ))
+    return results
+
+
+def _check_paths(n_paths: int) -> None:
+    if n_paths < 1:
+        raise ValueError(f"paths: is {n_paths}; simulate at least 1 path")
 
 
 def simulate(
@@ -127,7 +773,7 @@ def simulate(
     seed: int | None = None,
     rng: np.random.Generator | None = None,
 ) -> Simulation:
-    """Simulate monthly list spend on the current and optimized paths.
+    """Simulate monthly list spend on the current, planned, optimized and reverted series.
 
     Parameters
     ----------
@@ -138,87 +784,54 @@ def simulate(
     seed : int, optional
         Seed (default: ``scenario.simulation.seed``); ignored when ``rng`` is given.
     rng : numpy.random.Generator, optional
-        The generator to draw from.
+        The generator to seed from (one draw of it seeds every block).
+
+    Raises
+    ------
+    PlannerError
+        When the plan's estimated memory is past the budget (:func:`check_memory`).
     """
     n_paths = scenario.simulation.paths if n_paths is None else n_paths
-    if n_paths < 1:
-        raise ValueError(f"paths: is {n_paths}; simulate at least 1 path")
-    if rng is None:
-        seed = scenario.simulation.seed if seed is None else seed
-        rng = np.random.default_rng(seed)
-    else:
-        seed = None
-    unc = scenario.uncertainty
-    v = workload_vectors(scenario)
-    n_months, n_w = scenario.horizon_months, len(scenario.workloads)
-    corners = corner_costs(scenario, book)
-    coeffs = ramp_polynomial(corners)
+    _check_paths(n_paths)
+    check_memory(scenario, n_paths)
+    entropy, seed = _entropy(scenario, seed, rng)
+    model = build_model(scenario, book)
+    return _simulate_models([scenario], [model], entropy, n_paths, seed)[0]
 
-    volume = _volume(scenario, rng, n_paths)
 
-    # Lever realization and slip, per path and workload.
-    real = unc.lever_realization
-    if real.sd > 0:
-        a, b = beta_parameters(real)
-        realization = rng.beta(a, b, size=(n_paths, 1, n_w))
-    else:
-        realization = np.full((1, 1, n_w), real.mean)
-    lands = np.broadcast_to(v["lands"], (1, 1, n_w)).astype(float)
-    if unc.slip_months.mean > 0:
-        lands = lands + rng.poisson(unc.slip_months.mean, size=(n_paths, 1, n_w))
-    t = month_numbers(scenario)[None, :, None]
+def _cost_inputs(scenario: Scenario) -> list[dict]:
+    """Everything the unit costs depend on: each workload but its growth and timing."""
+    return [w.model_dump(exclude={"name", "growth", "starts_month", "ends_month",
+                                  "launch_probability"}) for w in scenario.workloads]
 
-    # Fraction of the plan in place, per path, month and workload, built in one buffer.
-    ramp = np.empty((n_paths, n_months, n_w), dtype=CELL)
-    np.subtract((t + 1.0).astype(CELL), lands.astype(CELL), out=ramp)
-    ramp *= (1.0 / np.maximum(v["ramp"], 1.0)).astype(CELL)
-    np.clip(ramp, 0.0, 1.0, out=ramp)
-    ramp *= realization.astype(CELL)
 
-    # Walk-back candidates: gray workloads whose plan raises the batch share.
-    gray = np.flatnonzero([
-        w.waiting == Waiting.GRAY and w.target.batch_share > w.current.batch_share
-        for w in scenario.workloads
-    ])
-    # Today's path goes through the same float32 arithmetic as the optimized one (at ramp 0
-    # the polynomial is exactly a0), so a workload with no plan saves exactly nothing.
-    current_cells = volume * coeffs[0].astype(CELL)
-    current = current_cells.sum(axis=2, dtype=np.float64)
-    current_by_workload = current_cells.mean(axis=0, dtype=np.float64)
-    del current_cells
-    cells = cost_along_ramp(coeffs.astype(CELL), ramp)  # (P, M, W): unit cost, z = x
-    cells *= volume
-    reverted_extra = np.zeros((n_paths, n_months))
-    if gray.size:
-        # Each gray workload's batch move is reverted from a month drawn uniformly after its
-        # landing month, up to the contract's end (the term the commitment is set for); on a
-        # share walk_back_probability of paths it happens.
-        land_g = np.broadcast_to(lands, (n_paths, 1, n_w))[:, :, gray]
-        term_end = float(min(n_months, 12 * scenario.contract.years))
-        span = np.maximum(term_end - land_g, 0.0)
-        revert_month = np.where(span > 0, land_g + 1.0 + np.floor(rng.random(land_g.shape)
-                                                                   * span), np.inf)
-        happens = rng.random(land_g.shape) < unc.walk_back_probability
-        x_g = ramp[:, :, gray]
-        z_g = np.where(t >= revert_month, 0.0, x_g)
-        walked = cost_along_ramp(coeffs[:, gray].astype(CELL), x_g, z_g.astype(CELL))
-        walked *= volume[:, :, gray]
-        planned = cells[:, :, gray]
-        realized = np.where(happens, walked, planned)
-        reverted_extra = (walked - realized).sum(axis=2, dtype=np.float64)
-        cells[:, :, gray] = realized
-    del ramp
+def simulate_variants(scenarios: Sequence[Scenario], book: PriceBook, n_paths: int,
+                      seed: int) -> list[Simulation]:
+    """Simulate variants of one scenario on the same paths (common random numbers).
 
-    optimized = cells.sum(axis=2, dtype=np.float64)
-    optimized_by_workload = cells.mean(axis=0, dtype=np.float64)
-    del cells
-    return Simulation(
-        months=month_labels(scenario),
-        workloads=[w.name for w in scenario.workloads],
-        current=current,
-        optimized=optimized,
-        reverted=optimized + reverted_extra,
-        current_by_workload=current_by_workload,
-        optimized_by_workload=optimized_by_workload,
-        seed=seed,
-    )
+    The first scenario is the base; the others vary it (same months and workloads; any
+    growth, volatility, realization, slip, walk-back, levers or price cuts). Every variant
+    reuses the base's draws where they apply and draws the rest from the same per-effect
+    streams, so each result equals ``simulate(variant, book, n_paths, seed)`` (to the byte
+    when the variant keeps the order of the workloads), while the normals are drawn once
+    and a variant that keeps the volume model reuses the base's volume. Blocks are the
+    outer loop, so memory stays a block's. The tornado evaluates its variants this way.
+    """
+    _check_paths(n_paths)
+    base = scenarios[0]
+    shape = (base.horizon_months, len(base.workloads))
+    for s in scenarios[1:]:
+        if (s.horizon_months, len(s.workloads)) != shape:
+            raise ValueError(f"a variant must keep months x workloads {shape}; got "
+                             f"{(s.horizon_months, len(s.workloads))}")
+    check_memory(base, n_paths)
+    # Pricing the lever corners is the slow part of reading a scenario; most variants
+    # (growth, volatility, realization, slip, walk-back, price cuts) keep them.
+    key, corners = _cost_inputs(base), corner_costs(base, book)
+    models = [build_model(s, book, corners if i == 0 or _cost_inputs(s) == key else None)
+              for i, s in enumerate(scenarios)]
+    # Variants that keep the volume model share its mixing matrices (months x months per
+    # workload: the largest table of a model).
+    models = [m if i == 0 or not _same_volume(m, models[0])
+              else dataclasses.replace(m, mixing=models[0].mixing) for i, m in enumerate(models)]
+    return _simulate_models(scenarios, models, int(seed), n_paths, seed)

@@ -1,4 +1,5 @@
-"""The timeline: month labels, expected volume growth, activity windows and lever ramps.
+"""The timeline: month labels, expected volume growth, activity windows, lever ramps and the
+expected list-price level.
 
 Month numbers run from 1 (the contract's start month) to the horizon. Every function here
 broadcasts, so the simulation can pass per-path landing months and realizations.
@@ -6,10 +7,12 @@ broadcasts, so the simulation can pass per-path landing months and realizations.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from forecast.scenario import Scenario
-from forecast.types import FloatArray
+from forecast.types import BoolArray, FloatArray, Waiting
 
 
 def month_labels(scenario: Scenario) -> list[str]:
@@ -35,6 +38,7 @@ def workload_vectors(scenario: Scenario) -> dict[str, FloatArray]:
         "volume": np.array([w.volume for w in ws], dtype=float),
         "growth": np.array([w.growth.monthly for w in ws], dtype=float),
         "volatility": np.array([w.growth.volatility for w in ws], dtype=float),
+        "growth_sd": np.array([w.growth.monthly_sd for w in ws], dtype=float),
         "lands": np.array([w.lands_month for w in ws], dtype=float),
         "ramp": np.array([w.ramp_months for w in ws], dtype=float),
         "starts": np.array([w.starts_month for w in ws], dtype=float),
@@ -67,10 +71,24 @@ def active_mask(months: FloatArray, starts: FloatArray, ends: FloatArray) -> Flo
     return ((months >= starts) & (months <= ends)).astype(float)
 
 
+def months_since_start(scenario: Scenario) -> FloatArray:
+    """Months of growth behind each month: ``max(0, t - s)`` from the workload's first month s.
+
+    Returns
+    -------
+    ndarray of shape (n_months, n_workloads)
+    """
+    v = workload_vectors(scenario)
+    return np.maximum(month_numbers(scenario)[:, None] - v["starts"], 0.0)
+
+
 def expected_volume(scenario: Scenario) -> FloatArray:
-    """Expected volume per month: ``R * ((1 + g) (1 + m))^(t - s)`` from the workload's
-    first month s while active, times the launch probability (m: token drift per month,
-    since cost is linear in tokens per request).
+    """Expected volume per month: ``R * ((1 + g) (1 + m))^n * exp(sd^2 n^2 / 2)`` for the n
+    months since the workload's first month while active, times the launch probability.
+
+    m is the token drift per month (cost is linear in tokens per request). The last factor is
+    the growth fit's uncertainty: each path draws its monthly log-growth once with standard
+    error sd, and ``E[exp(sd * eps * n)] = exp(sd^2 n^2 / 2)`` (docs/model.md, "Simulation").
 
     Returns
     -------
@@ -78,7 +96,150 @@ def expected_volume(scenario: Scenario) -> FloatArray:
     """
     v = workload_vectors(scenario)
     t = month_numbers(scenario)[:, None]
+    n = months_since_start(scenario)
     rate = (1.0 + v["growth"]) * (1.0 + scenario.uncertainty.token_drift.monthly)
-    growth = rate ** np.maximum(t - v["starts"], 0.0)
+    growth = rate**n * np.exp(0.5 * (v["growth_sd"] * n) ** 2)
     active = active_mask(t, v["starts"], v["ends"])
     return v["volume"] * growth * active * v["launch_probability"]
+
+
+def monthly_cut_hazard(annual_probability: float) -> float:
+    """Monthly probability of a list-price cut: ``1 - (1 - p)^(1/12)``, so that a twelve-month
+    window holds at least one cut with probability p."""
+    return 1.0 - (1.0 - annual_probability) ** (1.0 / 12.0)
+
+
+def expected_price_level(scenario: Scenario) -> FloatArray:
+    """Expected list-price level per month (1.0 = the book's prices): ``(1 - q mu)^(t - 1)``.
+
+    Cuts can take effect from month 2 on (month 1 is priced by the book in force), each month
+    with hazard q, each by an independent fraction of mean mu.
+
+    Returns
+    -------
+    ndarray of shape (n_months,)
+    """
+    cuts = scenario.uncertainty.price_cuts
+    q = monthly_cut_hazard(cuts.annual_probability)
+    return (1.0 - q * cuts.size.mean) ** (month_numbers(scenario) - 1.0)
+
+
+def walk_back_candidates(scenario: Scenario) -> BoolArray:
+    """ndarray of shape (n_workloads,): gray workloads whose plan raises the batch share.
+
+    Their batch move is the one that can be walked back.
+    """
+    return np.array([w.waiting == Waiting.GRAY and w.target.batch_share > w.current.batch_share
+                     for w in scenario.workloads], dtype=bool)
+
+
+#: A spread (sd) below this is none: a Beta that narrow is its mean to float32 precision, and
+#: its parameters would overflow.
+MIN_SD = 1e-6
+
+
+def spread(sd: float) -> float:
+    """``sd``, or 0 when it is below :data:`MIN_SD`."""
+    return sd if sd >= MIN_SD else 0.0
+
+
+def beta_parameters(mean: float, sd: float) -> tuple[float, float]:
+    """Beta(alpha, beta) with this mean and sd (method of moments); needs ``sd >= MIN_SD``."""
+    k = mean * (1.0 - mean) / (sd * sd) - 1.0
+    return mean * k, (1.0 - mean) * k
+
+
+def realization_moments(scenario: Scenario) -> FloatArray:
+    """``E[r^k]`` for k = 1, 2, 3 of the lever realization r (fixed at its mean when sd = 0).
+
+    For Beta(a, b): ``E[r^k] = prod_{j<k} (a + j) / (a + b + j)``.
+    """
+    real = scenario.uncertainty.lever_realization
+    if spread(real.sd) == 0:
+        return real.mean ** np.arange(1.0, 4.0)
+    a, b = beta_parameters(real.mean, real.sd)
+    j = np.arange(3.0)
+    return np.cumprod((a + j) / (a + b + j))
+
+
+def slip_support(mean: float, n_months: int) -> FloatArray:
+    """:func:`slip_distribution` up to the slip past which less than 1e-15 of the
+    probability is left (all of it when the mean is large): the sums over the slip need no
+    more months than that."""
+    pmf = slip_distribution(mean, n_months)
+    tail = 1.0 - np.cumsum(pmf)
+    keep = int(np.searchsorted(-tail, -1e-15)) + 1
+    return pmf[:keep]
+
+
+def slip_distribution(mean: float, n_months: int) -> FloatArray:
+    """Poisson(mean) probabilities of 0 .. n_months - 1 months of slip.
+
+    A slip of ``n_months`` or more lands past the horizon, where nothing of the plan is in
+    place, so those probabilities are not needed. Computed in logs, so a huge mean gives
+    probabilities near 0 rather than an overflow.
+    """
+    k = np.arange(n_months, dtype=float)
+    if mean == 0:
+        return (k == 0).astype(float)
+    log_factorial = np.concatenate([[0.0], np.cumsum(np.log(k[1:]))])
+    return np.exp(-mean + k * np.log(mean) - log_factorial)
+
+
+@dataclass(frozen=True)
+class RampMoments:
+    """Expected powers of the fraction of the plan in place, per month and workload.
+
+    The fraction is ``x = r * f(t - L)``: the realization r times the ramp fraction at the
+    landing month L (planned month plus a Poisson slip). J is 1 from the month a gray
+    workload's batch move is walked back (drawn uniformly after landing, within the contract
+    term, on a share ``walk_back_probability`` of paths), else 0. The unit cost is a cubic in
+    x, so its mean needs ``E[x^k]`` for k up to 3, not ``E[x]`` alone (docs/model.md,
+    "Projection").
+
+    Attributes
+    ----------
+    x : ndarray of shape (3, n_months, n_workloads)
+        ``E[x^k]`` for k = 1, 2, 3.
+    x_reverted : ndarray of shape (3, n_months, n_workloads)
+        ``E[x^k J]`` for k = 1, 2, 3 (0 where the workload cannot walk back).
+    """
+
+    x: FloatArray
+    x_reverted: FloatArray
+
+    def power(self, k: int, batch: bool) -> FloatArray | float:
+        """``E[x^k]``, or ``E[x^k (1 - J)]`` when the batch lever is counted (it is the one
+        that walks back); ``k = 0`` gives 1."""
+        if k == 0:
+            return 1.0
+        return self.x[k - 1] - self.x_reverted[k - 1] if batch else self.x[k - 1]
+
+
+def ramp_moments(scenario: Scenario) -> RampMoments:
+    """Exact ``E[x^k]`` and ``E[x^k J]`` as finite sums over the slip's Poisson months."""
+    v = workload_vectors(scenario)
+    n_months = scenario.horizon_months
+    unc = scenario.uncertainty
+    t = month_numbers(scenario)[:, None, None]  # (M, 1, 1)
+    pmf = slip_support(unc.slip_months.mean, n_months)
+    slip = np.arange(pmf.size, dtype=float)[None, :, None]  # (1, K, 1)
+    pmf = pmf[None, :, None]
+    lands = v["lands"] + slip  # (1, K, W)
+    frac = ramp_fraction(t, lands, v["ramp"])  # (M, K, W)
+    # Reverted by month t, given landing in month l: the revert month is uniform on
+    # l + 1 .. term end, so P = min(t - l, span) / span (and 0 with no month to revert in).
+    term_end = float(min(n_months, 12 * scenario.contract.years))
+    span = term_end - lands
+    safe_span = np.where(span > 0, span, 1.0)
+    reverted = np.where(span > 0, np.clip((t - lands) / safe_span, 0.0, 1.0), 0.0)
+    reverted = reverted * (unc.walk_back_probability * walk_back_candidates(scenario))
+    rho = realization_moments(scenario)
+    x = np.empty((3, n_months, len(scenario.workloads)))
+    x_rev = np.empty_like(x)
+    power = np.ones_like(frac)
+    for k in range(3):
+        power = power * frac
+        x[k] = rho[k] * (pmf * power).sum(axis=1)
+        x_rev[k] = rho[k] * (pmf * power * reverted).sum(axis=1)
+    return RampMoments(x, x_rev)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import TypeAlias
 
@@ -53,3 +54,72 @@ class FlagLevel(StrEnum):
 
 
 LEVERS: tuple[Lever, ...] = (Lever.ROUTING, Lever.CACHING, Lever.BATCH)
+
+
+class CommitmentKind(StrEnum):
+    """What a tabled commitment is: its identity in code, JSON and pages.
+
+    The words a page shows for it come from :data:`COMMITMENT_LABELS`; nothing matches on
+    those words.
+    """
+
+    RECOMMENDED = "recommended"
+    RISK_NEUTRAL = "risk_neutral"
+    RISK_BOUNDED = "risk_bounded"
+    RAMP = "ramp"
+    SAFE_FROM_STRANDING = "safe_from_stranding"
+    UNOPTIMIZED_FORECAST = "unoptimized_forecast"
+    RUN_RATE = "run_rate"
+    SCENARIO = "scenario"
+    NAMED = "named"
+    GRID = "grid"
+    PAY_AS_YOU_GO = "pay_as_you_go"
+
+
+COMMITMENT_LABELS: dict[CommitmentKind, str] = {
+    CommitmentKind.RECOMMENDED: "recommended",
+    CommitmentKind.RISK_NEUTRAL: "risk-neutral",
+    CommitmentKind.RISK_BOUNDED: "risk-bounded",
+    CommitmentKind.RAMP: "best ramp",
+    CommitmentKind.SAFE_FROM_STRANDING: "largest under the amber stranding line",
+    CommitmentKind.UNOPTIMIZED_FORECAST: "sized on the unoptimized forecast",
+    CommitmentKind.RUN_RATE: "today's run rate x 12",
+    CommitmentKind.SCENARIO: "your commitment",
+    CommitmentKind.NAMED: "--commit",
+    CommitmentKind.GRID: "",
+    CommitmentKind.PAY_AS_YOU_GO: "pay as you go",
+}
+
+
+class Risk(StrEnum):
+    """A risk that can colour a commitment (its colour is the worst of them)."""
+
+    STRANDING = "stranding"
+    SHORTFALL = "shortfall"
+    NO_DISCOUNT = "no_discount"
+
+
+class FlagKind(StrEnum):
+    """What a finding is about."""
+
+    STRANDED_SAVINGS = "stranded_savings"
+    SHORTFALL = "shortfall"
+    NO_DISCOUNT = "no_discount"
+    WALK_BACK = "walk_back"
+    TIER_MISS = "tier_miss"
+    BEATEN = "beaten"
+    CACHING_BREAK_EVEN = "caching_break_even"
+    WAITING_TEST = "waiting_test"
+
+
+def worst(levels: Iterable[FlagLevel]) -> FlagLevel:
+    """The worst of some levels (green when there are none)."""
+    order = (FlagLevel.GREEN, FlagLevel.AMBER, FlagLevel.RED)
+    return max(levels, key=order.index, default=FlagLevel.GREEN)
+
+
+class Audience(StrEnum):
+    """Who a report is for: the buyer's own copy, or the copy handed to the vendor."""
+
+    INTERNAL = "internal"
+    VENDOR = "vendor"

@@ -50,6 +50,15 @@ ACCENT = "#1f6feb"
 MARGIN = 0.6 * 72  # points; US Letter portrait
 FOOTER_RULE = 0.62 * 72  # height of the footer's rule above the page's bottom edge
 
+#: Characters of a user's name kept where a layout cannot wrap it freely (headings, the
+#: footer, names inside a sentence); a longer name ends in an ellipsis.
+NAME_LIMIT = 80
+#: Characters kept per line of a plain-text table cell: a cell cannot grow past a page, so
+#: a 10,000-character name is cut there, while anything a table normally holds wraps whole.
+CELL_LIMIT = 200
+#: Narrowest a flexible table column may get (points) when number columns are wide.
+MIN_FLEX_WIDTH = 48.0
+
 
 # --------------------------------------------------------------------------- fonts
 @cache
@@ -92,17 +101,24 @@ def _fallback() -> frozenset[int]:
     return frozenset(font.face.charToGlyph)
 
 
-def text(value: object) -> str:
+def short(value: object, limit: int = NAME_LIMIT) -> str:
+    """``value`` as text of at most ``limit`` characters, ending in an ellipsis when cut."""
+    out = str(value)
+    return out if len(out) <= limit else out[:limit - 1].rstrip() + "…"
+
+
+def text(value: object, limit: int | None = None) -> str:
     """User text as reportlab paragraph markup that prints as written.
 
     Escapes ``&``, ``<`` and ``>`` (a paragraph parses its text as markup), replaces control
     characters by spaces and lone surrogates (which cannot be encoded) by U+FFFD, and sets
     each run of characters DejaVu Sans lacks but Droid Sans Fallback has (CJK) in the
-    fallback font. A character neither font has prints as an empty box.
+    fallback font. A character neither font has prints as an empty box. With ``limit``,
+    text longer than that many characters is shortened with an ellipsis (:func:`short`).
     """
     covered = register_fonts()
     runs: list[tuple[bool, list[str]]] = []
-    for ch in str(value):
+    for ch in str(value) if limit is None else short(value, limit):
         category = unicodedata.category(ch)
         if category == "Cc":
             ch = " "
@@ -197,14 +213,18 @@ def table(header: Sequence[str], rows: Iterable[Sequence[Any]], width: float,
            highlight: Iterable[int] = ()) -> Flowable:
     """A table with a repeated header, zebra rows and right-aligned number columns.
 
+    Rows may split across pages, so a tall cell never stops the document.
+
     Parameters
     ----------
     rows : iterable of sequences
-        Cells are plain text (escaped here) or flowables (used as they are).
+        Cells are plain text (escaped here; a line past :data:`CELL_LIMIT` characters is
+        shortened) or flowables (used as they are).
     width : float
         Total width in points.
     shares : sequence of float or None
-        Per column: ``None`` fits the column to its widest text (numbers never wrap); a
+        Per column: ``None`` fits the column to its widest text (numbers do not wrap unless
+        the fitted columns would leave the others less than :data:`MIN_FLEX_WIDTH` each); a
         float is a weight in the width left over.
     chips : dict of (column, row) to flag level
         Cells filled with the flag's colour; row 0 is the first data row.
@@ -217,7 +237,8 @@ def table(header: Sequence[str], rows: Iterable[Sequence[Any]], width: float,
 
     right = set(right)
     style = styles()
-    rows = [list(r) for r in rows]
+    rows = [[("\n".join(short(line, CELL_LIMIT) for line in cell.split("\n"))
+              if isinstance(cell, str) else cell) for cell in r] for r in rows]
     size = style["cell"].fontSize
     pad = 6.5
     fitted: dict[int, float] = {}
@@ -229,6 +250,13 @@ def table(header: Sequence[str], rows: Iterable[Sequence[Any]], width: float,
         word = max((stringWidth(w, NARROW_BOLD, size) for w in header[i].split()),
                    default=0.0)
         fitted[i] = max(widest, word) + pad
+    n_flex = sum(1 for s in shares if s is not None)
+    room = width - n_flex * MIN_FLEX_WIDTH
+    if fitted and sum(fitted.values()) > room:
+        # Huge figures: shrink the fitted columns together (their text wraps) rather than
+        # leave the others a negative width.
+        scale = max(room, 0.0) / sum(fitted.values())
+        fitted = {i: w * scale for i, w in fitted.items()}
     left = width - sum(fitted.values())
     weight = sum(s for s in shares if s is not None) or 1.0
     widths = [fitted[i] if s is None else left * s / weight for i, s in enumerate(shares)]
@@ -258,7 +286,7 @@ def table(header: Sequence[str], rows: Iterable[Sequence[Any]], width: float,
     for (c, r), level in (chips or {}).items():
         commands.append(("BACKGROUND", (c, r + 1), (c, r + 1),
                          colors.HexColor(flag_colour(level))))
-    table = Table(data, colWidths=widths, repeatRows=1, hAlign="LEFT")
+    table = Table(data, colWidths=widths, repeatRows=1, hAlign="LEFT", splitInRow=1)
     table.setStyle(TableStyle(commands))
     return table
 
@@ -269,7 +297,7 @@ def box(flowables: list[Flowable], width: float, fill: str, edge: str,
     from reportlab.lib import colors
     from reportlab.platypus import Table, TableStyle
 
-    box = Table([[flowables]], colWidths=[width], hAlign="LEFT")
+    box = Table([[flowables]], colWidths=[width], hAlign="LEFT", splitInRow=1)
     box.setStyle(TableStyle([
         ("FONTNAME", (0, 0), (-1, -1), BODY),  # else reportlab sets Helvetica per cell
         ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor(fill)),
@@ -356,14 +384,15 @@ def chart_drawing(chart: alt.TopLevelMixin, width: float) -> Drawing:
 
 
 # --------------------------------------------------------------------------- footer
-def canvas_maker(scenario_name: str, generated: dt.date) -> type:
-    """A canvas that holds its pages back to print ``page N of M`` in every footer."""
+def canvas_maker(scenario_name: str, generated: dt.date,
+                 document: str = "commitment plan") -> type:
+    """A canvas that holds its pages back to print ``page N of M`` in every footer; the
+    footer names the document (``commitment plan · internal``, ``commitment proposal``)."""
     from reportlab.lib import colors
     from reportlab.pdfgen.canvas import Canvas
     from reportlab.platypus import Paragraph
 
-    name = scenario_name if len(scenario_name) <= 70 else scenario_name[:69] + "…"
-    left = f"{text(name)} · commitment plan · {generated.isoformat()}"
+    left = f"{text(scenario_name, 70)} · {text(document)} · {generated.isoformat()}"
 
     class NumberedCanvas(Canvas):
         def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -20,6 +20,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from forecast.scenario import load_scenario, read_scenario_text
+from forecast.variations import STANDARD_VARIANTS
 from forecast.waiting import batch_eligible_share
 from tests.conftest import ROOT, SCENARIOS
 from ui import edits
@@ -120,27 +121,26 @@ def test_opens_on_the_enterprise_example_with_the_answer_and_why():
     assert [m.proto.delta for m in at.metric][:3] == ["10% tier"] * 3
     text = page_html(at)
     assert "Stranded savings" in text and any(c in text for c in ("GREEN", "AMBER", "RED"))
-    # The contrast the product exists for: sized on today's spend, the floor strands savings.
-    assert "Sized on today's spend" in text and "RED" in text
+    # The contrast the product exists for: sized on the unoptimized forecast, the floor
+    # strands savings.
+    assert "Sized on the unoptimized forecast" in text and "RED" in text
     # The why, under the headline: the tier, the rule, the three lines, the next tier.
     assert "It earns the 10% discount tier" in text
     assert "Optimize first." in text and "Then commit" in text
-    assert "$3.00M is the least that earns the 10% tier" in text
-    assert "The next tier, 14%, takes $6.00M a year" in text
+    assert "$3,000,000 is the 10% tier's threshold. The next tier, 14% from $6,000,000" in text
     assert not at.error
     assert widget(at.selectbox, "Paths").value == 10_000
     assert any("capped at 400" in c.value for c in at.caption)
 
 
 def test_a_zero_answer_says_why():
-    """Acme: recommended $0 while the risk-neutral commitment is the first tier's $500K."""
+    """Acme: recommended $0 (the risk-neutral commitment is the first tier's $500K)."""
     at = open_app()
     at.selectbox(key="picker").select(ACME).run()
     assert metric(at, "Recommended") == "$0"
     assert at.metric[0].proto.delta == "no commitment"
     text = page_html(at)
     assert "$0 means no commitment: pay as you go." in text
-    assert "The first tier, 8%, takes $500K a year" in text
     assert "Then commit nothing yet:" in text
 
 
@@ -265,7 +265,7 @@ def test_an_upload_naming_a_server_price_book_is_refused():
     at = upload(open_app(), "team.yaml",
                 TEAM_TEXT.replace("price_book: anthropic-2026-11", f"price_book: {book}")
                 .encode())
-    assert "not a bundled price book" in errors(at)
+    assert "bundled price books only" in errors(at)
     assert title(at) == f"### {md(ENTERPRISE)}"
 
 
@@ -396,7 +396,7 @@ def test_standard_variants_are_compared_side_by_side():
     widget(at.button, "Add conservative").click().run()
     assert not at.exception
     assert at.multiselect(key="compare").value == [
-        ENTERPRISE, *(f"{ENTERPRISE} · {v}" for v in edits.STANDARD_VARIANTS)]
+        ENTERPRISE, *(f"{ENTERPRISE} · {v}" for v in STANDARD_VARIANTS)]
     table = table_with(at, "scenario")
     # Names shortened to fit, each keeping what tells it apart.
     assert list(table["scenario"]) == [ENTERPRISE, "Globex enterpr… · conservative",

@@ -7,13 +7,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from forecast.contract import SortedUsage, discount_for, evaluate, sweep_flat, yearly
-from forecast.recommendation import evaluate_commitment, recommend, risk_bounded_commit
+from forecast.contract import YearlyUsage, discount_for, evaluate, evaluate_commitment, yearly
+from forecast.recommendation import SortedUsage, recommend, risk_bounded_commit, sweep_flat
 from forecast.scenario import Contract
 from forecast.types import FlagLevel
 
 TIERS = [{"min_annual_commit": 500_000, "discount": 0.08},
          {"min_annual_commit": 1_000_000, "discount": 0.12}]
+
+
+def ev(c: Contract, optimized, baseline, amount):
+    """Evaluate one commitment on optimized / baseline yearly usage."""
+    return evaluate_commitment(c, YearlyUsage.of(optimized, baseline), amount)
 
 
 def contract(**kw) -> Contract:
@@ -120,8 +125,8 @@ def test_risk_bounded_is_the_largest_within_appetite():
     c = Contract.model_validate({"years": 2, "discount_tiers": TIERS})
     su = SortedUsage(usage)
     cap = risk_bounded_commit(c, su, 0.10)
-    at = evaluate_commitment(c, usage, usage, cap, "cap").shortfall_probability
-    above = evaluate_commitment(c, usage, usage, cap * 1.01, "above").shortfall_probability
+    at = ev(c, usage, usage, cap).shortfall_probability
+    above = ev(c, usage, usage, cap * 1.01).shortfall_probability
     assert at <= 0.10 < above
 
 
@@ -130,11 +135,11 @@ def test_stranded_limits():
     base = rng.uniform(900_000, 1_100_000, size=(5_000, 2))
     opt = 0.6 * base
     c = Contract.model_validate({"years": 2, "discount_tiers": TIERS})
-    zero = evaluate_commitment(c, opt, base, 0.0, "zero")
+    zero = ev(c, opt, base, 0.0)
     assert zero.stranded_savings == 0.0 and zero.flag == FlagLevel.GREEN
     # Above every path's baseline usage, the floor absorbs all of the saving:
     # min(C, D_base) - min(C, D_opt) = D_base - D_opt on every path.
-    huge = evaluate_commitment(c, opt, base, 5_000_000.0, "huge")
+    huge = ev(c, opt, base, 5_000_000.0)
     assert huge.stranded_savings == pytest.approx(huge.gross_savings, rel=1e-12)
     assert huge.stranded_share == pytest.approx(1.0) and huge.flag == FlagLevel.RED
 
@@ -150,7 +155,7 @@ def test_sweep_matches_path_by_path_evaluation(seed, years, n, commits, overage)
     c = Contract.model_validate({"years": years, "discount_tiers": TIERS, "overage": overage})
     s = sweep_flat(c, SortedUsage(opt), SortedUsage(base), np.array(commits))
     for i, amount in enumerate(commits):
-        r = evaluate_commitment(c, opt, base, amount, "x")
+        r = ev(c, opt, base, amount)
         assert s.expected_cost[i] == pytest.approx(r.expected_cost, rel=1e-9, abs=1e-6)
         assert s.expected_unused[i] == pytest.approx(r.expected_unused, rel=1e-9, abs=1e-6)
         assert s.expected_overage[i] == pytest.approx(r.expected_overage, rel=1e-9, abs=1e-6)
@@ -166,7 +171,7 @@ def test_unused_minus_overage_is_commitment_minus_discounted_usage(seed, commit,
     rng = np.random.default_rng(seed)
     usage = rng.lognormal(np.log(1e6), 0.4, size=(200, years))
     c = Contract.model_validate({"years": years, "discount_tiers": TIERS})
-    r = evaluate_commitment(c, usage, usage, commit, "x")
+    r = ev(c, usage, usage, commit)
     d = r.discount[0]
     expected_d = (1 - d) * usage.sum(axis=1).mean()
     assert r.expected_unused - r.expected_overage == pytest.approx(
@@ -180,14 +185,14 @@ def test_bigger_commitment_never_lowers_shortfall_probability(seed, a, b):
     usage = rng.lognormal(np.log(1e6), 0.4, size=(300, 2))
     c = Contract.model_validate({"years": 2, "discount_tiers": TIERS})
     lo, hi = sorted((a, b))
-    p_lo = evaluate_commitment(c, usage, usage, lo, "lo").shortfall_probability
-    p_hi = evaluate_commitment(c, usage, usage, hi, "hi").shortfall_probability
+    p_lo = ev(c, usage, usage, lo).shortfall_probability
+    p_hi = ev(c, usage, usage, hi).shortfall_probability
     assert p_hi >= p_lo
 
 
 def test_ramp_keeps_the_joint_shortfall_within_appetite():
     # Sizing each of 3 years at the full 10% appetite lets some year fall short ~27% of the
-    # time; the ramp is sized at 10% / 3 a year, so the union bound keeps the joint <= 10%.
+    # time; the ramp is chosen jointly, so the chance that any year falls short stays <= 10%.
     rng = np.random.default_rng(8)
     growth = np.array([1.0, 1.6, 2.4])
     usage = np.exp(np.log(4e5) + 0.3 * rng.standard_normal((20_000, 3))) * growth
@@ -209,6 +214,6 @@ def test_rollover_recommendation_matches_brute_force():
     c = Contract.model_validate({"years": 3, "rollover": 1.0, "overage": "list",
                                  "discount_tiers": tiers})
     rec = recommend(c, usage, usage, n_grid=50)
-    brute = min(evaluate_commitment(c, usage, usage, float(x), "b").expected_cost
+    brute = min(ev(c, usage, usage, float(x)).expected_cost
                 for x in np.linspace(0, 600_000, 1201))
     assert rec.risk_neutral.expected_cost <= brute * (1 + 5e-4)

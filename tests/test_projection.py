@@ -1,4 +1,6 @@
-"""Deterministic projection: growth, ramps, launches and sunsets, worked by hand."""
+"""The projection: growth, ramps, launches and sunsets worked by hand, and every effect that
+shifts the simulation's mean (slip, realization moments, walk-back, price cuts, growth fit)
+in it, checked by hand and against the simulation."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import pytest
 
 from forecast.projection import project
 from forecast.timeline import month_labels, ramp_fraction
-from tests.conftest import make_scenario
+from tests.conftest import SCENARIOS, make_scenario
 
 # BASE_WORKLOAD: 10,000 requests of 4,000 in / 1,000 out on Sonnet 4.5 = $270 a month.
 
@@ -75,9 +77,113 @@ def test_caching_below_break_even_is_reported_and_costs_more(book):
 
 def test_bundled_examples_project(book):
     from forecast.scenario import load_scenario
-    from tests.conftest import SCENARIOS
 
     assert len(SCENARIOS) >= 3
     for path in SCENARIOS:
         p = project(load_scenario(path), book)
         assert p.optimized.sum() < p.current.sum(), path.name
+
+
+# ----------------------------------------------------------------- the mean of the simulation
+def test_projection_includes_the_expected_slip(book):
+    # Batch lands in month 1 at once but slips a Poisson(2) number of months: month t is
+    # batched when the slip is at most t - 1. E[month 1] = 270 - 135 P(K = 0)
+    # = 270 - 135 e^-2 = 251.730; E[month 2] = 270 - 135 e^-2 (1 + 2) = 215.189.
+    s = make_scenario({"optimized": {"batch_share": 1.0}},
+                      uncertainty={"slip_months": {"mean": 2.0}})
+    p = project(s, book)
+    assert p.optimized_total[0] == pytest.approx(270 - 135 * np.exp(-2))
+    assert p.optimized_total[1] == pytest.approx(270 - 135 * 3 * np.exp(-2))
+
+
+def test_projection_uses_the_realizations_second_moment(book):
+    # Opus 4.5 real time ($450) to Sonnet 4.5 batched: routing and batch both follow x, so the
+    # unit cost is 450 - 180 x - 225 x + (135 - 270 - 225 + 450) x^2 = 450 - 405 x + 90 x^2.
+    # Realization Beta with mean 0.8, sd 0.1: E[x^2] = 0.1^2 + 0.8^2 = 0.65, so
+    # E[cost] = 450 - 324 + 58.5 = 184.50 (the mean alone would say 183.60).
+    s = make_scenario({"current": {"models": {"claude-opus-4-5": 1.0}},
+                       "optimized": {"models": {"claude-sonnet-4-5": 1.0}, "batch_share": 1.0}},
+                      uncertainty={"lever_realization": {"mean": 0.8, "sd": 0.1}})
+    p = project(s, book)
+    np.testing.assert_allclose(p.optimized_total, 184.5)
+    np.testing.assert_allclose(p.ramp, 0.8)
+
+
+def test_projection_includes_the_expected_walk_back(book):
+    # Gray, batched in month 1, one-year term: the revert month is uniform on 2..12 (11
+    # months), so P(reverted by month t) = (t - 1) / 11, times the probability 0.5.
+    # E[month t] = 135 + 135 * 0.5 * (t - 1) / 11: month 1 = 135, month 12 = 202.50.
+    s = make_scenario({"waiting": "gray", "acceptable_latency_minutes": 120,
+                       "optimized": {"batch_share": 1.0}},
+                      uncertainty={"walk_back_probability": 0.5})
+    p = project(s, book)
+    t = np.arange(1, 13)
+    np.testing.assert_allclose(p.optimized_total, 135 + 135 * 0.5 * (t - 1) / 11)
+
+
+def test_projection_includes_price_cuts_and_the_growth_fit(book):
+    # Cuts: annual probability 0.5 -> q = 1 - 0.5^(1/12) = 0.0561257; size 0.25: the level
+    # at month 13 is (1 - 0.25 q)^12 = 0.844028, so month 13 costs 270 * 0.844028 = 227.888.
+    s = make_scenario(horizon_months=13, uncertainty={"price_cuts": {
+        "annual_probability": 0.5, "size": {"mean": 0.25, "sd": 0.05}}})
+    p = project(s, book)
+    assert p.price_level[12] == pytest.approx(0.844028, abs=1e-6)
+    assert p.current_total[12] == pytest.approx(227.888, abs=1e-3)
+    # Growth fit: 2% a month with a standard error of 1%: month 12 costs
+    # 270 * 1.02^11 * exp(0.01^2 * 11^2 / 2) = 270 * 1.243374 * 1.006068 = 337.748.
+    g = make_scenario({"growth": {"monthly": 0.02, "monthly_sd": 0.01}})
+    assert project(g, book).current_total[11] == pytest.approx(337.748, abs=1e-3)
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.name)
+def test_each_contract_year_is_the_simulations_mean(book, path):
+    # Every bundled example: each contract year's projected current and optimized spend is
+    # within 1% of the mean of 20,000 simulated paths, and within 4.5 standard errors of it
+    # (computed from the sample), so the gap is Monte Carlo error, not a bias.
+    from forecast.contract import yearly
+    from forecast.scenario import load_scenario
+    from forecast.simulation import simulate
+
+    s = load_scenario(path)
+    n, years = 20_000, s.contract.years
+    p, sim = project(s, book), simulate(s, book, n_paths=n, seed=3)
+    for simulated, projected in ((sim.current, p.current_total),
+                                 (sim.optimized, p.optimized_total)):
+        by_year, expected = yearly(simulated, years), yearly(projected, years)
+        gap = by_year.mean(axis=0) - expected
+        assert np.all(np.abs(gap) < 0.01 * expected), gap / expected
+        assert np.all(np.abs(gap) < 4.5 * by_year.std(axis=0, ddof=1) / np.sqrt(n))
+
+
+def test_every_effect_at_once_matches_the_simulation_month_by_month(book):
+    # Gray workload with routing, caching and batch (a cubic in x), growth fit, slip,
+    # realization spread, walk-back, a late launch with launch risk and negative growth, a
+    # sunset, token drift and price cuts: each month's projection is within 4.5 standard
+    # errors of the mean of 40,000 paths (36 months: a false alarm has probability < 3e-4).
+    from forecast.simulation import simulate
+
+    gray = {"waiting": "gray", "acceptable_latency_minutes": 120, "urgent_share": 0.1,
+            "current": {"models": {"claude-opus-4-5": 1.0}},
+            "tokens": {"cacheable_prefix": 3000, "input": 1000, "output": 500},
+            "optimized": {"models": {"claude-sonnet-4-5": 0.6, "claude-haiku-4-5": 0.4},
+                          "batch_share": 0.8, "cache_hit_rate": 0.7, "cache_ttl": "5m",
+                          "lands_month": 3, "ramp_months": 4},
+            "growth": {"monthly": 0.02, "volatility": 0.08, "monthly_sd": 0.01}}
+    late = {"starts_month": 7, "launch_probability": 0.6,
+            "growth": {"monthly": -0.03, "volatility": 0.05, "monthly_sd": 0.02},
+            "optimized": {"batch_share": 1.0, "lands_month": 9, "ramp_months": 2}}
+    s = make_scenario(gray, late, {"ends_month": 20}, horizon_months=36, contract={"years": 2},
+                      uncertainty={"shared_growth_volatility": 0.04,
+                                   "lever_realization": {"mean": 0.7, "sd": 0.2},
+                                   "slip_months": {"mean": 2.5}, "walk_back_probability": 0.4,
+                                   "token_drift": {"monthly": 0.005, "volatility": 0.02},
+                                   "price_cuts": {"annual_probability": 0.5,
+                                                  "size": {"mean": 0.2, "sd": 0.1}}})
+    n = 40_000
+    p, sim = project(s, book), simulate(s, book, n_paths=n, seed=5)
+    for simulated, projected in ((sim.current, p.current_total),
+                                 (sim.optimized, p.optimized_total),
+                                 (sim.price_level, p.price_level)):
+        se = simulated.std(axis=0, ddof=1) / np.sqrt(n)
+        se[0] = max(se[0], 1e-9)  # month 1 has no spread
+        assert np.all(np.abs(simulated.mean(axis=0) - projected) < 4.5 * se + 1e-9)

@@ -63,6 +63,31 @@ def test_shapley_shares_sum_to_total_saving(cur, opt, lands, ramp, growth):
     assert sum(v for _, v in a.waterfall) == pytest.approx(saving, rel=1e-9, abs=1e-6)
 
 
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(cur=lever_sets(), opt=lever_sets(), lands=st.integers(1, 12), ramp=st.integers(0, 6),
+       mean=st.floats(0.3, 1.0), sd_share=st.floats(0.0, 0.8), slip=st.floats(0.0, 4.0),
+       walk_back=share, cut=share, growth_sd=st.floats(0.0, 0.03))
+def test_shapley_adds_up_to_the_projected_saving_under_uncertainty(
+        cur, opt, lands, ramp, mean, sd_share, slip, walk_back, cut, growth_sd):
+    # The projection is the simulation's mean (slip, realization moments, walk-back, price
+    # cuts, growth fit): the Shapley shares and the waterfall still add up to its saving.
+    optimized = opt.model_dump() | {"lands_month": lands, "ramp_months": ramp}
+    sd = sd_share * (mean * (1 - mean)) ** 0.5
+    s = make_scenario({
+        "tokens": {"cacheable_prefix": 2000, "input": 1000, "output": 300},
+        "waiting": "gray", "acceptable_latency_minutes": 120,
+        "current": cur.model_dump(), "optimized": optimized,
+        "growth": {"monthly": 0.01, "monthly_sd": growth_sd},
+    }, uncertainty={"lever_realization": {"mean": mean, "sd": sd},
+                    "slip_months": {"mean": slip}, "walk_back_probability": walk_back,
+                    "price_cuts": {"annual_probability": cut}})
+    p = project(s, BOOK)
+    a = p.attribution
+    saving = p.current.sum() - p.optimized.sum()
+    assert sum(a.shapley.values()) == pytest.approx(saving, rel=1e-9, abs=1e-6)
+    assert sum(v for _, v in a.waterfall) == pytest.approx(saving, rel=1e-9, abs=1e-6)
+
+
 names = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1,
                 max_size=30).filter(lambda s: s.strip() == s and s)
 

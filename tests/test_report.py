@@ -111,53 +111,69 @@ def test_summary_figures_equal_plan_json(enterprise):
     assert f"(effective {doc['price_book']['effective_date']})" in summary
     assert f"prepared {dt.date.today().isoformat()}" in summary
     assert f"{doc['paths']:,} simulated paths, seed {doc['seed']}" in summary
-    # The headline, then the four figures under it.
+    # The headline with its tier, then the four figures under it: the one saving quoted is
+    # the bridge's first line minus its last.
     assert money_after(summary, "RECOMMENDED COMMITMENT") == usd(r["annual_commit"])
-    assert f"{amount(r)} a year" in summary
+    assert f"{amount(r)} a year ({pct(r['discount'])} tier)" in summary
     assert money_after(summary, "TERM") == usd(r["expected_cost"])
     assert f"P10 {usd(r['cost_p10'])} · P90 {usd(r['cost_p90'])}" in summary
-    assert money_after(summary, "SAVING VS LIST PRICE") == usd(r["saving_vs_list"])
-    assert money_after(summary, "SAVING VS TODAY'S PATH") == usd(r["saving_vs_current"])
+    bridge = doc["bridge"]
+    assert money_after(summary, "EXPECTED SAVING VS TODAY'S PATH AT LIST") == usd(
+        bridge["today_list"] - bridge["expected_cost"])
+    assert usd(r["saving_vs_today"]) == usd(doc["saving"]["vs_today"])
     assert f"SHORTFALL PROBABILITY {pct(r['shortfall_probability'])}" in summary
     assert f"the {pct(r['discount'])} discount tier" in summary
-    # The options table, row by row: commitment, discount, expected cost, saving against
-    # today's path, shortfall probability, stranded savings, flag.
+    # The bridge, line by line.
+    for words, key, sign in (("today's path at list", "today_list", 1),
+                             ("optimization levers", "levers", -1),
+                             ("pay as you go on the optimized path", "payg", 1),
+                             ("discount earned", "discount", -1),
+                             ("unused commitment", "unused", 1),
+                             ("expected cost of the commitment", "expected_cost", 1)):
+        assert money_after(summary, words) == usd(sign * bridge[key]), words
+    # The options table (page two), row by row: commitment, discount, expected cost, saving
+    # against today's path, shortfall probability, stranded savings, colour.
+    options = next(p for p in text_pages if p.startswith("The options on the table"))
     for label, key in (("Recommended", "recommended"), ("Risk-neutral", "risk_neutral"),
-                       ("Risk-bounded", "risk_bounded"), ("Ramp", "ramp"),
-                       ("Sized on today's spend", "sized_on_current_path")):
+                       ("Risk-bounded", "risk_bounded"), ("Best ramp", "ramp"),
+                       ("Sized on the unoptimized forecast", "unoptimized_forecast"),
+                       ("Today's run rate x 12", "run_rate")):
         result = rec[key]
         discounts = sorted(set(result["discount_per_year"]), key=result["discount_per_year"].index)
         discount = " ".join(pct(d) for d in result["discount_per_year"]) \
             if len(discounts) > 1 else pct(result["discount"])
         row = (f"{amount(result)} {discount} {usd(result['expected_cost'])} "
-               f"{usd(result['saving_vs_current'])} {pct(result['shortfall_probability'])} "
+               f"{usd(result['saving_vs_today'])} {pct(result['shortfall_probability'])} "
                f"{usd(result['stranded_savings'])} {result['flag'].upper()}")
-        start = summary.index(label, summary.index("The options on the table"))
-        assert row in summary[start:], label
+        start = options.index(label, options.index("The options on the table"))
+        assert row in options[start:], label
 
 
-def test_summary_stranded_and_walk_back_equal_plan_json(enterprise):
+def test_stranded_and_walk_back_flags_equal_plan_json(enterprise):
     doc, text_pages, _ = enterprise
-    summary = text_pages[0]
+    start = next(i for i, p in enumerate(text_pages) if p.startswith("The options on"))
+    summary = " ".join(text_pages[start:start + 2])  # with the options
     flags = {(f["kind"], f.get("commitment")): f for f in doc["flags"]}
-    for label in ("recommended", "sized on today's spend"):
-        flag = flags[("stranded_savings", label)]
+    for kind in ("recommended", "unoptimized_forecast", "run_rate"):
+        flag = flags[("stranded_savings", kind)]
         head = (f"Stranded savings: {usd(flag['amount'])}, {pct(flag['share'])} of the gross "
                 "savings.")
         assert head in summary
         assert flag["level"].upper() in summary
-    baseline = doc["recommendation"]["sized_on_current_path"]
+    baseline = doc["recommendation"]["unoptimized_forecast"]
     assert usd(baseline["stranded_savings"]) == usd(flags[("stranded_savings",
-                                                           "sized on today's spend")]["amount"])
+                                                           "unoptimized_forecast")]["amount"])
     walk = doc["walk_back"]
-    assert f"Walk-back exposure: {usd(walk['extra_cost'])} more over the term." in summary
+    assert (f"Walk-back exposure: {usd(walk['expected_extra_cost'])} expected over the term."
+            in summary)
+    assert f"if every one reverts, {usd(walk['if_all_revert'])}" in summary
 
 
 def test_conclusion_on_the_summary(enterprise):
     doc, text_pages, _ = enterprise
     summary = text_pages[0]
     r = doc["recommendation"]["recommended"]
-    base = doc["recommendation"]["sized_on_current_path"]
+    base = doc["recommendation"]["unoptimized_forecast"]
     assert "OPTIMIZE, THEN COMMIT" in summary
     assert "1. Optimize first. Land " in summary
     assert f"2. Then commit {amount(r)} a year" in summary
@@ -169,15 +185,16 @@ def test_conclusion_on_the_summary(enterprise):
 
 def test_sections_in_order_with_footer_on_every_page(enterprise):
     doc, text_pages, _ = enterprise
-    headings = ["Forecast: monthly spend", "Commitment options",
+    headings = ["The offers, compared", "The options on the table", "Forecast: monthly spend",
+                "Commitment options",
                 "Where the savings come from", "Sensitivity: what moves", "Assumptions"]
     first_page = [next(i for i, p in enumerate(text_pages) if h in p) for h in headings]
     assert first_page == sorted(first_page)
-    assert first_page[0] == 1  # the summary fits on page one
+    assert first_page[0] == 1  # the summary fits on page one, the offers on page two
     n = len(text_pages)
     for i, page in enumerate(text_pages, 1):
         assert f"page {i} of {n}" in page
-        assert f"{doc['scenario']} · commitment plan" in page
+        assert f"{doc['scenario']} · commitment plan · internal" in page
 
 
 def test_every_workload_in_the_appendix(enterprise):

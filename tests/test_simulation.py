@@ -151,3 +151,153 @@ def test_token_drift_volatility_keeps_the_mean(book):
     month = simulate(s, book, n_paths=n, seed=12).current[:, 23]
     assert abs(month.mean() - 270 * 1.01**23) < 4.5 * month.std() / np.sqrt(n)
     assert project(s, book).current_total[23] == pytest.approx(270 * 1.01**23)
+
+
+GRAY = {"waiting": "gray", "acceptable_latency_minutes": 120, "optimized": {"batch_share": 1.0}}
+
+
+def test_planned_optimized_and_reverted_series(book):
+    # One gray workload batched in month 1: planned stays at $135 on every path (no walk-back
+    # drawn); reverted climbs back to $270 from each path's revert month; optimized follows
+    # reverted on the paths where the walk-back happens (probability 0.5), planned elsewhere.
+    s = make_scenario(GRAY, uncertainty={"walk_back_probability": 0.5})
+    sim = simulate(s, book, n_paths=400, seed=8)
+    np.testing.assert_allclose(sim.planned, 135.0, rtol=1e-6)
+    assert set(np.round(np.unique(sim.reverted), 4)) == {135.0, 270.0}
+    on_planned = np.isclose(sim.optimized, sim.planned)
+    on_reverted = np.isclose(sim.optimized, sim.reverted)
+    assert np.all(on_planned | on_reverted)
+    # By the last month every path has reverted on the reverted series; a share of about
+    # one half has on the optimized one (binomial, 4.5 sd at 400 paths: 0.5 +- 0.1125).
+    np.testing.assert_allclose(sim.reverted[:, -1], 270.0, rtol=1e-6)
+    assert abs(np.mean(on_reverted[:, -1]) - 0.5) < 4.5 * np.sqrt(0.25 / 400)
+    # With no walk-back the optimized series is the planned one, to the byte.
+    s0 = make_scenario(GRAY)
+    sim0 = simulate(s0, book, n_paths=50, seed=8)
+    assert sim0.optimized.tobytes() == sim0.planned.tobytes()
+
+
+def test_price_cuts_scale_every_series_by_the_level_in_force(book):
+    # Annual probability 0.5 -> monthly hazard q = 1 - 0.5^(1/12) = 0.056126, each cut 25%
+    # (sd 0: fixed). With no other spread, month t costs $270 x the level, on every series;
+    # the level is 0.75^k after k cuts; no cut in month 1 (priced by the book in force).
+    n = 20_000
+    s = make_scenario(horizon_months=13,
+                      uncertainty={"price_cuts": {"annual_probability": 0.5,
+                                                  "size": {"mean": 0.25, "sd": 0.0}}})
+    sim = simulate(s, book, n_paths=n, seed=21)
+    for series in (sim.current, sim.planned, sim.optimized, sim.reverted):
+        np.testing.assert_allclose(series, 270.0 * sim.price_level, rtol=1e-6)
+    np.testing.assert_allclose(sim.price_level[:, 0], 1.0)
+    cuts = np.log(sim.price_level) / np.log(0.75)
+    np.testing.assert_allclose(cuts, np.round(cuts), atol=1e-9)
+    # P(no cut over months 2..13) = (1 - q)^12 = 0.5 exactly: binomial tolerance, 4.5 sd.
+    uncut = np.mean(sim.price_level[:, -1] == 1.0)
+    assert abs(uncut - 0.5) < 4.5 * np.sqrt(0.25 / n)
+    # E[level at month 13] = (1 - q * 0.25)^12 = 0.844028; tolerance 4.5 s.e. of the sample.
+    level = sim.price_level[:, -1]
+    assert abs(level.mean() - 0.844028) < 4.5 * level.std() / np.sqrt(n)
+
+
+def test_price_cut_sizes_follow_their_beta(book):
+    # Certain cuts (probability 1 a year: q = 1, a cut every month from month 2) of Beta
+    # size with mean 0.2, sd 0.05: month 2's level is 1 - size, mean 0.8 and sd 0.05.
+    n = 20_000
+    s = make_scenario(uncertainty={"price_cuts": {"annual_probability": 1.0,
+                                                  "size": {"mean": 0.2, "sd": 0.05}}})
+    level = simulate(s, book, n_paths=n, seed=22).price_level[:, 1]
+    assert abs(level.mean() - 0.8) < 4.5 * 0.05 / np.sqrt(n)
+    assert level.std() == pytest.approx(0.05, rel=0.05)
+
+
+def test_growth_fit_draws_one_rate_per_path(book):
+    # Growth 2% a month with a standard error of 1% and no volatility: each path's
+    # log-volume is linear in the month, with slope ln(1.02) + 0.01 eps (eps ~ N(0, 1)).
+    # Mean at month t: 270 * 1.02^(t-1) * exp(0.01^2 (t-1)^2 / 2); month 12:
+    # 270 * 1.243374 * 1.006068 = 337.748. Tolerance 4.5 s.e. of the sample.
+    n = 20_000
+    s = make_scenario({"growth": {"monthly": 0.02, "volatility": 0.0, "monthly_sd": 0.01}})
+    sim = simulate(s, book, n_paths=n, seed=23)
+    slope = np.log(sim.current[:, 1:] / sim.current[:, :-1])
+    assert np.abs(slope - slope[:, :1]).max() < 1e-5  # constant over months (float32 cells)
+    assert abs(slope[:, 0].mean() - np.log(1.02)) < 4.5 * 0.01 / np.sqrt(n)
+    assert slope[:, 0].std() == pytest.approx(0.01, rel=0.05)
+    month12 = sim.current[:, 11]
+    assert abs(month12.mean() - 337.748) < 4.5 * month12.std() / np.sqrt(n)
+
+
+def test_a_paths_draws_do_not_depend_on_how_many_paths_follow(book):
+    # Blocks have a fixed size for a scenario's shape (60 months x 3 workloads: 2,912 paths),
+    # and each block draws from its own streams: the first block's paths are the same bytes
+    # whether 2,912 or 6,000 paths are simulated.
+    from forecast.simulation import block_paths
+
+    s = make_scenario({"growth": {"monthly": 0.01, "volatility": 0.1}}, GRAY,
+                      {"optimized": {"models": {"claude-haiku-4-5": 1.0}}}, horizon_months=60,
+                      uncertainty={"shared_growth_volatility": 0.02, "slip_months": {"mean": 1},
+                                   "walk_back_probability": 0.3,
+                                   "lever_realization": {"mean": 0.8, "sd": 0.1}})
+    size = block_paths(60, 3)
+    assert size == 2912  # 2^19 cells // (60 x 3)
+    small, large = simulate(s, book, n_paths=size, seed=4), simulate(s, book, n_paths=6000,
+                                                                      seed=4)
+    for field in ("current", "planned", "optimized", "reverted"):
+        assert getattr(small, field).tobytes() == getattr(large, field)[:size].tobytes()
+    assert large.current.shape == (6000, 60)
+
+
+def test_only_the_effects_a_scenario_has_are_drawn(book):
+    from forecast.simulation import build_model, draw
+
+    plain = make_scenario({"optimized": {"batch_share": 1.0}})
+    d = draw(build_model(plain, book), 0, 0, 10)
+    assert all(getattr(d, name) is None for name in (
+        "walk", "shared", "growth", "realization", "slip", "revert", "happens", "launch", "cut",
+        "cut_size"))
+    rich = make_scenario({"growth": {"volatility": 0.1, "monthly_sd": 0.01},
+                          "launch_probability": 0.5}, GRAY,
+                         uncertainty={"shared_growth_volatility": 0.02,
+                                      "lever_realization": {"mean": 0.8, "sd": 0.1},
+                                      "slip_months": {"mean": 1.0},
+                                      "walk_back_probability": 0.2,
+                                      "price_cuts": {"annual_probability": 0.3,
+                                                     "size": {"mean": 0.2, "sd": 0.05}}})
+    d = draw(build_model(rich, book), 0, 0, 10)
+    assert d.walk.shape == (11, 2, 10) and d.shared.shape == (11, 10)
+    assert d.cut.shape == d.cut_size.shape == (11, 10)
+    for name in ("growth", "realization", "slip", "revert", "happens", "launch"):
+        assert getattr(d, name).shape == (2, 10), name
+
+
+def test_a_variant_reuses_the_draws_of_every_effect_it_keeps(book):
+    # Variants simulated together share their draws: the base gives the same bytes as a plain
+    # simulation; adding slip leaves today's path untouched (slip moves only the plan) and
+    # never makes a path's planned spend lower (a later landing saves less, path by path:
+    # the slip is the Poisson quantile of one uniform per path, so it grows with its mean).
+    from forecast.simulation import simulate_variants
+    from forecast.variations import with_slip_mean
+
+    s = make_scenario({"growth": {"monthly": 0.02, "volatility": 0.08},
+                       "optimized": {"batch_share": 1.0, "lands_month": 2, "ramp_months": 2}},
+                      horizon_months=24, uncertainty={"shared_growth_volatility": 0.03})
+    base, late, later = simulate_variants([s, with_slip_mean(2.0)(s), with_slip_mean(4.0)(s)],
+                                          book, 700, 5)
+    assert base.optimized.tobytes() == simulate(s, book, n_paths=700, seed=5).optimized.tobytes()
+    assert late.current.tobytes() == base.current.tobytes()
+    assert np.all(late.planned >= base.planned * (1 - 1e-6))
+    assert np.all(later.planned >= late.planned * (1 - 1e-6))
+    assert np.any(later.planned > late.planned * (1 + 1e-3))
+
+
+def test_a_variant_that_reorders_the_workloads_keeps_each_workloads_draws(book):
+    # Walking back the gray workload's batch move takes it off the walk-back slab (engine
+    # columns change order); its volume draws follow it, so today's path is unchanged.
+    from forecast.simulation import simulate_variants
+    from forecast.variations import walked_back
+
+    s = make_scenario({**GRAY, "growth": {"volatility": 0.05}},
+                      {"growth": {"volatility": 0.1}, "optimized": {"batch_share": 1.0}},
+                      horizon_months=24, uncertainty={"walk_back_probability": 0.3})
+    base, back = simulate_variants([s, walked_back(s)], book, 300, 2)
+    np.testing.assert_allclose(back.current, base.current, rtol=1e-6)
+    np.testing.assert_allclose(back.current_by_workload, base.current_by_workload, rtol=1e-6)

@@ -64,29 +64,12 @@ def test_parse_tiers_says_how_to_write_them(text):
 
 
 # --------------------------------------------------------------------------- money
-@pytest.mark.parametrize(("amount", "text"), [
-    (0, "$0"), (0.4, "$0"), (-0.4, "$0"), (-2_500_000, "-$2.50M"),
-    (7_890.4, "$7,890"),
-    (9_999.4, "$9,999"),  # rounds to 9,999: still whole dollars
-    (9_999.5, "$10K"),  # would round to $10,000: written in thousands
-    (456_400, "$456K"),
-    (999_499, "$999K"),
-    (999_500, "$1.00M"),  # $1000K would be the same magnitude written two ways
-    (3_000_000, "$3.00M"),
-    (19_047_262, "$19.05M"),
-    (999_994_999, "$999.99M"),
-    (999_995_000, "$1.00B"),
-    (1_234_000_000, "$1.23B"),
-])
-def test_usd_short_rounds_within_one_format_per_magnitude(amount, text):
-    assert usd_short(amount) == text
-
-
 def test_chart_axis_labels_read_as_the_page_writes_money():
     """The Vega expression behind every money axis, rendered offline, against usd_short
-    on the same values (each threshold and both sides of it)."""
-    values = [0.0, 7_890.0, 9_999.4, 9_999.5, 456_400.0, 999_499.0, 999_500.0,
-              19_047_262.0, 999_994_999.0, 999_995_000.0, 1_234_000_000.0, -2_500_000.0]
+    on the same values (both sides of each unit's threshold: $9,499 and $10K, $995K and
+    $1.00M, $995.00M... and $1.00B)."""
+    values = [0.0, 7_890.0, 9_499.0, 9_501.0, 456_400.0, 994_990.0, 995_010.0,
+              19_047_262.0, 994_990_000.0, 995_010_000.0, 1_234_000_000.0, -2_500_000.0]
     chart = alt.Chart(pd.DataFrame({"v": values, "y": range(len(values))})).mark_point(
     ).encode(x=alt.X("v:Q", axis=charts.money_axis(values=values, labelOverlap=False,
                                                    labelAngle=90),

@@ -12,7 +12,7 @@ from forecast.errors import ScenarioError
 from forecast.scenario import load_scenario, parse_scenario, scenario_to_dict
 from forecast.types import CacheTTL, Waiting
 from forecast.waiting import batch_eligible_share
-from tests.conftest import ROOT, SCENARIOS, make_scenario
+from tests.conftest import ROOT, make_scenario
 from ui import edits
 
 ENTERPRISE = scenario_to_dict(load_scenario(ROOT / "scenarios" / "enterprise-portfolio.yaml"))
@@ -261,24 +261,7 @@ def test_no_track_when_nothing_can_move():
     assert edits.cache_track(interactive, np.array([1.0])) is None
     assert edits.months_track(interactive, ramp=False) is None
 
-# --------------------------------------------------------------------------- variants
-@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
-def test_standard_variants_are_valid_scenarios(path):
-    data = scenario_to_dict(load_scenario(path))
-    for make, _why in edits.STANDARD_VARIANTS.values():
-        parse_scenario(make(data))
-
-
-def test_conservative_and_walk_back():
-    cons = parse_scenario(edits.conservative(ENTERPRISE))
-    assert cons.uncertainty.lever_realization.mean == pytest.approx(0.85 - 0.15)
-    assert cons.uncertainty.slip_months.mean == pytest.approx(1.5 + 2.0)
-    back = parse_scenario(edits.walked_back(ENTERPRISE))
-    for w in back.workloads:
-        if w.waiting == Waiting.GRAY:
-            assert w.target.batch_share == w.current.batch_share
-
-
+# --------------------------------------------------------------------------- names
 def test_unique_name():
     assert edits.unique_name("A", ["A", "A (2)"]) == "A (3)"
     assert edits.unique_name("B", ["A"]) == "B"

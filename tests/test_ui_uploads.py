@@ -66,19 +66,31 @@ def test_a_price_book_that_is_not_bundled_is_refused_before_it_is_read():
     with pytest.raises(UploadError) as err:
         read_scenario_upload("team.yaml", text.encode())
     (problem,) = err.value.problems
-    assert problem.startswith("price_book: ") and "not a bundled price book" in problem
+    assert problem.startswith("price_book: ") and "bundled price books only" in problem
     assert all(book in problem for book in bundled_price_book_ids())
 
 
 @pytest.mark.parametrize("book", ["/etc/passwd", ["a", "list"], 42])
 def test_any_other_price_book_value_is_refused(book):
     text = TEAM.replace("price_book: anthropic-2026-11", f"price_book: {book}")
-    with pytest.raises(UploadError, match="not a bundled price book"):
+    with pytest.raises(UploadError) as err:
         read_scenario_upload("team.yaml", text.encode())
+    assert err.value.problems[0].startswith("price_book: ")
+
+
+def test_the_pages_own_check_refuses_a_book_path():
+    """The page's check, for a library that reads book paths (one switch away)."""
+    from forecast.errors import ScenarioError
+
+    with pytest.raises(ScenarioError, match="'/etc/passwd' is not a bundled price book"):
+        uploads.refuse_book_paths(TEAM.replace("price_book: anthropic-2026-11",
+                                               "price_book: /etc/passwd"), "team.yaml")
+    uploads.refuse_book_paths(TEAM, "team.yaml")  # a bundled id passes
+    uploads.refuse_book_paths("name: [unclosed", "bad.yaml")  # the parser reports this one
 
 
 def test_a_scenario_too_big_is_refused_by_size():
-    content = b"#" * (SCENARIO_MAX_MB * 1_000_000 + 1)
+    content = b"#" * (SCENARIO_MAX_MB * 2**20 + 1)
     with pytest.raises(UploadError, match=f"is at most {SCENARIO_MAX_MB} MB"):
         read_scenario_upload("huge.yaml", content)
 
@@ -119,7 +131,7 @@ def test_usage_imports_need_a_file_within_the_size_limit():
     with pytest.raises(UploadError, match="choose one or more usage exports"):
         import_usage_uploads([])
     with pytest.raises(UploadError, match=f"at most {USAGE_MAX_MB} MB"):
-        import_usage_uploads([("big.csv", b"a" * (USAGE_MAX_MB * 1_000_000 + 1))])
+        import_usage_uploads([("big.csv", b"a" * (USAGE_MAX_MB * 2**20 + 1))])
 
 
 def test_the_importers_message_names_the_file():

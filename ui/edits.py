@@ -1,4 +1,5 @@
-"""Scenario edits the page makes: the workloads table, portfolio levers, settings, variants.
+"""Scenario edits the page makes: the workloads table, portfolio levers and their tracks,
+settings. (Variants of a whole scenario are ``forecast.variations``.)
 
 Pure functions on scenario data, the JSON-mode mapping of a ``Scenario``
 (``forecast.scenario.scenario_to_dict``). They move values between widgets and the scenario;
@@ -594,41 +595,7 @@ def next_notch(before: PortfolioLevers, after: PortfolioLevers,
     return PortfolioLevers(**{**others, field_name: track.shifts[i]})
 
 
-# --------------------------------------------------------------------------- variants
-def conservative(data: Data) -> Data:
-    """Levers realized 15 points less (the tornado's low case) and landing 2 months later."""
-    out = copy.deepcopy(data)
-    unc = out.setdefault("uncertainty", {})
-    real = unc.setdefault("lever_realization", {"mean": 1.0, "sd": 0.0})
-    real["mean"] = max(0.05, real.get("mean", 1.0) - 0.15)
-    limit = math.sqrt(real["mean"] * (1.0 - real["mean"]))
-    real["sd"] = min(real.get("sd", 0.0), 0.9 * limit)
-    slip = unc.setdefault("slip_months", {})
-    slip["mean"] = slip.get("mean", 0.0) + 2.0
-    return out
-
-
-def aggressive_batch(data: Data) -> Data:
-    """Every workload batches all of its batch-eligible share."""
-    return apply_portfolio_levers(data, PortfolioLevers(batch_shift=1.0))
-
-
-def walked_back(data: Data) -> Data:
-    """The gray workloads' batch moves are walked back: they stay on the real-time path."""
-    out = copy.deepcopy(data)
-    for w in out["workloads"]:
-        if w.get("waiting") == str(Waiting.GRAY) and "optimized" in w:
-            w["optimized"]["batch_share"] = w["current"].get("batch_share", 0.0)
-    return out
-
-
-STANDARD_VARIANTS: dict[str, tuple[Callable[[Data], Data], str]] = {
-    "conservative": (conservative, "levers realized 15 pts less, landing 2 months later"),
-    "aggressive batch": (aggressive_batch, "every workload batches all it can"),
-    "walk-back": (walked_back, "gray workloads stay real time"),
-}
-
-
+# --------------------------------------------------------------------------- names
 def unique_name(name: str, taken: Mapping[str, Any] | list[str]) -> str:
     """``name``, or ``name (2)``, ``name (3)``... when it is taken."""
     name = " ".join(name.split()) or "Untitled scenario"

@@ -1,4 +1,4 @@
-"""The answer at the top of the page: the headline figures, the stranded-savings flag, and
+"""The answer at the top of the page: the headline figures, the stranded-savings flags, and
 why (the planner's own sentences), fed by the ``Plan`` and ``forecast.narrative`` only.
 
 Layout code elsewhere never looks inside: what the headline shows can change here alone.
@@ -9,36 +9,42 @@ of a :class:`forecast.narrative.Line` in bold.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 
-import numpy as np
 import streamlit as st
 
 from forecast import narrative
 from forecast.charts import FLAG_COLOURS
+from forecast.contract import CommitmentResult, tier_edges
 from forecast.formatting import pct, usd, usd_short
 from forecast.plan import Flag, Plan
-from forecast.recommendation import CommitmentResult
+from forecast.types import CommitmentKind, FlagKind
 from ui.text import html_text, md
 
-#: The flag kind of the stranded-savings flags (one per commitment shown).
-STRANDED = "stranded_savings"
-
-
-def is_sized_on_today(result: CommitmentResult) -> bool:
-    """The commitment a buyer signs who sizes on today's spend (the one place the page
-    tells it by its label)."""
-    return result.label == "sized on today's spend"
+#: The commitments a buyer might size on what they spend today, and how the flags name them.
+SIZED_ON_TODAY = {CommitmentKind.UNOPTIMIZED_FORECAST: "Sized on the unoptimized forecast",
+                  CommitmentKind.RUN_RATE: "Sized on today's run rate x 12"}
 
 
 def stranded_flags(plan: Plan) -> list[Flag]:
-    return [f for f in plan.flags if f.kind == STRANDED]
+    """The stranded-savings flags, one per commitment shown, in the order of
+    :func:`flagged_commitments`."""
+    return [f for f in plan.flags if f.kind == FlagKind.STRANDED_SAVINGS]
 
 
-def amount_text(result: CommitmentResult) -> str:
-    """``$3.00M a year``, or ``$1.00M → $1.50M → $2.00M a year`` for a ramp."""
+def flagged_commitments(plan: Plan) -> list[CommitmentResult]:
+    """The commitments the stranded-savings flags are about, in the plan's order."""
+    rec = plan.recommendation
+    return [rec.recommended, *plan.named, rec.unoptimized,
+            *([rec.run_rate] if rec.run_rate is not None else [])]
+
+
+def amount_text(result: CommitmentResult, edges: Sequence[float] = ()) -> str:
+    """``$3.00M a year``, or ``$1.00M → $1.50M → $2.00M a year`` for a ramp; never rounded
+    up across a tier edge."""
     if result.is_ramp:
-        return " → ".join(usd_short(c) for c in result.per_year) + " a year"
-    return f"{usd_short(result.annual_commit)} a year"
+        return " → ".join(usd_short(c, edges) for c in result.per_year) + " a year"
+    return f"{usd_short(result.annual_commit, edges)} a year"
 
 
 def tier_label(result: CommitmentResult) -> str:
@@ -49,41 +55,6 @@ def tier_label(result: CommitmentResult) -> str:
     return f"{pct(discount)} tier" if discount > 0 else "below every tier"
 
 
-def tier_edge_line(plan: Plan) -> str | None:
-    """When the recommendation sits on a tier's edge (or is $0), what the next tier would
-    take and give, read from the plan's sweep; ``None`` inside a tier or at the top one."""
-    rec = plan.recommendation
-    r = rec.recommended
-    tiers = sorted(plan.scenario.contract.discount_tiers, key=lambda t: t.min_annual_commit)
-    if r.is_ramp or not tiers:
-        return None
-    amount = r.annual_commit
-    edge = next((t for t in tiers if abs(t.min_annual_commit - amount) <= 0.5), None)
-    higher = [t for t in tiers if t.min_annual_commit > amount + 0.5]
-    if not higher or (edge is None and amount > 0):
-        return None
-    nxt = higher[0]
-    head = (f"{usd_short(amount)} is the least that earns the {pct(edge.discount)} tier, so "
-            "the answer stays on it while usage moves a little (the risk-bounded figure moves "
-            "with it). " if edge is not None else "")
-    name = "next" if amount > 0 else "first"
-    sweep = rec.sweep
-    at = np.flatnonzero(np.abs(sweep.commitment - nxt.min_annual_commit) <= 0.5)
-    if at.size == 0:
-        return (f"{head}The {name} tier, {pct(nxt.discount)}, takes "
-                f"{usd_short(nxt.min_annual_commit)} a year: beyond any usage the forecast "
-                "reaches.")
-    i = int(at[0])
-    extra = float(sweep.expected_cost[i]) - r.expected_cost
-    change = (f"{usd_short(abs(extra))} {'more' if extra > 0 else 'less'} than the "
-              "recommendation")
-    return (f"{head}The {name} tier, {pct(nxt.discount)}, takes "
-            f"{usd_short(nxt.min_annual_commit)} a year: expected cost "
-            f"{usd_short(float(sweep.expected_cost[i]))} over the term ({change}), with a "
-            f"{pct(float(sweep.shortfall_probability[i]))} chance that some year falls short "
-            f"(appetite {pct(rec.appetite)}).")
-
-
 def _flag_html(level: str, text_html: str, title: str, minor: bool = False) -> str:
     colour = FLAG_COLOURS[level]
     return (f'<div class="cp-flag{" cp-minor" if minor else ""}" title="{html_text(title)}" '
@@ -92,16 +63,17 @@ def _flag_html(level: str, text_html: str, title: str, minor: bool = False) -> s
             f"{text_html}</div>")
 
 
-def _stranded_html(flag: Flag, result: CommitmentResult, who: str) -> str:
+def _stranded_html(flag: Flag, result: CommitmentResult, edges: Sequence[float]) -> str:
     """``Recommended $3.00M a year strands $0 (0% of ...)``: the flag's amount and share."""
     strands = (f"strands <b>{usd_short(flag.amount)}</b> ({pct(flag.share or 0.0)} of the "
                f"{usd_short(result.gross_savings)} the optimizations save over the term)")
     if flag.amount <= 0.5:
         strands += ": every dollar saved lowers the bill"
-    amount = html_text(amount_text(result))
-    if is_sized_on_today(result):
-        return f"Sized on today's spend ({amount}), a commitment {strands}"
-    return f"{html_text(who)} {amount} {strands}"
+    amount = html_text(amount_text(result, edges))
+    if result.kind in SIZED_ON_TODAY:
+        return f"{SIZED_ON_TODAY[result.kind]} ({amount}), a commitment {strands}"
+    who = "Recommended" if result.kind == CommitmentKind.RECOMMENDED else "Your commitment"
+    return f"{who} {amount} {strands}"
 
 
 def scenario_mark(scenario_json: str) -> str:
@@ -112,7 +84,9 @@ def scenario_mark(scenario_json: str) -> str:
 def render(plan: Plan, notes: list[str], scenario_json: str) -> None:
     """The headline figures, the flags, why, and a caption of ``notes`` (plain text)."""
     rec = plan.recommendation
-    years = plan.scenario.contract.years
+    contract = plan.scenario.contract
+    edges = tier_edges(contract)
+    years = contract.years
     with st.container(horizontal=True, gap="small", key="cp-headline"):
         figures = (
             ("Recommended / yr", rec.recommended,
@@ -127,9 +101,9 @@ def render(plan: Plan, notes: list[str], scenario_json: str) -> None:
              f"most {pct(rec.appetite)} chance of a shortfall in some year."),
         )
         for label, result, why in figures:
-            st.metric(label, usd_short(result.annual_commit), delta=tier_label(result),
+            st.metric(label, usd_short(result.annual_commit, edges), delta=tier_label(result),
                       delta_color="off", delta_arrow="off", help=md(why))
-        saving = rec.recommended.saving_vs_current
+        saving = rec.recommended.saving_vs_today
         st.metric(f"Saving, {years}-yr term", usd_short(saving),
                   delta=f"vs {usd_short(rec.recommended.expected_current_list)} today",
                   delta_color="off", delta_arrow="off",
@@ -138,17 +112,15 @@ def render(plan: Plan, notes: list[str], scenario_json: str) -> None:
                           "term) minus the expected cost of the optimized path under the "
                           "recommended commitment."))
 
-    stranded = stranded_flags(plan)
-    results = [rec.recommended, *plan.named, rec.baseline_sized]
-    whos = ["Recommended", *("Your commitment" for _ in plan.named), ""]
     blocks = []
-    for i, (flag, result, who) in enumerate(zip(stranded, results, whos, strict=False)):
-        line = _stranded_html(flag, result, who)
+    pairs = zip(stranded_flags(plan), flagged_commitments(plan), strict=False)
+    for i, (flag, result) in enumerate(pairs):
+        line = _stranded_html(flag, result, edges)
         blocks.append(_flag_html(str(flag.level), ("<b>Stranded savings</b>: " + line)
                                  if i == 0 else line, flag.message, minor=i > 0))
 
     why = narrative.why_recommended(plan)
-    edge = tier_edge_line(plan)
+    edge = narrative.tier_edge_note(plan)
     steps = "".join(f"<li><b>{html_text(line.lead)}</b> {html_text(line.body)}</li>"
                     for line in narrative.conclusion(plan))
     blocks.append(f'<div class="cp-why"><p>{html_text(why)}'
@@ -167,9 +139,9 @@ def notes(plan: Plan, paths: int, seed: int, levers: list[str]) -> list[str]:
     out = [f"cost P10–P90 {usd_short(r.cost_p10)}–{usd_short(r.cost_p90)} over the term",
            f"shortfall risk {pct(r.shortfall_probability)} (appetite {pct(rec.appetite)})"]
     if rec.ramp_advised:
-        out.append(f"ramp advised: {amount_text(rec.ramp)}")
+        out.append(f"ramp advised: {amount_text(rec.ramp, tier_edges(plan.scenario.contract))}")
     out.append(f"walk-back exposure {plan.walk_back.level}: "
-               f"{usd_short(plan.walk_back.extra_cost)}")
+               f"{usd_short(plan.walk_back.expected_extra_cost)} expected")
     out.append(f"{paths:,} paths, seed {seed}")
     if levers:
         out.append("portfolio levers: " + ", ".join(levers))

@@ -1,10 +1,11 @@
 """What the page keeps and shows of a usage import: its report, and the next step.
 
 :func:`record_import` is the one place that reads the importer's result
-(``forecast.usage_import.UsageImport``): it turns it into an :class:`ImportRecord`, plain data
-that the workspace writes as JSON beside the imported scenario, so the report is shown again
-after a reload. :func:`next_steps` says what the scenario still needs (an import gives
-today's usage: nothing optimized yet, no discount tiers) and whether each step is done.
+(``forecast.usage.UsageImport`` and its typed report): it turns it into an
+:class:`ImportRecord`, plain data that the workspace writes as JSON beside the imported
+scenario, so the report is shown again after a reload. :func:`next_steps` says what the
+scenario still needs (an import gives today's usage: nothing optimized yet, no discount
+tiers) and whether each step is done.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from forecast.scenario import Scenario
 
 if TYPE_CHECKING:
-    from forecast.usage_import import UsageImport
+    from forecast.usage import UsageImport
 
 
 @dataclass(frozen=True)
@@ -76,36 +77,32 @@ class ImportRecord:
         return cls(**{**data, "groups": [GroupLine(**g) for g in data.get("groups", [])]})
 
 
-def _finite(value: float) -> float | None:
+def _finite(value: float | None) -> float | None:
     return None if value is None or math.isnan(value) else float(value)
 
 
 def record_import(result: UsageImport) -> ImportRecord:
-    """The page's record of an import (the one reader of the importer's result)."""
-    from forecast.usage_import import MonthUse
-    from forecast.usage_readers import TOKEN_CLASSES
-
-    used = result.used_months
-    partial = [m.describe() for m in result.months if m.use != MonthUse.FULL]
-    months = (f"{used[0]} to {used[-1]} ({len(used)} months)"
-              + (f"; {'; '.join(partial)}" if partial else "; no partial months"))
-    tokens = result.usage.groupby("group")[list(TOKEN_CLASSES)].sum().sum(axis=1)
-    summary = result.summary()
-    groups = [GroupLine(
-        group=str(row["group"]), months=int(row["months"]),
-        tokens=float(tokens.get(row["group"], 0.0)), list_cost=float(row["list_cost"]),
-        level_cost=float(row["level_month_cost"]), growth=float(row["growth_monthly"]),
-        growth_low=_finite(row["growth_low_95"]), growth_high=_finite(row["growth_high_95"]),
-        volatility=float(row["volatility"]), waiting=str(row["waiting"]),
-        in_scenario=bool(row["in_scenario"]),
-    ) for _, row in summary.iterrows()]
-    low, high = result.total.interval()
-    notes = [f"{g.name}: {g.fit_note}" for g in result.groups if g.fit_note]
+    """The page's record of an import (the one reader of the importer's typed report)."""
+    report = result.report
+    tokens = report.tokens.drop(columns=["list_cost"], errors="ignore").sum(axis=1)
+    groups = []
+    for g in report.groups:
+        interval = g.interval
+        groups.append(GroupLine(
+            group=g.name, months=int((g.monthly_cost > 0).sum()),
+            tokens=float(tokens.get(g.name, 0.0)), list_cost=float(g.monthly_cost.sum()),
+            level_cost=float(g.level_cost), growth=float(g.growth_monthly),
+            growth_low=_finite(interval[0]) if interval else None,
+            growth_high=_finite(interval[1]) if interval else None,
+            volatility=float(g.growth_volatility), waiting=str(g.waiting),
+            in_scenario=g.scenario_cost is not None))
+    low, high = report.total.interval()
+    notes = [f"{g.name}: {g.fit_note}" for g in report.groups if g.fit_note]
     return ImportRecord(
-        files=[s.name for s in result.sources], months=months,
-        level_month=result.level_month, groups=groups, total_growth=result.total.monthly,
-        total_low=low, total_high=high, total_volatility=result.total.volatility,
-        warnings=[*result.warnings, *notes], report=result.report())
+        files=[s.name for s in report.sources], months=report.history_line(),
+        level_month=report.level_month, groups=groups, total_growth=report.total.monthly,
+        total_low=low, total_high=high, total_volatility=report.total.volatility,
+        warnings=[*report.warnings, *notes], report=report.text())
 
 
 @dataclass(frozen=True)

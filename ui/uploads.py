@@ -2,9 +2,9 @@
 failure as a message naming the file, never a traceback.
 
 The page's server may be shared (see the README): an uploaded scenario must not make it read
-its own files, so a scenario may name a bundled price book only. Until
-``read_scenario_text(..., allow_book_paths=False)`` lands in ``forecast.scenario``, the check
-is made here before parsing (:data:`LIBRARY_REFUSES_BOOK_PATHS` switches to the library's).
+its own files, so a scenario may name a bundled price book only
+(``read_scenario_text(..., allow_book_paths=False)``; :func:`refuse_book_paths` is the page's
+own check, kept for a library without it: :data:`LIBRARY_REFUSES_BOOK_PATHS` switches).
 """
 
 from __future__ import annotations
@@ -16,21 +16,24 @@ from typing import TYPE_CHECKING
 import yaml
 
 from forecast.errors import PlannerError, ScenarioError
+from forecast.files import MAX_SCENARIO_BYTES
 from forecast.pricebook import bundled_price_book_ids
 from forecast.scenario import Scenario, read_scenario_text
+from forecast.usage import MAX_USAGE_FILE_BYTES
 
 if TYPE_CHECKING:
-    from forecast.usage_import import UsageImport
+    from forecast.usage import UsageImport
 
-#: Set to True once ``read_scenario_text`` takes ``allow_book_paths`` (forecast/scenario.py).
-LIBRARY_REFUSES_BOOK_PATHS = False
+#: ``read_scenario_text`` takes ``allow_book_paths`` (forecast/scenario.py): the library
+#: refuses book paths itself, with its own message; False makes the page check first.
+LIBRARY_REFUSES_BOOK_PATHS = True
 
-#: Largest scenario file accepted, in MB: a 1,000-workload scenario is well under 1 MB.
-SCENARIO_MAX_MB = 5
-#: Largest usage export accepted, per file, in MB (also ``server.maxUploadSize`` in
-#: ``.streamlit/config.toml``): a year of hourly Admin API pages for a few hundred
-#: workspaces and models.
-USAGE_MAX_MB = 50
+#: Largest scenario file accepted, in MB: the library's cap (a 1,000-workload scenario the
+#: importer writes is about 1 MB).
+SCENARIO_MAX_MB = MAX_SCENARIO_BYTES // 2**20
+#: Largest usage export accepted, per file, in MB: the library's cap, also
+#: ``server.maxUploadSize`` in ``.streamlit/config.toml``.
+USAGE_MAX_MB = MAX_USAGE_FILE_BYTES // 2**20
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +48,8 @@ class UploadError(PlannerError):
 
 
 def _size_problem(name: str, size: int, limit_mb: int, what: str) -> str | None:
-    if size > limit_mb * 1_000_000:
-        return (f"the file is {size / 1e6:.1f} MB; {what} is at most {limit_mb} MB "
+    if size > limit_mb * 2**20:
+        return (f"the file is {size / 2**20:.1f} MB; {what} is at most {limit_mb} MB "
                 "(is it the right file?)")
     return None
 
@@ -91,7 +94,7 @@ def read_scenario_upload(name: str, content: bytes) -> Scenario:
     try:
         text = content.decode("utf-8")
         if LIBRARY_REFUSES_BOOK_PATHS:
-            return read_scenario_text(text, name, allow_book_paths=False)  # type: ignore[call-arg]
+            return read_scenario_text(text, name, allow_book_paths=False)
         refuse_book_paths(text, name)
         return read_scenario_text(text, name)
     except UnicodeDecodeError:
@@ -113,7 +116,7 @@ def import_usage_uploads(files: Sequence[tuple[str, bytes]]) -> UsageImport:
         A file too big, the importer's message (naming the file, bucket or row), or an
         unexpected failure (named, without a traceback).
     """
-    from forecast.usage_import import import_usage
+    from forecast.usage import import_usage
 
     names = ", ".join(n for n, _ in files) or "usage files"
     if not files:

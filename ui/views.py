@@ -16,14 +16,15 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from forecast import charts
+from forecast import charts, narrative
+from forecast.contract import CommitmentResult, tier_edges
 from forecast.formatting import pct, usd_short
 from forecast.plan import Plan
-from forecast.recommendation import CommitmentResult
-from forecast.scenario import Scenario, dump_scenario
+from forecast.scenario import Scenario, dump_scenario, scenario_to_dict
 from forecast.sensitivity import SENSITIVITY_PATHS, tornado
+from forecast.types import COMMITMENT_LABELS
+from forecast.variations import STANDARD_VARIANTS, Variant
 from ui import cache, edits
-from ui.headline import is_sized_on_today
 from ui.importing import ImportRecord, next_steps
 from ui.state import Entry, ScenarioStore
 from ui.text import html_text, md
@@ -78,9 +79,7 @@ def commitment_options(plan: Plan) -> dict[str, CommitmentResult]:
                "ramp": rec.ramp}
     for result in plan.named:
         options["your commitment"] = result
-    today = rec.baseline_sized
-    if is_sized_on_today(today):
-        options["sized on today's spend"] = today
+    options[COMMITMENT_LABELS[rec.unoptimized.kind]] = rec.unoptimized
     return options
 
 
@@ -107,23 +106,27 @@ def commitment(plan: Plan) -> None:
     top, bottom = charts.cost_curve_panels(plan, width="container", height=240)
     chart(top)
     chart(bottom)
-    years = plan.scenario.contract.years
-    frame = plan.candidates_frame()
+    contract = plan.scenario.contract
+    edges = tier_edges(contract)
+    appetite = plan.recommendation.appetite
+    shown = plan.candidates
     table = pd.DataFrame({
-        "commitment": ["" if label == "grid" else label for label in frame["label"]],
-        "per_year": [" / ".join(money(row)) if len(set(row)) > 1 else usd_short(row[0])
-                     for row in frame["per_year"]],
-        "discount": shares(frame["discount"]),
-        "expected_cost": money(frame["expected_cost"]),
-        "cost_p10": money(frame["cost_p10"]),
-        "cost_p90": money(frame["cost_p90"]),
-        "shortfall": shares(frame["shortfall_probability"]),
-        "unused": money(frame["expected_unused"]),
-        "overage": money(frame["expected_overage"]),
-        "stranded": money(frame["stranded_savings"]),
-        "flag": frame["flag"],
+        "commitment": [COMMITMENT_LABELS[c.kind] for c in shown],
+        "per_year": [" / ".join(usd_short(x, edges) for x in c.per_year) if c.is_ramp
+                     else usd_short(c.annual_commit, edges) for c in shown],
+        "discount": shares([c.discount[0] for c in shown]),
+        "expected_cost": money([c.expected_cost for c in shown]),
+        "cost_p10": money([c.cost_p10 for c in shown]),
+        "cost_p90": money([c.cost_p90 for c in shown]),
+        "shortfall": shares([c.shortfall_probability for c in shown]),
+        "unused": money([c.expected_unused for c in shown]),
+        "overage": money([c.expected_overage for c in shown]),
+        "stranded": money([c.stranded_savings for c in shown]),
+        "colour": [str(c.colour) for c in shown],
+        "why": ["; ".join(narrative.reason_text(r, appetite) for r in c.reasons)
+                for c in shown],
     })
-    st.markdown(f"**Commitments tabled** · money over the {years}-year term")
+    st.markdown(f"**Commitments tabled** · money over the {contract.years}-year term")
     st.dataframe(table, hide_index=True, width="stretch", column_config={
         "commitment": name_column("commitment"),
         "per_year": text_column("per year"),
@@ -137,8 +140,11 @@ def commitment(plan: Plan) -> None:
         "overage": text_column("overage", help_text="spend beyond the commitment"),
         "stranded": text_column("stranded", help_text="optimization savings lost under the "
                                 "commitment floor"),
-        "flag": text_column("flag", right=False),
+        "colour": text_column("colour", right=False, help_text="the worst of its risks"),
+        "why": text_column("why", width="large", right=False),
     })
+    if plan.not_options:
+        st.caption(md(plan.not_options))
     st.markdown("**Flags**")
     icons = {"green": ":green[●]", "amber": ":orange[●]", "red": ":red[●]"}
     for flag in plan.flags:
@@ -282,17 +288,19 @@ def _ask_tornado(entry: Entry, scenario_json: str) -> None:
 
 # --------------------------------------------------------------------------- compare
 def _on_variants(store: ScenarioStore) -> None:
+    def on_data(variant: Variant) -> Callable[[dict[str, Any]], dict[str, Any]]:
+        return lambda data: scenario_to_dict(variant.vary(Scenario.model_validate(data)))
+
     source = store.active
-    made = store.add_variants(source, {label: make for label, (make, _why)
-                                       in edits.STANDARD_VARIANTS.items()})
+    made = store.add_variants(source, {name: on_data(v) for name, v in
+                                       STANDARD_VARIANTS.items()})
     st.session_state.compare = [source, *made]
 
 
 def compare(store: ScenarioStore, plan_for: PlanFor) -> None:
     st.button("Add conservative, aggressive-batch and walk-back variants of this scenario",
               on_click=_on_variants, args=(store,),
-              help="; ".join(f"{k}: {why}" for k, (_f, why) in
-                             edits.STANDARD_VARIANTS.items()))
+              help="; ".join(f"{v.name}: {v.why}" for v in STANDARD_VARIANTS.values()))
     names = store.names
     if "compare" not in st.session_state or any(n not in names for n in
                                                 st.session_state.compare):
@@ -316,9 +324,9 @@ def compare(store: ScenarioStore, plan_for: PlanFor) -> None:
         "scenario": [short_name(name) for name, _ in compared],
         "recommended": money([r.recommended.annual_commit for r in recs]),
         "expected_cost": money([r.recommended.expected_cost for r in recs]),
-        "saving": money([r.recommended.saving_vs_current for r in recs]),
+        "saving": money([r.recommended.saving_vs_today for r in recs]),
         "stranded": money([r.recommended.stranded_savings for r in recs]),
-        "flag": [str(r.recommended.flag) for r in recs],
+        "flag": [str(r.recommended.colour) for r in recs],
         "risk_neutral": money([r.risk_neutral.annual_commit for r in recs]),
         "risk_bounded": money([r.risk_bounded.annual_commit for r in recs]),
     }), hide_index=True, width="stretch", column_config={
@@ -328,7 +336,7 @@ def compare(store: ScenarioStore, plan_for: PlanFor) -> None:
         "expected_cost": text_column("cost", help_text="expected cost over the term"),
         "saving": text_column("saving", help_text="expected saving over the term"),
         "stranded": text_column("stranded", help_text="stranded savings over the term"),
-        "flag": text_column("flag", right=False),
+        "flag": text_column("colour", right=False),
         "risk_neutral": text_column("neutral / yr"),
         "risk_bounded": text_column("bounded / yr")})
 

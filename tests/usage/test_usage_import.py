@@ -17,14 +17,21 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from forecast import limits
 from forecast.errors import ImportUsageError
 from forecast.projection import project
 from forecast.scenario import read_scenario_text
-from forecast.usage_import import MonthUse, fit_growth, import_usage
-from forecast.usage_readers import merge_records, read_usage
+from forecast.usage import (
+    AVERAGE_MONTH_DAYS,
+    MonthUse,
+    fit_growth,
+    import_usage,
+    merge_records,
+    read_usage,
+)
 from tests.conftest import ROOT
 
-FIXTURES = Path(__file__).parent / "fixtures" / "usage"
+FIXTURES = ROOT / "tests" / "fixtures" / "usage"
 PAGES = sorted(FIXTURES.glob("admin-*.json"))
 CONSOLE_CSV = FIXTURES / "console-usage.csv"
 BAD = sorted((FIXTURES / "bad").iterdir())
@@ -145,7 +152,7 @@ def test_overlapping_buckets_of_different_widths_are_refused():
 
 
 def test_minute_buckets_are_read_and_cover_their_minutes():
-    from forecast.usage_import import month_coverage
+    from forecast.usage.months import month_coverage
 
     buckets = [{"starting_at": f"2026-03-01T10:{m:02d}:00Z",
                 "ending_at": f"2026-03-01T10:{m + 1:02d}:00Z" if m < 59 else
@@ -153,7 +160,7 @@ def test_minute_buckets_are_read_and_cover_their_minutes():
                 "results": [result(uncached=1000)]} for m in range(60)]
     records = read_usage("minutes.json", json.dumps({"data": buckets}))
     assert records.rows["uncached_input"].sum() == 60_000
-    labels, share = month_coverage(records.spans)
+    labels, share = month_coverage(records.buckets)
     # One hour of March's 31 * 24 = 744 hours.
     assert labels == ["2026-03"] and share[0] == pytest.approx(1 / 744)
 
@@ -236,22 +243,25 @@ def test_all_batched_is_async_and_groups_by_model_and_api_key():
 
 
 def test_mixed_tokenizers_reprice_exactly():
-    # One workspace, each month: Opus 4.7 billed 14.3M uncached (tokenizer 1.3: 11M reference
-    # tokens) = $71.50, and Sonnet 4.5 10M = $30 -> $101.50.
-    rows = "".join(f"2026-{m:02d}-{d:02d},{model},ws,k,standard,{tokens},0,0,0,0\n"
-                   for m, d in ((1, 1), (2, 15), (3, 31))
-                   for model, tokens in (("claude-opus-4-7", 14_300_000),
-                                         ("Claude Sonnet 4.5", 10_000_000)))
+    # One workspace, flat per day (so no growth): Opus 4.7 billed 143,000 uncached tokens a
+    # day (tokenizer 1.3: 110,000 reference tokens) = $0.715 a day, and Sonnet 4.5 100,000 a
+    # day = $0.30; one CSV row a month holding the month's days.
+    rows = "".join(f"2026-{m:02d}-{d:02d},{model},ws,k,standard,{per_day * days},0,0,0,0\n"
+                   for m, d, days in ((1, 1, 31), (2, 15, 28), (3, 31, 31))
+                   for model, per_day in (("claude-opus-4-7", 143_000),
+                                          ("Claude Sonnet 4.5", 100_000)))
     result_ = import_usage([("mix.csv", CSV_HEADER + rows)])
     w = result_.scenario.workloads[0]
-    # Mix by reference tokens: 11 / 21 Opus, 10 / 21 Sonnet. Volumes in Opus 4.7's tokenizer:
-    # (11M + 10M) * 1.3 = 27.3M.
+    assert w.growth.monthly == 0 and w.growth.volatility == 0
+    # Mix by reference tokens: 110 / 210 Opus, 100 / 210 Sonnet. Volumes per average month in
+    # Opus 4.7's tokenizer: (110,000 + 100,000) * 1.3 * 30.436875 = 8,309,266.9.
     assert w.current.models == pytest.approx({"claude-opus-4-7": 11 / 21,
                                               "claude-sonnet-4-5": 10 / 21}, abs=1e-6)
-    assert w.monthly_tokens.input == 27_300_000
+    assert w.monthly_tokens.input == round(273_000 * 365.2425 / 12)
     assert w.monthly_tokens.counted_on == "claude-opus-4-7"
-    # Opus: 11/21 * 27.3M * $5 = $71.50; Sonnet: 10/21 * 27.3M / 1.3 * $3 = $30.
-    assert result_.groups[0].scenario_cost == pytest.approx(101.50, abs=0.001)
+    # Opus: 11/21 * 8.309M * $5 and Sonnet: 10/21 * 8.309M / 1.3 * $3 make ($0.715 + $0.30)
+    # a day over an average month: 1.015 * 30.436875 = $30.8934.
+    assert result_.groups[0].scenario_cost == pytest.approx(1.015 * 365.2425 / 12, abs=1e-4)
 
 
 def test_a_book_of_ones_own_prices_a_retired_model(tmp_path: Path):
@@ -273,15 +283,19 @@ def test_a_book_of_ones_own_prices_a_retired_model(tmp_path: Path):
     assert result_.monthly_cost()["total"].map(cents).to_list() == [3.00, 3.00, 3.00]
 
 
-def test_warnings_for_tiers_and_context_windows_the_book_does_not_price():
-    page = month_page({m: [result(uncached=1000, context_window="200k-1M"),
-                           result(uncached=1000, tier="priority"),
-                           result(uncached=1000, tier=None)]
+def test_long_context_band_and_warnings_for_tiers_the_book_does_not_price():
+    # Sonnet 4.5, each month: 1M uncached in the 200k-1M window pays the band's $6 / MTok;
+    # 1M at the priority tier and 1M without a tier pay the standard $3: $6 + $3 + $3 = $12.
+    page = month_page({m: [result(uncached=1_000_000, context_window="200k-1M"),
+                           result(uncached=1_000_000, tier="priority"),
+                           result(uncached=1_000_000, tier=None)]
                        for m in ("2026-01", "2026-02", "2026-03")})
-    warnings = import_usage([("p.json", page)]).warnings
-    assert any("priority priced at standard list prices" in w for w in warnings)
-    assert any("3,000 tokens in the 200k-1M context window" in w for w in warnings)
-    assert any("3 usage rows have no service_tier" in w for w in warnings)
+    imported = import_usage([("p.json", page)])
+    assert imported.monthly_cost()["total"].map(cents).to_list() == [12.0, 12.0, 12.0]
+    warnings = imported.warnings
+    assert any("service tier priority (3,000,000 tokens) priced at standard list prices" in w
+               for w in warnings)
+    assert any("3 usage lines have no service tier" in w for w in warnings)
 
 
 # --------------------------------------------------------------------------- months
@@ -293,7 +307,7 @@ def test_partial_months_dropped_when_three_full_months_remain(console):
     assert plan["2026-05"].use == MonthUse.DROPPED
     assert plan["2026-05"].coverage == pytest.approx(10 / 31)
     assert console.used_months == ["2026-02", "2026-03", "2026-04"]
-    assert "2026-01 55% covered, dropped; 2026-05 32% covered, dropped" in console.report()
+    assert "2026-01 55% covered, dropped; 2026-05 32% covered, dropped" in console.report.text()
     assert any("2026-01 55% covered, dropped" in line for line in console.header())
 
 
@@ -306,7 +320,7 @@ def test_partial_months_scaled_when_fewer_than_three_full():
     assert result_.months[0].use == MonthUse.SCALED
     assert result_.months[0].scale == pytest.approx(31 / 15)
     assert result_.monthly_cost()["total"].map(cents).to_list() == [62.00, 30.00, 30.00]
-    assert "2026-01 48% covered, scaled x2.07" in result_.report()
+    assert "2026-01 48% covered, scaled x2.07" in result_.report.text()
 
 
 def test_volumes_come_from_the_last_full_month():
@@ -317,7 +331,10 @@ def test_volumes_come_from_the_last_full_month():
                                        ("2026-03-15", 15_000_000)))
     result_ = import_usage([("short.csv", CSV_HEADER + rows)])
     assert result_.level_month == "2026-02" and result_.scenario.start == "2026-04"
-    assert result_.scenario.workloads[0].monthly_tokens.input == 20_000_000
+    # February's 20M over its 28 days, per average month, grown to April (two months).
+    g = result_.groups[0].growth_monthly
+    assert result_.scenario.workloads[0].monthly_tokens.input == round(
+        20_000_000 / 28 * AVERAGE_MONTH_DAYS * (1 + g) ** 2)
     assert cents(result_.groups[0].level_cost) == 60.00
     # March: 15M * $3 = $45 over 15 days, scaled by 31 / 15 to $93.
     assert result_.monthly_cost()["total"].map(cents).to_list() == [30.00, 60.00, 93.00]
@@ -364,7 +381,7 @@ def test_growth_fit_by_hand():
 def synthetic_costs(rng: np.random.Generator, growth: float, volatility: float,
                     months: int, paths: int = 1) -> np.ndarray:
     """Monthly cost from the simulation's model: log changes with drift
-    ln(1 + g) - s^2 / 2 and sd s (DESIGN.md, Uncertainty)."""
+    ln(1 + g) - s^2 / 2 and sd s (docs/model.md, "Uncertainty")."""
     steps = rng.normal(math.log1p(growth) - volatility**2 / 2, volatility, (paths, months - 1))
     return 50_000.0 * np.exp(np.concatenate([np.zeros((paths, 1)), steps.cumsum(axis=1)], 1))
 
@@ -387,13 +404,18 @@ def test_growth_fit_recovers_a_known_drift(rng):
 
 
 def test_import_recovers_the_drift_of_a_synthetic_history(rng):
-    # 24 months of Sonnet uncached input whose cost follows g = 3%, volatility 4%; one row
-    # a month, on the 1st (and the last row on 2025-12-31 so that December is full). The
-    # same seed draws the same standard normals as above, so this history also sits 2.0
-    # standard errors high: inside its 95% interval.
-    cost = synthetic_costs(rng, 0.03, 0.04, 24)[0]
-    days = [f"{2024 + i // 12}-{i % 12 + 1:02d}-01" for i in range(24)]
+    # 24 months of Sonnet uncached input whose cost per day follows g = 3%, volatility 4%
+    # (each month's total is its per-day cost times its days); one row a month, on the 1st
+    # (and the last row on 2025-12-31 so that December is full). The same seed draws the same
+    # standard normals as above, so this history also sits 2.0 standard errors high: inside
+    # its 95% interval.
+    import calendar
+
+    per_day = synthetic_costs(rng, 0.03, 0.04, 24)[0] / 30
+    months = [(2024 + i // 12, i % 12 + 1) for i in range(24)]
+    days = [f"{y}-{m:02d}-01" for y, m in months]
     days[-1] = "2025-12-31"
+    cost = [c * calendar.monthrange(y, m)[1] for c, (y, m) in zip(per_day, months, strict=True)]
     rows = "".join(f"{d},claude-sonnet-4-5,ws,k,standard,{c / 3 * 1e6:.0f},0,0,0,0\n"
                    for d, c in zip(days, cost, strict=True))
     result_ = import_usage([("history.csv", CSV_HEADER + rows)])
@@ -417,15 +439,29 @@ def test_generated_scenario_validates_and_projects(pages, book):
     scenario = read_scenario_text(text)
     assert scenario.start == "2026-04"
     chat = scenario.workloads[0]
-    # Volumes at March's level: prefix = 2M writes + 36M reads, input 12M, output 1.2M.
+    # Volumes at March's level per day, per average month, grown one month: prefix = 2M
+    # writes + 36M reads, input 12M, output 1.2M, each times 30.436875 / 31 * (1 + g).
+    factor = AVERAGE_MONTH_DAYS / 31 * (1 + pages.groups[0].growth_monthly)
     assert chat.monthly_tokens.model_dump(exclude_none=True) == {
-        "cacheable_prefix": 38_000_000, "input": 12_000_000, "output": 1_200_000}
+        "cacheable_prefix": round(38_000_000 * factor), "input": round(12_000_000 * factor),
+        "output": round(1_200_000 * factor)}
+    # Three months fit a standard error of 0.165 a month: past the 0.1 bound a scenario may
+    # hold (it would raise the expected volume by exp(0.165^2 35^2 / 2) = 1.8e7 by month 36),
+    # so it is written capped, and the report says so.
+    assert pages.groups[0].fit.monthly_se > limits.MAX_GROWTH_SD
+    assert chat.growth.monthly_sd == limits.MAX_GROWTH_SD
+    assert any("cannot be carried over 36 months" in w for w in pages.report.warnings)
     assert chat.target == chat.current  # optimized is current: no change planned yet
     projection = project(scenario, book)
-    # Month 1 reprices March: $72.30 and $32.00; month 2 grows by the fitted rate.
-    assert projection.current[0].round(2).tolist() == [72.30, 32.00]
-    g = chat.growth.monthly
-    assert projection.current[1, 0] == pytest.approx(72.30 * (1 + g), abs=0.01)
+    # Month 1 reprices March ($72.30 and $32.00) per average month, grown one month; month 2
+    # grows by the fitted rate.
+    nightly = AVERAGE_MONTH_DAYS / 31 * (1 + pages.groups[1].growth_monthly)
+    assert projection.current[0] == pytest.approx([72.30 * factor, 32.00 * nightly], rel=1e-6)
+    # grows by the fitted rate and by the growth-uncertainty factor exp(sd^2 n^2 / 2) at
+    # n = 1 month: each path draws its own rate, and the mean of exp is above exp of the mean.
+    g, sd = chat.growth.monthly, chat.growth.monthly_sd
+    assert projection.current[1, 0] == pytest.approx(
+        72.30 * factor * (1 + g) * math.exp(sd**2 / 2), rel=1e-6)
     assert projection.attribution.total_saving == pytest.approx(0.0, abs=1e-6)
 
 
@@ -515,7 +551,7 @@ def test_a_group_whose_models_use_tokens_differently_is_warned():
                  result(model="claude-haiku-4-5", uncached=10_000_000)]
              for m in ("2026-01", "2026-02", "2026-03")}
     imported = import_usage([("mixed.json", month_page(usage))])
-    assert any("--group-by model" in w and "$35.00 billed" in w for w in imported.warnings)
+    assert any("--group-by model" in w and "(-41.6%)" in w for w in imported.warnings)
     # Grouped by model, each workload keeps its own mix and reprices exactly.
     by_model = import_usage([("mixed.json", month_page(usage))], group_by="model")
     assert not any("billed" in w for w in by_model.warnings)

@@ -1,0 +1,550 @@
+"""The negotiation desk: offers compared on the same paths, the buyer's position, every ask
+valued (docs/model.md, "Negotiation").
+
+- **Offers**: the scenario's ``contract`` is the first; ``offers:`` add the vendor's and the
+  buyer's proposals. Each is evaluated on the same simulated paths (common random numbers),
+  so their differences are not Monte Carlo noise: its commitment (fixed by the offer, or the
+  best flat one within the appetite when the buyer chooses), the best flat and ramp under its
+  terms, and which offer dominates it (no more on every path, less in expectation).
+- **Pay as you go** on the optimized path, at list, is the alternative: an offer that does not
+  beat it in expectation, within the appetite, is worth walking away from.
+- **Walk-away** under an offer: the largest flat commitment whose expected cost stays at or
+  below pay as you go and whose shortfall probability stays within the appetite.
+- **Break-even discount** d*(C): the smallest flat discount at which committing C a year costs
+  no more than paying as you go (the expected cost falls with d: bisection).
+- **Target**: the best offer and its commitment. **Asks**: clauses valued in expected dollars
+  over the term against the offer as it stands, each the difference of two evaluations on the
+  same paths, with the shortfall probability after. **Opening ask**: the next tier's discount
+  at the target commitment (its threshold moved down to it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from forecast.contract import (
+    CommitmentResult,
+    YearlyUsage,
+    discount_for,
+    evaluate,
+    evaluate_commitment,
+    evaluate_flat,
+    next_tier,
+    overage_rate,
+    tier_bounds,
+)
+from forecast.formatting import pct, usd
+from forecast.recommendation import (
+    Recommendation,
+    SortedUsage,
+    joint_ramp,
+    recommend,
+    risk_bounded_commit,
+)
+from forecast.scenario import Contract, DiscountTier, Scenario
+from forecast.types import CommitmentKind, FlagLevel, FloatArray, Overage
+
+if TYPE_CHECKING:
+    from forecast.simulation import Simulation
+
+#: The scenario's own contract, as the first offer.
+SCENARIO_OFFER = "scenario contract"
+#: Rollover shares valued as asks.
+ROLLOVER_ASKS = (0.25, 0.5, 1.0)
+#: Share of unused commitment a shortfall-credit ask asks the vendor to credit back.
+CREDIT_ASK = 0.5
+#: Points of the break-even discount curve.
+BREAK_EVEN_POINTS = 12
+#: Expected costs closer than this (USD over the term) are equal.
+CENT = 0.005
+
+
+class Clause(StrEnum):
+    """A term a buyer can ask for."""
+
+    LOWER_THRESHOLD = "lower_threshold"
+    ROLLOVER = "rollover"
+    RAMP = "ramp"
+    DISCOUNTED_OVERAGE = "discounted_overage"
+    SHORTFALL_CREDIT = "shortfall_credit"
+    PRICE_PROTECTION = "price_protection"
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """Pay as you go on the optimized path, at list: the buyer's alternative (over a term)."""
+
+    years: int
+    expected_cost: float
+    cost_p10: float
+    cost_p90: float
+
+    def to_dict(self) -> dict:
+        return {"years": self.years, "expected_cost": self.expected_cost,
+                "cost_p10": self.cost_p10, "cost_p90": self.cost_p90}
+
+
+@dataclass(frozen=True)
+class WalkAway:
+    """The largest flat commitment worth signing under an offer's terms.
+
+    ``bound`` says what stops it: ``payg`` (a bigger one costs more than paying as you go in
+    expectation), ``appetite`` (a bigger one falls short too often) or ``none`` (no
+    commitment above $0 beats paying as you go).
+    """
+
+    offer: str
+    annual_commit: float
+    expected_cost: float
+    shortfall_probability: float
+    bound: str
+
+    def to_dict(self) -> dict:
+        return {"offer": self.offer, "annual_commit": self.annual_commit,
+                "expected_cost": self.expected_cost,
+                "shortfall_probability": self.shortfall_probability, "bound": self.bound}
+
+
+@dataclass(frozen=True)
+class BreakEven:
+    """The least flat discount worth accepting for committing ``annual_commit`` a year;
+    ``None`` when no discount makes it cost no more than paying as you go."""
+
+    annual_commit: float
+    discount: float | None
+
+    def to_dict(self) -> dict:
+        return {"annual_commit": self.annual_commit, "discount": self.discount}
+
+
+@dataclass(frozen=True)
+class Ask:
+    """One clause asked for, valued on the same paths against the offer as it stands."""
+
+    clause: Clause
+    offer: str
+    description: str
+    expected_value: float
+    shortfall_probability_after: float
+    per_year_after: FloatArray
+
+    def to_dict(self) -> dict:
+        return {"clause": str(self.clause), "offer": self.offer,
+                "description": self.description, "expected_value": self.expected_value,
+                "shortfall_probability_after": self.shortfall_probability_after,
+                "per_year_after": self.per_year_after.tolist()}
+
+
+@dataclass(frozen=True)
+class OfferResult:
+    """One offer evaluated on the common paths.
+
+    Attributes
+    ----------
+    result : CommitmentResult
+        The offer's commitment: its own when fixed, else the best flat one within the
+        appetite under its terms.
+    best_flat, best_ramp : CommitmentResult or None
+        The best flat commitment and ramp under its terms, when the buyer chooses.
+    path_costs : ndarray of shape (n_paths,)
+        Cost over the term on each path (for dominance).
+    """
+
+    name: str
+    terms: Contract
+    fixed: bool
+    result: CommitmentResult
+    best_flat: CommitmentResult | None
+    best_ramp: CommitmentResult | None
+    alternative: Alternative
+    path_costs: FloatArray
+    walk_away: WalkAway
+    appetite: float
+    dominated_by: str | None = None
+    rank: int = 0
+
+    @property
+    def saving_vs_payg(self) -> float:
+        return self.alternative.expected_cost - self.result.expected_cost
+
+    @property
+    def within_appetite(self) -> bool:
+        return self.result.shortfall_probability <= self.appetite + 1e-12
+
+    @property
+    def worth_signing(self) -> bool:
+        """Beats paying as you go in expectation, within the appetite."""
+        return self.saving_vs_payg > CENT and self.within_appetite
+
+    def to_dict(self) -> dict:
+        r = self.result
+        out: dict = {"name": self.name, "rank": self.rank, "fixed": self.fixed,
+                     "years": self.terms.years}
+        if r.is_ramp:
+            out["per_year"] = r.per_year.tolist()
+        else:
+            out["annual_commit"] = r.annual_commit
+        out |= {
+            "discount": r.discount.tolist(),
+            "expected_cost": r.expected_cost, "cost_p10": r.cost_p10, "cost_p90": r.cost_p90,
+            "saving_vs_payg": self.saving_vs_payg,
+            "shortfall_probability": r.shortfall_probability,
+            "stranded_savings": r.stranded_savings, "flag": str(r.colour),
+            "reasons": [x.to_dict() for x in r.reasons],
+            "dominated_by": self.dominated_by, "worth_signing": self.worth_signing,
+            "best_flat": None if self.best_flat is None else self.best_flat.annual_commit,
+            "best_ramp": None if self.best_ramp is None else self.best_ramp.per_year.tolist(),
+            "walk_away": self.walk_away.to_dict(),
+        }
+        return out
+
+
+@dataclass(frozen=True)
+class Position:
+    """The buyer's position: the alternative, the offers ranked, the target, the walk-away
+    under each offer, the break-even discount curve and the asks."""
+
+    alternative: Alternative
+    offers: list[OfferResult]
+    target: OfferResult | None
+    break_even: list[BreakEven]
+    named_break_even: list[BreakEven]
+    opening_ask: Ask | None
+    asks: list[Ask] = field(default_factory=list)
+
+    @property
+    def walk_away(self) -> list[WalkAway]:
+        return [o.walk_away for o in self.offers]
+
+    def to_dict(self) -> dict:
+        t = self.target
+        return {
+            "payg_expected_cost": self.alternative.expected_cost,
+            "payg": self.alternative.to_dict(),
+            "target": None if t is None else {
+                "offer": t.name, "per_year": t.result.per_year.tolist(),
+                "expected_cost": t.result.expected_cost,
+                "saving_vs_payg": t.saving_vs_payg,
+                "shortfall_probability": t.result.shortfall_probability},
+            "walk_away": [w.to_dict() for w in self.walk_away],
+            "break_even_discount": [b.to_dict() for b in self.break_even],
+            "named_break_even_discount": [b.to_dict() for b in self.named_break_even],
+            "opening_ask": None if self.opening_ask is None else self.opening_ask.to_dict(),
+            "asks": [a.to_dict() for a in self.asks],
+        }
+
+
+# --------------------------------------------------------------------------- helpers
+def alternative(usage: YearlyUsage) -> Alternative:
+    """Pay as you go on the optimized path at list, over the usage's term."""
+    total = usage.optimized.sum(axis=1)
+    p10, p90 = np.quantile(total, [0.1, 0.9])
+    return Alternative(usage.years, float(total.mean()), float(p10), float(p90))
+
+
+def _closed_form(terms: Contract, usage: YearlyUsage) -> bool:
+    protected = terms.price_protection and float(np.ptp(usage.price_level)) > 0
+    return terms.rollover == 0.0 and not protected
+
+
+def flat_costs(terms: Contract, usage: YearlyUsage, commitments: FloatArray,
+               discount: FloatArray | None = None,
+               sorted_usage: SortedUsage | None = None) -> tuple[FloatArray, FloatArray]:
+    """Expected cost over the term and shortfall probability of flat commitments.
+
+    Parameters
+    ----------
+    commitments : ndarray of shape (n,)
+    discount : ndarray of shape (n,), optional
+        A discount per commitment (the break-even search); default: the tier each earns.
+
+    Returns
+    -------
+    (expected_cost, shortfall_probability), each ndarray of shape (n,)
+    """
+    c = np.atleast_1d(np.asarray(commitments, dtype=float))
+    d = discount_for(terms, c) if discount is None else np.broadcast_to(
+        np.asarray(discount, dtype=float), c.shape)
+    if _closed_form(terms, usage):
+        su = sorted_usage or SortedUsage(usage.optimized)
+        k = c / (1.0 - d)
+        g = su.excess(k).sum(axis=0)
+        rate = overage_rate(terms, d)
+        unused = (1.0 - d) * (su.years * k - su.mean.sum() + g)
+        cost = su.years * c + rate * g - terms.shortfall_credit * unused
+        return cost, su.any_below(k)
+    flat = evaluate_flat(terms, usage, c, d, full=False)
+    return flat.expected_cost, flat.shortfall_probability
+
+
+def walk_away(name: str, terms: Contract, usage: YearlyUsage, appetite: float,
+              payg: float) -> WalkAway:
+    """The largest flat commitment with expected cost <= pay as you go and shortfall
+    probability <= appetite, under ``terms`` (docs/model.md, "Negotiation")."""
+    su = SortedUsage(usage.optimized)
+    cap = risk_bounded_commit(terms, su, appetite) if _closed_form(terms, usage) else \
+        _bisect_cap(terms, usage, appetite, float(su.sorted[:, -1].max()))
+    edges = np.array([lo for lo, _hi, _d in tier_bounds(terms) if 0 < lo <= cap])
+    points = 401 if _closed_form(terms, usage) else 65
+    grid = np.unique(np.concatenate([np.linspace(0.0, cap, points), edges,
+                                     np.maximum(edges - 1.0, 0.0)]))
+    costs, _ = flat_costs(terms, usage, grid, sorted_usage=su)
+    ok = (costs <= payg + CENT) & ((grid == 0) | (discount_for(terms, grid) > 0))
+    i = int(np.flatnonzero(ok)[-1]) if ok.any() else 0
+    best = float(grid[i])
+    if i + 1 < grid.size and not ok[i + 1] and best > 0:
+        # Refine where the cost crosses pay as you go, inside one tier (cost is continuous
+        # and rising there).
+        lo, hi = best, float(grid[i + 1])
+        if discount_for(terms, lo) == discount_for(terms, hi):
+            for _ in range(40):
+                mid = 0.5 * (lo + hi)
+                if flat_costs(terms, usage, np.array([mid]), sorted_usage=su)[0][0] \
+                        <= payg + CENT:
+                    lo = mid
+                else:
+                    hi = mid
+            best = lo
+    cost, short = flat_costs(terms, usage, np.array([best]), sorted_usage=su)
+    if best <= 0:
+        bound = "none"
+    elif abs(best - cap) <= max(1.0, 1e-6 * cap):
+        bound = "appetite"
+    else:
+        bound = "payg"
+    return WalkAway(name, best, float(cost[0]), float(short[0]), bound)
+
+
+def _bisect_cap(terms: Contract, usage: YearlyUsage, appetite: float, high: float) -> float:
+    """Largest flat commitment within the appetite (rollover, protection): a batched grid
+    brackets it, bisection refines it (the shortfall probability rises with C)."""
+    grid = np.linspace(0.0, max(high, 1.0), 33)
+    short = flat_costs(terms, usage, grid)[1]
+    ok = np.flatnonzero(short <= appetite)
+    i = int(ok[-1]) if ok.size else 0
+    if i + 1 >= grid.size:
+        return float(grid[-1])
+    lo, hi = float(grid[i]), float(grid[i + 1])
+    for _ in range(30):
+        mid = 0.5 * (lo + hi)
+        if flat_costs(terms, usage, np.array([mid]))[1][0] <= appetite:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+def break_even_discount(terms: Contract, usage: YearlyUsage, commitments: FloatArray,
+                        payg: float) -> list[BreakEven]:
+    """d*(C) for each commitment: the smallest flat discount at which committing C a year
+    costs no more than paying as you go in expectation (``None`` when no discount below 99%
+    does). The expected cost falls as d rises, so each is a bisection on d, all C at once.
+    """
+    c = np.atleast_1d(np.asarray(commitments, dtype=float))
+    su = SortedUsage(usage.optimized) if _closed_form(terms, usage) else None
+
+    def excess(d: FloatArray) -> FloatArray:
+        return flat_costs(terms, usage, c, d, sorted_usage=su)[0] - payg
+
+    lo, hi = np.zeros(c.size), np.full(c.size, 0.99)
+    at_zero, at_top = excess(lo), excess(hi)
+    for _ in range(40):
+        mid = 0.5 * (lo + hi)
+        above = excess(mid) > CENT
+        lo = np.where(above, mid, lo)
+        hi = np.where(above, hi, mid)
+    out = []
+    for i, amount in enumerate(c):
+        if at_zero[i] <= CENT:
+            out.append(BreakEven(float(amount), 0.0))
+        elif at_top[i] > CENT:
+            out.append(BreakEven(float(amount), None))
+        else:
+            out.append(BreakEven(float(amount), float(hi[i])))
+    return out
+
+
+def _dominates(a: OfferResult, b: OfferResult) -> bool:
+    """a costs no more than b on every path and less in expectation (same paths, same term)."""
+    if a.terms.years != b.terms.years:
+        return False
+    return bool(np.all(a.path_costs <= b.path_costs + 1e-6)
+                and a.result.expected_cost < b.result.expected_cost - CENT)
+
+
+# --------------------------------------------------------------------------- offers
+def _offer_usage(terms: Contract, usage: YearlyUsage, simulation: Simulation | None
+                 ) -> YearlyUsage:
+    if terms.years == usage.years or simulation is None:
+        return usage
+    return YearlyUsage.from_simulation(simulation, terms.years)
+
+
+def evaluate_offer(name: str, terms: Contract, usage: YearlyUsage, appetite: float,
+                   recommendation: Recommendation | None = None) -> OfferResult:
+    """One offer on the common paths: its commitment, best flat and ramp, walk-away."""
+    payg = alternative(usage)
+    per_year = terms.commitment_per_year()
+    rec = recommendation if recommendation is not None else recommend(
+        terms, usage, n_grid=20, appetite=appetite)
+    if per_year is not None:
+        result = evaluate_commitment(terms, usage, per_year, CommitmentKind.NAMED, label=name,
+                                     appetite=appetite)
+    else:
+        result = evaluate_commitment(terms, usage, rec.recommended.per_year,
+                                     CommitmentKind.RECOMMENDED, label=name,
+                                     appetite=appetite)
+    costs = evaluate(terms, usage.optimized, result.per_year, usage.price_level).cost
+    return OfferResult(
+        name=name, terms=terms, fixed=per_year is not None, result=result,
+        best_flat=rec.recommended, best_ramp=rec.ramp, alternative=payg,
+        path_costs=costs.sum(axis=-1), appetite=appetite,
+        walk_away=walk_away(name, terms, usage, appetite, payg.expected_cost))
+
+
+def _rank(offers: list[OfferResult]) -> list[OfferResult]:
+    """Dominance, then rank: offers worth signing first, cheapest per year first."""
+    out = []
+    for o in offers:
+        dominated = next((a.name for a in offers if a is not o and _dominates(a, o)), None)
+        out.append(o if dominated is None else _replace(o, dominated_by=dominated))
+    order = sorted(out, key=lambda o: (not o.worth_signing, o.dominated_by is not None,
+                                       o.result.expected_cost / o.terms.years))
+    return [_replace(o, rank=i + 1) for i, o in enumerate(order)]
+
+
+def _replace(offer: OfferResult, **changes: object) -> OfferResult:
+    from dataclasses import replace
+
+    return replace(offer, **changes)
+
+
+# --------------------------------------------------------------------------- asks
+def _with_lower_threshold(terms: Contract, commitment: float) -> tuple[Contract, str] | None:
+    """The terms with the next tier above ``commitment`` moved down to it."""
+    nxt = next_tier(terms, commitment)
+    if nxt is None or commitment <= 0:
+        return None
+    threshold, discount = nxt
+    tiers = [t for t in terms.discount_tiers
+             if t.min_annual_commit < commitment and t.discount < discount]
+    tiers += [DiscountTier(min_annual_commit=commitment, discount=discount)]
+    tiers += [t for t in terms.discount_tiers if t.min_annual_commit > threshold]
+    words = (f"the {pct(discount)} tier's threshold moved from {usd(threshold)} down to "
+             f"{usd(commitment)} a year")
+    return terms.model_copy(update={"discount_tiers": tiers}), words
+
+
+def value_asks(offer: OfferResult, usage: YearlyUsage, appetite: float) -> list[Ask]:
+    """Every clause the buyer can ask for under ``offer``, valued against it as it stands
+    on the same paths, most valuable first."""
+    terms, c = offer.terms, offer.result.per_year
+    base = offer.result.expected_cost
+    asks: list[Ask] = []
+
+    def add(clause: Clause, words: str, new_terms: Contract, per_year: FloatArray) -> None:
+        after = evaluate_commitment(new_terms, usage, per_year, appetite=appetite)
+        asks.append(Ask(clause, offer.name, words, base - after.expected_cost,
+                        after.shortfall_probability, np.asarray(per_year, dtype=float)))
+
+    lowered = _with_lower_threshold(terms, float(c.min()))
+    if lowered is not None and not offer.result.is_ramp:
+        add(Clause.LOWER_THRESHOLD, lowered[1], lowered[0], c)
+    for share in ROLLOVER_ASKS:
+        if terms.rollover < share and terms.years > 1:
+            add(Clause.ROLLOVER, f"rollover of {pct(share)} of unused commitment to the "
+                "next year", terms.model_copy(update={"rollover": share}), c)
+    if terms.years > 1 and not offer.result.is_ramp:
+        ramp = joint_ramp(terms, usage.optimized, appetite, start=c)
+        if np.ptp(ramp) > 0:
+            add(Clause.RAMP, "a ramp of " + " / ".join(usd(x) for x in ramp)
+                + " instead of flat", terms, ramp)
+    if terms.overage == Overage.LIST:
+        add(Clause.DISCOUNTED_OVERAGE, "overage at the discounted rate instead of list",
+            terms.model_copy(update={"overage": Overage.DISCOUNTED}), c)
+    if terms.shortfall_credit < CREDIT_ASK:
+        add(Clause.SHORTFALL_CREDIT, f"a credit of {pct(CREDIT_ASK)} of any unused "
+            "commitment", terms.model_copy(update={"shortfall_credit": CREDIT_ASK}), c)
+    if not terms.price_protection:
+        add(Clause.PRICE_PROTECTION, "price protection: the commitment falls with list "
+            "prices", terms.model_copy(update={"price_protection": True}), c)
+    return sorted(asks, key=lambda a: -a.expected_value)
+
+
+# --------------------------------------------------------------------------- the position
+def offer_terms(scenario: Scenario) -> list[tuple[str, Contract]]:
+    """Every offer's full terms, the scenario's contract first."""
+    return [(SCENARIO_OFFER, scenario.contract)] + [
+        (o.name, o.to_contract(scenario.contract)) for o in scenario.offers]
+
+
+def negotiate(scenario: Scenario, usage: YearlyUsage, recommendation: Recommendation,
+              simulation: Simulation | None = None, commits: list[FloatArray] | None = None,
+              asks_for: list[str] | None = None) -> Position:
+    """The buyer's position on one scenario's simulated usage.
+
+    Parameters
+    ----------
+    usage : YearlyUsage
+        The plan's yearly usage (the scenario contract's term); an offer with another term
+        gets its own yearly sums from ``simulation``.
+    recommendation : Recommendation
+        The plan's recommendation under the scenario's contract (reused, so the scenario
+        contract as an offer costs exactly what the recommendation costs).
+    commits : list of ndarray, optional
+        Commitments the buyer named (``--commit``): their break-even discount.
+    asks_for : list of str, optional
+        Offers to value the asks of, besides the best one.
+    """
+    appetite = recommendation.appetite
+    payg = alternative(usage)
+    evaluated = []
+    for name, terms in offer_terms(scenario):
+        offer_usage = _offer_usage(terms, usage, simulation)
+        same = name == SCENARIO_OFFER
+        evaluated.append(evaluate_offer(name, terms, offer_usage, appetite,
+                                        recommendation if same else None))
+    offers = _rank(evaluated)
+    target = next((o for o in offers if o.worth_signing), None)
+
+    high = float(np.quantile(usage.optimized, 0.9, axis=0).max())
+    curve = np.unique(np.round(np.linspace(0.0, 1.2 * high, BREAK_EVEN_POINTS), -3))
+    terms = scenario.contract
+    named = [float(np.min(c)) for c in (commits or [])]
+    per_year = terms.commitment_per_year()
+    if per_year is not None:
+        named.insert(0, float(min(per_year)))
+    asks: list[Ask] = []
+    opening = None
+    wanted = set(asks_for or [])
+    for o in offers:
+        if o is target or o.name in wanted:
+            valued = value_asks(o, _offer_usage(o.terms, usage, simulation), appetite)
+            asks += valued
+            if o is target:
+                worth = [a for a in valued if a.expected_value > 0.5]
+                opening = next((a for a in worth if a.clause == Clause.LOWER_THRESHOLD),
+                               worth[0] if worth else None)
+    unknown = wanted - {o.name for o in offers}
+    if unknown:
+        from forecast.errors import PlannerError
+
+        raise PlannerError(f"--asks-for: no offer named {', '.join(sorted(unknown))}; offers: "
+                           + ", ".join(o.name for o in offers))
+    return Position(
+        alternative=payg, offers=offers, target=target,
+        break_even=break_even_discount(terms, usage, curve, payg.expected_cost),
+        named_break_even=break_even_discount(terms, usage, np.array(named),
+                                             payg.expected_cost) if named else [],
+        opening_ask=opening, asks=sorted(asks, key=lambda a: -a.expected_value))
+
+
+def offer_level(offer: OfferResult) -> FlagLevel:
+    """An offer's colour: its commitment's, and red when it does not beat paying as you go."""
+    if not offer.worth_signing and offer.result.total_commit > 0:
+        return FlagLevel.RED
+    return offer.result.colour

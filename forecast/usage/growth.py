@@ -1,0 +1,237 @@
+"""Calendar-true growth fit of a monthly series, and the weekday pattern of daily usage.
+
+The fit (docs/model.md, "Forecasting from history"):
+
+- **Per-day rates.** Each month's usage is divided by its days, r_t = c_t / d_t, so that a
+  February is not read as a dip: a history flat per day has zero growth and no volatility.
+- **Trend.** Least-squares line through log r_t: slope b, residuals e_t.
+- **Volatility.** The planner's model is a log random walk: log r_t = log r_0 + drift * t +
+  sum of monthly shocks. Its shocks are the first differences of the residuals,
+  e_t - e_(t-1) = (log r_t - log r_(t-1)) - b, so the volatility is
+  s = sqrt(sum (e_t - e_(t-1))^2 / (n - 2)) (n - 1 differences, one fitted slope).
+- **Growth.** g = exp(b + s^2 / 2) - 1, so that the simulation's log drift for
+  ``growth: {monthly: g, volatility: s}``, ln(1 + g) - s^2 / 2, is b.
+- **Uncertainty.** Under the random walk the slope's error is a weighted sum of the shocks:
+  b - drift = sum_k eps_k W_k with W_k the sum of the least-squares weights from month k
+  on, so se(b) = s * sqrt(sum W_k^2), exactly. se(g) = (1 + g) se(b) (delta method) is
+  written to the scenario as ``growth.monthly_sd``; the 95% interval uses Student's t with
+  n - 2 degrees of freedom. Fewer than 3 months is refused.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from forecast.errors import ImportUsageError
+from forecast.usage.months import MIN_MONTHS
+
+
+@dataclass(frozen=True)
+class GrowthFit:
+    """Log-linear least-squares fit of a monthly series' per-day rates.
+
+    Attributes
+    ----------
+    months : int
+        Number of months fitted.
+    slope, slope_se : float
+        Slope of the log per-day rate per month, and its standard error under a log random
+        walk.
+    volatility : float
+        Standard deviation of the monthly shocks (differenced residuals).
+    """
+
+    months: int
+    slope: float
+    slope_se: float
+    volatility: float
+
+    @property
+    def monthly(self) -> float:
+        """Expected month-over-month growth g = exp(b + s^2 / 2) - 1."""
+        return math.expm1(self.slope + self.volatility**2 / 2)
+
+    @property
+    def monthly_se(self) -> float:
+        """Standard error of ``monthly`` (delta method: (1 + g) * se(b))."""
+        return (1.0 + self.monthly) * self.slope_se
+
+    def interval(self, level: float = 0.95) -> tuple[float, float]:
+        """Confidence interval of ``monthly`` (Student's t, n - 2 degrees of freedom)."""
+        from scipy.special import stdtrit
+
+        t = float(stdtrit(self.months - 2, 0.5 + level / 2))
+        shift = self.volatility**2 / 2
+        return (math.expm1(self.slope - t * self.slope_se + shift),
+                math.expm1(self.slope + t * self.slope_se + shift))
+
+
+def fit_growth(monthly: Sequence[float] | Any, days: Sequence[float] | Any | None = None
+               ) -> GrowthFit:
+    """Fit growth to a monthly series (cost or volume), oldest month first.
+
+    Parameters
+    ----------
+    monthly : array-like of shape (n_months,)
+        Positive values, one per consecutive month; at least 3.
+    days : array-like of shape (n_months,), optional
+        Days of each month: the fit is on ``monthly / days``. Without it, on ``monthly``.
+
+    Raises
+    ------
+    ImportUsageError
+        With fewer than 3 months, or a month that is not positive.
+    """
+    values = np.asarray(monthly, dtype=float)
+    n = values.size
+    if n < MIN_MONTHS:
+        raise ImportUsageError(f"{n} month{'s' if n != 1 else ''} of history; fitting growth "
+                               f"needs at least {MIN_MONTHS}")
+    if not np.all(values > 0):
+        raise ImportUsageError("every month must have some usage to fit growth; month "
+                               f"{int(np.argmin(values > 0)) + 1} has none")
+    slope, shocks, weights = _trend(values, days)
+    volatility = float(np.sqrt(shocks @ shocks / (n - 2)))
+    # log_t = log_0 + drift * t + sum_{k<=t} eps_k, so slope - drift = sum_k eps_k * W_k.
+    tail = np.cumsum(weights[::-1])[::-1][1:]
+    slope_se = volatility * float(np.sqrt(tail @ tail))
+    return GrowthFit(n, slope, slope_se, volatility)
+
+
+def _trend(values: Any, days: Any | None) -> tuple[float, Any, Any]:
+    """Slope of the log per-day rates, their monthly shocks (differenced residuals) and the
+    least-squares weights (slope = weights @ log)."""
+    rates = values if days is None else values / np.asarray(days, dtype=float)
+    log = np.log(rates)
+    t = np.arange(values.size, dtype=float)
+    centred = t - t.mean()
+    weights = centred / (centred @ centred)
+    slope = float(weights @ log)
+    residuals = log - log.mean() - slope * centred
+    return slope, np.diff(residuals), weights
+
+
+def shared_volatility(series: Any, days: Any, weights: Any) -> float:
+    """Volatility of the shock that groups share, from the covariance of their shocks.
+
+    Groups rarely move independently: a portfolio grows or shrinks together. With each
+    group's shocks s0 * e0 + s_g * e_g (e0 shared), the covariance of two groups' shocks is
+    s0^2; it is estimated as the cost-weighted mean of the pairwise covariances,
+    s0^2 = sum_(g != h) w_g w_h C_gh / sum_(g != h) w_g w_h (0 when negative), so that
+    the total's variance, s0^2 + sum_g w_g^2 s_g^2, matches the groups' (docs/model.md,
+    "Forecasting from history").
+
+    Parameters
+    ----------
+    series : ndarray of shape (n_months, n_groups)
+        Positive monthly values of the groups fitted over the same months.
+    days : ndarray of shape (n_months,)
+    weights : ndarray of shape (n_groups,)
+        The groups' shares of the cost (they need not sum to 1).
+
+    Returns
+    -------
+    float
+        s0; 0 with fewer than 2 groups.
+    """
+    values = np.asarray(series, dtype=float)
+    n, groups = values.shape
+    if groups < 2 or n < MIN_MONTHS:
+        return 0.0
+    shocks = np.column_stack([_trend(values[:, g], days)[1] for g in range(groups)])
+    cov = shocks.T @ shocks / (n - 2)  # (n_groups, n_groups), about a zero mean
+    w = np.asarray(weights, dtype=float)
+    pair = np.outer(w, w)
+    np.fill_diagonal(pair, 0.0)
+    if pair.sum() <= 0:
+        return 0.0
+    return float(np.sqrt(max(0.0, (pair * cov).sum() / pair.sum())))
+
+
+# --------------------------------------------------------------------------- weekdays
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+#: Daily data must show this significance (one-way ANOVA over weekdays) ...
+WEEKDAY_P_VALUE = 0.001
+#: ... and this spread between the highest and lowest weekday level to be reported.
+WEEKDAY_SPREAD = 0.10
+#: Fewest whole days of daily data to look for a pattern (four weeks).
+WEEKDAY_MIN_DAYS = 28
+
+
+@dataclass(frozen=True)
+class WeekdayPattern:
+    """Usage level by day of the week, relative to each day's month (mean 1).
+
+    Attributes
+    ----------
+    levels : ndarray of shape (7,)
+        Mean level Monday to Sunday (a day's cost over its month's mean per-day cost).
+    days : int
+        Days of daily data it was measured on.
+    p_value : float
+        One-way ANOVA of the levels across weekdays.
+    """
+
+    levels: Any
+    days: int
+    p_value: float
+
+    def describe(self) -> str:
+        low = int(np.argmin(self.levels))
+        high = int(np.argmax(self.levels))
+        shown = ", ".join(f"{d[:3]} {v:.2f}" for d, v in zip(WEEKDAYS, self.levels,
+                                                             strict=True))
+        return (f"daily usage has a weekday pattern over {self.days} days ({shown}; "
+                f"{WEEKDAYS[low]} lowest at {self.levels[low] / self.levels[high]:.0%} of "
+                f"{WEEKDAYS[high]}). The fit uses per-day rates, so a month with more "
+                "low days reads a little lower; that shows up as volatility, not growth")
+
+
+def _anova_p(groups: list[Any]) -> float:
+    """p-value of a one-way ANOVA: F = (SSB / (k - 1)) / (SSW / (N - k)), F-distributed
+    with (k - 1, N - k) degrees of freedom under equal means (scipy.special, not the slow
+    import of scipy.stats)."""
+    from scipy.special import fdtrc
+
+    values = np.concatenate(groups)
+    k, n = len(groups), values.size
+    grand = values.mean()
+    between = sum(g.size * (g.mean() - grand) ** 2 for g in groups)
+    within = sum(((g - g.mean()) ** 2).sum() for g in groups)
+    if within <= 0:
+        return 0.0 if between > 0 else 1.0
+    f = (between / (k - 1)) / (within / (n - k))
+    return float(fdtrc(k - 1, n - k, f))
+
+
+def weekday_pattern(day_costs: Any) -> WeekdayPattern | None:
+    """The weekday pattern of daily costs, or None when there is none to speak of.
+
+    Parameters
+    ----------
+    day_costs : pandas.Series
+        Cost per whole day, indexed by day (``datetime64``).
+    """
+    if len(day_costs) < WEEKDAY_MIN_DAYS:
+        return None
+    days = day_costs.index
+    month = days.to_period("M")
+    mean = day_costs.groupby(month).transform("mean")
+    level = (day_costs / mean.where(mean > 0)).dropna()
+    if len(level) < WEEKDAY_MIN_DAYS:
+        return None
+    weekday = level.index.day_of_week
+    groups = [level[weekday == d].to_numpy() for d in range(7)]
+    if min(g.size for g in groups) < 2 or all(np.ptp(g) == 0 for g in groups):
+        return None
+    p_value = _anova_p(groups)
+    levels = np.array([g.mean() for g in groups])
+    if not np.isfinite(p_value) or p_value > WEEKDAY_P_VALUE or \
+            levels.max() - levels.min() < WEEKDAY_SPREAD:
+        return None
+    return WeekdayPattern(levels, int(level.size), p_value)
