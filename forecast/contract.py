@@ -323,8 +323,8 @@ def _evaluate(contract: Contract, yearly_list: FloatArray, c: FloatArray, d: Flo
 
 @dataclass(frozen=True)
 class FlatSummary:
-    """Many flat commitments evaluated path by path: money summed over the term, means over
-    the paths. Every array has shape (n,)."""
+    """Many flat commitments evaluated at once (a sweep): money summed over the term, means
+    over the paths. Every array has shape (n,)."""
 
     commitment: FloatArray
     discount: FloatArray
@@ -334,6 +334,12 @@ class FlatSummary:
     expected_overage: FloatArray
     gross_savings: FloatArray
     stranded_savings: FloatArray
+
+    @property
+    def stranded_share(self) -> FloatArray:
+        gross = self.gross_savings
+        return np.divide(self.stranded_savings, gross, out=np.zeros_like(gross),
+                         where=np.abs(gross) > 1e-9)
 
 
 #: Candidates evaluated at once in :func:`evaluate_flat`: bounds the memory of the batch.

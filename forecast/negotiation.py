@@ -34,16 +34,17 @@ from forecast.contract import (
     evaluate_commitment,
     evaluate_flat,
     next_tier,
-    overage_rate,
     tier_bounds,
 )
 from forecast.formatting import pct, usd
 from forecast.recommendation import (
     Recommendation,
     SortedUsage,
+    closed_form,
     joint_ramp,
     recommend,
     risk_bounded_commit,
+    sweep_flat,
 )
 from forecast.scenario import Contract, DiscountTier, Scenario
 from forecast.types import CommitmentKind, FlagLevel, FloatArray, Overage
@@ -246,11 +247,6 @@ def alternative(usage: YearlyUsage) -> Alternative:
     return Alternative(usage.years, float(total.mean()), float(p10), float(p90))
 
 
-def _closed_form(terms: Contract, usage: YearlyUsage) -> bool:
-    protected = terms.price_protection and float(np.ptp(usage.price_level)) > 0
-    return terms.rollover == 0.0 and not protected
-
-
 def flat_costs(terms: Contract, usage: YearlyUsage, commitments: FloatArray,
                discount: FloatArray | None = None,
                sorted_usage: SortedUsage | None = None) -> tuple[FloatArray, FloatArray]:
@@ -267,17 +263,11 @@ def flat_costs(terms: Contract, usage: YearlyUsage, commitments: FloatArray,
     (expected_cost, shortfall_probability), each ndarray of shape (n,)
     """
     c = np.atleast_1d(np.asarray(commitments, dtype=float))
-    d = discount_for(terms, c) if discount is None else np.broadcast_to(
-        np.asarray(discount, dtype=float), c.shape)
-    if _closed_form(terms, usage):
+    if closed_form(terms, usage):
         su = sorted_usage or SortedUsage(usage.optimized)
-        k = c / (1.0 - d)
-        g = su.excess(k).sum(axis=0)
-        rate = overage_rate(terms, d)
-        unused = (1.0 - d) * (su.years * k - su.mean.sum() + g)
-        cost = su.years * c + rate * g - terms.shortfall_credit * unused
-        return cost, su.any_below(k)
-    flat = evaluate_flat(terms, usage, c, d, full=False)
+        flat = sweep_flat(terms, su, su, c, discount)
+    else:
+        flat = evaluate_flat(terms, usage, c, discount, full=False)
     return flat.expected_cost, flat.shortfall_probability
 
 
@@ -286,10 +276,10 @@ def walk_away(name: str, terms: Contract, usage: YearlyUsage, appetite: float,
     """The largest flat commitment with expected cost <= pay as you go and shortfall
     probability <= appetite, under ``terms`` (docs/model.md, "Negotiation")."""
     su = SortedUsage(usage.optimized)
-    cap = risk_bounded_commit(terms, su, appetite) if _closed_form(terms, usage) else \
+    cap = risk_bounded_commit(terms, su, appetite) if closed_form(terms, usage) else \
         _bisect_cap(terms, usage, appetite, float(su.sorted[:, -1].max()))
     edges = np.array([lo for lo, _hi, _d in tier_bounds(terms) if 0 < lo <= cap])
-    points = 401 if _closed_form(terms, usage) else 65
+    points = 401 if closed_form(terms, usage) else 65
     grid = np.unique(np.concatenate([np.linspace(0.0, cap, points), edges,
                                      np.maximum(edges - 1.0, 0.0)]))
     costs, _ = flat_costs(terms, usage, grid, sorted_usage=su)
@@ -345,7 +335,7 @@ def break_even_discount(terms: Contract, usage: YearlyUsage, commitments: FloatA
     does). The expected cost falls as d rises, so each is a bisection on d, all C at once.
     """
     c = np.atleast_1d(np.asarray(commitments, dtype=float))
-    su = SortedUsage(usage.optimized) if _closed_form(terms, usage) else None
+    su = SortedUsage(usage.optimized) if closed_form(terms, usage) else None
 
     def excess(d: FloatArray) -> FloatArray:
         return flat_costs(terms, usage, c, d, sorted_usage=su)[0] - payg

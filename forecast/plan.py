@@ -259,6 +259,11 @@ def stranded_flag(result: CommitmentResult, rec: Recommendation, scenario: Scena
     note = _landing_note(scenario)
     if note:
         causes.append(note)
+    cuts = scenario.uncertainty.price_cuts
+    if cuts.annual_probability > 0 and not scenario.contract.price_protection:
+        causes.append(f"list prices may fall (a {pct(cuts.annual_probability)} chance a year of "
+                      f"a cut of about {pct(cuts.size.mean)}): spend in dollars falls with them, "
+                      "so a dollar commitment burns slower (ask for price protection)")
     why = "; ".join(causes) if causes else "part of the usage falls under the floor"
     message = (
         f"{name} {amount} a year strands {usd(result.stranded_savings)} "

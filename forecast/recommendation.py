@@ -31,6 +31,7 @@ import numpy as np
 
 from forecast.contract import (
     CommitmentResult,
+    FlatSummary,
     YearlyUsage,
     discount_for,
     evaluate_commitment,
@@ -96,25 +97,8 @@ class SortedUsage:
         return np.searchsorted(self.min_sorted, k, side="left") / self.n_paths
 
 
-@dataclass(frozen=True)
-class Sweep:
-    """Flat commitments evaluated at once. Every array has shape (n_candidates,); money is
-    summed over the contract years."""
-
-    commitment: FloatArray
-    discount: FloatArray
-    expected_cost: FloatArray
-    shortfall_probability: FloatArray
-    expected_unused: FloatArray
-    expected_overage: FloatArray
-    gross_savings: FloatArray
-    stranded_savings: FloatArray
-
-    @property
-    def stranded_share(self) -> FloatArray:
-        gross = self.gross_savings
-        return np.divide(self.stranded_savings, gross, out=np.zeros_like(gross),
-                         where=np.abs(gross) > 1e-9)
+#: Flat commitments evaluated at once: the sweep behind the cost curve.
+Sweep = FlatSummary
 
 
 def _credit(contract: Contract) -> float:
@@ -122,17 +106,19 @@ def _credit(contract: Contract) -> float:
 
 
 def sweep_flat(contract: Contract, optimized: SortedUsage, baseline: SortedUsage,
-               commitments: FloatArray) -> Sweep:
+               commitments: FloatArray, discount: FloatArray | None = None) -> Sweep:
     """Evaluate many flat commitments at once from sorted usage and prefix sums.
 
     Exact with no rollover and no price protection: with ``K = C / (1 - d)``,
     ``G_y(K) = E[max(0, L_y - K)]`` and s the shortfall credit, unused before the credit is
     ``U = (1 - d) sum_y (K - E[L_y] + G_y(K))``; expected cost = ``Y C + rate sum_y G_y(K)
     - s U``, and stranded savings ``E[min(C, D_base) - min(C, D_opt)] = (1 - d) sum_y
-    (E[L_base] - G_base - E[L_opt] + G_opt)``.
+    (E[L_base] - G_base - E[L_opt] + G_opt)``. ``discount`` (one per commitment) replaces
+    the tier each earns (the break-even search).
     """
     c = np.asarray(commitments, dtype=float)
-    d = discount_for(contract, c)
+    d = discount_for(contract, c) if discount is None else np.broadcast_to(
+        np.asarray(discount, dtype=float), c.shape)
     rate = overage_rate(contract, d)
     k = c / (1.0 - d)
     g_opt = optimized.excess(k).sum(axis=0)
@@ -150,13 +136,12 @@ def sweep_flat(contract: Contract, optimized: SortedUsage, baseline: SortedUsage
 def sweep_direct(contract: Contract, usage: YearlyUsage, commitments: FloatArray) -> Sweep:
     """The sweep by path-by-path evaluation: for rollover (which couples the years) and
     price protection (which scales the commitment per path)."""
-    f = evaluate_flat(contract, usage, commitments)
-    return Sweep(f.commitment, f.discount, f.expected_cost, f.shortfall_probability,
-                 f.expected_unused, f.expected_overage, f.gross_savings, f.stranded_savings)
+    return evaluate_flat(contract, usage, commitments)
 
 
-def _closed_form(contract: Contract, usage: YearlyUsage) -> bool:
-    """True when the sorted-usage sweep is exact for these terms and this usage."""
+def closed_form(contract: Contract, usage: YearlyUsage) -> bool:
+    """True when the sorted-usage sweep is exact for these terms and this usage (no
+    rollover, no price protection that moves)."""
     protected = contract.price_protection and float(np.ptp(usage.price_level)) > 0
     return contract.rollover == 0.0 and not protected
 
@@ -492,7 +477,7 @@ def recommend(contract: Contract, usage: YearlyUsage | FloatArray,
     optimized, current = usage.optimized, usage.current
     opt, base = SortedUsage(optimized), SortedUsage(current)
     high = 1.1 * float(np.quantile(current, 0.99, axis=0).max())
-    if _closed_form(contract, usage):
+    if closed_form(contract, usage):
         rn, rb, rec = _recommend_flat(contract, opt, base, appetite)
 
         def run_sweep(points: FloatArray) -> Sweep:
@@ -505,7 +490,7 @@ def recommend(contract: Contract, usage: YearlyUsage | FloatArray,
     candidates = grid(high, n_grid, contract, extra=np.array([rn, rb, rec]))
     sweep = run_sweep(candidates)
     grid_points = grid(high, n_grid, contract)
-    grid_sweep = sweep if not _closed_form(contract, usage) else run_sweep(grid_points)
+    grid_sweep = sweep if not closed_form(contract, usage) else run_sweep(grid_points)
     grid_optimum = float(grid_sweep.commitment[np.argmin(grid_sweep.expected_cost)])
 
     def ev(c: float | FloatArray, kind: CommitmentKind) -> CommitmentResult:

@@ -252,3 +252,54 @@ def test_shares_are_rounded_to_add_up():
     # (0.4, 0.4) take the missing point, first come first: 39 + 37 + 24 = 100.
     assert rounded_shares([0.384, 0.374, 0.242]) == [0.39, 0.37, 0.24]
     assert sum(rounded_shares([1 / 3] * 3)) == pytest.approx(1.0)
+
+
+# --------------------------------------------------------------------------- walk-back
+def test_walk_back_exposure_is_zero_at_probability_zero_and_grows_with_it():
+    # On the same paths: the expected cost with walk-back drawn minus with none. At
+    # probability 0 no batch move reverts: 0 exactly. Each gray workload's revert is an
+    # independent coin of probability p on the same draws, so the exposure rises with p
+    # and at p = 1 every move reverts: it equals the cost if all revert.
+    s = load_scenario(SCENARIOS[0].parent / "enterprise-portfolio.yaml")
+    data = s.model_dump(mode="json")
+    exposures = []
+    for p in (0.0, 0.2, 0.5, 1.0):
+        data["uncertainty"]["walk_back_probability"] = p
+        plan = build_plan(make_scenario_from(data), BOOK, paths=2000, sensitivity=False,
+                          negotiation=False)
+        exposures.append((plan.walk_back.expected_extra_cost, plan.walk_back.if_all_revert))
+    assert exposures[0][0] == 0.0
+    extra = [e for e, _ in exposures]
+    assert extra == sorted(extra) and len(set(extra)) == 4
+    assert exposures[-1][0] == pytest.approx(exposures[-1][1], rel=1e-9)
+    assert {round(a, 6) for _, a in exposures} == {round(exposures[0][1], 6)}  # same paths
+    assert plan.to_dict()["walk_back"]["if_all_revert"] == exposures[-1][1]
+
+
+def make_scenario_from(data: dict):
+    from forecast.scenario import parse_scenario
+
+    return parse_scenario(data)
+
+
+def test_price_protection_is_valued_against_price_cuts_in_a_plan():
+    # With list-price cuts possible, a dollar commitment strands like an optimization does:
+    # the stranded flag says so and the price-protection ask is worth something; without
+    # cuts it is worth nothing.
+    s = load_scenario(SCENARIOS[0].parent / "team-three-workloads.yaml")
+    data = s.model_dump(mode="json")
+    data["contract"]["commitments"] = [400_000]
+    values = {}
+    for p in (0.0, 0.5):
+        data["uncertainty"]["price_cuts"] = {"annual_probability": p,
+                                             "size": {"mean": 0.3, "sd": 0.05}}
+        plan = build_plan(make_scenario_from(data), BOOK, paths=2000, sensitivity=False)
+        target = plan.position.target or plan.position.offers[0]
+        from forecast.negotiation import Clause, value_asks
+
+        asks = value_asks(target, plan.usage, plan.recommendation.appetite)
+        values[p] = next(a.expected_value for a in asks if a.clause == Clause.PRICE_PROTECTION)
+        flag = next(f for f in plan.flags if f.commitment == CommitmentKind.SCENARIO
+                    and f.kind == FlagKind.STRANDED_SAVINGS)
+        assert ("list prices may fall" in flag.message) == (p > 0)
+    assert values[0.0] == 0.0 and values[0.5] > 0

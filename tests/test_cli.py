@@ -91,6 +91,19 @@ def test_project_csv_and_output_file(tmp_path: Path):
     assert header == "month,workload,current,optimized,saving"
 
 
-def test_console_script_entry_point_declared():
-    text = (ROOT / "pyproject.toml").read_text()
-    assert 'commitplan = "forecast.cli:main"' in text
+def test_the_commitplan_command_is_installed_and_runs():
+    # The console script the package installs (beside this Python) is the CLI: it runs a
+    # command and exits as main() does.
+    from importlib.metadata import entry_points
+
+    (script,) = [e for e in entry_points(group="console_scripts") if e.name == "commitplan"]
+    from forecast.cli import main
+
+    assert script.load() is main
+    exe = Path(sys.executable).parent / "commitplan"
+    ok = subprocess.run([str(exe), "validate", str(SCENARIOS[0])], capture_output=True,
+                        text=True, timeout=120)
+    assert ok.returncode == 0 and "valid scenario" in ok.stdout, ok.stderr
+    bad = subprocess.run([str(exe), "validate", "no-such-file.yaml"], capture_output=True,
+                         text=True, timeout=120)
+    assert bad.returncode == 2 and "no such file" in bad.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -33,10 +34,19 @@ def lever_sets(draw):
 @given(tokens=tokens_st, levers=lever_sets(), volume=st.floats(1, 1e7),
        factor=st.floats(0.1, 10))
 def test_cost_is_linear_in_volume(tokens, levers, volume, factor):
-    # month cost = R * request cost: scaling R by k scales the month by k.
-    a = volume * request_cost(BOOK, tokens, levers)
-    b = (factor * volume) * request_cost(BOOK, tokens, levers)
-    assert b == pytest.approx(factor * a, rel=1e-12)
+    # month cost = R * request cost: scaling the scenario's requests_per_month by k scales
+    # every projected month by k, through the projection (volume growth, the 8 corners and
+    # their interpolation), on both paths.
+    def projected(requests: float):
+        s = make_scenario({"requests_per_month": requests, "tokens": tokens.model_dump(),
+                           "current": levers.model_dump(),
+                           "optimized": {"batch_share": 0.0, "lands_month": 3},
+                           "growth": {"monthly": 0.01}})
+        return project(s, BOOK)
+
+    a, b = projected(volume), projected(factor * volume)
+    np.testing.assert_allclose(b.current, factor * a.current, rtol=1e-12)
+    np.testing.assert_allclose(b.optimized, factor * a.optimized, rtol=1e-12)
 
 
 @settings(max_examples=200, deadline=None)

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from forecast.errors import PlannerError
 from forecast.formatting import pct, usd
 from forecast.plan import build_plan
 from forecast.pricebook import load_price_book
@@ -317,15 +318,29 @@ def test_cli_bad_flags_exit_2(tmp_path: Path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_failed_export_keeps_the_old_file(tmp_path: Path, awkward_plan, monkeypatch):
+def test_a_write_that_fails_midway_keeps_the_old_file(tmp_path: Path, awkward_plan,
+                                                      monkeypatch):
+    # The real PDF is rendered and written; the disk fills up after the first 4 KiB reach
+    # the temporary file. The previous report must be left as it was, and nothing beside it.
+    import errno
+
+    import forecast.files as files
+
     out = tmp_path / "plan.pdf"
     out.write_bytes(b"the previous report")
+    real_write = files.os.write
+    written = {"bytes": 0}
 
-    def broken(*_args, **_kwargs):
-        raise RuntimeError("chart engine failed")
+    def fills_up(fd: int, data: bytes) -> int:
+        if written["bytes"] >= 4096:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        n = real_write(fd, bytes(data[:4096]))
+        written["bytes"] += n
+        return n
 
-    monkeypatch.setattr("forecast.report.render_pdf", broken)
-    with pytest.raises(RuntimeError):
+    monkeypatch.setattr(files.os, "write", fills_up)
+    with pytest.raises(PlannerError, match="No space left on device"):
         write_pdf(awkward_plan, out)
+    assert written["bytes"] >= 4096  # the write really started
     assert out.read_bytes() == b"the previous report"
     assert [p.name for p in tmp_path.iterdir()] == ["plan.pdf"]
