@@ -37,12 +37,14 @@ USAGE = ROOT / "tests" / "fixtures" / "usage"
 
 @pytest.fixture(autouse=True)
 def _fresh(tmp_path, monkeypatch):
-    """A workspace folder of the test's own, and a clear cache: ``st.cache_data`` outlives
-    an AppTest."""
+    """A workspace folder of the test's own, and clear caches: ``st.cache_data`` and
+    ``st.cache_resource`` outlive an AppTest."""
     monkeypatch.setenv("COMMITPLAN_WORKSPACE", str(tmp_path / "workspace"))
     st.cache_data.clear()
+    st.cache_resource.clear()
     yield
     st.cache_data.clear()
+    st.cache_resource.clear()
 
 
 def open_app(paths: int = 400) -> AppTest:
@@ -446,6 +448,21 @@ def test_downloads_are_offered():
     assert "Scenario (YAML)" in labels and "Monthly projection (CSV)" in labels
     assert "Negotiation PDF" in labels
     assert read_scenario_text(at.code[-1].value).name == ENTERPRISE
+
+
+def test_the_pdf_button_reports_the_whole_plan():
+    """The page's plans leave the negotiation position out (it does not show it); the PDF
+    the download button builds has it, on the same simulation, and the tornado given."""
+    from forecast.report import render_pdf
+    from ui import cache
+
+    plan = cache.plan_for_json(ENTERPRISE_SCENARIO.model_dump_json(), 300, 11)
+    assert plan.position is None
+    full = cache.pdf_plan(plan, [])
+    assert full.position is not None and full.simulation is plan.simulation
+    assert full.recommendation.recommended.annual_commit == \
+        plan.recommendation.recommended.annual_commit
+    assert render_pdf(full).startswith(b"%PDF")
 
 
 def test_money_reads_one_way_in_the_tables():

@@ -1,6 +1,12 @@
-"""The page's expensive calls, cached per scenario (``st.cache_data``, keyed on its JSON).
+"""The page's expensive calls, cached per scenario, keyed on its JSON.
 
-- :func:`plan_for_json`: the plan without the tornado: what the headline needs.
+The plan and its simulation are kept with ``st.cache_resource``, not ``st.cache_data``: a plan
+of the enterprise example at 10,000 paths pickles to 16 MB, and copying it in and out of the
+cache cost 0.05 s of every lever change (measured). They are frozen and the page never
+changes them, so every session can share one copy.
+
+- :func:`plan_for_json`: the plan without the tornado or the negotiation position: what the
+  headline and the views need (:func:`pdf_plan` adds the position for the PDF).
 - :func:`simulation_for`: the simulation under it, keyed on the scenario *as the simulation
   reads it* (:func:`simulation_key`), so that a change to the contract's terms alone (tiers,
   commitment, appetite, overage) reuses it and only re-prices the contract.
@@ -13,6 +19,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import threading
@@ -41,20 +48,29 @@ def simulation_key(scenario: Scenario) -> str:
     return json.dumps(data, sort_keys=True)
 
 
-@st.cache_data(max_entries=6, show_spinner=False)
+@st.cache_resource(max_entries=6, show_spinner=False)
 def simulation_for(key: str, paths: int, seed: int, _scenario: Scenario) -> Simulation:
     """The simulation of a scenario, cached on :func:`simulation_key` (``_scenario``, the
     scenario the key was made from, is not part of the key)."""
     return simulate(_scenario, scenario_price_book(_scenario), n_paths=paths, seed=seed)
 
 
-@st.cache_data(max_entries=12, show_spinner=False)
+@st.cache_resource(max_entries=12, show_spinner=False)
 def plan_for_json(scenario_json: str, paths: int, seed: int) -> Plan:
-    """The plan of one scenario without the tornado."""
+    """The plan of one scenario without the tornado, nor the negotiation position (the page
+    does not show it; it costs a third of a re-priced contract's time)."""
     scenario = Scenario.model_validate_json(scenario_json)
     simulation = simulation_for(simulation_key(scenario), paths, seed, scenario)
     return build_plan(scenario, scenario_price_book(scenario), paths=paths, seed=seed,
-                      sensitivity=False, simulation=simulation)
+                      sensitivity=False, simulation=simulation, negotiation=False)
+
+
+def pdf_plan(plan: Plan, sensitivity: list[SensitivityRow]) -> Plan:
+    """The plan as the PDF reports it: with the negotiation position and the tornado, on the
+    same simulation (no Streamlit call: it runs on the download's thread)."""
+    full = build_plan(plan.scenario, plan.book, paths=plan.n_paths, seed=plan.seed,
+                      sensitivity=False, simulation=plan.simulation)
+    return dataclasses.replace(full, sensitivity=sensitivity)
 
 
 @st.cache_data(max_entries=12, show_spinner=False)

@@ -8,7 +8,6 @@ decide, names kept narrow.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -372,7 +371,7 @@ def files(store: ScenarioStore, scenario: Scenario, plan: Plan, scenario_json: s
             rows = known_rows if known_rows is not None else tornado(
                 scenario, plan.book, paths=min(SENSITIVITY_PATHS, paths), seed=seed,
                 anchor=plan.recommendation.risk_bounded.annual_commit)
-            return render_pdf(dataclasses.replace(plan, sensitivity=rows))
+            return render_pdf(cache.pdf_plan(plan, rows))
 
         st.download_button(
             "Negotiation PDF", negotiation_pdf, file_name=f"{stem}.pdf",
