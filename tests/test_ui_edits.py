@@ -12,7 +12,7 @@ from forecast.errors import ScenarioError
 from forecast.scenario import load_scenario, parse_scenario, scenario_to_dict
 from forecast.types import CacheTTL, Waiting
 from forecast.waiting import batch_eligible_share
-from tests.conftest import ROOT, make_scenario
+from tests.conftest import ROOT, SCENARIOS, make_scenario
 from ui import edits
 
 ENTERPRISE = scenario_to_dict(load_scenario(ROOT / "scenarios" / "enterprise-portfolio.yaml"))
@@ -260,6 +260,19 @@ def test_no_track_when_nothing_can_move():
     assert edits.batch_track(interactive, np.array([1.0])) is None
     assert edits.cache_track(interactive, np.array([1.0])) is None
     assert edits.months_track(interactive, ramp=False) is None
+
+# --------------------------------------------------------------------------- variants
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_standard_variants_are_the_librarys_on_scenario_data(path):
+    from forecast.variations import STANDARD_VARIANTS
+
+    scenario = load_scenario(path)
+    assert list(edits.STANDARD_VARIANTS) == list(STANDARD_VARIANTS)
+    for name, (edit, why) in edits.STANDARD_VARIANTS.items():
+        assert parse_scenario(edit(scenario_to_dict(scenario))) == \
+            STANDARD_VARIANTS[name].vary(scenario)
+        assert why == STANDARD_VARIANTS[name].why
+
 
 # --------------------------------------------------------------------------- names
 def test_unique_name():

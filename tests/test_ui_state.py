@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from forecast.scenario import load_scenario, parse_scenario, scenario_to_dict
-from forecast.variations import STANDARD_VARIANTS
 from tests.conftest import ROOT, SCENARIOS
 from ui import edits
 from ui.importing import ImportRecord, next_steps, record_import
@@ -131,10 +130,7 @@ def test_save_variant_keeps_both_and_resets_the_source(tmp_path):
 
 def test_standard_variants_replace_the_earlier_ones_of_their_name(tmp_path):
     store = open_store(tmp_path)
-    def on_data(variant):
-        return lambda data: scenario_to_dict(variant.vary(parse_scenario(data)))
-
-    variants = {name: on_data(v) for name, v in STANDARD_VARIANTS.items()}
+    variants = {name: edit for name, (edit, _why) in edits.STANDARD_VARIANTS.items()}
     made = store.add_variants(store.active, variants)
     again = store.add_variants(store.active, variants)
     assert made == again == [f"{ENTERPRISE.name} · {label}" for label in variants]

@@ -1,5 +1,5 @@
 """Scenario edits the page makes: the workloads table, portfolio levers and their tracks,
-settings. (Variants of a whole scenario are ``forecast.variations``.)
+settings, and the standard variants (``forecast.variations``) applied to scenario data.
 
 Pure functions on scenario data, the JSON-mode mapping of a ``Scenario``
 (``forecast.scenario.scenario_to_dict``). They move values between widgets and the scenario;
@@ -21,9 +21,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from forecast import variations
 from forecast.errors import ScenarioError
 from forecast.formatting import format_models, parse_models
-from forecast.scenario import Scenario, Workload, parse_scenario
+from forecast.scenario import Scenario, Workload, parse_scenario, scenario_to_dict
 from forecast.types import CacheTTL, FloatArray, Waiting
 from forecast.waiting import batch_eligible_share
 
@@ -593,6 +594,17 @@ def next_notch(before: PortfolioLevers, after: PortfolioLevers,
     if not 0 <= i < len(track.shifts):
         return None
     return PortfolioLevers(**{**others, field_name: track.shifts[i]})
+
+
+# --------------------------------------------------------------------------- variants
+def _on_data(vary: Callable[[Scenario], Scenario]) -> Callable[[Data], Data]:
+    return lambda data: scenario_to_dict(vary(Scenario.model_validate(data)))
+
+
+#: The standard variants (``forecast.variations``) as the page applies them, to scenario
+#: data: name -> (edit, why). The one place the page reaches them.
+STANDARD_VARIANTS: dict[str, tuple[Callable[[Data], Data], str]] = {
+    name: (_on_data(v.vary), v.why) for name, v in variations.STANDARD_VARIANTS.items()}
 
 
 # --------------------------------------------------------------------------- names

@@ -19,10 +19,9 @@ from forecast import charts, narrative
 from forecast.contract import CommitmentResult, tier_edges
 from forecast.formatting import pct, usd_short
 from forecast.plan import Plan
-from forecast.scenario import Scenario, dump_scenario, scenario_to_dict
+from forecast.scenario import Scenario, dump_scenario
 from forecast.sensitivity import SENSITIVITY_PATHS, tornado
 from forecast.types import COMMITMENT_LABELS
-from forecast.variations import STANDARD_VARIANTS, Variant
 from ui import cache, edits
 from ui.importing import ImportRecord, next_steps
 from ui.state import Entry, ScenarioStore
@@ -287,19 +286,17 @@ def _ask_tornado(entry: Entry, scenario_json: str) -> None:
 
 # --------------------------------------------------------------------------- compare
 def _on_variants(store: ScenarioStore) -> None:
-    def on_data(variant: Variant) -> Callable[[dict[str, Any]], dict[str, Any]]:
-        return lambda data: scenario_to_dict(variant.vary(Scenario.model_validate(data)))
-
     source = store.active
-    made = store.add_variants(source, {name: on_data(v) for name, v in
-                                       STANDARD_VARIANTS.items()})
+    made = store.add_variants(source, {name: edit for name, (edit, _why)
+                                       in edits.STANDARD_VARIANTS.items()})
     st.session_state.compare = [source, *made]
 
 
 def compare(store: ScenarioStore, plan_for: PlanFor) -> None:
     st.button("Add conservative, aggressive-batch and walk-back variants of this scenario",
               on_click=_on_variants, args=(store,),
-              help="; ".join(f"{v.name}: {v.why}" for v in STANDARD_VARIANTS.values()))
+              help="; ".join(f"{name}: {why}" for name, (_edit, why)
+                             in edits.STANDARD_VARIANTS.items()))
     names = store.names
     if "compare" not in st.session_state or any(n not in names for n in
                                                 st.session_state.compare):
