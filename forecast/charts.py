@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 
 import altair as alt
 import numpy as np
-import pandas as pd
 
 from forecast.contract import as_commitment, discount_for
 from forecast.formatting import usd_short
@@ -65,6 +64,14 @@ def money_text(values: object) -> list[str]:
     return [usd_short(float(v)) for v in np.asarray(values, dtype=float).ravel()]
 
 
+def _data(rows: Sequence[dict[str, object]]) -> alt.Data:
+    """Rows as inline chart data (plain Python numbers: no pandas on the export's path)."""
+    def plain(v: object) -> object:
+        return float(v) if isinstance(v, np.floating | np.integer) else v
+
+    return alt.Data(values=[{k: plain(v) for k, v in row.items()} for row in rows])
+
+
 def _dates(months: Sequence[str]) -> list[str]:
     return [f"{m}-01" for m in months]
 
@@ -81,10 +88,9 @@ def fan_chart(plan: Plan, commitment: np.ndarray | None = None, width: int | str
         p10, p50, p90 = np.quantile(paths, [0.1, 0.5, 0.9], axis=0)
         for i, month in enumerate(_dates(sim.months)):
             rows.append({"month": month, "path": name, "p10": p10[i], "p50": p50[i],
-                         "p90": p90[i]})
-    data = pd.DataFrame(rows)
-    for q in ("p10", "p50", "p90"):
-        data[f"{q}_text"] = money_text(data[q])
+                         "p90": p90[i], "p10_text": usd_short(p10[i]),
+                         "p50_text": usd_short(p50[i]), "p90_text": usd_short(p90[i])})
+    data = _data(rows)
     colour = alt.Color("path:N", title=None,
                        scale=alt.Scale(domain=["Current path", "Optimized path"],
                                        range=[CURRENT, OPTIMIZED]),
@@ -118,13 +124,13 @@ def fan_chart(plan: Plan, commitment: np.ndarray | None = None, width: int | str
             steps.append({"start": start, "end": end, "monthly": covered,
                           "commit_text": usd_short(amount / 12.0),
                           "covered_text": usd_short(covered)})
-        rule = alt.Chart(pd.DataFrame(steps)).mark_rule(
+        rule = alt.Chart(_data(steps)).mark_rule(
             color=COMMIT, strokeDash=[6, 3], strokeWidth=2).encode(
             x="start:T", x2="end:T", y="monthly:Q",
             tooltip=[alt.Tooltip("commit_text:N", title="commitment / month"),
                      alt.Tooltip("covered_text:N", title="covers list / month")])
         # Labelled at its right end, where growth has usually lifted the bands clear of it.
-        text = alt.Chart(pd.DataFrame(steps[-1:])).mark_text(
+        text = alt.Chart(_data(steps[-1:])).mark_text(
             color=COMMIT, align="right", dy=-8, fontSize=11, tooltip=None).encode(
             x="end:T", y="monthly:Q", text=alt.value("list spend the commitment covers"))
         layers += [rule, text]
@@ -146,28 +152,32 @@ def cost_curve_panels(plan: Plan, width: int | str = WIDTH, height: int = 280
     probability below it. The app draws them one above the other at its container's width;
     :func:`cost_curve` joins them for the PDF."""
     rec = plan.recommendation
-    curve = plan.curve_frame()
+    sweep = rec.sweep
     # Show the region where the decision is: up to well past the recommendations, the top
     # tier edge and the line where stranding crosses amber.
     edges = [t.min_annual_commit for t in plan.scenario.contract.discount_tiers]
     x_max = max(1.6 * max(rec.risk_bounded.annual_commit, rec.risk_neutral.annual_commit),
                 1.15 * max(edges, default=0.0), 1.1 * rec.safe_commit.annual_commit, 1.0)
-    curve = curve[curve["annual_commit"] <= x_max].copy()
-    curve["commit_text"] = money_text(curve["annual_commit"])
-    curve["cost_text"] = money_text(curve["expected_cost"])
-    marks = pd.DataFrame([
+    shown = np.flatnonzero(sweep.commitment <= x_max)
+    curve = _data([{"annual_commit": sweep.commitment[i], "discount": sweep.discount[i],
+                    "expected_cost": sweep.expected_cost[i],
+                    "shortfall_probability": sweep.shortfall_probability[i],
+                    "commit_text": usd_short(sweep.commitment[i]),
+                    "cost_text": usd_short(sweep.expected_cost[i])} for i in shown])
+    x_top = float(sweep.commitment[shown].max()) if shown.size else 1.0
+    marks = _data([
         {"annual_commit": r.annual_commit, "expected_cost": r.expected_cost, "label": label,
          "commit_text": usd_short(r.annual_commit), "cost_text": usd_short(r.expected_cost)}
         for label, r in (("recommended", rec.recommended), ("risk-neutral", rec.risk_neutral),
                          ("risk-bounded", rec.risk_bounded))
     ])
-    x_scale = alt.Scale(domain=[0.0, float(curve["annual_commit"].max())], nice=False)
+    x_scale = alt.Scale(domain=[0.0, x_top], nice=False)
     x = alt.X("annual_commit:Q", title="Annual commitment ($ per year)",
               axis=money_axis(), scale=x_scale)
-    tiers = pd.DataFrame([{"edge": t.min_annual_commit,
-                           "label": f"{t.discount:.0%} tier"}
-                          for t in plan.scenario.contract.discount_tiers
-                          if t.min_annual_commit <= curve["annual_commit"].max()])
+    tier_rows = [{"edge": t.min_annual_commit, "label": f"{t.discount:.0%} tier"}
+                 for t in plan.scenario.contract.discount_tiers
+                 if t.min_annual_commit <= x_top]
+    tiers = _data(tier_rows)
     cost = alt.Chart(curve).mark_line(color=OPTIMIZED, strokeWidth=2).encode(
         x=x, y=alt.Y("expected_cost:Q", title="Expected cost, term ($)",
                      axis=money_axis(minExtent=_Y_EXTENT, maxExtent=_Y_EXTENT),
@@ -183,7 +193,7 @@ def cost_curve_panels(plan: Plan, width: int | str = WIDTH, height: int = 280
                  alt.Tooltip("commit_text:N", title="per year"),
                  alt.Tooltip("cost_text:N", title="expected cost")])
     layers: list[alt.Chart] = [cost, points]
-    if not tiers.empty:
+    if tier_rows:
         layers.append(alt.Chart(tiers).mark_rule(color="#888", strokeDash=[3, 3],
                                                  tooltip=None).encode(x="edge:Q"))
         layers.append(alt.Chart(tiers).mark_text(align="left", dx=3, dy=-6, color="#555",
@@ -198,7 +208,7 @@ def cost_curve_panels(plan: Plan, width: int | str = WIDTH, height: int = 280
                      scale=alt.Scale(domain=[0, 1])),
         tooltip=[alt.Tooltip("commit_text:N", title="commit / year"),
                  alt.Tooltip("shortfall_probability:Q", format=".0%", title="shortfall")])
-    appetite = alt.Chart(pd.DataFrame({"a": [rec.appetite]})).mark_rule(
+    appetite = alt.Chart(_data([{"a": rec.appetite}])).mark_rule(
         color="#555", strokeDash=[4, 2], tooltip=None).encode(y="a:Q")
     bottom = alt.layer(short, appetite).properties(width=width, height=90)
     return top, bottom
@@ -215,11 +225,9 @@ def shapley_chart(projection: Projection, width: int = 300, height: int = 200
                   ) -> alt.LayerChart:
     """Saving over the horizon by lever (Shapley shares: order-free), each bar labelled."""
     a = projection.attribution
-    data = pd.DataFrame({"lever": [str(k) for k in a.shapley],
-                         "saving": list(a.shapley.values())})
     total = a.total_saving
-    data["share"] = data["saving"] / total if total else 0.0
-    data["saving_text"] = money_text(data["saving"])
+    data = _data([{"lever": str(k), "saving": v, "share": v / total if total else 0.0,
+                   "saving_text": usd_short(v)} for k, v in a.shapley.items()])
     y = alt.Y("lever:N", title=None, sort=["routing", "caching", "batch"])
     bars = alt.Chart(data).mark_bar().encode(
         x=alt.X("saving:Q", title="Saving over the horizon ($)", axis=money_axis(),
@@ -244,17 +252,18 @@ def waterfall_chart(projection: Projection, width: int = 300, height: int = 200)
     a = projection.attribution
     # Short step names, so that all five fit under a narrow chart; the colour and the
     # tooltip say which lever took each step down.
-    rows = [{"step": "Today", "start": 0.0, "end": a.current_total, "kind": "total"}]
+    rows: list[dict[str, object]] = [
+        {"step": "Today", "start": 0.0, "end": a.current_total, "kind": "total"}]
     level = a.current_total
     for lever, saving in a.waterfall:
         rows.append({"step": str(lever), "start": level - saving, "end": level,
                      "kind": str(lever)})
         level -= saving
     rows.append({"step": "Optimized", "start": 0.0, "end": level, "kind": "total"})
-    data = pd.DataFrame(rows)
-    data["amount_text"] = money_text(data["end"] - data["start"])
-    order = list(data["step"])
-    return alt.Chart(data).mark_bar().encode(
+    for row in rows:
+        row["amount_text"] = usd_short(float(row["end"]) - float(row["start"]))
+    order = [str(row["step"]) for row in rows]
+    return alt.Chart(_data(rows)).mark_bar().encode(
         x=alt.X("step:N", sort=order, title=None, axis=alt.Axis(labelAngle=0)),
         y=alt.Y("start:Q", title="Spend over the horizon ($)", axis=money_axis()),
         y2="end:Q",
@@ -271,16 +280,18 @@ def tornado_chart(rows: Sequence[SensitivityRow], width: int = 520, height: int 
                   ) -> alt.LayerChart:
     """Risk-bounded annual commitment at each assumption's low and high value; each bar is
     labelled at both ends with the assumption value that put it there."""
-    data = pd.DataFrame([{
+    records = [{
         "assumption": r.assumption, "low": r.low, "high": r.high, "base": r.base,
         "low_label": r.low_label, "high_label": r.high_label,
         "low_text": usd_short(r.low), "high_text": usd_short(r.high),
         "left": min(r.low, r.high), "right": max(r.low, r.high),
         "left_label": r.low_label if r.low <= r.high else r.high_label,
         "right_label": r.high_label if r.low <= r.high else r.low_label,
-    } for r in rows])
-    order = list(data["assumption"])
-    lo, hi = float(data["left"].min()), float(data["right"].max())
+    } for r in rows]
+    data = _data(records)
+    order = [str(r["assumption"]) for r in records]
+    lo = float(min(r["left"] for r in records))
+    hi = float(max(r["right"] for r in records))
     pad = 0.3 * max(hi - lo, 0.05 * max(abs(hi), 1.0))
     x_scale = alt.Scale(domain=[max(0.0, lo - pad), hi + pad], zero=False, nice=False)
     y = alt.Y("assumption:N", sort=order, title=None, axis=alt.Axis(labelLimit=220))
@@ -293,7 +304,7 @@ def tornado_chart(rows: Sequence[SensitivityRow], width: int = 520, height: int 
                  alt.Tooltip("low_text:N", title="commitment at low"),
                  alt.Tooltip("high_label:N", title="high"),
                  alt.Tooltip("high_text:N", title="commitment at high")])
-    base = alt.Chart(data.head(1)).mark_rule(color=COMMIT, strokeWidth=2,
+    base = alt.Chart(_data(records[:1])).mark_rule(color=COMMIT, strokeWidth=2,
                                              tooltip=None).encode(x="base:Q")
     left_text = alt.Chart(data).mark_text(align="right", dx=-4, fontSize=10,
                                           tooltip=None).encode(
@@ -302,7 +313,7 @@ def tornado_chart(rows: Sequence[SensitivityRow], width: int = 520, height: int 
                                            tooltip=None).encode(
         x="right:Q", y=y, text="right_label:N")
     return alt.layer(bars, base, left_text, right_text).properties(
-        width=width, height=height or 30 * len(data) + 20,
+        width=width, height=height or 30 * len(records) + 20,
         title="What moves the commitment most (base: red line)")
 
 
@@ -325,8 +336,9 @@ def comparison_chart(plans: Sequence[tuple[str, Plan]], width: int | str = WIDTH
         for measure, value in zip(COMPARE_MEASURES, values, strict=True):
             rows.append({"scenario": name, "measure": measure, "value": value,
                          "value_text": usd_short(value)})
-    data = pd.DataFrame(rows)
-    names = list(dict.fromkeys(data["scenario"]))
+    data = _data(rows)
+    names = list(dict.fromkeys(str(r["scenario"]) for r in rows))
+    top = max((float(r["value"]) for r in rows), default=0.0)
     x = alt.X("measure:N", title=None, sort=list(COMPARE_MEASURES),
               axis=alt.Axis(labelAngle=0, labelLimit=160))
     offset = alt.XOffset("scenario:N", sort=names)
@@ -337,7 +349,7 @@ def comparison_chart(plans: Sequence[tuple[str, Plan]], width: int | str = WIDTH
         x=x, xOffset=offset,
         # Headroom above the tallest bar for its upright label.
         y=alt.Y("value:Q", title="$ per year", axis=money_axis(),
-                scale=alt.Scale(domain=[0.0, 1.25 * max(float(data["value"].max()), 1.0)])),
+                scale=alt.Scale(domain=[0.0, 1.25 * max(top, 1.0)])),
         # Names can be long: the legend names the bars (wrapping is not Vega's), the
         # tooltip gives the full name.
         color=alt.Color("scenario:N", title=None, sort=names,
@@ -363,3 +375,4 @@ def to_png(chart: alt.TopLevelMixin, scale: float = 2.0) -> bytes:
     import vl_convert as vlc
 
     return vlc.vegalite_to_png(chart.to_json(validate=False), scale=scale)
+

@@ -438,9 +438,13 @@ def _problem(err: dict[str, Any]) -> str:
     return f"{loc}: {msg}{shown}{tail}"
 
 
+#: libyaml's loader when PyYAML has it (a book parses in a few milliseconds), else Python's.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _parse_book(text: str, origin: str) -> PriceBook:
     try:
-        data = json.loads(text) if origin.endswith(".json") else yaml.safe_load(text)
+        data = json.loads(text) if origin.endswith(".json") else yaml.load(text, Loader=_LOADER)
     except (yaml.YAMLError, json.JSONDecodeError, ValueError) as exc:
         raise PriceBookError(f"price book {origin}: not valid YAML/JSON ({exc})") from None
     except RecursionError:

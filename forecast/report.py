@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from forecast.formatting import pct, usd
+from forecast.formatting import pct, rounded_shares, usd
 from forecast.types import LEVERS, Audience, CommitmentKind, FlagKind
 from forecast.typeset import (
     ACCENT,
@@ -409,16 +409,18 @@ def _savings(plan: Plan, width: float, checks: bool = True) -> list[Flowable]:
         chart_drawing(waterfall_chart(proj, width=560, height=200), width * 0.9),
     ]
     steps = dict(a.waterfall)
-    rows = [[str(lv), usd(a.shapley[lv]), pct(a.shapley[lv] / total if total else 0.0, 1),
-             usd(steps[lv])] for lv in LEVERS]
+    shares = rounded_shares([a.shapley[lv] / total if total else 0.0 for lv in LEVERS], 1)
+    rows = [[str(lv), usd(a.shapley[lv]), pct(share, 1), usd(steps[lv])]
+            for lv, share in zip(LEVERS, shares, strict=True)]
     story.append(table(["lever", "Shapley saving", "share", "waterfall step"], rows,
                         width * 0.5, [1, None, None, None], right={1, 2, 3}))
-    summary = proj.summary().sort_values("migration_order")
+    current, optimized = proj.current.sum(axis=0), proj.optimized.sum(axis=0)
     rows = []
-    for row in summary.itertuples(index=False):
-        rows.append([str(row.migration_order), row.workload, row.waiting,
-                     pct(row.batch_eligible_share), usd(row.current_total),
-                     usd(row.optimized_total), usd(row.saving), usd(row.saving_per_month)])
+    for i in sorted(range(len(proj.workloads)), key=lambda i: a.migration_order[i]):
+        w = proj.waiting[i]
+        rows.append([str(a.migration_order[i]), proj.workloads[i], str(w.waiting),
+                     pct(w.batch_eligible_share), usd(current[i]), usd(optimized[i]),
+                     usd(current[i] - optimized[i]), usd(a.saving_per_month[i])])
     # Heading, table and note move to the next page together rather than split.
     story.append(KeepTogether([
         para("Workloads in migration order (largest monthly saving first)", "h2"),
