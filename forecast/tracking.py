@@ -341,7 +341,14 @@ def has_signed_contract(scenario: Scenario) -> bool:
     return scenario.contract.commitments is not None
 
 
-def _require_contract(scenario: Scenario) -> FloatArray:
+def require_signed_contract(scenario: Scenario) -> FloatArray:
+    """The signed commitment per contract year, shape (years,).
+
+    Raises
+    ------
+    PlannerError
+        When the scenario has no ``contract.commitments``, naming the field.
+    """
     if not has_signed_contract(scenario):
         raise PlannerError(
             "contract.commitments: not given; tracking follows a signed contract: give "
@@ -822,7 +829,7 @@ def track(scenario: Scenario, book: PriceBook, history: PricedHistory,
     from forecast.simulation import simulate_variants
     from forecast.timeline import expected_volume
 
-    per_year = _require_contract(scenario)
+    per_year = require_signed_contract(scenario)
     contract = scenario.contract
     n_years = contract.years
     term = 12 * n_years
@@ -987,7 +994,7 @@ def track_usage(scenario: Scenario, book: PriceBook,
                 paths: int | None = None, seed: int | None = None, base_dir: Any = None
                 ) -> Tracking:
     """:func:`track` from usage files as (name, content) pairs (an app's uploads)."""
-    _require_contract(scenario)
+    require_signed_contract(scenario)
     return track(scenario, book, read_usage_to_date(sources, scenario, base_dir), as_of,
                  paths, seed)
 
@@ -1043,7 +1050,7 @@ def _money_warnings(c: _Context) -> list[TrackWarning]:
                               - np.minimum(committed, c.consumed[:, k])).mean())
             if stranded > 0.005 * committed:
                 text += (f"; the moves still to land would strand {usd(stranded)} of their "
-                         "savings under the commitment this year")
+                         f"savings under the commitment in year {y.year}")
             out.append(TrackWarning(WarningKind.SHORTFALL, text, y.year))
         elif y.expected_overage > OVERAGE_SHARE * y.committed:
             if y.year == c.open_years[0].year and c.above is not None \
