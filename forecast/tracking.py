@@ -859,10 +859,11 @@ def track(scenario: Scenario, book: PriceBook, history: PricedHistory,
 
     matches = match_usage(scenario, book, scope)
     names = [w.name for w in scenario.workloads]
-    if not (matches.owner >= 0).any():
+    if not (matches.count > 0).any():
         raise PlannerError(f"no usage line matches any workload's usage_match "
-                           f"({_seen_values(scope)}); give each workload the workspace, API "
-                           "key, model or product its usage carries")
+                           f"({_seen_values(scope, _match_fields(scenario))}); give each "
+                           "workload the workspace, API key, model or product its usage "
+                           "carries")
     month_index = scope["month"].map(lambda m: _index(start, m)).to_numpy()
     observed_list = np.bincount(month_index - 1, weights=scope["list_cost"].to_numpy(),
                                 minlength=t_a)[:t_a]
@@ -1146,10 +1147,19 @@ def _workload_warnings(c: _Context) -> list[TrackWarning]:
     return out
 
 
-def _seen_values(lines: pd.DataFrame, limit: int = 3) -> str:
+def _match_fields(scenario: Scenario) -> tuple[str, ...]:
+    """The grouping fields the scenario's usage_match entries use (every one when none)."""
+    used = tuple(f for f in MATCH_FIELDS if any(
+        w.usage_match is not None and getattr(w.usage_match, f) is not None
+        for w in scenario.workloads))
+    return used or MATCH_FIELDS
+
+
+def _seen_values(lines: pd.DataFrame, fields: Sequence[str] = MATCH_FIELDS, limit: int = 3
+                 ) -> str:
     """The grouping values the usage carries, most costly first, for a message."""
     out = []
-    for name in MATCH_FIELDS:
+    for name in fields:
         if lines[name].isna().all():
             continue
         cost = lines.groupby(_field_values(lines, name))["list_cost"].sum()
@@ -1169,7 +1179,8 @@ def _usage_warnings(scenario: Scenario, scope: pd.DataFrame, matches: UsageMatch
         out.append(TrackWarning(WarningKind.UNMATCHED, (
             f"{int(unmatched.sum())} usage lines ({usd(cost, 2)} at list to date, "
             f"{pct(cost / total if total else 0, 1)} of the usage) match no workload "
-            f"({_seen_values(scope[unmatched])}): counted in the consumption and carried flat "
+            f"({_seen_values(scope[unmatched], _match_fields(scenario))}): counted in the "
+            "consumption and carried flat "
             "in the forecast; add them to a workload's usage_match")))
     several = matches.count > 1
     if several.any():
