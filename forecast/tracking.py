@@ -864,7 +864,8 @@ def track(scenario: Scenario, book: PriceBook, history: PricedHistory,
                            f"({_seen_values(scope, _match_fields(scenario))}); give each "
                            "workload the workspace, API key, model or product its usage "
                            "carries")
-    month_index = scope["month"].map(lambda m: _index(start, m)).to_numpy()
+    month_index = scope["month"].map({m: _index(start, m) for m in scope["month"].unique()}
+                                     ).to_numpy(dtype=np.int64)
     observed_list = np.bincount(month_index - 1, weights=scope["list_cost"].to_numpy(),
                                 minlength=t_a)[:t_a]
 
