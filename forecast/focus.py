@@ -43,6 +43,7 @@ from forecast.contract import YearlyUsage, as_commitment, discount_for, evaluate
 from forecast.errors import UserFileError
 from forecast.formatting import pct, usd
 from forecast.types import CommitmentKind, Overage
+from forecast.usage.months import month_offset
 
 if TYPE_CHECKING:
     from forecast.pricebook import PriceBook
@@ -94,12 +95,6 @@ def timestamp(month: str) -> str:
     """The first instant of a ``YYYY-MM`` month, UTC: ``2027-01-01T00:00:00Z``
     (DateTimeFormat)."""
     return f"{month}-01T00:00:00Z"
-
-
-def _month(start: str, offset: int) -> str:
-    year, month = (int(p) for p in start.split("-"))
-    y, m = divmod(year * 12 + month - 1 + offset, 12)
-    return f"{y:04d}-{m + 1:02d}"
 
 
 def decimal(value: float, places: int = 2) -> str:
@@ -178,7 +173,7 @@ def contract_commitment_rows(scenario: Scenario, per_year: Any, source: Commitme
             # Dimension, Mandatory, not null, Date/Time: inclusive start of the contract.
             "ContractPeriodStart": timestamp(scenario.start),
             # Dimension, Mandatory, not null, Date/Time: exclusive end of the contract.
-            "ContractPeriodEnd": timestamp(_month(scenario.start, 12 * years)),
+            "ContractPeriodEnd": timestamp(month_offset(scenario.start, 12 * years)),
             # Dimension, Mandatory, not null, String: unique in the dataset, one parent
             # ContractId.
             "ContractCommitmentId": f"{cid}/year-{y + 1}",
@@ -191,9 +186,9 @@ def contract_commitment_rows(scenario: Scenario, per_year: Any, source: Commitme
             # ContractCommitmentQuantity is null.
             "ContractCommitmentCost": decimal(float(per_year[y])),
             # Dimension, Mandatory, not null, Date/Time: the contract year's inclusive start.
-            "ContractCommitmentPeriodStart": timestamp(_month(scenario.start, 12 * y)),
+            "ContractCommitmentPeriodStart": timestamp(month_offset(scenario.start, 12 * y)),
             # Dimension, Mandatory, not null, Date/Time: the contract year's exclusive end.
-            "ContractCommitmentPeriodEnd": timestamp(_month(scenario.start, 12 * (y + 1))),
+            "ContractCommitmentPeriodEnd": timestamp(month_offset(scenario.start, 12 * (y + 1))),
             # Decimal, may be null while ContractCommitmentCost is not: a spend commitment
             # has no quantity of a unit besides its cost.
             "ContractCommitmentQuantity": None,
@@ -254,8 +249,8 @@ def focus_export(scenario: Scenario, book: PriceBook, paths: int | None = None,
     for k in range(term):
         y, closing = divmod(k, 12)[0], k % 12 == 11
         rows.append({
-            "BillingPeriodStart": timestamp(_month(scenario.start, k)),
-            "BillingPeriodEnd": timestamp(_month(scenario.start, k + 1)),
+            "BillingPeriodStart": timestamp(month_offset(scenario.start, k)),
+            "BillingPeriodEnd": timestamp(month_offset(scenario.start, k + 1)),
             "BillingCurrency": BILLING_CURRENCY,
             "ContractId": cid,
             "ContractCommitmentId": f"{cid}/year-{y + 1}",

@@ -63,6 +63,7 @@ from forecast.formatting import pct, usd
 from forecast.pricebook import PriceBook
 from forecast.scenario import LeverSet, Scenario, Workload
 from forecast.types import CacheTTL, FloatArray, Lever, Overage, Waiting
+from forecast.usage.months import AVERAGE_MONTH_DAYS, days_in_month, month_offset, months_between
 
 if TYPE_CHECKING:
     from forecast.usage import PricedHistory
@@ -74,8 +75,6 @@ LEVER_TOLERANCE = 0.05
 PLAN_TOLERANCE = 0.10
 #: Overage expected above this share of a year's commitment is warned.
 OVERAGE_SHARE = 0.01
-#: Days of an average month (365.2425 / 12): the simulation's month.
-AVERAGE_MONTH_DAYS = 365.2425 / 12
 #: Grouping fields a ``usage_match`` may name, and what stands for a line without one (as
 #: ``commitplan import`` names its groups).
 MATCH_FIELDS = ("workspace", "api_key", "model", "product")
@@ -231,6 +230,11 @@ class Tracking:
         as-of month repeats the actual so a chart's fan starts on it), ``committed``.
     unattributed_list : float
         List cost of the usage to date that matches no workload or several.
+    usage_above_plan : float or None
+        The as-of month's list spend over the plan's for that month, minus 1 (0.32: 32%
+        above plan); None when the plan expects nothing.
+    notes : tuple of str
+        What the reading left out or could not be sure of (also among the warnings).
     """
 
     scenario_name: str
@@ -307,23 +311,13 @@ def mix_text(mix: dict[str, float] | None) -> str | None:
 
 # --------------------------------------------------------------------------- months
 def _label(start: str, offset: int) -> str:
-    year, month = (int(p) for p in start.split("-"))
-    y, m = divmod(year * 12 + month - 1 + offset, 12)
-    return f"{y:04d}-{m + 1:02d}"
+    """The ``YYYY-MM`` month ``offset`` months after ``start``."""
+    return month_offset(start, offset)
 
 
 def _index(start: str, label: str) -> int:
     """Contract month number of ``label`` (1 = the start month)."""
-    sy, sm = (int(p) for p in start.split("-"))
-    ly, lm = (int(p) for p in label.split("-"))
-    return (ly - sy) * 12 + lm - sm + 1
-
-
-def _days(label: str) -> int:
-    import calendar
-
-    year, month = (int(p) for p in label.split("-"))
-    return calendar.monthrange(year, month)[1]
+    return months_between(start, label) + 1
 
 
 def parse_month(text: str, what: str = "--as-of") -> str:
@@ -368,9 +362,8 @@ class UsageMatches:
         Index of the workload a line belongs to; -1 when it matches none or several.
     count : ndarray of int, shape (n_lines,)
         Workloads the line matches.
-    matched_by : list of list of str
-        Per line with ``count > 1``: the names of the workloads it matches (same order as
-        those lines).
+    ambiguous_names : list of tuple of str
+        Per line with ``count > 1``, in order: the names of the workloads it matches.
     """
 
     owner: Any
@@ -659,7 +652,7 @@ def conditioned_scenario(scenario: Scenario, book: PriceBook, as_of_month: int,
     years = math.ceil(months / 12)
     horizon = 12 * years
     start = _label(scenario.start, as_of_month - 1)
-    days = _days(start)
+    days = days_in_month(start)
     workloads = []
     anchored: list[int] = []
     for i, w in enumerate(scenario.workloads):
@@ -836,7 +829,7 @@ def track(scenario: Scenario, book: PriceBook, history: PricedHistory,
     start, end = scenario.start, _label(scenario.start, term - 1)
     as_of, notes = _coverage(history, start, end, as_of)
     t_a = _index(start, as_of)
-    days_a = _days(as_of)
+    days_a = days_in_month(as_of)
     warnings: list[TrackWarning] = []
 
     lines = history.lines
@@ -920,7 +913,7 @@ def track(scenario: Scenario, book: PriceBook, history: PricedHistory,
     flat_per_day = (unattributed_now + not_anchored) / days_a
     n_fc = cond.months - 1
     fc_labels = [_label(as_of, k) for k in range(1, cond.months)]
-    fc_days = np.array([_days(m) for m in fc_labels], dtype=float)
+    fc_days = np.array([days_in_month(m) for m in fc_labels], dtype=float)
     if cond.scenario is not None and n_fc > 0:
         assert cond.frozen is not None
         plan_sim, frozen_sim = simulate_variants([cond.scenario, cond.frozen], book, n_paths,
