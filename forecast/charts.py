@@ -277,7 +277,7 @@ def burn_down_chart(tracking: Tracking, year: int, width: int = WIDTH, height: i
     data["date"] = _dates(list(data["month"]))
     committed = float(data["committed"].iloc[0])
     x = alt.X("date:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount=6))
-    y_title = "Consumed at the discounted rate ($, cumulative)"
+    y_title = "Consumed ($, cumulative)"
     forecast = data.dropna(subset=["p10"]).assign(kind="forecast (expected)")
     actual = data.dropna(subset=["actual"]).assign(kind="consumed to date")
     shown = [(k, c) for k, c, part in (("consumed to date", INK, actual),
@@ -310,7 +310,8 @@ def burn_down_chart(tracking: Tracking, year: int, width: int = WIDTH, height: i
     return alt.layer(*layers).properties(
         width=width, height=height,
         title=alt.TitleParams(f"Year {year} ({first} to {last}): {usd(committed)} committed",
-                              subtitle=f"as of {tracking.as_of}; band: forecast P10 to P90"))
+                              subtitle=f"consumption at the discounted rate, as of "
+                                       f"{tracking.as_of}; band: forecast P10 to P90"))
 
 
 def to_svg(chart: alt.TopLevelMixin) -> str:

@@ -695,8 +695,10 @@ def _vendor_timeline(plan: Plan, width: float) -> list[Flowable]:
 def tracking_page(tracking: Tracking, width: float) -> list[Flowable]:
     """After signing: the burn-down of the open years, the shortfall risk per year, the
     workloads behind plan and the warnings, from :func:`forecast.tracking.track`."""
+    from reportlab.platypus import Spacer
+
     from forecast.charts import burn_down_chart
-    from forecast.tracking import mix_text
+    from forecast.tracking import Status, mix_text
     from forecast.types import Lever
 
     t = tracking
@@ -709,7 +711,8 @@ def tracking_page(tracking: Tracking, width: float) -> list[Flowable]:
     ]
     open_years = [y for y in t.years if not y.closed][:2] or [t.years[-1]]
     for y in open_years:
-        story.append(chart_drawing(burn_down_chart(t, y.year, height=190), width * 0.92))
+        story.append(chart_drawing(burn_down_chart(t, y.year, height=150), width * 0.9))
+        story.append(Spacer(1, 6))
     story.append(para("Consumption at the discounted rate (list cost times one minus the "
                       "discount), cumulated over each contract year. Solid: consumed to date; "
                       "dashed, with the P10-P90 band: the forecast to year end. Above the red "
@@ -733,7 +736,7 @@ def tracking_page(tracking: Tracking, width: float) -> list[Flowable]:
         rows = []
         for w in behind:
             for c in w.checks:
-                if c.status.value not in ("behind", "reverted"):
+                if c.status not in (Status.BEHIND, Status.REVERTED):
                     continue
                 if c.lever == Lever.ROUTING:
                     planned, observed = mix_text(c.planned), mix_text(c.observed)  # type: ignore[arg-type]

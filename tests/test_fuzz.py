@@ -27,6 +27,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -74,6 +75,8 @@ EDGES: dict[str, list[Any]] = {
     "acceptable_latency_minutes": [1e-9, 59.9, 60, limits.MAX_LATENCY_MINUTES],
     "max_shortfall_probability": [1e-9, 0.999], "name": ["x" * 2000, "Ünïcødé 名前", "a"],
     "start": ["2000-01", "2099-12", "2027-01-31"],
+    "workspace": [["support"], "support", ["x" * 2000], [], ["a", "a"]],
+    "id": ["ACME-1", "", "x" * 2000],
 }
 
 
@@ -423,7 +426,7 @@ def test_malformed_track_and_export_command_lines_exit_2_or_run(argv: list[str])
                 assert after[name] == before[name]  # an input is never overwritten
             changed = {name for name in after if before.get(name) != after[name]}
             if argv[0] == "export":
-                assert changed and all(n.endswith((".csv")) for n in changed), changed
+                assert changed and all(n.endswith(".csv") for n in changed), changed
             elif "-o" in argv:
                 last = len(argv) - 1 - argv[::-1].index("-o")
                 target = Path(argv[last + 1])
@@ -454,3 +457,38 @@ def test_usage_match_edges_are_refused_naming_the_field():
             result = checked("validate", str(path))
         assert result.code == 2 and needle in result.stderr, (match, result.stderr)
         assert names_a_field(result.stderr), result.stderr
+
+
+@pytest.mark.parametrize("extra", [
+    ["--usage", "{MISSING}"], ["--usage", "{BADCSV}"], ["--usage", "{USAGE}", "--as-of", "2027-13"],
+    ["--usage", "{USAGE}", "--as-of", "2026-01"], ["--usage"], ["--as-of", "2027-04"],
+])
+def test_report_usage_flags_exit_2_and_write_nothing(extra: list[str]):
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        places = _tracking_workspace(folder)
+        try:
+            argv = ["report", places["{SCEN}"], "-o", str(folder / "r.pdf"), "--paths", "30",
+                    "--no-sensitivity", *(places.get(a, a) for a in extra)]
+            before = tree(folder)
+            result = checked(*argv)
+            if extra == ["--as-of", "2027-04"]:  # without --usage: no tracking page, a plan
+                assert result.code == 0, result.stderr
+                return
+            assert result.code == 2, (argv, result.stderr)
+            assert tree(folder) == before
+        finally:
+            (folder / "rodir").chmod(0o755)
+
+
+def test_report_usage_without_a_signed_contract_exits_2_before_simulating():
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        places = _tracking_workspace(folder)
+        try:
+            result = checked("report", places["{NOCONTRACT}"], "-o", str(folder / "r.pdf"),
+                             "--usage", places["{USAGE}"], "--paths", "30")
+            assert result.code == 2 and "contract.commitments: not given" in result.stderr
+            assert not (folder / "r.pdf").exists()
+        finally:
+            (folder / "rodir").chmod(0o755)
