@@ -20,10 +20,12 @@ if TYPE_CHECKING:
     from forecast.plan import Plan
     from forecast.projection import Projection
     from forecast.sensitivity import SensitivityRow
+    from forecast.tracking import Tracking
 
 CURRENT = "#9aa5b1"  # today's path: grey
 OPTIMIZED = "#1f6feb"  # optimized path: blue
 COMMIT = "#d1242f"  # the commitment: red
+INK = "#1f2328"  # what happened: near black
 LEVER_COLOURS = {"routing": "#8250df", "caching": "#1a7f37", "batch": "#bf8700"}
 FLAG_COLOURS = {"green": "#1a7f37", "amber": "#bf8700", "red": "#d1242f"}
 WIDTH = 640
@@ -361,6 +363,66 @@ def comparison_chart(plans: Sequence[tuple[str, Plan]], width: int | str = WIDTH
                                        fontSize=10, color="#333").encode(
         x=x, xOffset=offset, y="value:Q", text="value_text:N", tooltip=tooltip)
     return alt.layer(bars, labels).properties(width=width, height=height)
+
+
+def burn_down_chart(tracking: Tracking, year: int, width: int = WIDTH, height: int = 260
+                    ) -> alt.LayerChart:
+    """Burn-down of one contract year: consumption at the discounted rate, cumulated over
+    the year's months, against the commitment (red dashed line). The solid line is the
+    consumption to date; from the as-of month on, the band spans the forecast's P10 to P90
+    and the dashed line is its expectation. Where the forecast ends above the red line the
+    year passes its commitment; below it, the gap is paid anyway.
+
+    Parameters
+    ----------
+    tracking : Tracking
+        From :func:`forecast.tracking.track`.
+    year : int
+        The contract year, from 1.
+    """
+    from forecast.formatting import usd
+
+    data = tracking.burn_down[tracking.burn_down["year"] == year].copy()
+    if data.empty:
+        raise ValueError(f"year {year}: the contract has years 1 to {len(tracking.years)}")
+    data["date"] = _dates(list(data["month"]))
+    committed = float(data["committed"].iloc[0])
+    x = alt.X("date:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount=6))
+    y_title = "Consumed ($, cumulative)"
+    forecast = data.dropna(subset=["p10"]).assign(kind="forecast (expected)")
+    actual = data.dropna(subset=["actual"]).assign(kind="consumed to date")
+    shown = [(k, c) for k, c, part in (("consumed to date", INK, actual),
+                                       ("forecast (expected)", OPTIMIZED, forecast),
+                                       ("committed", COMMIT, data)) if not part.empty]
+    colour = alt.Color("kind:N", title=None, legend=alt.Legend(orient="top"),
+                       scale=alt.Scale(domain=[k for k, _ in shown],
+                                       range=[c for _, c in shown]))
+    money = money_axis()
+    layers: list[alt.Chart] = []
+    if not forecast.empty:
+        layers.append(alt.Chart(forecast).mark_area(opacity=0.2, color=OPTIMIZED).encode(
+            x=x, y=alt.Y("p10:Q", title=y_title, axis=money), y2="p90:Q",
+            tooltip=[alt.Tooltip("month:N"), alt.Tooltip("p10:Q", format="$,.0f", title="P10"),
+                     alt.Tooltip("expected:Q", format="$,.0f", title="expected"),
+                     alt.Tooltip("p90:Q", format="$,.0f", title="P90")]))
+        layers.append(alt.Chart(forecast).mark_line(strokeDash=[5, 3], strokeWidth=2).encode(
+            x=x, y=alt.Y("expected:Q", title=y_title, axis=money), color=colour))
+    if not actual.empty:
+        layers.append(alt.Chart(actual).mark_line(strokeWidth=2.5, point=True).encode(
+            x=x, y=alt.Y("actual:Q", title=y_title, axis=money), color=colour,
+            tooltip=[alt.Tooltip("month:N"),
+                     alt.Tooltip("actual:Q", format="$,.0f", title="consumed to date")]))
+    line = _data([{"date": data["date"].iloc[i], "committed": committed, "kind": "committed"}
+                  for i in (0, -1)])
+    layers.append(alt.Chart(line).mark_line(strokeDash=[6, 3], strokeWidth=2).encode(
+        x=x, y=alt.Y("committed:Q", title=y_title, axis=money), color=colour,
+        tooltip=[alt.Tooltip("committed:Q", format="$,.0f", title="committed")]))
+    first, last = data["month"].iloc[0], data["month"].iloc[-1]
+    return alt.layer(*layers).properties(
+        width=width, height=height,
+        title=alt.TitleParams(f"Year {year} ({first} to {last}): {usd(committed)} committed",
+                              subtitle=f"consumption at the discounted rate, as of "
+                                       f"{tracking.as_of}; band: forecast P10 to P90"))
 
 
 def to_svg(chart: alt.TopLevelMixin) -> str:

@@ -37,7 +37,7 @@ def _inputs(args: argparse.Namespace) -> list[str]:
     price book when that is a file beside it."""
     from forecast.pricebook import bundled_price_book_ids
 
-    inputs = [args.file]
+    inputs = [args.file, *(getattr(args, "usage", None) or [])]
     scenario = getattr(args, "scenario", None)
     if scenario is not None and scenario.price_book not in bundled_price_book_ids():
         book = Path(scenario.price_book)
@@ -287,10 +287,28 @@ def cmd_report(args: argparse.Namespace) -> int:
     from forecast.report import write_pdf
     from forecast.types import Audience
 
+    tracking = None
+    if args.usage:  # before the plan's simulation: bad usage fails fast
+        _check_output(args)
+        tracking = _report_tracking(args)
     _scenario, _book, plan = _run_plan(args)
-    write_pdf(plan, args.output, inputs=_inputs(args), audience=Audience(args.audience))
+    write_pdf(plan, args.output, inputs=_inputs(args), audience=Audience(args.audience),
+              tracking=tracking)
     print(f"wrote {args.output}", file=sys.stderr)
     return EXIT_OK
+
+
+def _report_tracking(args: argparse.Namespace) -> Any:
+    """``report --usage``: the signed contract against usage to date, for its page."""
+    from forecast.tracking import read_usage_to_date, require_signed_contract, track
+
+    if args.audience == "vendor":
+        print("note: the tracking page goes in the internal copy only", file=sys.stderr)
+        return None
+    scenario, book = _load(args.file)
+    require_signed_contract(scenario)
+    history = read_usage_to_date(_usage_sources(args.usage), scenario, Path(args.file).parent)
+    return track(scenario, book, history, args.as_of, args.paths, args.seed)
 
 
 # --------------------------------------------------------------------------- parser
@@ -341,11 +359,22 @@ def build_parser() -> argparse.ArgumentParser:
                         "vendor: the ask, the usage evidence and the optimization plan, "
                         "nothing of your appetite, walk-away or alternative")
     _plan_options(p)
+    _report_usage_options(p)
     p.set_defaults(func=cmd_report)
 
     for register in _EXTRA_COMMANDS:
         register(sub)
     return parser
+
+
+def _report_usage_options(p: argparse.ArgumentParser) -> None:
+    """``report --usage``: add the tracking page (see ``commitplan track``)."""
+    p.add_argument("--usage", nargs="+", metavar="USAGE",
+                   help="usage to date (the files `track` reads): adds the page that tracks "
+                        "the signed contract against it (internal copy only)")
+    p.add_argument("--as-of", type=_month_arg, metavar="YYYY-MM",
+                   help="with --usage: the last month of actuals (default: the last month the "
+                        "files cover in full)")
 
 
 def _whole_number(minimum: int, maximum: int | None = None) -> Callable[[str], int]:
@@ -623,6 +652,173 @@ def register_prices(sub: Any) -> None:
 
 
 _EXTRA_COMMANDS.append(register_prices)
+
+
+# --------------------------------------------------------------------------- track
+def _month_arg(text: str) -> str:
+    """argparse type: a month ``YYYY-MM``."""
+    from forecast.tracking import parse_month
+
+    try:
+        return parse_month(text, "month")
+    except PlannerError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("month: ")) from None
+
+
+def _track(args: argparse.Namespace) -> Any:
+    """Load the scenario, read the usage to date and track the contract (the output path
+    is checked before any work)."""
+    from forecast.tracking import read_usage_to_date, track
+
+    if args.output is not None:
+        from forecast.files import check_output
+
+        check_output(args.output, _inputs(args))
+    scenario, book = _load(args.file)
+    args.scenario = scenario
+    from forecast.tracking import require_signed_contract
+
+    require_signed_contract(scenario)
+    history = read_usage_to_date(_usage_sources(args.usage), scenario, Path(args.file).parent)
+    return track(scenario, book, history, args.as_of, args.paths, args.seed)
+
+
+def cmd_track(args: argparse.Namespace) -> int:
+    """``commitplan track``: the signed commitment against usage to date."""
+    tracking = _track(args)
+    inputs = _inputs(args)
+    if args.output is not None and Path(args.output).suffix.lower() == ".pdf":
+        from forecast.files import write_output
+        from forecast.report import render_tracking_pdf
+
+        write_output(args.output, render_tracking_pdf(tracking), inputs, what="the report")
+        print(f"wrote {args.output}", file=sys.stderr)
+        return EXIT_OK
+    text = _json(tracking.to_dict()) if args.json else tracking_text(tracking)
+    if args.output is None:
+        sys.stdout.write(text + "\n")
+    else:
+        from forecast.files import write_output
+
+        write_output(args.output, text + "\n", inputs)
+        print(f"wrote {args.output}", file=sys.stderr)
+    return EXIT_OK
+
+
+def tracking_text(tracking: Any) -> str:
+    """``commitplan track`` in words and tables."""
+    from forecast.formatting import pct, table, usd
+    from forecast.tracking import mix_text
+
+    t = tracking
+    seen = sum(y.months_observed for y in t.years)
+    out = [f"{t.scenario_name}: {len(t.years)}-year contract from {t.start}, as of {t.as_of} "
+           f"({seen} month{'s' * (seen != 1)} of usage), {t.n_paths:,} paths, seed {t.seed}, "
+           f"price book {t.price_book}", "",
+           "Contract years: consumption at the discounted rate against the commitment"]
+    rows = [[str(y.year), f"{y.first_month} to {y.last_month}", usd(y.committed),
+             pct(y.discount), usd(y.consumed_to_date), usd(y.expected_at_year_end),
+             usd(y.p10), usd(y.p90), pct(y.shortfall_probability), usd(y.expected_unused)]
+            for y in t.years]
+    out.append(table(rows, ["year", "months", "committed", "disc.", "consumed to date",
+                            "expected at year end", "P10", "P90", "shortfall",
+                            "expected unused"], right={2, 3, 4, 5, 6, 7, 8, 9}))
+    out += ["", f"Workloads in {t.as_of} against the plan for that month (planned / observed)"]
+
+    def both(planned: Any, observed: Any, show: Any) -> str:
+        return f"{'-' if planned is None else show(planned)} / " \
+               f"{'-' if observed is None else show(observed)}"
+
+    rows = []
+    for w in t.workloads:
+        obs = w.observed
+        rows.append([w.name, str(w.status),
+                     both(w.planned.batch_share, obs and obs.batch_share, pct),
+                     both(w.planned.cache_hit_rate, obs and obs.cache_hit_rate, pct),
+                     both(w.planned.list_spend, obs and obs.list_spend, usd)])
+    out.append(table(rows, ["workload", "status", "batch share", "cache hits",
+                            "list spend"], right={2, 3, 4}))
+    mixes = [(w.name, mix_text(w.planned.models), mix_text(w.observed.models))
+             for w in t.workloads if w.observed is not None
+             and mix_text(w.planned.models) != mix_text(w.observed.models)]
+    for name, planned, observed in mixes:
+        out.append(f"  {name}: models planned {planned}; observed {observed}")
+    if t.warnings:
+        out += ["", "Warnings"]
+        out += [f"  {i}. {w.message}" for i, w in enumerate(t.warnings, 1)]
+    return "\n".join(out)
+
+
+def register_track(sub: Any) -> None:
+    p = sub.add_parser(
+        "track", help="after signing: the commitment against usage to date, year-end "
+                      "forecast, workloads behind plan, early warnings",
+        description="Read usage to date (the formats `import` reads) and follow the "
+                    "scenario's signed contract (contract.commitments from its start): per "
+                    "contract year, consumption to date at the discounted rate, the forecast "
+                    "at year end re-simulated from the observed level, its P10/P90, the "
+                    "shortfall probability and the expected unused commitment; per workload, "
+                    "the levers observed in the last full month against the plan; warnings "
+                    "that say what to do.")
+    p.add_argument("file", metavar="SCENARIO", help="scenario file with contract.commitments "
+                   "and each workload's usage_match")
+    p.add_argument("usage", nargs="+", metavar="USAGE",
+                   help="usage files to date: analytics or Admin API report pages (.json), "
+                        "Console exports (.csv)")
+    p.add_argument("--as-of", type=_month_arg, metavar="YYYY-MM",
+                   help="the last month of actuals (default: the last month the files cover "
+                        "in full)")
+    p.add_argument("--json", action="store_true", help="print JSON for machines")
+    p.add_argument("-o", "--output", metavar="OUT.pdf",
+                   help="write the tracking PDF (a .pdf name), or what would be printed")
+    p.add_argument("--paths", type=_whole_number(1, MAX_PATHS),
+                   help="Monte Carlo paths (default: the scenario's simulation.paths)")
+    p.add_argument("--seed", type=_whole_number(0, limits.MAX_SEED),
+                   help="random seed (default: the scenario's)")
+    p.set_defaults(func=cmd_track)
+
+
+_EXTRA_COMMANDS.append(register_track)
+
+
+# --------------------------------------------------------------------------- export
+def cmd_export(args: argparse.Namespace) -> int:
+    """``commitplan export --focus``: both files written together or not at all."""
+    from forecast.focus import focus_export, write_focus
+
+    scenario, book = _load(args.file)
+    args.scenario = scenario
+    export = focus_export(scenario, book, args.paths, args.seed)
+    written = write_focus(export, args.output, _inputs(args))
+    source = "the scenario's contract.commitments" if str(export.source) == "scenario" \
+        else "the recommended commitment (the scenario names none)"
+    print(f"wrote {', '.join(str(p) for p in written)}: {len(export.contract_commitment)} "
+          f"contract years, {source}", file=sys.stderr)
+    return EXIT_OK
+
+
+def register_export(sub: Any) -> None:
+    p = sub.add_parser(
+        "export", help="export the contract and the monthly projection (FOCUS 1.3)",
+        description="Write the contract as a FinOps FOCUS 1.3 Contract Commitment dataset "
+                    "(contract_commitment.csv, one row per contract year: the scenario's "
+                    "commitments, or the recommended one) and the monthly projection beside "
+                    "it (projection.csv, projected figures as x_ columns), into a folder: "
+                    "both files or neither.")
+    p.add_argument("file", metavar="SCENARIO", help="scenario file (.yaml or .json)")
+    fmt = p.add_mutually_exclusive_group(required=True)
+    fmt.add_argument("--focus", action="store_true",
+                     help="FOCUS 1.3: contract_commitment.csv and projection.csv")
+    p.add_argument("-o", "--output", required=True, metavar="DIR",
+                   help="folder to write into (created when missing)")
+    p.add_argument("--paths", type=_whole_number(1, MAX_PATHS),
+                   help="Monte Carlo paths (default: the scenario's simulation.paths)")
+    p.add_argument("--seed", type=_whole_number(0, limits.MAX_SEED),
+                   help="random seed (default: the scenario's)")
+    p.set_defaults(func=cmd_export)
+
+
+_EXTRA_COMMANDS.append(register_export)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

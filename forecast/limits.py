@@ -52,6 +52,8 @@ MAX_RAMP_MONTHS = 120
 MAX_HORIZON_MONTHS = 60
 #: Random seeds: a signed 64-bit integer, so every JSON reader keeps it exact.
 MAX_SEED = 2**63 - 1
+#: Values one ``usage_match`` field of a workload may list (workspaces, API keys, ...).
+MAX_MATCH_VALUES = 1000
 #: Contract start years.
 START_YEARS = (2000, 2099)
 #: Nesting of a scenario file (a scenario is 5 levels deep).

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from forecast.plan import Flag, Plan
     from forecast.recommendation import CommitmentResult
     from forecast.scenario import LeverSet, Workload
+    from forecast.tracking import Tracking
 
 
 def _amount(result: CommitmentResult) -> str:
@@ -692,9 +693,94 @@ def _vendor_timeline(plan: Plan, width: float) -> list[Flowable]:
     return story
 
 
+# --------------------------------------------------------------------------- tracking
+def tracking_page(tracking: Tracking, width: float) -> list[Flowable]:
+    """After signing: the burn-down of the open years, the shortfall risk per year, the
+    workloads behind plan and the warnings, from :func:`forecast.tracking.track`."""
+    from reportlab.platypus import Spacer
+
+    from forecast.charts import burn_down_chart
+    from forecast.tracking import Status, mix_text
+    from forecast.types import Lever
+
+    t = tracking
+    seen = sum(y.months_observed for y in t.years)
+    story: list[Flowable] = [
+        para(f"Tracking the commitment: as of {text(t.as_of)}", "h1"),
+        para(f"{seen} month{'s' * (seen != 1)} of usage from {text(t.start)}; the rest of the "
+             f"term re-simulated from each workload's observed level ({t.n_paths:,} paths, "
+             f"seed {t.seed}, price book {text(t.price_book)}).", "subtitle"),
+    ]
+    open_years = [y for y in t.years if not y.closed][:2] or [t.years[-1]]
+    for y in open_years:
+        story.append(chart_drawing(burn_down_chart(t, y.year, height=150), width * 0.9))
+        story.append(Spacer(1, 6))
+    story.append(para("Consumption at the discounted rate (list cost times one minus the "
+                      "discount), cumulated over each contract year. Solid: consumed to date; "
+                      "dashed, with the P10-P90 band: the forecast to year end. Above the red "
+                      "line the year passes its commitment; below it the gap is paid anyway.",
+                      "note"))
+    story.append(para("Shortfall risk by contract year", "h2"))
+    rows = [[str(y.year), f"{y.first_month} to {y.last_month}", usd(y.committed),
+             usd(y.consumed_to_date), usd(y.expected_at_year_end), usd(y.p10), usd(y.p90),
+             pct(y.shortfall_probability), usd(y.expected_unused)] for y in t.years]
+    story.append(table(["year", "months", "committed", "consumed to date",
+                        "expected at year end", "P10", "P90", "shortfall probability",
+                        "expected unused"], rows, width,
+                       [None, 1, None, None, None, None, None, None, None],
+                       right=range(2, 9)))
+    behind = t.behind()
+    story.append(para("Workloads behind plan", "h2"))
+    if not behind:
+        story.append(para(f"None: every workload with usage in {text(t.as_of)} has its "
+                          "levers on plan or ahead of it.", "body"))
+    else:
+        rows = []
+        for w in behind:
+            for c in w.checks:
+                if c.status not in (Status.BEHIND, Status.REVERTED):
+                    continue
+                if c.lever == Lever.ROUTING:
+                    planned, observed = mix_text(c.planned), mix_text(c.observed)  # type: ignore[arg-type]
+                else:
+                    planned, observed = pct(c.planned), pct(c.observed)  # type: ignore[arg-type]
+                rows.append([w.name, str(w.status), str(c.lever), str(planned), str(observed),
+                             usd(w.extra_cost)])
+        story.append(table(["workload", "status", "lever", f"planned in {t.as_of}",
+                            "observed", "extra cost a month at list"], rows, width,
+                           [1.2, None, None, 1, 1, None], right={5}))
+    if t.warnings:
+        story.append(para("What to do", "h2"))
+        story += [para(f"{i}. {text(w.message)}", "body") for i, w in enumerate(t.warnings, 1)]
+    return story
+
+
+def render_tracking_pdf(tracking: Tracking, generated: dt.date | None = None) -> bytes:
+    """The tracking page on its own (``commitplan track -o OUT.pdf``), as bytes."""
+    from reportlab.lib.pagesizes import letter
+    from reportlab.platypus import SimpleDocTemplate
+
+    generated = generated or dt.date.today()
+    register_fonts()
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer, pagesize=letter, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
+        bottomMargin=0.85 * 72, title=f"Commitment tracking: {tracking.scenario_name}",
+        author="Commitment Planner", subject="A signed commitment against usage to date",
+        creator="Commitment Planner (forecast.report)", invariant=1, lang="en",
+        initialFontName=BODY)
+    story = [para(text(tracking.scenario_name, NAME_LIMIT), "title"),
+             *tracking_page(tracking, doc.width)]
+    doc.build(no_orphan_headings(story),
+              canvasmaker=canvas_maker(tracking.scenario_name, generated,
+                                       "commitment tracking · internal"))
+    return buffer.getvalue()
+
+
 # --------------------------------------------------------------------------- entry points
 def render_pdf(plan: Plan, generated: dt.date | None = None,
-               audience: Audience = Audience.INTERNAL) -> bytes:
+               audience: Audience = Audience.INTERNAL, tracking: Tracking | None = None
+               ) -> bytes:
     """The negotiation PDF of a plan, as bytes.
 
     Parameters
@@ -710,6 +796,9 @@ def render_pdf(plan: Plan, generated: dt.date | None = None,
         for the other side of the table: the ask, the usage evidence and the optimization
         plan with its timeline; nothing of the appetite, the walk-away, the alternative,
         the cost curve or the risk tables.
+    tracking : Tracking, optional
+        The signed contract against usage to date (:func:`forecast.tracking.track`): adds
+        the tracking page after the summary, in the internal copy only.
 
     Returns
     -------
@@ -736,7 +825,8 @@ def render_pdf(plan: Plan, generated: dt.date | None = None,
         document = "commitment proposal"
     else:
         first = _summary(plan, generated, width)
-        sections = [_offers(plan, width), _options_on_the_table(plan, width),
+        sections = [tracking_page(tracking, width) if tracking is not None else [],
+                    _offers(plan, width), _options_on_the_table(plan, width),
                     _forecast(plan, width), _options(plan, width), _savings(plan, width),
                     _sensitivity(plan, width), _appendix(plan, width, generated)]
         document = "commitment plan · internal"
@@ -765,8 +855,8 @@ def check_output_path(path: str | Path, inputs: Sequence[str | Path] = ()) -> Pa
 
 
 def write_pdf(plan: Plan, path: str | Path, generated: dt.date | None = None,
-              audience: Audience = Audience.INTERNAL, inputs: Sequence[str | Path] = ()
-              ) -> None:
+              audience: Audience = Audience.INTERNAL, inputs: Sequence[str | Path] = (),
+              tracking: Tracking | None = None) -> None:
     """Render the PDF and write it whole or not at all.
 
     The document is rendered in memory first, then written by
@@ -784,6 +874,8 @@ def write_pdf(plan: Plan, path: str | Path, generated: dt.date | None = None,
         The date printed as "prepared" (default: today).
     inputs : sequence of str or Path
         The files the plan was read from (the scenario): the PDF must be none of them.
+    tracking : Tracking, optional
+        Usage to date tracked against the signed contract: adds the tracking page.
 
     Raises
     ------
@@ -794,4 +886,5 @@ def write_pdf(plan: Plan, path: str | Path, generated: dt.date | None = None,
     from forecast.files import write_output
 
     check_output_path(path, inputs)
-    write_output(path, render_pdf(plan, generated, audience), inputs, what="the report")
+    write_output(path, render_pdf(plan, generated, audience, tracking), inputs,
+                 what="the report")

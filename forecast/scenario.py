@@ -263,6 +263,10 @@ class Growth(_Strict):
                                                  "a growth standard error")] = 0.0
 
 
+#: Values one usage_match field may list: plain names, at least one.
+MatchValues = Annotated[list[Name], Field(min_length=1, max_length=limits.MAX_MATCH_VALUES)]
+
+
 class UsageMatch(_Strict):
     """Which usage-report rows belong to a workload (any of the report's grouping fields).
 
@@ -270,15 +274,23 @@ class UsageMatch(_Strict):
     matches one of its values. Written by ``commitplan import``, read by ``commitplan track``.
     """
 
-    workspace: list[str] | None = None
-    api_key: list[str] | None = None
-    model: list[str] | None = None
-    product: list[str] | None = None
+    workspace: MatchValues | None = None
+    api_key: MatchValues | None = None
+    model: MatchValues | None = None
+    product: MatchValues | None = None
 
     @field_validator("workspace", "api_key", "model", "product", mode="before")
     @classmethod
     def _one_to_list(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _some_field(self) -> Self:
+        # An empty match would claim every usage line for this workload.
+        if all(getattr(self, f) is None for f in UsageMatch.model_fields):
+            raise ValueError("names no field; give at least one of workspace, api_key, "
+                             "model or product, e.g. {workspace: [wrkspc_nightly]}")
+        return self
 
 
 class Workload(_Strict):

@@ -27,6 +27,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -74,6 +75,8 @@ EDGES: dict[str, list[Any]] = {
     "acceptable_latency_minutes": [1e-9, 59.9, 60, limits.MAX_LATENCY_MINUTES],
     "max_shortfall_probability": [1e-9, 0.999], "name": ["x" * 2000, "Ünïcødé 名前", "a"],
     "start": ["2000-01", "2099-12", "2027-01-31"],
+    "workspace": [["support"], "support", ["x" * 2000], [], ["a", "a"]],
+    "id": ["ACME-1", "", "x" * 2000],
 }
 
 
@@ -331,3 +334,161 @@ def test_smoke_good_scenario_json_is_finite(tmp_path: Path):
                          "-o", "plan.json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     finite_json((tmp_path / "plan.json").read_text())
+
+
+# --------------------------------------------------------------------------- track, export
+TRACKED = ROOT / "scenarios" / "signed-contract-tracking.yaml"
+TRACKED_USAGE = ROOT / "tests" / "fixtures" / "tracking" / "console-usage-2026-12-to-2027-05.csv"
+MONTHS = st.sampled_from(["2027-04", "2027-02", "2027-01", "2028-12", "2027-4", "2027-13",
+                          "1999-01", "2026-12", "2029-01", "", "abc", "2027-04-01", "9" * 40,
+                          " 2027-02"])
+USAGE = st.sampled_from(["{USAGE}"] * 12 + ["{MISSING}", "{DIR}", "/dev/zero", "{EMPTY}",
+                                            "{BINARY}", "{BADCSV}", "{SCEN}"])
+TRACK_OUTPUTS = st.sampled_from(["{OUT}", "{OUT}", "{PDF}", "{SCEN}", "{USAGE}", "{DIR}",
+                                 "{NODIR}", "{RO}", "/dev/null"])
+FOLDERS = st.sampled_from(["{NEWDIR}"] * 4 + ["{DIR}", "{DIR}", "{RO}", "{RODIR}", "{NODIR}",
+                                              "{SCEN}", "{USAGE}"])
+
+
+@st.composite
+def tracking_command_lines(draw: st.DrawFn) -> list[str]:
+    command = draw(st.sampled_from(["track", "track", "track", "export", "export"]))
+    argv = [command, draw(st.sampled_from(["{SCEN}"] * 8 + ["{NOCONTRACT}", "{MISSING}"]))]
+    if command == "track":
+        argv += [draw(USAGE) for _ in range(draw(st.sampled_from([1, 1, 1, 2, 0])))]
+        options: dict[str, list[Any]] = {"--json": [], "--as-of": [MONTHS],
+                                         "-o": [TRACK_OUTPUTS], "--paths": [NUMBERS],
+                                         "--seed": [NUMBERS], "--jsn": []}
+        weights = ["--json", "--json", "--as-of", "--as-of", "-o", "-o", "--paths", "--seed",
+                   "--jsn"]
+    else:
+        options = {"--focus": [], "-o": [FOLDERS], "--paths": [NUMBERS], "--seed": [NUMBERS]}
+        weights = sorted(options)
+        if draw(st.integers(0, 9)) > 0:
+            argv.append("--focus")
+        if draw(st.integers(0, 9)) > 0:
+            argv += ["-o", draw(FOLDERS)]
+    for flag in draw(st.lists(st.sampled_from(weights), max_size=2)):
+        argv.append(flag)
+        argv += [draw(value) for value in options[flag]]
+    if "--paths" not in argv:
+        argv += ["--paths", "40"]
+    return argv
+
+
+def _tracking_workspace(folder: Path) -> dict[str, str]:
+    scenario = yaml.safe_load(TRACKED.read_text())
+    (folder / "s.yaml").write_text(yaml.safe_dump(scenario, sort_keys=False))
+    del scenario["contract"]["commitments"]
+    (folder / "nocontract.yaml").write_text(yaml.safe_dump(scenario, sort_keys=False))
+    (folder / "usage.csv").write_bytes(TRACKED_USAGE.read_bytes())
+    (folder / "bad.csv").write_text("date,model\n2027-01-01,not-a-model\n")
+    (folder / "empty.csv").write_text("")
+    (folder / "binary.csv").write_bytes(b"\xff\xfe\x00garbage")
+    (folder / "ro.json").write_text("keep")
+    (folder / "ro.json").chmod(0o444)
+    (folder / "sub").mkdir()
+    (folder / "rodir").mkdir()
+    (folder / "rodir").chmod(0o555)
+    return {"{SCEN}": str(folder / "s.yaml"), "{NOCONTRACT}": str(folder / "nocontract.yaml"),
+            "{MISSING}": str(folder / "missing.csv"), "{USAGE}": str(folder / "usage.csv"),
+            "{BADCSV}": str(folder / "bad.csv"), "{EMPTY}": str(folder / "empty.csv"),
+            "{BINARY}": str(folder / "binary.csv"), "{DIR}": str(folder / "sub"),
+            "{PDF}": str(folder / "out.pdf"), "{OUT}": str(folder / "out.json"),
+            "{NODIR}": str(folder / "no" / "out"), "{RO}": str(folder / "ro.json"),
+            "{RODIR}": str(folder / "rodir"), "{NEWDIR}": str(folder / "focus")}
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file below ``folder`` (paths relative to it) with its bytes."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file()}
+
+
+@settings(FAST, max_examples=45)
+@given(argv=tracking_command_lines())
+def test_malformed_track_and_export_command_lines_exit_2_or_run(argv: list[str]):
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        places = _tracking_workspace(folder)
+        try:
+            argv = [places.get(a, a) for a in argv]
+            before = tree(folder)
+            result = checked(*argv)
+            event(f"{argv[0]} exits {result.code}")
+            after = tree(folder)
+            if result.code == 2:
+                assert result.stderr.strip(), argv
+                assert after == before, argv  # nothing written on failure
+                assert not (folder / "focus").exists()
+                return
+            for name in ("s.yaml", "usage.csv", "ro.json"):
+                assert after[name] == before[name]  # an input is never overwritten
+            changed = {name for name in after if before.get(name) != after[name]}
+            if argv[0] == "export":
+                assert changed and all(n.endswith(".csv") for n in changed), changed
+            elif "-o" in argv:
+                last = len(argv) - 1 - argv[::-1].index("-o")
+                target = Path(argv[last + 1])
+                assert changed <= ({target.name} if target.parent == folder else set())
+                if target.suffix == ".json" and "--json" in argv:
+                    finite_json(target.read_text())
+            else:
+                assert not changed
+                if "--json" in argv:
+                    finite_json(result.stdout)
+        finally:
+            (folder / "rodir").chmod(0o755)
+
+
+def test_usage_match_edges_are_refused_naming_the_field():
+    scenario = yaml.safe_load(TRACKED.read_text())
+    for match, needle in (({}, "usage_match: names no field"),
+                          ({"workspace": []}, "usage_match.workspace"),
+                          ({"workspace": ["a\x1b[2J"]}, "usage_match.workspace[0]: contains ESC"),
+                          ({"workspace": ["x"] * (limits.MAX_MATCH_VALUES + 1)},
+                           "usage_match.workspace"),
+                          ({"team": ["a"]}, "usage_match.team: unknown field")):
+        doc = copy.deepcopy(scenario)
+        doc["workloads"][0]["usage_match"] = match
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "s.yaml"
+            path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+            result = checked("validate", str(path))
+        assert result.code == 2 and needle in result.stderr, (match, result.stderr)
+        assert names_a_field(result.stderr), result.stderr
+
+
+@pytest.mark.parametrize("extra", [
+    ["--usage", "{MISSING}"], ["--usage", "{BADCSV}"], ["--usage", "{USAGE}", "--as-of", "2027-13"],
+    ["--usage", "{USAGE}", "--as-of", "2026-01"], ["--usage"], ["--as-of", "2027-04"],
+])
+def test_report_usage_flags_exit_2_and_write_nothing(extra: list[str]):
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        places = _tracking_workspace(folder)
+        try:
+            argv = ["report", places["{SCEN}"], "-o", str(folder / "r.pdf"), "--paths", "30",
+                    "--no-sensitivity", *(places.get(a, a) for a in extra)]
+            before = tree(folder)
+            result = checked(*argv)
+            if extra == ["--as-of", "2027-04"]:  # without --usage: no tracking page, a plan
+                assert result.code == 0, result.stderr
+                return
+            assert result.code == 2, (argv, result.stderr)
+            assert tree(folder) == before
+        finally:
+            (folder / "rodir").chmod(0o755)
+
+
+def test_report_usage_without_a_signed_contract_exits_2_before_simulating():
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        places = _tracking_workspace(folder)
+        try:
+            result = checked("report", places["{NOCONTRACT}"], "-o", str(folder / "r.pdf"),
+                             "--usage", places["{USAGE}"], "--paths", "30")
+            assert result.code == 2 and "contract.commitments: not given" in result.stderr
+            assert not (folder / "r.pdf").exists()
+        finally:
+            (folder / "rodir").chmod(0o755)

@@ -292,7 +292,7 @@ def build_import(history: PricedHistory, group_by: GroupBy | str | None = None,
             level_cost.reindex([g]).fillna(0.0).iloc[0], total, level, gap, shared))
     document, capped = _scenario_document(groups, history, level, used, start,
                                           name or f"Imported usage {used[0]} to {used[-1]}",
-                                          shared)
+                                          shared, group_by)
     warnings += capped
     scenario, groups = _validate(document, groups, history.book)
     warnings += _reprice_warnings(groups, group_by)
@@ -417,9 +417,14 @@ def bounded_growth(name: str, monthly: float, volatility: float, sd: float, mont
 
 def _scenario_document(groups: list[tuple[GroupHistory, GroupLevers, float]],
                        history: PricedHistory, level: str, used: list[str], start: str,
-                       name: str, shared: float) -> tuple[dict[str, Any], list[str]]:
+                       name: str, shared: float, group_by: GroupBy = GroupBy.WORKSPACE
+                       ) -> tuple[dict[str, Any], list[str]]:
     """The scenario as plain data: one workload per group with usage in the level month,
-    and the warnings of fits that had to be capped."""
+    and the warnings of fits that had to be capped.
+
+    Each workload says which usage it came from (``usage_match``: the group's value of the
+    grouping field, as :func:`forecast.tracking.match_usage` reads it back), so that
+    ``commitplan track`` can follow it after signing."""
     workloads = []
     capped: list[str] = []
     for g, levers, factor in groups:
@@ -440,6 +445,7 @@ def _scenario_document(groups: list[tuple[GroupHistory, GroupLevers, float]],
             workload["long_prompt_share"] = share(g.long_prompt_share)
         if share(g.us_inference_share) > 0:
             workload["us_inference_share"] = share(g.us_inference_share)
+        workload["usage_match"] = {str(group_by): [g.name]}
         workload["current"] = lever_set
         workload["optimized"] = {**lever_set, "models": dict(lever_set["models"]),
                                  "lands_month": 1, "ramp_months": 0}

@@ -1,0 +1,395 @@
+"""FOCUS export: the contract in the FinOps FOCUS 1.3 Contract Commitment shape, and the
+monthly projection beside it (docs/model.md, "FOCUS export").
+
+Two files, written together or not at all (:func:`write_focus`):
+
+- ``contract_commitment.csv``: the Contract Commitment dataset (introduced in FOCUS 1.3),
+  one row per contract year, the 13 columns the dataset requires. The scenario's
+  ``contract.commitments`` when it names them (the signed contract), else the recommended
+  commitment. Each column below says which rule of the specification its value follows
+  (column type, whether it may be null, data type, allowed values).
+- ``projection.csv``: one row per month of the term. FOCUS has no projection dataset: the
+  month's bounds borrow the Cost and Usage dataset's ``BillingPeriodStart`` /
+  ``BillingPeriodEnd`` (Date/Time, inclusive start, exclusive end), ``ContractId`` and
+  ``ContractCommitmentId`` join it to the commitment rows, and every projected figure is a
+  custom column, prefixed ``x_`` as the ColumnHandling attribute requires of columns FOCUS
+  does not define.
+
+Format rules followed throughout: Date/Time values in UTC, ISO 8601 extended format
+``YYYY-MM-DDTHH:mm:ssZ`` (DateTimeFormat); numbers as plain decimals, no thousands
+separator, currency symbol, plus sign or exponent (NumericFormat); currency as its ISO 4217
+code (CurrencyFormat); a null as an empty, unquoted field, never 0 or a placeholder
+(NullHandling).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import os
+import re
+import secrets
+import shutil
+import stat
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from forecast.contract import YearlyUsage, as_commitment, discount_for, evaluate
+from forecast.errors import UserFileError
+from forecast.formatting import pct, usd
+from forecast.types import CommitmentKind, Overage
+from forecast.usage.months import month_offset
+
+if TYPE_CHECKING:
+    from forecast.pricebook import PriceBook
+    from forecast.scenario import Scenario
+
+#: ISO 4217 code of the price book's prices (every bundled book is in US dollars).
+BILLING_CURRENCY = "USD"
+#: A provider's display name for the commitment's type (ContractCommitmentType).
+COMMITMENT_TYPE = "Annual spend commitment"
+CONTRACT_COMMITMENT_FILE = "contract_commitment.csv"
+PROJECTION_FILE = "projection.csv"
+
+#: The Contract Commitment dataset's columns (FOCUS 1.3, dataset.md): all 13 are required
+#: in the dataset. Rule of each value, as written in :func:`contract_commitment_rows`.
+CONTRACT_COMMITMENT_COLUMNS = (
+    "ContractId",
+    "ContractPeriodStart",
+    "ContractPeriodEnd",
+    "ContractCommitmentId",
+    "ContractCommitmentCategory",
+    "ContractCommitmentType",
+    "ContractCommitmentCost",
+    "ContractCommitmentPeriodStart",
+    "ContractCommitmentPeriodEnd",
+    "ContractCommitmentQuantity",
+    "ContractCommitmentUnit",
+    "ContractCommitmentDescription",
+    "BillingCurrency",
+)
+#: Columns of ``projection.csv``: FOCUS columns first, then the custom ones (ColumnHandling:
+#: custom columns after every FOCUS column, not intermixed).
+PROJECTION_COLUMNS = (
+    "BillingPeriodStart",
+    "BillingPeriodEnd",
+    "BillingCurrency",
+    "ContractId",
+    "ContractCommitmentId",
+    "x_ListCostExpected",
+    "x_ContractedCostExpected",
+    "x_ContractedCostP10",
+    "x_ContractedCostP90",
+    "x_ShortfallProbability",
+    "x_StrandedSavings",
+)
+
+
+# --------------------------------------------------------------------------- values
+def timestamp(month: str) -> str:
+    """The first instant of a ``YYYY-MM`` month, UTC: ``2027-01-01T00:00:00Z``
+    (DateTimeFormat)."""
+    return f"{month}-01T00:00:00Z"
+
+
+def decimal(value: float, places: int = 2) -> str:
+    """A Decimal as NumericFormat wants it: plain digits and one point, a minus sign only
+    when negative, no exponent (``1e+16`` would carry a plus sign)."""
+    if not np.isfinite(value):
+        raise ValueError(f"{value!r} is not a number FOCUS can hold")
+    text = f"{value:.{places}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def contract_id(scenario: Scenario) -> str:
+    """``contract.id``, or one made from the scenario's name and start (a placeholder until
+    the provider's identifier is written into ``contract.id``)."""
+    if scenario.contract.id:
+        return scenario.contract.id
+    slug = re.sub(r"[^a-z0-9]+", "-", scenario.name.lower()).strip("-")[:60]
+    return f"{slug or 'contract'}-{scenario.start}"
+
+
+# --------------------------------------------------------------------------- the export
+@dataclass(frozen=True)
+class FocusExport:
+    """The two datasets, as rows of text cells (``None`` is a null).
+
+    Attributes
+    ----------
+    commitment : ndarray of shape (years,)
+        The commitment exported, per contract year.
+    source : CommitmentKind
+        ``scenario`` (the contract's commitments) or ``recommended``.
+    """
+
+    contract_commitment: list[dict[str, str | None]]
+    projection: list[dict[str, str | None]]
+    commitment: Any
+    source: CommitmentKind
+
+    def files(self) -> dict[str, bytes]:
+        """File name to CSV bytes (UTF-8, header row, ``\\r\\n`` line ends as RFC 4180)."""
+        return {CONTRACT_COMMITMENT_FILE: _csv(CONTRACT_COMMITMENT_COLUMNS,
+                                               self.contract_commitment),
+                PROJECTION_FILE: _csv(PROJECTION_COLUMNS, self.projection)}
+
+
+def _csv(columns: Sequence[str], rows: list[dict[str, str | None]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in rows:
+        # csv writes None as an empty, unquoted field: FOCUS's null in a CSV.
+        writer.writerow([row[c] for c in columns])
+    return out.getvalue().encode("utf-8")
+
+
+def contract_commitment_rows(scenario: Scenario, per_year: Any, source: CommitmentKind
+                             ) -> list[dict[str, str | None]]:
+    """One Contract Commitment row per contract year (FOCUS 1.3; the rule of each column is
+    given beside its value)."""
+    contract = scenario.contract
+    years = contract.years
+    discount = discount_for(contract, per_year)
+    cid = contract_id(scenario)
+    rule = "at list" if contract.overage == Overage.LIST else "at the discounted rate"
+    carry = f"{pct(contract.rollover)} of any unused balance carries into the next year" \
+        if contract.rollover > 0 else "unused commitment does not roll over"
+    origin = "" if source == CommitmentKind.SCENARIO else \
+        " Recommended by Commitment Planner: the scenario names no commitment."
+    rows = []
+    for y in range(years):
+        rows.append({
+            # Dimension, Mandatory, not null, String; unique within the provider.
+            "ContractId": cid,
+            # Dimension, Mandatory, not null, Date/Time: inclusive start of the contract.
+            "ContractPeriodStart": timestamp(scenario.start),
+            # Dimension, Mandatory, not null, Date/Time: exclusive end of the contract.
+            "ContractPeriodEnd": timestamp(month_offset(scenario.start, 12 * years)),
+            # Dimension, Mandatory, not null, String: unique in the dataset, one parent
+            # ContractId.
+            "ContractCommitmentId": f"{cid}/year-{y + 1}",
+            # Dimension, Mandatory, not null, String, allowed values Spend | Usage: a
+            # predetermined amount of spend.
+            "ContractCommitmentCategory": "Spend",
+            # Dimension, Mandatory, not null, String: a consistent, readable display value.
+            "ContractCommitmentType": COMMITMENT_TYPE,
+            # Metric, Mandatory, Decimal in BillingCurrency; must not be null while
+            # ContractCommitmentQuantity is null.
+            "ContractCommitmentCost": decimal(float(per_year[y])),
+            # Dimension, Mandatory, not null, Date/Time: the contract year's inclusive start.
+            "ContractCommitmentPeriodStart": timestamp(month_offset(scenario.start, 12 * y)),
+            # Dimension, Mandatory, not null, Date/Time: the contract year's exclusive end.
+            "ContractCommitmentPeriodEnd": timestamp(month_offset(scenario.start, 12 * (y + 1))),
+            # Decimal, may be null while ContractCommitmentCost is not: a spend commitment
+            # has no quantity of a unit besides its cost.
+            "ContractCommitmentQuantity": None,
+            # String, must be null when ContractCommitmentQuantity is null.
+            "ContractCommitmentUnit": None,
+            # Dimension, Mandatory, String, should not be null: a self-contained summary.
+            "ContractCommitmentDescription": (
+                f"Contract year {y + 1} of {years}: {usd(float(per_year[y]))} of Claude API "
+                f"spend committed, drawn down by usage at list less {pct(float(discount[y]), 1)}"
+                f"; overage {rule}; {carry}.{origin}"),
+            # Dimension, Mandatory, String, CurrencyFormat (ISO 4217); not null for Spend.
+            "BillingCurrency": BILLING_CURRENCY,
+        })
+    return rows
+
+
+def focus_export(scenario: Scenario, book: PriceBook, paths: int | None = None,
+                 seed: int | None = None) -> FocusExport:
+    """Simulate the scenario and build both datasets.
+
+    The commitment is ``contract.commitments`` when given, else the recommended one
+    (:func:`forecast.recommendation.recommend`). The projection is the optimized path
+    (walk-back drawn) at the commitment's discount: per month, the expected list cost and
+    the expected consumption at the discounted rate with its P10 and P90 over the paths;
+    on each contract year's last month, the year's shortfall probability and its expected
+    stranded savings (docs/model.md, "Stranded savings"): a year's figures, shown once on
+    the month the year closes, so that a column sums to the term's total.
+    """
+    from forecast.recommendation import recommend
+    from forecast.simulation import simulate
+
+    contract = scenario.contract
+    n_paths = scenario.simulation.paths if paths is None else paths
+    seed = scenario.simulation.seed if seed is None else seed
+    sim = simulate(scenario, book, n_paths=n_paths, seed=seed)
+    years = contract.years
+    usage = YearlyUsage.from_simulation(sim, years)
+    named = contract.commitment_per_year()
+    if named is not None:
+        per_year, source = as_commitment(contract, named), CommitmentKind.SCENARIO
+    else:
+        per_year = recommend(contract, usage).recommended.per_year
+        source = CommitmentKind.RECOMMENDED
+    discount = discount_for(contract, per_year)
+    outcome = evaluate(contract, usage.optimized, per_year, usage.price_level)
+    committed = per_year * usage.price_level if contract.price_protection else per_year
+    d_base, d_opt = (1.0 - discount) * usage.current, (1.0 - discount) * usage.optimized
+    stranded = (np.minimum(committed, d_base) - np.minimum(committed, d_opt)).mean(axis=0)
+    shortfall = outcome.short.mean(axis=0)
+
+    term = 12 * years
+    listed = sim.optimized[:, :term]
+    rate = np.repeat(1.0 - discount, 12)  # (term,)
+    contracted = listed * rate
+    p10, p90 = np.quantile(contracted, [0.1, 0.9], axis=0)
+    cid = contract_id(scenario)
+    rows = []
+    for k in range(term):
+        y, closing = divmod(k, 12)[0], k % 12 == 11
+        rows.append({
+            "BillingPeriodStart": timestamp(month_offset(scenario.start, k)),
+            "BillingPeriodEnd": timestamp(month_offset(scenario.start, k + 1)),
+            "BillingCurrency": BILLING_CURRENCY,
+            "ContractId": cid,
+            "ContractCommitmentId": f"{cid}/year-{y + 1}",
+            "x_ListCostExpected": decimal(float(listed[:, k].mean())),
+            "x_ContractedCostExpected": decimal(float(contracted[:, k].mean())),
+            "x_ContractedCostP10": decimal(float(p10[k])),
+            "x_ContractedCostP90": decimal(float(p90[k])),
+            "x_ShortfallProbability": decimal(float(shortfall[y]), 6) if closing else None,
+            "x_StrandedSavings": decimal(float(stranded[y])) if closing else None,
+        })
+    return FocusExport(contract_commitment_rows(scenario, per_year, source), rows, per_year,
+                       source)
+
+
+# --------------------------------------------------------------------------- writing
+def write_focus(export: FocusExport, folder: str | os.PathLike[str],
+                inputs: Sequence[str | os.PathLike[str]] = ()) -> list[Path]:
+    """Write both files into ``folder``; nothing is lost and no partial set is left.
+
+    - ``folder`` does not exist: the files are written (and flushed to disk) in a new
+      temporary folder beside it, which is then renamed to ``folder`` in one step;
+    - ``folder`` exists: each file is written to a temporary file beside its target, then
+      both are renamed over their targets; a target replaced before a later step failed is
+      put back as it was (kept meanwhile as a hard link), so the folder holds the old pair
+      or the new pair, and its other files are never touched.
+
+    Raises
+    ------
+    UserFileError
+        ``folder`` is a file, read-only, inside a folder that does not exist; a target is a
+        folder, a symlink or another special file, or one of ``inputs``.
+    """
+    from forecast.files import _clean_up_on_termination, check_output
+
+    files = export.files()
+    target = Path(folder)
+    shown = os.fspath(folder)
+    if target.exists() and not target.is_dir():
+        raise UserFileError(shown, "is a file; give a folder to write contract_commitment.csv "
+                                   "and projection.csv into (it is created when missing)")
+    parent = target.parent if str(target.parent) else Path(".")
+    if not target.exists():
+        if not parent.is_dir():
+            raise UserFileError(shown, f"cannot write: {parent} is not an existing folder; "
+                                       "create it or write elsewhere")
+        _check_writable(parent, shown)
+    else:
+        _check_writable(target, shown)
+        for name in files:
+            path = target / name
+            if path.is_symlink() or (path.exists() and not stat.S_ISREG(path.stat().st_mode)):
+                raise UserFileError(path, "is not a regular file (a folder, link or device); "
+                                          "move it away or export to another folder")
+            check_output(path, inputs)
+    with _clean_up_on_termination():
+        if not target.exists():
+            _write_new_folder(target, parent, files)
+        else:
+            _replace_in_folder(target, files)
+    return [target / name for name in files]
+
+
+def _check_writable(folder: Path, shown: str) -> None:
+    info = folder.stat()
+    writable = info.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
+    # Held to the folder's mode even as root, as forecast.files holds files: read-only
+    # means keep.
+    if not writable or not os.access(folder, os.W_OK):
+        raise UserFileError(shown, f"cannot write: {'the folder' if folder.name else folder} "
+                                   "is read-only; make it writable or write elsewhere")
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0),
+                 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_folder(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _write_new_folder(target: Path, parent: Path, files: dict[str, bytes]) -> None:
+    staging = parent / f".{target.name}.{secrets.token_hex(4)}.tmp"
+    staging.mkdir(mode=0o777)
+    try:
+        for name, data in files.items():
+            _write_file(staging / name, data)
+        _fsync_folder(staging)
+        os.rename(staging, target)
+    except BaseException as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise UserFileError(target, f"cannot write the export ({exc.strerror or exc})"
+                                ) from None
+        raise
+    _fsync_folder(parent)
+
+
+def _replace_in_folder(target: Path, files: dict[str, bytes]) -> None:
+    tag = secrets.token_hex(4)
+    staged = {name: target / f".{name}.{tag}.tmp" for name in files}
+    kept = {name: target / f".{name}.{tag}.old" for name in files}
+    done: list[str] = []
+    try:
+        for name, data in files.items():
+            _write_file(staged[name], data)
+        for name in files:
+            if (target / name).exists():
+                try:
+                    os.link(target / name, kept[name])
+                except OSError:  # a file system without hard links: keep a copy
+                    shutil.copy2(target / name, kept[name])
+        for name in files:
+            os.replace(staged[name], target / name)
+            done.append(name)
+    except BaseException as exc:
+        for name in done:  # put back what was there: the old pair, or nothing
+            if kept[name].exists():
+                os.replace(kept[name], target / name)
+            else:
+                (target / name).unlink(missing_ok=True)
+        for path in (*staged.values(), *kept.values()):
+            path.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise UserFileError(target, f"cannot write the export ({exc.strerror or exc})"
+                                ) from None
+        raise
+    for path in kept.values():
+        path.unlink(missing_ok=True)
+    _fsync_folder(target)
