@@ -4,7 +4,6 @@ the command prints, and calibration on histories drawn from known parameters."""
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 
 import numpy as np
@@ -15,6 +14,7 @@ from forecast.backtest import backtest, default_contract, rolling_backtest
 from forecast.errors import ImportUsageError
 from forecast.usage import price_history
 from tests.conftest import ROOT
+from tests.inprocess import commitplan
 
 HISTORY = sorted((ROOT / "tests" / "fixtures" / "usage" / "history").glob("*.json"))
 sys.path.insert(0, str(ROOT / "tests" / "fixtures" / "usage"))
@@ -74,9 +74,7 @@ def test_rolling_backtest_forecasts_from_every_origin(flat):
 
 
 def test_the_bundled_history_backtest_json(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "forecast", "backtest", *map(str, HISTORY),
-                             "--train-months", "6", "--json"], capture_output=True, text=True,
-                            cwd=ROOT, timeout=120)
+    result = commitplan("backtest", *map(str, HISTORY), "--train-months", "6", "--json")
     assert result.returncode == 0, result.stderr
     doc = json.loads(result.stdout)
     assert doc["train_months"] == 6
@@ -87,9 +85,7 @@ def test_the_bundled_history_backtest_json(tmp_path):
     inside = [m["p10"] <= m["actual"] <= m["p90"] for m in doc["months"]]
     assert doc["coverage_p10_p90"] == pytest.approx(np.mean(inside))
     # The actuals are the history's monthly totals (no price change inside it).
-    imported = subprocess.run([sys.executable, "-m", "forecast", "import", *map(str, HISTORY),
-                               "--report"], capture_output=True, text=True, cwd=ROOT,
-                              timeout=120).stdout
+    imported = commitplan("import", *map(str, HISTORY), "--report").stdout
     may = next(line for line in imported.splitlines() if line.startswith("2026-05"))
     assert f"${doc['months'][0]['actual']:,.2f}" == may.split()[-1]
 
@@ -100,9 +96,8 @@ def test_contract_comes_from_a_scenario(tmp_path):
                         "tokens: {input: 1}, waiting: async, current: {models: "
                         "{claude-sonnet-4-5: 1.0}}}\ncontract:\n  years: 2\n  discount_tiers: "
                         "[{min_annual_commit: 50000, discount: 0.15}]\n  overage: list\n")
-    result = subprocess.run([sys.executable, "-m", "forecast", "backtest", *map(str, HISTORY),
-                             "--train-months", "9", "--contract", str(scenario)],
-                            capture_output=True, text=True, cwd=ROOT, timeout=120)
+    result = commitplan("backtest", *map(str, HISTORY), "--train-months", "9", "--contract",
+                        str(scenario))
     assert result.returncode == 0, result.stderr
     assert "15% from $50,000, overage at list" in result.stdout
     assert "10% from $0" in default_contract_text()

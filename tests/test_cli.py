@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, SCENARIOS
+from tests.inprocess import commitplan
 
 BAD = sorted((Path(__file__).parent / "bad_scenarios").iterdir())
 
@@ -34,9 +35,19 @@ EXPECTED = {
 }
 
 
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "forecast", *args], capture_output=True,
-                          text=True, cwd=ROOT, timeout=120)
+def run(*args: str):
+    """In process (fast); the smoke tests below run the real command in its own process."""
+    return commitplan(*args)
+
+
+def test_python_m_forecast_runs_in_its_own_process():
+    # Smoke test: `python -m forecast`, a fresh interpreter, a bad flag and a good command.
+    ok = subprocess.run([sys.executable, "-m", "forecast", "project", str(SCENARIOS[0]),
+                         "--json"], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert ok.returncode == 0 and '"months"' in ok.stdout, ok.stderr
+    bad = subprocess.run([sys.executable, "-m", "forecast", "project", str(SCENARIOS[0]),
+                          "--jsn"], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
 
 
 def test_every_bad_file_has_an_expectation():

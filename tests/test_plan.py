@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 from hypothesis import assume, given, settings
@@ -17,6 +15,7 @@ from forecast.projection import project
 from forecast.scenario import load_scenario
 from forecast.types import CommitmentKind, FlagKind, FlagLevel, Risk
 from tests.conftest import ROOT, SCENARIOS, make_scenario
+from tests.inprocess import commitplan
 
 BOOK = load_price_book("anthropic-2026-11")
 
@@ -112,9 +111,8 @@ def test_display_grid_is_round():
                                                    1_000_000]
 
 
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "forecast", *args], capture_output=True,
-                          text=True, cwd=ROOT, timeout=300)
+def run(*args: str):
+    return commitplan(*args)
 
 
 def test_plan_json_document_and_determinism():

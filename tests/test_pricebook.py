@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -23,6 +21,7 @@ from forecast.pricebook import InferenceGeo, load_price_book
 from forecast.scenario import LeverSet, Tokens
 from forecast.types import CacheTTL
 from tests.conftest import ROOT
+from tests.inprocess import commitplan
 
 BOOK = load_price_book("anthropic-2026-11")
 BUNDLED = ROOT / "forecast" / "data" / "pricebooks" / "anthropic-2026-11.yaml"
@@ -183,9 +182,8 @@ def test_dated_entries_must_be_in_order(tmp_path: Path):
 
 
 def test_prices_command_prints_the_book_on_a_date():
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "forecast", "prices", *args],
-                              capture_output=True, text=True, cwd=ROOT, timeout=120)
+    def run(*args: str):
+        return commitplan("prices", *args)
 
     before = run("--model", "Claude Sonnet 5.5", "--on", "2026-10-06")
     assert before.returncode == 0, before.stderr

@@ -10,8 +10,6 @@ import datetime as dt
 import io
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -25,6 +23,7 @@ from forecast.report import conclusion, render_pdf, write_pdf
 from forecast.scenario import load_scenario
 from forecast.typeset import text
 from tests.conftest import ROOT, make_scenario
+from tests.inprocess import commitplan
 
 ENTERPRISE = ROOT / "scenarios" / "enterprise-portfolio.yaml"
 RUN = ("--paths", "2000", "--seed", "3", "--no-sensitivity")
@@ -34,9 +33,8 @@ AWKWARD = ["R&D <bots>", "Überprüfung", "評価", "\"Quoted\" & 'single' names
            "A very long workload name that goes on and on to test wrapping in every table"]
 
 
-def cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "forecast", *args], capture_output=True,
-                          text=True, cwd=cwd, timeout=180)
+def cli(*args: str, cwd: Path = ROOT):
+    return commitplan(*args, cwd=cwd)
 
 
 def pages(pdf: bytes) -> list[str]:
@@ -63,14 +61,11 @@ def enterprise(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, list[str
     """The plan JSON and the report of the same scenario, paths and seed, both by the CLI."""
     folder = tmp_path_factory.mktemp("report")
     out = folder / "enterprise.pdf"
-    # Both at once: two processes, two cores.
-    runs = [subprocess.Popen([sys.executable, "-m", "forecast", *args], cwd=ROOT, text=True,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-            for args in (("plan", str(ENTERPRISE), "--json", *RUN),
-                         ("report", str(ENTERPRISE), "-o", str(out), *RUN))]
-    (plan_out, plan_err), (_, report_err) = (r.communicate(timeout=180) for r in runs)
-    assert runs[0].returncode == 0, plan_err
-    assert runs[1].returncode == 0, report_err
+    plan = commitplan("plan", str(ENTERPRISE), "--json", *RUN)
+    report = commitplan("report", str(ENTERPRISE), "-o", str(out), *RUN)
+    assert plan.returncode == 0, plan.stderr
+    assert report.returncode == 0, report.stderr
+    plan_out, report_err = plan.stdout, report.stderr
     assert f"wrote {out}" in report_err
     return json.loads(plan_out), pages(out.read_bytes()), out
 

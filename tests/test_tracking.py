@@ -33,7 +33,7 @@ from forecast.tracking import (
 )
 from forecast.types import Lever
 from tests.conftest import ROOT
-from tests.inprocess import finite_json, run_cli
+from tests.inprocess import commitplan, finite_json, run_cli
 
 BOOK = load_price_book("anthropic-2026-11")
 EXAMPLE = ROOT / "scenarios" / "signed-contract-tracking.yaml"
@@ -500,11 +500,8 @@ def test_the_readme_shows_the_example_tracked():
 @pytest.mark.parametrize(("command", "expected"), BLOCKS, ids=[c for c, _ in BLOCKS])
 def test_readme_track_block_matches_the_command(command: str, expected: str):
     import shlex
-    import subprocess
-    import sys
 
-    result = subprocess.run([sys.executable, "-m", "forecast", *shlex.split(command)],
-                            capture_output=True, text=True, cwd=ROOT, timeout=120)
+    result = commitplan(*shlex.split(command))
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == expected.strip()
 

@@ -14,9 +14,6 @@ Each month, on the 10th (prices of anthropic-2026-11):
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 from forecast.usage import (
@@ -28,6 +25,7 @@ from forecast.usage import (
     read_usage,
 )
 from tests.conftest import ROOT
+from tests.inprocess import commitplan
 
 FOLDER = ROOT / "tests" / "fixtures" / "usage" / "analytics"
 USAGE = sorted(FOLDER.glob("usage-*.json"))
@@ -140,9 +138,7 @@ def test_group_by_model_and_the_straddle_warning():
 
 
 def test_cli_report_shows_the_effective_rate():
-    result = subprocess.run([sys.executable, "-m", "forecast", "import",
-                             *map(str, [*USAGE, COST]), "--report"], capture_output=True,
-                            text=True, cwd=ROOT, timeout=120)
+    result = commitplan("import", *map(str, [*USAGE, COST]), "--report")
     assert result.returncode == 0, result.stderr
     for needle in ("Effective rate (cost report)", "12.0% off list", "provisional",
                    "1 incomplete buckets past data_refreshed_at left out", "Grouped by product"):

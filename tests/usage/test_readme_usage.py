@@ -10,12 +10,11 @@ from __future__ import annotations
 import glob
 import re
 import shlex
-import subprocess
-import sys
 
 import pytest
 
 from tests.conftest import ROOT
+from tests.inprocess import commitplan
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 BLOCKS = re.findall(r"```text\n\$ commitplan (.*?)\n(.*?)```", README, re.S)
@@ -26,8 +25,7 @@ def run(args: list[str]) -> str:
     expanded = []
     for a in args:
         expanded += sorted(glob.glob(str(ROOT / a))) if "*" in a else [a]
-    result = subprocess.run([sys.executable, "-m", "forecast", *expanded], capture_output=True,
-                            text=True, cwd=ROOT, timeout=120)
+    result = commitplan(*expanded)
     assert result.returncode == 0, result.stderr
     return result.stdout
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +28,7 @@ from forecast.usage import (
     read_usage,
 )
 from tests.conftest import ROOT
+from tests.inprocess import commitplan
 
 FIXTURES = ROOT / "tests" / "fixtures" / "usage"
 PAGES = sorted(FIXTURES.glob("admin-*.json"))
@@ -476,9 +475,8 @@ def test_summary_frame(pages):
 
 
 # --------------------------------------------------------------------------- command line
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "forecast", "import", *args],
-                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+def run(*args: str):
+    return commitplan("import", *args)
 
 
 # What each bad file's message must say: the file, the bucket or row, the problem.
@@ -525,8 +523,7 @@ def test_cli_writes_the_scenario_and_reports(tmp_path: Path):
         assert needle in report
     scenario = read_scenario_text(out.read_text())
     assert scenario.name == "Acme usage" and len(scenario.workloads) == 2
-    validate = subprocess.run([sys.executable, "-m", "forecast", "validate", str(out)],
-                              capture_output=True, text=True, cwd=ROOT, timeout=120)
+    validate = commitplan("validate", str(out))
     assert validate.returncode == 0, validate.stderr
 
 
