@@ -2,14 +2,16 @@
 
 The page reads top to bottom: the scenario store (``ui.state``: every scenario, its edits,
 the workspace that keeps uploads, imports and variants), the sidebar (``ui.sidebar``:
-scenario in, portfolio levers, contract terms, uncertainty, paths), the scenario as edited,
-the plan, then the answer at the top (``ui.headline``) and one tab per view (``ui.views``).
-Every number comes from ``forecast/``; edits go through ``ui.edits`` and back through the
-scenario schema, so a bad edit is reported like a bad file.
+scenario in, portfolio levers, contract terms, uncertainty, paths), the scenario as edited
+(the workloads table, ``ui.edits``; the offers table, ``ui.offers``), the plan, then the
+answer at the top (``ui.headline``), the buyer's position under it, and one tab per view
+(``ui.views``). Every number comes from ``forecast/``; edits go back through the scenario
+schema, so a bad edit is reported like a bad file, naming its table row and field.
 
-What the headline needs is computed first and drawn first; the views follow. The expensive
-calls are cached per scenario (``ui.cache``); a change to the contract's terms alone reuses
-the simulation.
+What the headline needs is computed first and drawn first; the position (every offer on the
+same paths) follows on the same simulation, then the views. The expensive calls are cached
+per scenario (``ui.cache``); a change to the contract's terms or the offers alone reuses the
+simulation.
 
 ``?paths=N`` in the address caps the simulated paths (tests, slow machines); users get each
 scenario's own count (10,000 in the bundled examples). The workspace folder is

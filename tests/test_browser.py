@@ -372,3 +372,31 @@ def test_a_hostile_name_shows_as_typed(server, browser, tmp_path):
         assert "<i>chat</i> [w](http://w)" in page.locator(".cp-why").inner_text()
     finally:
         page.close()
+
+
+def test_the_copy_for_the_vendor_downloads_without_the_buyers_position(server, browser):
+    """The Files tab's "Copy for the vendor (PDF)": a PDF with the ask and its evidence, and
+    none of the appetite, the walk-away or the pay-as-you-go alternative (the page itself is
+    the buyer's own screen)."""
+    import io
+
+    from pypdf import PdfReader
+
+    page = _open(browser, server, 1280, 800)
+    try:
+        _tab(page, "Files")
+        with page.expect_download(timeout=90_000) as download:
+            page.get_by_role("button", name="Copy for the vendor (PDF)").click()
+        data = Path(download.value.path()).read_bytes()
+        assert data.startswith(b"%PDF")
+        assert download.value.suggested_filename.endswith("-for-vendor.pdf")
+        text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
+                        .split()).lower()
+        # ("internal" alone is a workload's name: "Internal knowledge bot".)
+        for secret in ("walk-away", "walk away", "appetite", "pay-as-you-go alternative",
+                       "· internal", "internal:"):
+            assert secret not in text, secret
+        assert "commitment proposal" in text
+        assert "Your position" in page.locator(".cp-position").inner_text()
+    finally:
+        page.close()

@@ -137,3 +137,12 @@ def test_the_offers_round_trip_through_the_scenario_file():
     assert again.offers == scenario.offers
     assert again.offers[1].price_protection is True and again.offers[1].rollover == 0.25
     assert parse_scenario(scenario_to_dict(again)) == scenario
+
+
+def test_a_problem_of_the_offers_table_reads_like_the_workloads_tables():
+    """The row named as typed (escaped), the field in code style, the message escaped."""
+    from ui.text import md, problem_md
+
+    line = 'Offers table, row 2 "[x](http://y)": discount: cannot read \'lots\''
+    assert problem_md(line) == (md('Offers table, row 2 "[x](http://y)":') + " `discount`: "
+                                + md("cannot read 'lots'"))

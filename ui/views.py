@@ -1,9 +1,10 @@
 """The page's views, one function per tab, and the import report with its next step.
 
-Each view reads a ``Plan`` (and the scenario store where it lists scenarios) and draws;
-no figure is computed here. Money in tables is written as on the headline and in the charts
-(``usd_short``: ``$1.23M``, ``$456K``), right-aligned; tables lead with the columns that
-decide, names kept narrow.
+Each view reads a ``Plan`` (with its negotiation position for the Offers tab, and the
+scenario store where it lists scenarios) and draws; no figure is computed here. Money in
+tables is written as on the headline and in the charts (``usd_short``: ``$1.23M``,
+``$456K``; a commitment with its tier's edges), right-aligned; tables lead with the columns
+that decide, names kept narrow.
 """
 
 from __future__ import annotations
