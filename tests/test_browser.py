@@ -205,7 +205,10 @@ def test_every_view_fits_the_window(server, browser, width, height, tmp_path):
                 found = page.get_by_role("button", name=button)
                 if found.count() and found.first.is_visible():
                     found.first.click()
-                    page.wait_for_timeout(300)
+                    # Its answer: the tornado, or the variants side by side.
+                    page.wait_for_function(
+                        "() => document.querySelectorAll('[role=\"tabpanel\"]:not([hidden]) "
+                        "[data-testid=\"stVegaLiteChart\"]').length > 0", timeout=120_000)
                     _settle(page)
             assert page.evaluate(CLIPPED) == [], (view, width)
             assert page.evaluate(SIDEWAYS) == [], (view, width)
