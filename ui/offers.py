@@ -63,7 +63,6 @@ COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
 #: Each column's width on the page, in pixels: the whole table fits 900 pixels.
 WIDTHS = {"name": 140, "discount": 130, "commitments": 115, "overage": 90, "rollover": 70,
           "years": 50, "shortfall_credit": 105, "price_protection": 110}
-NUMBER_KEYS = ("rollover", "years", "shortfall_credit")
 
 
 def discount_text(offer: Offer) -> str:
@@ -77,7 +76,7 @@ def discount_text(offer: Offer) -> str:
 
 def offers_frame(data: Data) -> pd.DataFrame:
     """The scenario's offers as the table shows them (one row each, :data:`COLUMNS` in
-    order); number columns are floats (blank: NaN), price protection as the offer's terms
+    order); number columns nullable (blank: <NA>), price protection as the offer's terms
     have it."""
     scenario = Scenario.model_validate(data)
     rows = []
@@ -89,13 +88,13 @@ def offers_frame(data: Data) -> pd.DataFrame:
             "rollover": o.rollover, "years": o.years, "shortfall_credit": o.shortfall_credit,
             "price_protection": o.to_contract(scenario.contract).price_protection,
         })
-    frame = pd.DataFrame(rows, columns=[c.key for c in COLUMNS])
-    for key in NUMBER_KEYS:
-        frame[key] = frame[key].astype("float64")
-    frame["price_protection"] = frame["price_protection"].astype("boolean")
-    for key in ("name", "discount", "commitments", "overage"):
-        frame[key] = frame[key].astype("object")
-    return frame
+    # Nullable dtypes: a blank cell is <NA>, and a row the editor adds with blanks keeps the
+    # column's type (a float64 column would turn to object, which pandas deprecates).
+    dtypes = {"rollover": "Float64", "years": "Int64", "shortfall_credit": "Float64",
+              "price_protection": "boolean"}
+    return pd.DataFrame({c.key: pd.Series([r[c.key] for r in rows],
+                                          dtype=dtypes.get(c.key, "object"))
+                         for c in COLUMNS})
 
 
 def _read_discount(text: str) -> Data:
