@@ -76,6 +76,8 @@ st.html("""<style>
   margin-left: -1.5px; border-radius: 1px; background: #31333f; opacity: 0.55;
   pointer-events: none;}
 .cp-why p, .cp-why li, .cp-next li {font-size: 0.86rem; line-height: 1.4;}
+[data-testid="stLayoutWrapper"]:has(> .st-key-cp-messages:empty),
+.st-key-cp-messages:empty {display: none;}
 [data-testid="stLayoutWrapper"]:has(> .st-key-cp-saving) {
   flex: 3 1 8rem; width: auto; min-width: 8rem;}
 .st-key-cp-saving [data-testid="stMetricLabel"] p {white-space: normal;}
@@ -186,23 +188,26 @@ paths, seed = run_settings(scenario)
 # --------------------------------------------------------------------------- the answer
 with header:
     st.markdown(f"### {md(scenario.name)}")
-    if store.notice:
-        st.success(md(store.notice))
-        store.notice = None
-    for title, lines in store.errors:
-        st.error(sidebar.problems_md(title, lines))
-    store.errors = []
-    if not st.get_option("server.address"):
-        st.warning("This server answers on every network interface (no `server.address` is "
-                   "set): start it from the project folder (`make run`), where "
-                   "`.streamlit/config.toml` binds it to this machine, or name an address on "
-                   "purpose (README, *Running it safely*).")
-    for warning in store.warnings:
-        st.warning(md(warning))
-    store.warnings = []
-    if problems:
-        st.error(sidebar.problems_md("Your last change is not applied (the answer below is "
-                                     "for the last valid settings):", problems))
+    # The messages of this run in one box that is always there: the headline below keeps
+    # its place in the page from one run to the next (a notice shown once does not shift it).
+    with st.container(key="cp-messages"):
+        if store.notice:
+            st.success(md(store.notice))
+            store.notice = None
+        for title, lines in store.errors:
+            st.error(sidebar.problems_md(title, lines))
+        store.errors = []
+        if not st.get_option("server.address"):
+            st.warning("This server answers on every network interface (no `server.address` is "
+                       "set): start it from the project folder (`make run`), where "
+                       "`.streamlit/config.toml` binds it to this machine, or name an address on "
+                       "purpose (README, *Running it safely*).")
+        for warning in store.warnings:
+            st.warning(md(warning))
+        store.warnings = []
+        if problems:
+            st.error(sidebar.problems_md("Your last change is not applied (the answer below is "
+                                         "for the last valid settings):", problems))
     try:
         with st.spinner(f"Simulating {paths:,} paths × {scenario.horizon_months} months × "
                         f"{len(scenario.workloads)} workloads…"):
