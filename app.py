@@ -2,14 +2,16 @@
 
 The page reads top to bottom: the scenario store (``ui.state``: every scenario, its edits,
 the workspace that keeps uploads, imports and variants), the sidebar (``ui.sidebar``:
-scenario in, portfolio levers, contract terms, uncertainty, paths), the scenario as edited,
-the plan, then the answer at the top (``ui.headline``) and one tab per view (``ui.views``).
-Every number comes from ``forecast/``; edits go through ``ui.edits`` and back through the
-scenario schema, so a bad edit is reported like a bad file.
+scenario in, portfolio levers, contract terms, uncertainty, paths), the scenario as edited
+(the workloads table, ``ui.edits``; the offers table, ``ui.offers``), the plan, then the
+answer at the top (``ui.headline``), the buyer's position under it, and one tab per view
+(``ui.views``). Every number comes from ``forecast/``; edits go back through the scenario
+schema, so a bad edit is reported like a bad file, naming its table row and field.
 
-What the headline needs is computed first and drawn first; the views follow. The expensive
-calls are cached per scenario (``ui.cache``); a change to the contract's terms alone reuses
-the simulation.
+What the headline needs is computed first and drawn first; the position (every offer on the
+same paths) follows on the same simulation, then the views. The expensive calls are cached
+per scenario (``ui.cache``); a change to the contract's terms or the offers alone reuses the
+simulation.
 
 ``?paths=N`` in the address caps the simulated paths (tests, slow machines); users get each
 scenario's own count (10,000 in the bundled examples). The workspace folder is
@@ -35,7 +37,7 @@ from forecast.scenario import (
     scenario_price_book,
     scenario_to_dict,
 )
-from ui import cache, edits, headline, sidebar, views
+from ui import cache, edits, headline, offers, sidebar, views
 from ui.state import ScenarioStore
 from ui.text import md
 from ui.workspace import Workspace, workspace_folder
@@ -45,7 +47,10 @@ ROOT = Path(__file__).resolve().parent
 # three classes (and a gray workload batched past its eligible share), three discount tiers
 # and the stranded-savings contrast the product exists for.
 OPENING = ROOT / "scenarios" / "enterprise-portfolio.yaml"
-VIEWS = ("Spend", "Commitment", "Savings", "Workloads", "Sensitivity", "Compare", "Files")
+# After signing, a Tracking view (burn-down against the signed contract, forecast to year end)
+# belongs after Offers: one more name here and one function in ui/views.py.
+VIEWS = ("Spend", "Commitment", "Offers", "Savings", "Workloads", "Sensitivity", "Compare",
+         "Files")
 
 st.set_page_config(page_title="Commitment Planner", layout="wide",
                    initial_sidebar_state="expanded")
@@ -71,6 +76,32 @@ st.html("""<style>
   margin-left: -1.5px; border-radius: 1px; background: #31333f; opacity: 0.55;
   pointer-events: none;}
 .cp-why p, .cp-why li, .cp-next li {font-size: 0.86rem; line-height: 1.4;}
+[data-testid="stLayoutWrapper"]:has(> .st-key-cp-messages:empty),
+.st-key-cp-messages:empty {display: none;}
+[data-testid="stLayoutWrapper"]:has(> .st-key-cp-saving) {
+  flex: 3 1 8rem; width: auto; min-width: 8rem;}
+.st-key-cp-saving [data-testid="stMetricLabel"] p {white-space: normal;}
+[data-testid="stLayoutWrapper"]:has(> .st-key-cp-position-box) {
+  flex: 3 1 24rem; min-width: min(24rem, 100%);}
+[data-testid="stLayoutWrapper"]:has(> .st-key-cp-bridge-box) {
+  flex: 2 1 17rem; min-width: min(17rem, 100%);}
+.cp-box-title {font-size: 0.78rem; font-weight: 700; letter-spacing: 0.03em; color: #5a5f6b;
+               margin: 0 0 0.15rem 0; line-height: 1.3;}
+.cp-position {border-left: 6px solid #b26a00; background: #fff8ec; border-radius: 4px;
+              padding: 0.3rem 0.7rem;}
+.cp-position dl {display: grid; grid-template-columns: max-content 1fr; column-gap: 0.7rem;
+                 row-gap: 0.1rem; margin: 0;}
+.cp-position dt {font-weight: 700; font-size: 0.84rem; line-height: 1.35;}
+.cp-position dd {margin: 0; font-size: 0.84rem; line-height: 1.35;}
+.cp-bridge {border-left: 6px solid #1f6feb; background: #f0f6ff; border-radius: 4px;
+            padding: 0.3rem 0.7rem;}
+.cp-bridge table {border-collapse: collapse; width: 100%; margin: 0; border: none;}
+.cp-bridge td {padding: 0 0.25rem; border: none; font-size: 0.84rem; line-height: 1.35;}
+.cp-bridge td:first-child {width: 0.8rem; padding-left: 0;}
+.cp-bridge td:last-child {text-align: right; white-space: nowrap;
+                          font-variant-numeric: tabular-nums;}
+.cp-bridge tr.cp-total td {font-weight: 700;}
+.cp-bridge p {font-size: 0.84rem; line-height: 1.35; margin: 0.15rem 0 0 0;}
 .st-key-cp-fan {flex: 0 0 auto !important;
                height: clamp(320px, calc(100vh - 400px), 700px) !important;}
 </style>""")
@@ -118,11 +149,13 @@ entry = store.current
 origin = Scenario.model_validate(entry.origin)
 book = scenario_price_book(origin)
 editor_key = store.key("workloads")
+offers_key = store.key("offers")
 table = edits.apply_table_edits(entry.origin, ss.get(editor_key))
 try:
     basis = edits.validate(table)  # what the portfolio levers start from
 except ScenarioError:
     basis = origin
+table = offers.apply_offer_edits(table, ss.get(offers_key))
 
 with st.sidebar:
     controls = sidebar.render(basis, book, paths_cap())
@@ -155,23 +188,26 @@ paths, seed = run_settings(scenario)
 # --------------------------------------------------------------------------- the answer
 with header:
     st.markdown(f"### {md(scenario.name)}")
-    if store.notice:
-        st.success(md(store.notice))
-        store.notice = None
-    for title, lines in store.errors:
-        st.error(sidebar.problems_md(title, lines))
-    store.errors = []
-    if not st.get_option("server.address"):
-        st.warning("This server answers on every network interface (no `server.address` is "
-                   "set): start it from the project folder (`make run`), where "
-                   "`.streamlit/config.toml` binds it to this machine, or name an address on "
-                   "purpose (README, *Running it safely*).")
-    for warning in store.warnings:
-        st.warning(md(warning))
-    store.warnings = []
-    if problems:
-        st.error(sidebar.problems_md("Your last change is not applied (the answer below is "
-                                     "for the last valid settings):", problems))
+    # The messages of this run in one box that is always there: the headline below keeps
+    # its place in the page from one run to the next (a notice shown once does not shift it).
+    with st.container(key="cp-messages"):
+        if store.notice:
+            st.success(md(store.notice))
+            store.notice = None
+        for title, lines in store.errors:
+            st.error(sidebar.problems_md(title, lines))
+        store.errors = []
+        if not st.get_option("server.address"):
+            st.warning("This server answers on every network interface (no `server.address` is "
+                       "set): start it from the project folder (`make run`), where "
+                       "`.streamlit/config.toml` binds it to this machine, or name an address on "
+                       "purpose (README, *Running it safely*).")
+        for warning in store.warnings:
+            st.warning(md(warning))
+        store.warnings = []
+        if problems:
+            st.error(sidebar.problems_md("Your last change is not applied (the answer below is "
+                                         "for the last valid settings):", problems))
     try:
         with st.spinner(f"Simulating {paths:,} paths × {scenario.horizon_months} months × "
                         f"{len(scenario.workloads)} workloads…"):
@@ -184,9 +220,18 @@ with header:
         st.error(md(f"The planner failed on this scenario ({type(exc).__name__}); change "
                     "the last setting back, and report it with the scenario's YAML."))
         st.stop()
-    headline.render(plan, headline.notes(plan, paths, seed, controls.levers.describe()),
-                    scenario_json)
+    slot = headline.render(plan, headline.notes(plan, paths, seed,
+                                                controls.levers.describe()), scenario_json)
     views.import_guide(entry, scenario, bool(controls.levers.describe()))
+
+# The position (every offer re-optimized on the same paths) once the headline is on screen.
+try:
+    plan = cache.position_for(scenario_json, paths, seed)
+    headline.position(slot, plan, scenario_json)
+except Exception as exc:  # the headline stands; the traceback in the server's log only
+    logging.getLogger("commitplan.app").exception("position of %s", scenario.name)
+    slot.error(md(f"The negotiation position could not be worked out "
+                  f"({type(exc).__name__}); the figures above stand."))
 
 # --------------------------------------------------------------------------- the views
 if tabs["Spend"].open:
@@ -195,6 +240,13 @@ if tabs["Spend"].open:
 if tabs["Commitment"].open:
     with tabs["Commitment"]:
         views.commitment(plan)
+with tabs["Offers"]:
+    # Drawn on every run, even behind another tab, so that its edits are kept.
+    views.offers_editor(entry.origin, offers_key,
+                        [p for p in problems if p.startswith(offers.WHERE)])
+    if tabs["Offers"].open:
+        views.offers(plan, store.key("asks_for"), lambda names: cache.position_for(
+            scenario_json, paths, seed, names))
 if tabs["Savings"].open:
     with tabs["Savings"]:
         views.savings(plan)

@@ -14,13 +14,18 @@ enterprise example at 10,000 paths in Debian chromium (Playwright) at 1280x800, 
   advisor asks for "a bit more": the page works the next notch out while the answer is read;
 - **contract change to headline**: the risk appetite moved one notch (the simulation is
   reused: only the contract changed);
+- **lever change to the position**: the same moves, to the buyer's position under the headline
+  (worked out once the headline is on screen, on the same simulation);
 - **page settled**: the lever changes until the whole page has redrawn;
+- with ``--offers``, the lever changes again with three offers on the table (the enterprise
+  example with the vendor's opening, a counter with rollover and a flat-rate offer,
+  uploaded as an advisor would): the headline does not wait for them, the position does;
 - **the simulation alone** (in this process, right after): the part of a lever change the
   page cannot avoid, as the machine's load makes it at the time.
 
 Each move follows a pause (``--pause``, 1 s: the advisor reads the answer). Medians over at
 least 10 moves each. Needs /usr/bin/chromium and playwright (``make test`` installs them).
-Run: ``.venv/bin/python bench/bench_app.py [--moves N] [--pause S]``. The last line reads
+Run: ``.venv/bin/python bench/bench_app.py [--moves N] [--pause S] [--offers]``. The last line reads
 ``lever_to_headline_seconds: N`` (the median of the lever changes to a new setting).
 """
 
@@ -44,9 +49,25 @@ ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 NO_STALE = "document.querySelectorAll('[data-stale=\"true\"]').length === 0"
-# The headline's fingerprint of the scenario it answers (``ui.headline.scenario_mark``).
+# The headline's fingerprint of the scenario it answers (``ui.headline.scenario_mark``), and
+# the position's (the same fingerprint once the position of that scenario is drawn).
 MARK = ("() => { const m = document.querySelector('.cp-answer'); "
         "return m ? m.dataset.scenario : ''; }")
+POSITION = ("() => { const m = document.querySelector('.cp-position'); "
+            "return m ? m.dataset.scenario : ''; }")
+OFFERS = """
+offers:
+- name: Vendor opening
+  discount_tiers: [{min_annual_commit: 4000000, discount: 0.10}]
+  commitments: 4000000
+  overage: list
+- name: Our counter
+  discount_tiers: [{min_annual_commit: 2500000, discount: 0.10}]
+  rollover: 0.25
+- name: Flat 8%
+  discount: 0.08
+  commitments: 3000000
+"""
 TARGETS = {"first_answer": 4.0, "lever_to_headline": 0.5}
 
 
@@ -102,9 +123,9 @@ def slider(page, label: str):
         'input[type="range"]')
 
 
-def move(page, handle, key: str, pause: float) -> tuple[float, float]:
-    """After ``pause`` seconds, press ``key`` on a slider; seconds to the new headline, and to
-    the settled page."""
+def move(page, handle, key: str, pause: float) -> tuple[float, float, float]:
+    """After ``pause`` seconds, press ``key`` on a slider; seconds to the new headline, to
+    the new position under it, and to the settled page."""
     time.sleep(pause)
     before = page.evaluate(MARK)
     handle.focus()
@@ -113,8 +134,27 @@ def move(page, handle, key: str, pause: float) -> tuple[float, float]:
     page.wait_for_function(f"(before) => ({MARK})() !== before && ({MARK})() !== ''",
                            arg=before, timeout=60_000, polling="raf")
     shown = time.perf_counter() - start
+    page.wait_for_function(f"() => ({POSITION})() === ({MARK})()", timeout=60_000,
+                           polling="raf")
+    position = time.perf_counter() - start
     settle(page)
-    return shown, time.perf_counter() - start
+    return shown, position, time.perf_counter() - start
+
+
+def lever_series(page, moves: int, pause: float) -> tuple[list[float], list[float],
+                                                         list[float]]:
+    """Lever moves to settings not seen before: each slider walks away from the plan one
+    notch at a time, the sliders in turn."""
+    plan = [("Batch: share", "ArrowLeft"), ("Cache hit rate", "ArrowLeft"),
+            ("Optimizations land in", "ArrowRight"), ("ramp in over", "ArrowRight")]
+    shown, position, settled = [], [], []
+    for i in range(moves):
+        label, key = plan[i % len(plan)]
+        a, b, c = move(page, slider(page, label), key, pause)
+        shown.append(a)
+        position.append(b)
+        settled.append(c)
+    return shown, position, settled
 
 
 def simulation_alone(repeats: int = 5) -> list[float]:
@@ -144,6 +184,8 @@ def main() -> None:
     parser.add_argument("--moves", type=int, default=12, help="lever moves (at least 10)")
     parser.add_argument("--pause", type=float, default=1.0,
                         help="seconds between moves (reading the answer)")
+    parser.add_argument("--offers", action="store_true",
+                        help="also time lever changes with three offers on the table")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -158,23 +200,15 @@ def main() -> None:
         settle(page)
         first_settled = time.perf_counter() - start
 
-        # Each slider walks away from the plan one notch at a time: every setting is new.
-        plan = [("Batch: share", "ArrowLeft"), ("Cache hit rate", "ArrowLeft"),
-                ("Optimizations land in", "ArrowRight"), ("ramp in over", "ArrowRight")]
-        lever, lever_settled = [], []
-        i = 0
-        while len(lever) < max(args.moves, 10):
-            label, key = plan[i % len(plan)]
-            shown, settled = move(page, slider(page, label), key, args.pause)
-            lever.append(shown)
-            lever_settled.append(settled)
-            i += 1
+        lever, lever_position, lever_settled = lever_series(page, max(args.moves, 10),
+                                                            args.pause)
 
         # The batch slider moved left three times above, other sliders in between: the first
         # nudge here is cold, the next ones were worked out ahead.
         nudges = []
         for _ in range(max(args.moves, 10) + 1):
-            shown, _settled = move(page, slider(page, "Batch: share"), "ArrowLeft", args.pause)
+            shown, _position, _settled = move(page, slider(page, "Batch: share"), "ArrowLeft",
+                                              args.pause)
             nudges.append(shown)
         nudges = nudges[1:]
 
@@ -182,9 +216,25 @@ def main() -> None:
         settle(page)
         contract = []
         for _ in range(max(args.moves, 10)):
-            shown, _settled = move(page, slider(page, "Risk appetite"), "ArrowRight",
-                                   args.pause)
+            shown, _position, _settled = move(page, slider(page, "Risk appetite"),
+                                              "ArrowRight", args.pause)
             contract.append(shown)
+
+        offers: tuple[list[float], list[float], list[float]] | None = None
+        if args.offers:
+            page.goto(url)
+            page.wait_for_selector('[data-testid="stMetricValue"]', timeout=120_000)
+            settle(page)
+            scenario = Path(tmp) / "globex-offers.yaml"
+            text = (ROOT / "scenarios" / "enterprise-portfolio.yaml").read_text()
+            scenario.write_text(text.replace("name: Globex enterprise portfolio",
+                                             "name: Globex with offers", 1) + OFFERS)
+            page.locator('input[type="file"]').first.set_input_files(str(scenario))
+            page.wait_for_function("() => [...document.querySelectorAll('h3')].some("
+                                   "h => h.innerText === 'Globex with offers')",
+                                   timeout=120_000)
+            settle(page)
+            offers = lever_series(page, max(args.moves, 10), args.pause)
         browser.close()
 
     alone = simulation_alone()
@@ -194,9 +244,14 @@ def main() -> None:
           f"target {TARGETS['first_answer']:.0f} s)")
     print(summary("lever change to headline", lever)
           + f" (target {TARGETS['lever_to_headline']} s)")
+    print(summary("lever change to the position under it", lever_position))
     print(summary("lever change, page settled", lever_settled))
     print(summary("the same lever nudged again (worked out ahead)", nudges))
     print(summary("contract change to headline (simulation reused)", contract))
+    if offers is not None:
+        print(summary("three offers on the table: lever change to headline", offers[0]))
+        print(summary("three offers on the table: lever change to the position", offers[1]))
+        print(summary("three offers on the table: page settled", offers[2]))
     print(summary("the simulation alone, in-process, right after", alone))
     print(f"load average while measuring: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} "
           f"on {os.cpu_count()} cores")

@@ -17,8 +17,10 @@ from forecast.contract import as_commitment, discount_for
 from forecast.formatting import usd_short
 
 if TYPE_CHECKING:
+    from forecast.negotiation import Position
     from forecast.plan import Plan
     from forecast.projection import Projection
+    from forecast.scenario import Contract
     from forecast.sensitivity import SensitivityRow
     from forecast.tracking import Tracking
 
@@ -438,3 +440,58 @@ def to_png(chart: alt.TopLevelMixin, scale: float = 2.0) -> bytes:
 
     return vlc.vegalite_to_png(chart.to_json(validate=False), scale=scale)
 
+
+def break_even_chart(position: Position, terms: Contract, width: int | str = WIDTH,
+                     height: int = 200) -> alt.LayerChart:
+    """The break-even discount d*(C) against the annual commitment: the least flat discount
+    worth accepting for committing C a year (``position.break_even``), with the discount the
+    terms' tiers give each amount as a step line. Where the step lies above the curve,
+    committing beats paying as you go in expectation. Amounts for which no discount makes
+    committing pay are marked along the top; a commitment the buyer named
+    (``position.named_break_even``) is marked in red.
+    """
+    import pandas as pd  # the app's chart (pandas is loaded there anyway)
+
+    curve = pd.DataFrame([{"annual_commit": b.annual_commit,
+                           "discount": np.nan if b.discount is None else b.discount,
+                           "commit_text": usd_short(b.annual_commit),
+                           "discount_text": "none" if b.discount is None
+                           else f"{b.discount:.1%}"} for b in position.break_even])
+    x_max = max(float(curve["annual_commit"].max()), 1.0)
+    edges = [t.min_annual_commit for t in terms.discount_tiers if t.min_annual_commit < x_max]
+    steps_x = np.array(sorted({0.0, *edges, x_max}))
+    steps = pd.DataFrame({"annual_commit": steps_x,
+                          "discount": np.asarray(discount_for(terms, steps_x), dtype=float),
+                          "commit_text": money_text(steps_x)})
+    top = max(float(np.nanmax(curve["discount"])) if curve["discount"].notna().any()
+              else 0.0, float(steps["discount"].max()), 0.05) * 1.2
+    x = alt.X("annual_commit:Q", title="Annual commitment ($ per year)", axis=money_axis(),
+              scale=alt.Scale(domain=[0.0, x_max], nice=False))
+    y_scale = alt.Scale(domain=[0.0, top])
+    tooltip = [alt.Tooltip("commit_text:N", title="commit / year"),
+               alt.Tooltip("discount_text:N", title="least discount worth it")]
+    defined = curve[curve["discount"].notna()]
+    none = curve[curve["discount"].isna()].assign(discount=top)
+    layers: list[alt.Chart] = [
+        alt.Chart(steps).mark_line(interpolate="step-after", color=CURRENT, strokeWidth=2,
+                                   strokeDash=[4, 2]).encode(
+            x=x, y=alt.Y("discount:Q", scale=y_scale),
+            tooltip=[alt.Tooltip("commit_text:N", title="from / year"),
+                     alt.Tooltip("discount:Q", format=".0%", title="tier discount")]),
+        alt.Chart(defined).mark_line(color=OPTIMIZED, strokeWidth=2, point=True).encode(
+            x=x, y=alt.Y("discount:Q", title="Discount", scale=y_scale,
+                         axis=alt.Axis(format=".0%")),
+            tooltip=tooltip),
+    ]
+    if not none.empty:
+        layers.append(alt.Chart(none).mark_point(shape="cross", color=COMMIT, size=60).encode(
+            x=x, y=alt.Y("discount:Q", scale=y_scale), tooltip=tooltip))
+    if position.named_break_even:
+        named = pd.DataFrame([{"annual_commit": b.annual_commit,
+                               "discount": top if b.discount is None else b.discount,
+                               "commit_text": usd_short(b.annual_commit),
+                               "discount_text": "none" if b.discount is None
+                               else f"{b.discount:.1%}"} for b in position.named_break_even])
+        layers.append(alt.Chart(named).mark_point(filled=True, size=90, color=COMMIT).encode(
+            x=x, y=alt.Y("discount:Q", scale=y_scale), tooltip=tooltip))
+    return alt.layer(*layers).properties(width=width, height=height)

@@ -19,6 +19,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from forecast.plan import SAVING_LABEL
 from forecast.scenario import load_scenario, read_scenario_text
 from forecast.variations import STANDARD_VARIANTS
 from forecast.waiting import batch_eligible_share
@@ -27,7 +28,9 @@ from ui import edits
 from ui.text import md
 
 APP = str(ROOT / "app.py")
-VIEWS = ("Spend", "Commitment", "Savings", "Workloads", "Sensitivity", "Compare", "Files")
+VIEWS = ("Spend", "Commitment", "Offers", "Savings", "Workloads", "Sensitivity", "Compare",
+         "Files")
+SAVING = SAVING_LABEL[:1].upper() + SAVING_LABEL[1:]
 ENTERPRISE_SCENARIO = load_scenario(ROOT / "scenarios" / "enterprise-portfolio.yaml")
 ENTERPRISE = ENTERPRISE_SCENARIO.name
 ACME = load_scenario(ROOT / "scenarios" / "nightly-enrichment.yaml").name
@@ -116,7 +119,7 @@ def upload(at: AppTest, name: str, content: bytes) -> AppTest:
 def test_opens_on_the_enterprise_example_with_the_answer_and_why():
     at = open_app()
     assert title(at) == f"### {md(ENTERPRISE)}"
-    for label in ("Recommended / yr", "Risk-neutral / yr", "Risk-bounded / yr", "Saving"):
+    for label in ("Recommended / yr", "Risk-neutral / yr", "Risk-bounded / yr", SAVING):
         assert metric(at, label).startswith("$")
     assert money(metric(at, "Risk-bounded")) > 0
     # The tier each headline amount earns, under it.
@@ -446,23 +449,30 @@ def test_downloads_are_offered():
     at = show(open_app(), "Files")
     labels = [b.label for b in at.download_button]
     assert "Scenario (YAML)" in labels and "Monthly projection (CSV)" in labels
-    assert "Negotiation PDF" in labels
+    assert "Negotiation PDF (internal)" in labels and "Copy for the vendor (PDF)" in labels
     assert read_scenario_text(at.code[-1].value).name == ENTERPRISE
 
 
-def test_the_pdf_button_reports_the_whole_plan():
-    """The page's plans leave the negotiation position out (it does not show it); the PDF
-    the download button builds has it, on the same simulation, and the tornado given."""
+def test_the_pdf_buttons_report_the_whole_plan():
+    """The headline's plan leaves the negotiation position out (it is worked out after the
+    headline is drawn); the PDF has it, on the same simulation, with the tornado given, in
+    either copy."""
     from forecast.report import render_pdf
+    from forecast.types import Audience
     from ui import cache
 
-    plan = cache.plan_for_json(ENTERPRISE_SCENARIO.model_dump_json(), 300, 11)
+    scenario_json = ENTERPRISE_SCENARIO.model_dump_json()
+    plan = cache.plan_for_json(scenario_json, 300, 11)
     assert plan.position is None
-    full = cache.pdf_plan(plan, [])
-    assert full.position is not None and full.simulation is plan.simulation
+    positioned = cache.position_for(scenario_json, 300, 11)
+    assert positioned.position is not None and positioned.simulation is plan.simulation
+    full = cache.pdf_plan(positioned, [])
+    assert full.position is positioned.position
+    assert cache.pdf_plan(plan, []).position is not None  # worked out when missing
     assert full.recommendation.recommended.annual_commit == \
         plan.recommendation.recommended.annual_commit
     assert render_pdf(full).startswith(b"%PDF")
+    assert render_pdf(full, audience=Audience.VENDOR).startswith(b"%PDF")
 
 
 def test_money_reads_one_way_in_the_tables():

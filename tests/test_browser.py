@@ -1,10 +1,12 @@
 """The planner in a real browser: Debian chromium driven by Playwright against ``streamlit run``.
 
 One server for the module (its own workspace folder), on the enterprise example at 10,000
-paths as a user gets it. At 900x700, 1280x800 and 1920x1080: every headline figure shows in
-full and no view scrolls the page sideways (a screenshot of every tab at each size goes to
-``out/screens/``, which git ignores, to look at); at 1280x800 the Commitment table shows its
-expected cost without scrolling. Then what an advisor does on a call: move a lever one notch
+paths as a user gets it, with three offers on the table (uploaded as an advisor would bring
+them). At 900x700, 1280x800 and 1920x1080: every headline figure shows in full and no view
+scrolls the page sideways (a screenshot of every tab at each size goes to ``out/screens/``,
+which git ignores, to look at); at 1280x800 the headline figures, the buyer's position and
+the stranded-savings flag are above the fold, and the Commitment table shows its expected
+cost without scrolling. Then what an advisor does on a call: move a lever one notch
 from the plan, upload a scenario and save a variant, reload (both still listed); and what a
 hostile name does (nothing: it shows as typed). Streamlit's Deploy button is absent.
 
@@ -34,9 +36,27 @@ CHROMIUM = Path("/usr/bin/chromium")
 SCREENS = ROOT / "out" / "screens"
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 NO_STALE = "document.querySelectorAll('[data-stale=\"true\"]').length === 0"
-VIEWS = ("Spend", "Commitment", "Savings", "Workloads", "Sensitivity", "Compare", "Files")
-HEADLINE = ("Recommended / yr", "Risk-neutral / yr", "Risk-bounded / yr", "Saving")
+VIEWS = ("Spend", "Commitment", "Offers", "Savings", "Workloads", "Sensitivity", "Compare",
+         "Files")
+HEADLINE = ("Recommended / yr", "Risk-neutral / yr", "Risk-bounded / yr",
+            "Expected saving vs today's path at list")
 TEAM = (ROOT / "scenarios" / "team-three-workloads.yaml").read_text()
+ENTERPRISE = (ROOT / "scenarios" / "enterprise-portfolio.yaml").read_text()
+#: The enterprise example with the vendor's opening, the buyer's counter (rollover: no
+#: closed form, the slowest kind to evaluate) and a flat-rate offer.
+OFFERS = """
+offers:
+- name: Vendor opening
+  discount_tiers: [{min_annual_commit: 4000000, discount: 0.10}]
+  commitments: 4000000
+  overage: list
+- name: Our counter
+  discount_tiers: [{min_annual_commit: 2500000, discount: 0.10}]
+  rollover: 0.25
+- name: Flat 8%
+  discount: 0.08
+  commitments: 3000000
+"""
 HOSTILE = "[x](http://evil) <b>bold</b> :red[alarm] $5"
 
 
@@ -141,6 +161,20 @@ def _tab(page, view: str) -> None:
     _settle(page)
 
 
+def _upload(page, path: Path, heading: str) -> None:
+    page.locator('input[type="file"]').first.set_input_files(str(path))
+    page.wait_for_function("(name) => [...document.querySelectorAll('h3')].some("
+                           "h => h.innerText.startsWith(name))", arg=heading, timeout=90_000)
+    _settle(page)
+
+
+def _with_offers(tmp: Path) -> Path:
+    path = tmp / "globex-offers.yaml"
+    path.write_text(ENTERPRISE.replace("name: Globex enterprise portfolio",
+                                       "name: Globex with offers", 1) + OFFERS)
+    return path
+
+
 def _shot(page, name: str) -> None:
     SCREENS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENS / name))
@@ -156,11 +190,13 @@ SIDEWAYS = """() => [document.documentElement, document.querySelector('[data-tes
 
 # --------------------------------------------------------------------------- window sizes
 @pytest.mark.parametrize(("width", "height"), [(900, 700), (1280, 800), (1920, 1080)])
-def test_every_view_fits_the_window(server, browser, width, height):
-    """Headline figures and their labels in full, no sideways scroll, in every view; a
-    screenshot of each view (scrolled to its tabs) and of the top of the page."""
+def test_every_view_fits_the_window(server, browser, width, height, tmp_path):
+    """Headline figures and their labels in full, no sideways scroll, in every view, with
+    offers on the table; a screenshot of each view (scrolled to its tabs) and of the top of
+    the page."""
     page = _open(browser, server, width, height)
     try:
+        _upload(page, _with_offers(tmp_path), "Globex with offers")
         _shot(page, f"top-{width}x{height}.png")
         assert page.locator('[data-testid="stAppDeployButton"]').count() == 0
         for view in VIEWS:
@@ -169,7 +205,10 @@ def test_every_view_fits_the_window(server, browser, width, height):
                 found = page.get_by_role("button", name=button)
                 if found.count() and found.first.is_visible():
                     found.first.click()
-                    page.wait_for_timeout(300)
+                    # Its answer: the tornado, or the variants side by side.
+                    page.wait_for_function(
+                        "() => document.querySelectorAll('[role=\"tabpanel\"]:not([hidden]) "
+                        "[data-testid=\"stVegaLiteChart\"]').length > 0", timeout=120_000)
                     _settle(page)
             assert page.evaluate(CLIPPED) == [], (view, width)
             assert page.evaluate(SIDEWAYS) == [], (view, width)
@@ -192,8 +231,8 @@ def test_the_commitment_table_shows_its_decision_columns_at_1280(server, browser
         grid = page.locator('[data-testid="stDataFrame"]:visible').first
         grid.locator('[role="columnheader"]').first.wait_for(state="attached")
         headers = grid.locator('[role="columnheader"]').all_text_contents()
-        for column in ("commitment", "per year", "exp. cost", "P10", "P90", "unused",
-                       "overage"):
+        for column in ("commitment", "per year", "exp. cost", "P10–P90", "shortfall",
+                       "colour", "stranded", "unused", "overage"):
             assert column in headers, headers
     finally:
         page.close()
@@ -222,12 +261,43 @@ def test_the_server_answers_on_this_machine_only(server):
 
 
 # --------------------------------------------------------------------------- on a call
+def test_the_position_is_above_the_fold_at_1280(server, browser, tmp_path):
+    """At 1280x800, with three offers on the table: the headline figures, then the buyer's
+    position (target, walk-away, asks, the alternative) in full, then the first
+    stranded-savings flag, all in view without scrolling."""
+    page = _open(browser, server, 1280, 800)
+    try:
+        _upload(page, _with_offers(tmp_path), "Globex with offers")
+        figures = []
+        for label in HEADLINE:
+            box = page.locator('[data-testid="stMetric"]').filter(has_text=label)
+            assert box.is_visible(), label
+            figures.append(box.bounding_box())
+        position = page.locator(".cp-position")
+        text = position.inner_text()
+        for heading in ("Target", "Walk away", "Alternative"):
+            assert heading in text, text
+        assert "Our counter" in text and "Vendor opening" in text
+        where = position.bounding_box()
+        assert where["y"] >= max(f["y"] + f["height"] for f in figures) - 1  # under them
+        assert where["y"] + where["height"] <= 800, where  # in full, above the fold
+        bridge = page.locator(".cp-bridge").first.bounding_box()
+        assert bridge["y"] + bridge["height"] <= 800, bridge
+        flag = page.locator(".cp-flag").first
+        assert "Stranded savings" in flag.inner_text()
+        assert flag.bounding_box()["y"] + 20 < 800
+        _shot(page, "position-1280x800.png")
+    finally:
+        page.close()
+
+
 def test_a_notch_from_the_plan_moves_the_answer(server, browser):
     page = _open(browser, server, 1280, 800)
     try:
         for label in HEADLINE:
             box = page.locator('[data-testid="stMetric"]').filter(has_text=label)
             assert box.is_visible() and box.bounding_box()["y"] < 800, label
+        assert page.locator(".cp-position").bounding_box()["y"] < 800
         flag = page.locator(".cp-flag").first
         assert "Stranded savings" in flag.inner_text()
         assert flag.bounding_box()["y"] + 20 < 800  # above the fold
@@ -303,5 +373,33 @@ def test_a_hostile_name_shows_as_typed(server, browser, tmp_path):
         assert page.locator('a[href="http://evil"], a[href="http://w"]').count() == 0
         assert page.locator("[data-testid='stMain'] i").count() == 0
         assert "<i>chat</i> [w](http://w)" in page.locator(".cp-why").inner_text()
+    finally:
+        page.close()
+
+
+def test_the_copy_for_the_vendor_downloads_without_the_buyers_position(server, browser):
+    """The Files tab's "Copy for the vendor (PDF)": a PDF with the ask and its evidence, and
+    none of the appetite, the walk-away or the pay-as-you-go alternative (the page itself is
+    the buyer's own screen)."""
+    import io
+
+    from pypdf import PdfReader
+
+    page = _open(browser, server, 1280, 800)
+    try:
+        _tab(page, "Files")
+        with page.expect_download(timeout=90_000) as download:
+            page.get_by_role("button", name="Copy for the vendor (PDF)").click()
+        data = Path(download.value.path()).read_bytes()
+        assert data.startswith(b"%PDF")
+        assert download.value.suggested_filename.endswith("-for-vendor.pdf")
+        text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
+                        .split()).lower()
+        # ("internal" alone is a workload's name: "Internal knowledge bot".)
+        for secret in ("walk-away", "walk away", "appetite", "pay-as-you-go alternative",
+                       "· internal", "internal:"):
+            assert secret not in text, secret
+        assert "commitment proposal" in text
+        assert "Your position" in page.locator(".cp-position").inner_text()
     finally:
         page.close()

@@ -6,15 +6,19 @@ cache cost 0.05 s of every lever change (measured). They are frozen and the page
 changes them, so every session can share one copy.
 
 - :func:`plan_for_json`: the plan without the tornado or the negotiation position: what the
-  headline and the views need (:func:`pdf_plan` adds the position for the PDF).
+  headline needs, drawn first.
+- :func:`position_for`: the same plan with the buyer's negotiation position
+  (``forecast.negotiation``), worked out on its simulation and recommendation once the
+  headline is on screen: each offer under terms without a closed form (rollover, a credit)
+  is re-optimized, which can take longer than the headline itself.
 - :func:`simulation_for`: the simulation under it, keyed on the scenario *as the simulation
   reads it* (:func:`simulation_key`), so that a change to the contract's terms alone (tiers,
   commitment, appetite, overage) reuses it and only re-prices the contract.
 - :func:`fan_spec`: the fan chart's Vega-Lite spec (building and validating it through
   Altair costs a tenth of a second; a rerun that did not change the plan reuses it).
 - :func:`tornado_for`: the sensitivity tornado (13 re-simulations), on request only.
-- :func:`plan_ahead`: the plan of the setting an advisor is likely to ask for next, worked out
-  in the background while the answer is read (one at a time).
+- :func:`plan_ahead`: the plan (and position) of the setting an advisor is likely to ask for
+  next, worked out in the background while the answer is read (one at a time).
 """
 
 from __future__ import annotations
@@ -23,15 +27,18 @@ import dataclasses
 import json
 import logging
 import threading
+from collections.abc import Sequence
 from typing import Any
 
 import streamlit as st
 
 from forecast import charts
+from forecast.negotiation import negotiate
 from forecast.plan import Plan, build_plan
 from forecast.scenario import Scenario, scenario_price_book
 from forecast.sensitivity import SENSITIVITY_PATHS, SensitivityRow, tornado
 from forecast.simulation import Simulation, simulate
+from forecast.types import CommitmentKind
 
 #: Contract terms the simulation does not read: when only these change, it is reused. Any
 #: other contract field (``years``, or one added later) is part of the simulation's key.
@@ -40,9 +47,9 @@ TERMS_OUTSIDE_SIMULATION = ("commitments", "discount_tiers", "overage", "rollove
 
 
 def simulation_key(scenario: Scenario) -> str:
-    """The scenario as the simulation reads it: without its name, description and the
-    contract terms it does not read."""
-    data = scenario.model_dump(mode="json", exclude={"name", "description"})
+    """The scenario as the simulation reads it: without its name, description, offers and
+    the contract terms it does not read."""
+    data = scenario.model_dump(mode="json", exclude={"name", "description", "offers"})
     for term in TERMS_OUTSIDE_SIMULATION:
         data["contract"].pop(term, None)
     return json.dumps(data, sort_keys=True)
@@ -57,19 +64,37 @@ def simulation_for(key: str, paths: int, seed: int, _scenario: Scenario) -> Simu
 
 @st.cache_resource(max_entries=12, show_spinner=False)
 def plan_for_json(scenario_json: str, paths: int, seed: int) -> Plan:
-    """The plan of one scenario without the tornado, nor the negotiation position (the page
-    does not show it; it costs a third of a re-priced contract's time)."""
+    """The plan of one scenario without the tornado, nor the negotiation position (the
+    headline does not wait for it: :func:`position_for`)."""
     scenario = Scenario.model_validate_json(scenario_json)
     simulation = simulation_for(simulation_key(scenario), paths, seed, scenario)
     return build_plan(scenario, scenario_price_book(scenario), paths=paths, seed=seed,
                       sensitivity=False, simulation=simulation, negotiation=False)
 
 
+def with_position(plan: Plan, asks_for: Sequence[str] = ()) -> Plan:
+    """``plan`` with the buyer's position, as ``build_plan(..., negotiation=True)`` makes it,
+    on the plan's own simulation, yearly usage and recommendation (nothing re-simulated or
+    re-swept); ``asks_for`` names offers whose asks to value besides the best one's."""
+    named = [c.per_year for c in plan.named if c.kind == CommitmentKind.NAMED]
+    position = negotiate(plan.scenario, plan.usage, plan.recommendation, plan.simulation,
+                         named, list(asks_for))
+    return dataclasses.replace(plan, position=position)
+
+
+@st.cache_resource(max_entries=12, show_spinner=False)
+def position_for(scenario_json: str, paths: int, seed: int, asks_for: tuple[str, ...] = ()
+                 ) -> Plan:
+    """The plan of :func:`plan_for_json` with the negotiation position
+    (:func:`with_position`)."""
+    return with_position(plan_for_json(scenario_json, paths, seed), asks_for)
+
+
 def pdf_plan(plan: Plan, sensitivity: list[SensitivityRow]) -> Plan:
-    """The plan as the PDF reports it: with the negotiation position and the tornado, on the
-    same simulation (no Streamlit call: it runs on the download's thread)."""
-    full = build_plan(plan.scenario, plan.book, paths=plan.n_paths, seed=plan.seed,
-                      sensitivity=False, simulation=plan.simulation)
+    """The plan as the PDF reports it: with the negotiation position (the one given, else
+    worked out on the same simulation) and the tornado (no Streamlit call: it runs on the
+    download's thread)."""
+    full = plan if plan.position is not None else with_position(plan)
     return dataclasses.replace(full, sensitivity=sensitivity)
 
 
@@ -110,7 +135,7 @@ def plan_ahead(scenario_json: str, paths: int, seed: int) -> bool:
 
     def work() -> None:
         try:
-            plan_for_json(scenario_json, paths, seed)
+            position_for(scenario_json, paths, seed)
         except Exception:  # the page's own call reports it, if it is ever made
             log.exception("plan worked out ahead")
         finally:

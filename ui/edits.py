@@ -219,12 +219,15 @@ class TableEdit:
     typed_batch : list of int
         Workloads (indices into ``data``) whose batch share was typed in the table: the
         waiting test caps those.
+    offer_labels : list of str
+        For each offer of ``data``, the offers table's row it came from (``ui.offers``).
     """
 
     data: Data
     problems: list[str] = field(default_factory=list)
     row_labels: list[str] = field(default_factory=list)
     typed_batch: list[int] = field(default_factory=list)
+    offer_labels: list[str] = field(default_factory=list)
 
 
 def apply_table_edits(data: Data, edits: Mapping[str, Any] | None) -> TableEdit:
@@ -274,19 +277,25 @@ def apply_table_edits(data: Data, edits: Mapping[str, Any] | None) -> TableEdit:
     return TableEdit(out, problems, labels, typed_batch)
 
 
-_WORKLOAD_PROBLEM = re.compile(r"^workloads\[(\d+)\]\.?([^:]*): (.*)$", re.DOTALL)
+_TABLE_PROBLEM = re.compile(r"^(workloads|offers)\[(\d+)\]\.?([^:]*): (.*)$", re.DOTALL)
+#: The table each list of the scenario is edited in, and what a whole row is called.
+_TABLES = {"workloads": ("Workloads table", "workload"), "offers": ("Offers table", "offer")}
 
 
-def locate(problems: list[str], row_labels: list[str]) -> list[str]:
-    """Name the table row of each workload problem:
-    ``workloads[3].optimized.batch_share: ...`` -> ``Workloads table, row 4 "X": ...``."""
+def locate(problems: list[str], row_labels: list[str],
+           offer_labels: list[str] | None = None) -> list[str]:
+    """Name the table row of each workload or offer problem:
+    ``workloads[3].optimized.batch_share: ...`` -> ``Workloads table, row 4 "X": ...``,
+    ``offers[1].commitments: ...`` -> ``Offers table, row 2 "Y": commitments: ...``."""
+    labels = {"workloads": row_labels, "offers": offer_labels or []}
     out = []
     for problem in problems:
-        match = _WORKLOAD_PROBLEM.match(problem)
-        if match and int(match.group(1)) < len(row_labels):
-            where = match.group(2) or "workload"
-            out.append(f"Workloads table, {row_labels[int(match.group(1))]}: {where}: "
-                       f"{match.group(3)}")
+        match = _TABLE_PROBLEM.match(problem)
+        rows = labels[match.group(1)] if match else []
+        if match and int(match.group(2)) < len(rows):
+            table, whole = _TABLES[match.group(1)]
+            where = match.group(3) or whole
+            out.append(f"{table}, {rows[int(match.group(2))]}: {where}: {match.group(4)}")
         else:
             out.append(problem)
     return out
@@ -327,7 +336,8 @@ def validate(edit: TableEdit, data: Data | None = None) -> Scenario:
     try:
         scenario = parse_scenario(edit.data if data is None else data)
     except ScenarioError as exc:
-        raise ScenarioError(locate(exc.problems, edit.row_labels)) from None
+        raise ScenarioError(locate(exc.problems, edit.row_labels, edit.offer_labels)
+                            ) from None
     problems = batch_cap_problems(scenario, edit)
     if problems:
         raise ScenarioError(problems)

@@ -1,5 +1,6 @@
-"""The answer at the top of the page: the headline figures, the stranded-savings flags, and
-why (the planner's own sentences), fed by the ``Plan`` and ``forecast.narrative`` only.
+"""The answer at the top of the page: the headline figures, the buyer's position and the
+savings bridge beside them, the stranded-savings flags, and why (the planner's own
+sentences), fed by the ``Plan`` and ``forecast.narrative`` only.
 
 Layout code elsewhere never looks inside: what the headline shows can change here alone.
 Text from the library is plain; it is escaped here (``ui.text``) and set in HTML, the lead
@@ -12,12 +13,14 @@ import hashlib
 from collections.abc import Sequence
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from forecast import narrative
 from forecast.charts import FLAG_COLOURS
 from forecast.contract import CommitmentResult, tier_edges
 from forecast.formatting import pct, usd, usd_short
-from forecast.plan import Flag, Plan
+from forecast.plan import SAVING_LABEL, Flag, Plan
+from forecast.scenario import Contract
 from forecast.types import CommitmentKind, FlagKind
 from ui.text import html_text, md
 
@@ -81,36 +84,82 @@ def scenario_mark(scenario_json: str) -> str:
     return hashlib.sha1(scenario_json.encode()).hexdigest()[:12]
 
 
-def render(plan: Plan, notes: list[str], scenario_json: str) -> None:
-    """The headline figures, the flags, why, and a caption of ``notes`` (plain text)."""
+def saving_label() -> str:
+    """The headline saving's label: the one every face gives it (``forecast.plan``)."""
+    return SAVING_LABEL[:1].upper() + SAVING_LABEL[1:]
+
+
+def bridge_html(result: CommitmentResult, contract: Contract, title: str) -> str:
+    """The savings bridge of one commitment as a small table (``forecast.narrative``'s rows,
+    whole dollars that add up to the cent), then the saving it leads to."""
+    rows = []
+    for sign, words, amount in narrative.bridge_rows(result):
+        shown = usd(-amount if sign == "-" else amount)
+        total = ' class="cp-total"' if sign == "=" else ""
+        rows.append(f"<tr{total}><td>{html_text(sign)}</td><td>{html_text(words)}</td>"
+                    f"<td>{html_text(shown)}</td></tr>")
+    return (f'<div class="cp-bridge"><p class="cp-box-title">{html_text(title)}</p>'
+            f'<table>{"".join(rows)}</table>'
+            f"<p><b>{html_text(saving_label())}: {html_text(usd(result.saving_vs_today))}"
+            f"</b> (vs pay as you go: {html_text(usd(result.saving_vs_payg))})</p></div>")
+
+
+def position_html(plan: Plan, scenario_json: str) -> str:
+    """The buyer's position (``forecast.narrative.position_items``): target, walk-away,
+    opening ask, the asks worth most, the alternative; marked with the scenario it answers
+    (the benchmark waits for it)."""
+    items = "".join(
+        f"<dt>{html_text(heading)}</dt><dd>{'<br>'.join(html_text(x) for x in lines)}</dd>"
+        for heading, lines in narrative.position_items(plan))
+    return (f'<div class="cp-position" data-scenario="{scenario_mark(scenario_json)}">'
+            '<p class="cp-box-title" title="The appetite, the walk-away and the alternative '
+            "are yours alone: the PDF's copy for the vendor leaves them out.\">Your position "
+            "· internal: not for the vendor</p>"
+            f"<dl>{items}</dl></div>")
+
+
+def render(plan: Plan, notes: list[str], scenario_json: str) -> DeltaGenerator:
+    """The headline figures, the desk (the position's place, the savings bridge), the flags,
+    why, and a caption of ``notes`` (plain text).
+
+    Returns the container the position goes in (:func:`position`): it is worked out after
+    the headline is on screen.
+    """
     rec = plan.recommendation
     contract = plan.scenario.contract
     edges = tier_edges(contract)
     years = contract.years
+    r = rec.recommended
     with st.container(horizontal=True, gap="small", key="cp-headline"):
         figures = (
-            ("Recommended / yr", rec.recommended,
-             f"{usd(rec.recommended.annual_commit)} a year: the lowest expected cost among "
+            ("Recommended / yr", r,
+             f"{narrative.with_tier(r, contract)}: the lowest expected cost among "
              f"commitments within the {pct(rec.appetite)} shortfall appetite, sized on the "
              "optimized path."),
             ("Risk-neutral / yr", rec.risk_neutral,
-             f"{usd(rec.risk_neutral.annual_commit)} a year: the lowest expected cost, "
+             f"{narrative.with_tier(rec.risk_neutral, contract)}: the lowest expected cost, "
              "whatever the shortfall risk."),
             ("Risk-bounded / yr", rec.risk_bounded,
-             f"{usd(rec.risk_bounded.annual_commit)} a year: the largest commitment with at "
-             f"most {pct(rec.appetite)} chance of a shortfall in some year."),
+             f"{narrative.with_tier(rec.risk_bounded, contract)}: the largest commitment with "
+             f"at most {pct(rec.appetite)} chance of a shortfall in some year."),
         )
         for label, result, why in figures:
             st.metric(label, usd_short(result.annual_commit, edges), delta=tier_label(result),
                       delta_color="off", delta_arrow="off", help=md(why))
-        saving = rec.recommended.saving_vs_today
-        st.metric(f"Saving, {years}-yr term", usd_short(saving),
-                  delta=f"vs {usd_short(rec.recommended.expected_current_list)} today",
-                  delta_color="off", delta_arrow="off",
-                  help=md(f"{usd(saving)}: today's path at list "
-                          f"({usd(rec.recommended.expected_current_list)} expected over the "
-                          "term) minus the expected cost of the optimized path under the "
-                          "recommended commitment."))
+        saving = r.saving_vs_today
+        with st.container(key="cp-saving"):
+            st.metric(saving_label(), usd_short(saving),
+                      delta=f"over the {years}-yr term", delta_color="off", delta_arrow="off",
+                      help=md(f"{usd(saving)}: today's path at list "
+                              f"({usd(r.expected_current_list)} expected over the term) minus "
+                              f"the expected cost under the recommended commitment "
+                              f"({usd(r.expected_cost)}). The bridge shows each step."))
+
+    with st.container(horizontal=True, gap="medium", key="cp-desk"):
+        slot = st.container(key="cp-position-box")
+        with st.container(key="cp-bridge-box"):
+            st.html(bridge_html(r, contract, f"Savings bridge · recommended "
+                                f"{narrative.with_tier(r, contract, short=True)}"))
 
     blocks = []
     pairs = zip(stranded_flags(plan), flagged_commitments(plan), strict=False)
@@ -130,6 +179,13 @@ def render(plan: Plan, notes: list[str], scenario_json: str) -> None:
                   "</div>")
     st.html("".join(blocks))
     st.caption(" · ".join(md(n) for n in notes))
+    return slot
+
+
+def position(slot: DeltaGenerator, plan: Plan, scenario_json: str) -> None:
+    """Draw the position of ``plan`` (a plan with its position) in the headline's slot."""
+    with slot:
+        st.html(position_html(plan, scenario_json))
 
 
 def notes(plan: Plan, paths: int, seed: int, levers: list[str]) -> list[str]:

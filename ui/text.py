@@ -37,7 +37,7 @@ def problem_md(problem: str) -> str:
     the message escaped).
     """
     where = ""
-    if problem.startswith("Workloads table, row "):
+    if problem.startswith(("Workloads table, row ", "Offers table, row ")):
         where, _, problem = problem.partition('": ')
         where = md(where + '":') + " "
     path, sep, message = problem.partition(": ")

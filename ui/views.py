@@ -1,9 +1,10 @@
 """The page's views, one function per tab, and the import report with its next step.
 
-Each view reads a ``Plan`` (and the scenario store where it lists scenarios) and draws;
-no figure is computed here. Money in tables is written as on the headline and in the charts
-(``usd_short``: ``$1.23M``, ``$456K``), right-aligned; tables lead with the columns that
-decide, names kept narrow.
+Each view reads a ``Plan`` (with its negotiation position for the Offers tab, and the
+scenario store where it lists scenarios) and draws; no figure is computed here. Money in
+tables is written as on the headline and in the charts (``usd_short``: ``$1.23M``,
+``$456K``; a commitment with its tier's edges), right-aligned; tables lead with the columns
+that decide, names kept narrow.
 """
 
 from __future__ import annotations
@@ -18,11 +19,13 @@ import streamlit as st
 from forecast import charts, narrative
 from forecast.contract import CommitmentResult, tier_edges
 from forecast.formatting import pct, usd_short
-from forecast.plan import Plan
-from forecast.scenario import Scenario, dump_scenario
+from forecast.negotiation import OfferResult
+from forecast.plan import SAVING_LABEL, Plan
+from forecast.scenario import Contract, Scenario, dump_scenario
 from forecast.sensitivity import SENSITIVITY_PATHS, tornado
-from forecast.types import COMMITMENT_LABELS
-from ui import cache, edits
+from forecast.types import COMMITMENT_LABELS, Audience, CommitmentKind
+from ui import cache, edits, headline
+from ui import offers as offers_table
 from ui.importing import ImportRecord, next_steps
 from ui.state import Entry, ScenarioStore
 from ui.text import html_text, md
@@ -100,6 +103,13 @@ def spend(plan: Plan, scenario_json: str, paths: int, seed: int) -> None:
 
 
 # --------------------------------------------------------------------------- commitment
+def candidate_name(result: CommitmentResult, contract: Contract) -> str:
+    """A tabled commitment in a selector: what it is, its amount and tier."""
+    kind = COMMITMENT_LABELS[result.kind]
+    amount = narrative.with_tier(result, contract, short=True)
+    return f"{kind} · {amount}" if kind else amount
+
+
 def commitment(plan: Plan) -> None:
     top, bottom = charts.cost_curve_panels(plan, width="container", height=240)
     chart(top)
@@ -112,42 +122,243 @@ def commitment(plan: Plan) -> None:
         "commitment": [COMMITMENT_LABELS[c.kind] for c in shown],
         "per_year": [" / ".join(usd_short(x, edges) for x in c.per_year) if c.is_ramp
                      else usd_short(c.annual_commit, edges) for c in shown],
-        "discount": shares([c.discount[0] for c in shown]),
+        "discount": [" / ".join(pct(d) for d in c.discount) if c.is_ramp
+                     else pct(c.discount[0]) for c in shown],
         "expected_cost": money([c.expected_cost for c in shown]),
-        "cost_p10": money([c.cost_p10 for c in shown]),
-        "cost_p90": money([c.cost_p90 for c in shown]),
+        "spread": [f"{usd_short(c.cost_p10)}–{usd_short(c.cost_p90)}" for c in shown],
         "shortfall": shares([c.shortfall_probability for c in shown]),
+        "colour": [str(c.colour) for c in shown],
+        "stranded": money([c.stranded_savings for c in shown]),
         "unused": money([c.expected_unused for c in shown]),
         "overage": money([c.expected_overage for c in shown]),
-        "stranded": money([c.stranded_savings for c in shown]),
-        "colour": [str(c.colour) for c in shown],
+        "saving": money([c.saving_vs_today for c in shown]),
         "why": ["; ".join(narrative.reason_text(r, appetite) for r in c.reasons)
                 for c in shown],
     })
-    st.markdown(f"**Commitments tabled** · money over the {contract.years}-year term")
-    st.dataframe(table, hide_index=True, width="stretch", column_config={
-        "commitment": name_column("commitment"),
-        "per_year": text_column("per year"),
-        "discount": text_column("disc."),
-        "expected_cost": text_column("exp. cost", help_text="expected cost over the term"),
-        "cost_p10": text_column("P10", help_text="cost on the luckiest tenth of paths"),
-        "cost_p90": text_column("P90", help_text="cost on the unluckiest tenth of paths"),
-        "shortfall": text_column("shortfall", help_text="chance that some year's usage "
-                                 "falls short of the commitment"),
-        "unused": text_column("unused", help_text="commitment paid but not used"),
-        "overage": text_column("overage", help_text="spend beyond the commitment"),
-        "stranded": text_column("stranded", help_text="optimization savings lost under the "
-                                "commitment floor"),
-        "colour": text_column("colour", right=False, help_text="the worst of its risks"),
-        "why": text_column("why", width="large", right=False),
-    })
+    st.markdown(f"**Commitments tabled** · money over the {contract.years}-year term; "
+                "amounts with the tier they earn")
+    ramp = narrative.ramp_note(plan)
+    if ramp:
+        st.caption(md(ramp))
     if plan.not_options:
+        # Where the amounts that earn no discount would have been listed.
         st.caption(md(plan.not_options))
+    st.dataframe(table, hide_index=True, width="stretch", column_config={
+        "commitment": st.column_config.TextColumn("commitment", width=150, pinned=True),
+        "per_year": text_column("per year", width=185 if any(c.is_ramp for c in shown)
+                                else 75),
+        "discount": text_column("disc.", width=55 if not any(c.is_ramp for c in shown)
+                                else 110),
+        "expected_cost": text_column("exp. cost", width=75,
+                                     help_text="expected cost over the term"),
+        "spread": text_column("P10–P90", width=115, help_text="cost on the luckiest and "
+                              "the unluckiest tenth of paths"),
+        "shortfall": text_column("shortfall", width=65, help_text="chance that some year's "
+                                 "usage falls short of the commitment"),
+        "colour": text_column("colour", width=60, right=False,
+                              help_text="the worst of its risks (the reasons: last column)"),
+        "stranded": text_column("stranded", width=70, help_text="of which stranded: "
+                                "optimization savings lost under the commitment floor (part "
+                                "of the saving's bridge, not another saving)"),
+        "unused": text_column("unused", width=70, help_text="commitment paid but not used"),
+        "overage": text_column("overage", width=70, help_text="spend beyond the commitment"),
+        "saving": text_column("saving", width=75, help_text=SAVING_LABEL),
+        "why": text_column("why this colour", width="large", right=False),
+    })
+    bridge(plan, shown)
     st.markdown("**Flags**")
     icons = {"green": ":green[●]", "amber": ":orange[●]", "red": ":red[●]"}
     for flag in plan.flags:
         st.markdown(f"{icons[str(flag.level)]} **{md(str(flag.kind).replace('_', ' '))}** · "
                     f"{md(flag.message)}")
+
+
+def _identity(result: CommitmentResult) -> str:
+    """What a tabled commitment is across reruns: its kind, or its amount for a grid row
+    (so that the bridge shown stays the same commitment while levers move)."""
+    if result.kind in (CommitmentKind.GRID, CommitmentKind.PAY_AS_YOU_GO):
+        return f"{result.kind} {result.annual_commit:.0f}"
+    return str(result.kind)
+
+
+def bridge(plan: Plan, shown: list[CommitmentResult]) -> None:
+    """The savings bridge of any tabled commitment, the recommended one first."""
+    contract = plan.scenario.contract
+    by_id = {_identity(c): c for c in shown}
+    start = _identity(plan.recommendation.recommended)
+    if st.session_state.get("bridge_of") not in by_id:
+        st.session_state.bridge_of = start if start in by_id else next(iter(by_id))
+    with st.container(horizontal=True, gap="medium", key="cp-bridge-pick"):
+        with st.container(width=320):
+            chosen = st.selectbox("Savings bridge of", list(by_id), key="bridge_of",
+                                  format_func=lambda i: candidate_name(by_id[i], contract),
+                                  help="Any tabled commitment: where its saving comes from, "
+                                       "line by line, expected over the term.")
+            result = by_id[chosen]
+            st.caption(md(narrative.colour_text(result, plan.recommendation.appetite)))
+        with st.container(key="cp-bridge-tab"):
+            st.html(headline.bridge_html(result, contract, candidate_name(result, contract)))
+
+
+# --------------------------------------------------------------------------- offers
+def offers_editor(origin: dict[str, Any], key: str, problems: Sequence[str]) -> None:
+    """The offers table, drawn on every run (even behind another tab) so that its edits are
+    kept; read back by ``ui.offers.apply_offer_edits``. Its own problems under it."""
+    st.markdown("**Offers on the table** · type each proposal as you hear it, one row per "
+                "offer. Your scenario's contract (sidebar) is always the first offer; a blank "
+                "cell takes its term. Leave the commitment blank when the buyer chooses it.")
+    columns: dict[str, Any] = {}
+    for c in offers_table.COLUMNS:
+        width = offers_table.WIDTHS[c.key]
+        if c.key == "overage":
+            columns[c.key] = st.column_config.SelectboxColumn(
+                c.label, help=c.help, options=offers_table.overage_options(), width=width)
+        elif c.key == "price_protection":
+            columns[c.key] = st.column_config.CheckboxColumn(c.label, help=c.help,
+                                                             width=width)
+        elif c.key in ("rollover", "shortfall_credit"):
+            columns[c.key] = st.column_config.NumberColumn(c.label, help=c.help, min_value=0.0,
+                                                           max_value=1.0, format="percent",
+                                                           width=width)
+        elif c.key == "years":
+            columns[c.key] = st.column_config.NumberColumn(c.label, help=c.help, min_value=1,
+                                                           max_value=5, format="%d",
+                                                           width=width)
+        else:
+            columns[c.key] = st.column_config.TextColumn(c.label, help=c.help, width=width,
+                                                         pinned=c.key == "name")
+    frame = offers_table.offers_frame(origin)
+    with st.container(key="cp-offers"):
+        st.data_editor(frame, key=key, num_rows="dynamic", hide_index=True, width="stretch",
+                       height=min(38 + 35 * (len(frame) + 2), 320), placeholder="",
+                       column_config=columns)
+    if problems:
+        from ui.sidebar import problems_md
+
+        st.error(problems_md("Not applied yet (the offers below are the last valid ones):",
+                             list(problems)))
+
+
+def _offer_why(offer: OfferResult) -> str:
+    """The risks behind an offer's colour, and whether it beats paying as you go."""
+    reasons = [narrative.reason_text(r, offer.appetite) for r in offer.result.reasons]
+    if not offer.worth_signing and offer.result.total_commit > 0:
+        reasons.insert(0, "does not beat pay as you go within your appetite")
+    return "; ".join(reasons)
+
+
+def offers(plan: Plan, asks_key: str, with_asks_for: Callable[[tuple[str, ...]], Plan]
+           ) -> None:
+    """The offers side by side on the same paths, every ask valued, the break-even discount.
+
+    ``plan`` carries the position (asks of the best offer); ``with_asks_for(names)`` gives
+    the plan whose position also values the asks of the offers named.
+    """
+    position = plan.position
+    if position is None:
+        return
+    ranked = position.offers
+    st.markdown("**The offers, compared on the same simulated paths** · ranked: worth "
+                "signing first, then by expected cost a year; money over each offer's term")
+    st.dataframe(pd.DataFrame({
+        "rank": [o.rank for o in ranked],
+        "offer": [o.name for o in ranked],
+        "commitment": [narrative.with_tier(o.result, o.terms, short=True) for o in ranked],
+        "expected_cost": money([o.result.expected_cost for o in ranked]),
+        "spread": [f"{usd_short(o.result.cost_p10)}–{usd_short(o.result.cost_p90)}"
+                   for o in ranked],
+        "vs_payg": money([o.saving_vs_payg for o in ranked]),
+        "shortfall": shares([o.result.shortfall_probability for o in ranked]),
+        "stranded": money([o.result.stranded_savings for o in ranked]),
+        "colour": [str(narrative.offer_colour(o)) for o in ranked],
+        "dominated_by": [o.dominated_by or "" for o in ranked],
+        "walk_away": ["none" if o.walk_away.bound == "none" else
+                      usd_short(o.walk_away.annual_commit, tier_edges(o.terms))
+                      for o in ranked],
+        "why": [_offer_why(o) for o in ranked],
+    }), hide_index=True, width="stretch", column_config={
+        "rank": st.column_config.NumberColumn("#", width=30, pinned=True),
+        "offer": st.column_config.TextColumn("offer", width=120, pinned=True),
+        "commitment": text_column("commitment", width=135,
+                                  help_text="the offer's own, or the best flat one within "
+                                            "your appetite when the buyer chooses; with the "
+                                            "tier it earns"),
+        "expected_cost": text_column("exp. cost", width=75,
+                                     help_text="expected cost over the offer's term"),
+        "spread": text_column("P10–P90", width=115, help_text="cost on the luckiest and "
+                              "the unluckiest tenth of paths"),
+        "vs_payg": text_column("vs PAYG", width=70,
+                               help_text="saving vs pay as you go: expected saving against "
+                                         "paying list on the optimized path (your "
+                                         "alternative)"),
+        "shortfall": text_column("shortfall", width=65, help_text="chance that some year's "
+                                 "usage falls short of the commitment"),
+        "stranded": text_column("stranded", width=68),
+        "colour": text_column("colour", width=60, right=False,
+                              help_text="the worst of its risks; red when it does not beat "
+                                        "pay as you go (the reasons: last column)"),
+        "dominated_by": text_column("dominated by", width=110, right=False,
+                                    help_text="an offer that costs no more on every path "
+                                              "and less in expectation"),
+        "walk_away": text_column("walk-away", width=75,
+                                 help_text="walk away above this commitment a year: the "
+                                           "largest whose expected cost stays at or below "
+                                           "pay as you go, within your appetite"),
+        "why": text_column("why this colour", width="large", right=False),
+    })
+    alt_ = position.alternative
+    st.caption(md(f"Your alternative, pay as you go on the optimized path: "
+                  f"{usd_short(alt_.expected_cost)} expected over {alt_.years} years (P10 "
+                  f"{usd_short(alt_.cost_p10)}, P90 {usd_short(alt_.cost_p90)}). Internal: "
+                  "the walk-away, the appetite and the alternative are not for the vendor."))
+
+    left, right = st.columns([3, 2], gap="medium")
+    with left:
+        target = position.target
+        others = [o.name for o in ranked if o is not target]
+        if st.session_state.get(asks_key) and any(n not in others
+                                                  for n in st.session_state[asks_key]):
+            st.session_state[asks_key] = [n for n in st.session_state[asks_key]
+                                          if n in others]
+        chosen = st.multiselect(
+            "Value the asks for", others, key=asks_key,
+            placeholder="another offer" if others else "no other offer",
+            help="The best offer's asks are always valued; add any other offer's.")
+        asks_plan = with_asks_for(tuple(chosen)) if chosen else plan
+        asks = asks_plan.position.asks if asks_plan.position is not None else []
+        worth = [a for a in asks if a.expected_value > 0.5]
+        nothing = [a for a in asks if a.expected_value <= 0.5]
+        head = (f"against {target.name} as it stands (the best offer)" if target is not None
+                else "against the offers as they stand")
+        st.markdown(f"**Every ask valued** · {md(head)}"
+                    f"{', and ' + md(', '.join(chosen)) if chosen else ''}: the expected saving "
+                    "over the term, on the same paths, and the shortfall chance after")
+        if worth:
+            st.dataframe(pd.DataFrame({
+                "ask": [a.description for a in worth],
+                "offer": [a.offer for a in worth],
+                "value": money([a.expected_value for a in worth]),
+                "shortfall_after": shares([a.shortfall_probability_after for a in worth]),
+            }), hide_index=True, width="stretch", column_config={
+                "ask": text_column("ask", width="large", right=False),
+                "offer": text_column("offer", width="small", right=False),
+                "value": text_column("worth", help_text="expected saving over the term"),
+                "shortfall_after": text_column("shortfall after")})
+        if nothing:
+            st.caption(md("Worth nothing on these paths: " + "; ".join(
+                f"{a.description} ({a.offer})" for a in nothing) + "."))
+    with right:
+        contract = plan.scenario.contract
+        st.markdown("**Break-even discount** · the least flat discount worth accepting at "
+                    "each commitment (blue); the contract's tiers (grey)")
+        chart(charts.break_even_chart(position, contract, width="container", height=180))
+        named = [b for b in position.named_break_even]
+        lines = [f"at {usd_short(b.annual_commit, tier_edges(contract))} a year: "
+                 + ("no discount makes it pay" if b.discount is None else pct(b.discount, 1))
+                 for b in named]
+        st.caption(md("Above the blue line, committing beats paying as you go in "
+                      "expectation; a red cross: no discount makes that amount pay."
+                      + (" Your commitment, " + "; ".join(lines) + "." if lines else "")))
 
 
 # --------------------------------------------------------------------------- savings
@@ -318,19 +529,22 @@ def compare(store: ScenarioStore, plan_for: PlanFor) -> None:
     recs = [p.recommendation for _, p in compared]
     st.dataframe(pd.DataFrame({
         "scenario": [short_name(name) for name, _ in compared],
-        "recommended": money([r.recommended.annual_commit for r in recs]),
+        "recommended": [usd_short(p.recommendation.recommended.annual_commit,
+                                  tier_edges(p.scenario.contract)) for _, p in compared],
         "expected_cost": money([r.recommended.expected_cost for r in recs]),
         "saving": money([r.recommended.saving_vs_today for r in recs]),
         "stranded": money([r.recommended.stranded_savings for r in recs]),
         "flag": [str(r.recommended.colour) for r in recs],
-        "risk_neutral": money([r.risk_neutral.annual_commit for r in recs]),
-        "risk_bounded": money([r.risk_bounded.annual_commit for r in recs]),
+        "risk_neutral": [usd_short(p.recommendation.risk_neutral.annual_commit,
+                                   tier_edges(p.scenario.contract)) for _, p in compared],
+        "risk_bounded": [usd_short(p.recommendation.risk_bounded.annual_commit,
+                                   tier_edges(p.scenario.contract)) for _, p in compared],
     }), hide_index=True, width="stretch", column_config={
         "scenario": name_column("scenario", "shortened to fit: the full names are in the "
                                 "chart's legend and tooltips"),
         "recommended": text_column("rec. / yr", help_text="recommended commitment a year"),
         "expected_cost": text_column("cost", help_text="expected cost over the term"),
-        "saving": text_column("saving", help_text="expected saving over the term"),
+        "saving": text_column("saving", help_text=SAVING_LABEL),
         "stranded": text_column("stranded", help_text="stranded savings over the term"),
         "flag": text_column("colour", right=False),
         "risk_neutral": text_column("neutral / yr"),
@@ -361,7 +575,7 @@ def files(store: ScenarioStore, scenario: Scenario, plan: Plan, scenario_json: s
         done_json, done_rows = entry.tornado or (None, None)
         known_rows = done_rows if done_json == scenario_json else None
 
-        def negotiation_pdf() -> bytes:
+        def internal_pdf() -> bytes:
             """Built on click, on another thread: no Streamlit calls in here."""
             from forecast.report import render_pdf  # reportlab loads on the first export
 
@@ -370,10 +584,23 @@ def files(store: ScenarioStore, scenario: Scenario, plan: Plan, scenario_json: s
                 anchor=plan.recommendation.risk_bounded.annual_commit)
             return render_pdf(cache.pdf_plan(plan, rows))
 
+        def vendor_pdf() -> bytes:
+            """The copy for the other side of the table: no tornado in it."""
+            from forecast.report import render_pdf
+
+            return render_pdf(cache.pdf_plan(plan, []), audience=Audience.VENDOR)
+
         st.download_button(
-            "Negotiation PDF", negotiation_pdf, file_name=f"{stem}.pdf",
+            "Negotiation PDF (internal)", internal_pdf, file_name=f"{stem}.pdf",
             mime="application/pdf", icon=":material/download:",
-            help="Built on click, with the sensitivity tornado (a few seconds).")
+            help="Your copy: everything, the position and the sensitivity tornado (built on "
+                 "click, a few seconds).")
+        st.download_button(
+            "Copy for the vendor (PDF)", vendor_pdf, file_name=f"{stem}-for-vendor.pdf",
+            mime="application/pdf", icon=":material/download:",
+            help="The ask and its evidence (usage, the optimization plan and its timeline); "
+                 "nothing of your appetite, walk-away, alternative, cost curve or risk "
+                 "tables.")
 
     workspace(store)
     if entry.record is not None:

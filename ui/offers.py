@@ -1,0 +1,200 @@
+"""The offers table: the proposals an advisor types during a call, one row per offer, read
+into the scenario's ``offers:`` (``forecast.scenario.Offer``) without Streamlit.
+
+A cell left blank takes the scenario contract's term (as ``Offer.to_contract`` does), except
+the commitment: an offer without one leaves the amount to the buyer, and the planner picks
+the best within the appetite. The discount is typed as the sidebar's tiers are
+(``1M: 6% / 3M: 10%``, read by ``forecast.formatting.parse_tiers``), or as one rate (``8%``)
+for the commitment given beside it. What the table writes goes back through the scenario
+schema with the workloads (``ui.edits.validate``), so a bad cell is reported naming its row
+and field, like the workloads table's.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+import pandas as pd
+
+from forecast.formatting import format_amounts, format_tiers, parse_amounts, parse_tiers, pct
+from forecast.scenario import Offer, Scenario
+from forecast.types import Overage
+from ui.edits import TableEdit
+
+Data = dict[str, Any]
+#: Where a problem of the offers table is said to be (``ui.text.problem_md`` knows it).
+WHERE = "Offers table"
+
+
+@dataclass(frozen=True)
+class OfferColumn:
+    """One column of the offers table: its key (the ``Offer`` field it edits), header and
+    tooltip."""
+
+    key: str
+    label: str
+    help: str
+
+
+COLUMNS: tuple[OfferColumn, ...] = (
+    OfferColumn("name", "Offer", "who proposes what, e.g. Vendor opening; names are unique"),
+    OfferColumn("discount", "Discount or tiers",
+                "tiers as commit at least: discount, e.g. 1M: 6% / 3M: 10%; or one rate "
+                "(8%) for the commitment beside it; blank: the contract's tiers"),
+    OfferColumn("commitments", "Commitment / yr",
+                "one amount a year (4M), or one per year (3M / 3.5M / 4M); blank: the "
+                "buyer chooses, and the planner picks the best within your appetite"),
+    OfferColumn("overage", "Overage", "overage billed at the discounted rate or at list; "
+                "blank: the contract's"),
+    OfferColumn("rollover", "Rollover", "share of unused commitment carried to the next "
+                "year (0-1); blank: the contract's"),
+    OfferColumn("years", "Years", "term in years (1-5); blank: the contract's"),
+    OfferColumn("shortfall_credit", "Shortfall credit",
+                "share of unused commitment credited back (0-1); blank: the contract's"),
+    OfferColumn("price_protection", "Price protection",
+                "the commitment falls with list prices (worth something only when price "
+                "cuts can happen)"),
+)
+COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
+#: Each column's width on the page, in pixels: the whole table fits 900 pixels.
+WIDTHS = {"name": 140, "discount": 130, "commitments": 115, "overage": 90, "rollover": 70,
+          "years": 50, "shortfall_credit": 105, "price_protection": 110}
+
+
+def discount_text(offer: Offer) -> str:
+    """The discount cell of an offer: its tiers, or its one rate."""
+    if offer.discount_tiers is not None:
+        return format_tiers([t.model_dump() for t in offer.discount_tiers])
+    if offer.discount is not None:
+        return pct(offer.discount, 1).replace(".0%", "%")
+    return ""
+
+
+def offers_frame(data: Data) -> pd.DataFrame:
+    """The scenario's offers as the table shows them (one row each, :data:`COLUMNS` in
+    order); number columns nullable (blank: <NA>), price protection as the offer's terms
+    have it."""
+    scenario = Scenario.model_validate(data)
+    rows = []
+    for o in scenario.offers:
+        rows.append({
+            "name": o.name, "discount": discount_text(o),
+            "commitments": format_amounts(o.commitments),
+            "overage": None if o.overage is None else str(o.overage),
+            "rollover": o.rollover, "years": o.years, "shortfall_credit": o.shortfall_credit,
+            "price_protection": o.to_contract(scenario.contract).price_protection,
+        })
+    # Nullable dtypes: a blank cell is <NA>, and a row the editor adds with blanks keeps the
+    # column's type (a float64 column would turn to object, which pandas deprecates).
+    dtypes = {"rollover": "Float64", "years": "Int64", "shortfall_credit": "Float64",
+              "price_protection": "boolean"}
+    return pd.DataFrame({c.key: pd.Series([r[c.key] for r in rows],
+                                          dtype=dtypes.get(c.key, "object"))
+                         for c in COLUMNS})
+
+
+def _read_discount(text: str) -> Data:
+    """``1M: 6% / 3M: 10%`` -> ``{"discount_tiers": [...]}``; ``8%`` or ``0.08`` ->
+    ``{"discount": 0.08}``."""
+    text = text.strip()
+    if ":" in text:
+        return {"discount_tiers": parse_tiers(text)}
+    try:
+        value = float(text[:-1]) / 100.0 if text.endswith("%") else float(text)
+    except ValueError:
+        raise ValueError(f"cannot read {text!r}; write tiers as commit: discount pairs "
+                         "separated by /, e.g. 1M: 6% / 3M: 10%, or one rate such as 8%"
+                         ) from None
+    return {"discount": value}
+
+
+def is_blank(value: Any) -> bool:
+    """An empty cell: None, NaN, pandas' NA or blank text."""
+    if value is None or value is pd.NA:
+        return True
+    if isinstance(value, float):
+        return math.isnan(value)
+    return isinstance(value, str) and not value.strip()
+
+
+def _number(value: Any) -> Any:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _write(offer: Data, key: str, value: Any) -> None:
+    """One cell into an offer's data; a blank cell removes the field (the contract's term
+    applies, or the buyer chooses the commitment)."""
+    if key == "discount":
+        offer.pop("discount", None)
+        offer.pop("discount_tiers", None)
+        if not is_blank(value):
+            offer.update(_read_discount(str(value)))
+        return
+    offer.pop(key, None)
+    if is_blank(value):
+        return
+    if key == "name":
+        offer[key] = str(value).strip()
+    elif key == "commitments":
+        offer[key] = parse_amounts(str(value))
+    elif key == "overage":
+        offer[key] = str(value)
+    elif key == "price_protection":
+        offer[key] = bool(value)
+    else:
+        offer[key] = _number(value)
+
+
+def row_label(row: int, name: Any) -> str:
+    """How an error names a row of the offers table: ``row 2 "Vendor opening"``."""
+    shown = str(name).strip() if not is_blank(name) else "new offer"
+    return f'row {row + 1} "{shown}"'
+
+
+def apply_offer_edits(edit: TableEdit, state: Mapping[str, Any] | None) -> TableEdit:
+    """Apply the offers editor's state (``edited_rows``, ``added_rows``, ``deleted_rows``)
+    to the offers of ``edit.data``.
+
+    Returns a new :class:`ui.edits.TableEdit` whose data holds the offers as typed, whose
+    ``offer_labels`` name each offer's table row, and whose ``problems`` add every cell that
+    could not be read (naming its row and field).
+    """
+    data = copy.deepcopy(edit.data)
+    offers: list[Data] = data.setdefault("offers", [])
+    state = state or {}
+    problems = list(edit.problems)
+
+    def write(offer: Data, row: int, changes: Mapping[str, Any]) -> None:
+        for key, value in changes.items():
+            if key not in COLUMN_BY_KEY:
+                continue
+            try:
+                _write(offer, key, value)
+            except ValueError as exc:
+                problems.append(f"{WHERE}, {row_label(row, offer.get('name'))}: {key}: {exc}")
+
+    for key, changes in (state.get("edited_rows") or {}).items():
+        row = int(key)
+        if 0 <= row < len(offers):
+            write(offers[row], row, changes)
+    for changes in state.get("added_rows") or []:
+        if all(is_blank(v) for v in changes.values()):
+            continue  # a row added and left empty is not an offer yet
+        offer: Data = {}
+        offers.append(offer)
+        write(offer, len(offers) - 1, changes)
+    deleted = {int(r) for r in state.get("deleted_rows") or []}
+    kept = [i for i in range(len(offers)) if i not in deleted]
+    data["offers"] = [offers[i] for i in kept]
+    if not data["offers"]:
+        del data["offers"]
+    labels = [row_label(i, offers[i].get("name")) for i in kept]
+    return replace(edit, data=data, problems=problems, offer_labels=labels)
+
+
+def overage_options() -> list[str]:
+    return [str(v) for v in Overage]
