@@ -259,16 +259,16 @@ def _position_text(plan: Any) -> list[str]:
     out.append(table(rows, ["#", "offer", "commitment", "expected cost", "vs pay as you go",
                             "shortfall", "stranded", "colour", "dominated by"],
                      right={0, 3, 4, 5, 6}))
-    worth = [a for a in position.asks if a.expected_value > 0.5]
+    worth = narrative.material_asks(plan)
     if worth:
         out += ["", "Asks, valued on the same paths against the offer as it stands"]
         rows = [[a.offer, a.description, usd(a.expected_value),
                  pct(a.shortfall_probability_after)] for a in worth]
         out.append(table(rows, ["offer", "ask", "expected value", "shortfall after"],
                          right={2, 3}))
-    nothing = [a for a in position.asks if a.expected_value <= 0.5]
+    nothing = [a for a in position.asks if a not in worth]
     if nothing:
-        out.append("Worth nothing on these paths: " + "; ".join(
+        out.append("Worth little or nothing on these paths: " + "; ".join(
             f"{a.description} ({a.offer})" for a in nothing) + ".")
     curve = sorted((*position.named_break_even, *position.break_even),
                    key=lambda b: b.annual_commit)

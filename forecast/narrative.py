@@ -18,7 +18,7 @@ from forecast.types import FlagLevel, Risk
 
 if TYPE_CHECKING:
     from forecast.contract import CommitmentResult, RiskReason
-    from forecast.negotiation import OfferResult, WalkAway
+    from forecast.negotiation import Ask, OfferResult, WalkAway
     from forecast.plan import Plan
     from forecast.scenario import Contract
 
@@ -305,6 +305,7 @@ def offer_colour(offer: OfferResult) -> FlagLevel:
 
 
 def walk_away_text(w: WalkAway) -> str:
+    """The walk-away under one offer, in a sentence."""
     if w.bound == "none":
         return f"{w.offer}: no commitment within your appetite beats paying as you go"
     why = "the shortfall risk passes your appetite beyond it" if w.bound == "appetite" \
@@ -312,9 +313,43 @@ def walk_away_text(w: WalkAway) -> str:
     return f"{w.offer}: at most {usd(w.annual_commit)} a year ({why})"
 
 
+def walk_away_short(w: WalkAway) -> str:
+    """The walk-away under one offer in a few words: ``Vendor: $3.95M (appetite)``."""
+    if w.bound == "none":
+        return f"{w.offer}: none"
+    bound = "appetite" if w.bound == "appetite" else "pay as you go"
+    return f"{w.offer}: {usd_short(w.annual_commit)} ({bound})"
+
+
+def offer_colour_text(offer: OfferResult) -> str:
+    """An offer's colour and why: its commitment's risks, and whether it beats paying as you
+    go within the appetite."""
+    colour = offer_colour(offer)
+    reasons = [reason_text(r, offer.appetite) for r in offer.result.reasons]
+    if not offer.worth_signing and offer.result.total_commit > 0:
+        reasons.insert(0, "does not beat pay as you go within your appetite")
+    return f"{colour}: " + "; ".join(reasons) if reasons else str(colour)
+
+
+#: An ask worth less than this share of the offer's expected cost is not worth a line of the
+#: position (it still appears, valued, in the asks table).
+MATERIAL_SHARE = 0.001
+
+
+def material_asks(plan: Plan) -> list[Ask]:
+    """The asks worth raising: at least $1 and 0.1% of their offer's expected cost."""
+    position = plan.position
+    if position is None:
+        return []
+    cost = {o.name: o.result.expected_cost for o in position.offers}
+    return [a for a in position.asks
+            if a.expected_value >= max(1.0, MATERIAL_SHARE * cost.get(a.offer, 0.0))]
+
+
 def position_items(plan: Plan) -> list[tuple[str, list[str]]]:
-    """The position as (heading, lines): the target, the walk-away under each offer, the
-    opening ask, the most valuable asks and the alternative."""
+    """The position as (heading, lines): the target, the walk-away (the target's in a
+    sentence, the other offers' in a few words), the opening ask, the most valuable asks
+    worth raising and the alternative."""
     position = plan.position
     if position is None:
         return []
@@ -328,12 +363,18 @@ def position_items(plan: Plan) -> list[tuple[str, list[str]]]:
                                f"{usd(t.result.expected_cost)} expected over the term, "
                                f"{usd(t.saving_vs_payg)} below pay as you go, "
                                f"{pct(t.result.shortfall_probability)} shortfall chance"]))
-    out.append(("Walk away", [walk_away_text(o.walk_away) for o in position.offers]))
-    ask = position.opening_ask
+    first = t or position.offers[0]
+    walk = [walk_away_text(first.walk_away)]
+    others = [walk_away_short(o.walk_away) for o in position.offers if o is not first]
+    if others:
+        walk.append("other offers: " + " · ".join(others))
+    out.append(("Walk away", walk))
+    material = material_asks(plan)
+    ask = position.opening_ask if position.opening_ask in material else None
     if ask is not None:
         out.append(("Opening ask", [f"{ask.description} ({ask.offer}): worth "
                                     f"{usd(ask.expected_value)} over the term"]))
-    top = [a for a in position.asks if a.expected_value > 0.5 and a is not ask][:3]
+    top = [a for a in material if a is not ask][:3]
     if top:
         out.append(("Then ask for", [f"{a.description} ({a.offer}): {usd(a.expected_value)}"
                                      for a in top]))

@@ -60,6 +60,9 @@ ROLLOVER_ASKS = (0.25, 0.5, 1.0)
 CREDIT_ASK = 0.5
 #: Points of the break-even discount curve.
 BREAK_EVEN_POINTS = 12
+#: Bisection steps of the walk-away and the cap (each after a grid has bracketed the
+#: answer: a millionth of the range).
+BISECTIONS = 20
 #: Expected costs closer than this (USD over the term) are equal.
 CENT = 0.005
 
@@ -291,7 +294,7 @@ def walk_away(name: str, terms: Contract, usage: YearlyUsage, appetite: float,
         # and rising there).
         lo, hi = best, float(grid[i + 1])
         if discount_for(terms, lo) == discount_for(terms, hi):
-            for _ in range(40):
+            for _ in range(BISECTIONS):
                 mid = 0.5 * (lo + hi)
                 if flat_costs(terms, usage, np.array([mid]), sorted_usage=su)[0][0] \
                         <= payg + CENT:
@@ -319,7 +322,7 @@ def _bisect_cap(terms: Contract, usage: YearlyUsage, appetite: float, high: floa
     if i + 1 >= grid.size:
         return float(grid[-1])
     lo, hi = float(grid[i]), float(grid[i + 1])
-    for _ in range(30):
+    for _ in range(BISECTIONS):
         mid = 0.5 * (lo + hi)
         if flat_costs(terms, usage, np.array([mid]))[1][0] <= appetite:
             lo = mid

@@ -50,6 +50,10 @@ DEFAULT_GRID_POINTS = 200
 #: Cost differences below this share of the cost are ties (float rounding), broken toward
 #: the smaller commitment: less to strand.
 TIE = 1e-9
+#: Direct evaluation (rollover, price protection): points of the coarse grid, of the fine
+#: grid around its best, and bisection steps for the risk-bounded cap (a 1/32 bracket
+#: halved 20 times: a millionth of the range).
+COARSE_POINTS, FINE_POINTS, BISECTIONS = 40, 25, 20
 #: The best-first search of the ramp stops after this many combinations.
 RAMP_SEARCH_LIMIT = 20_000
 
@@ -244,18 +248,20 @@ def _recommend_direct(contract: Contract, usage: YearlyUsage, opt: SortedUsage, 
         rb = float(bracket[-1])
     else:
         lo, hi = float(bracket[i]), float(bracket[i + 1])
-        for _ in range(30):
+        for _ in range(BISECTIONS):
             mid = 0.5 * (lo + hi)
             lo, hi = (mid, hi) if shortfall(np.array([mid]))[0] <= appetite else (lo, mid)
         rb = lo
 
     def best(cap: float) -> float:
         coarse = np.unique(np.concatenate([
-            grid(min(high, cap), 60, contract), exact_candidates(contract, opt, cap=cap)]))
+            grid(min(high, cap), COARSE_POINTS, contract),
+            exact_candidates(contract, opt, cap=cap)]))
         coarse = coarse[coarse <= cap]
         costs = evaluate_flat(contract, usage, coarse, full=False).expected_cost
         i = int(np.argmin(costs))
-        fine = np.linspace(coarse[max(i - 1, 0)], coarse[min(i + 1, coarse.size - 1)], 41)
+        fine = np.linspace(coarse[max(i - 1, 0)], coarse[min(i + 1, coarse.size - 1)],
+                           FINE_POINTS)
         fine = np.unique(np.concatenate([fine, coarse]))
         fine = fine[fine <= cap]
         return _argmin(fine, evaluate_flat(contract, usage, fine, full=False).expected_cost)

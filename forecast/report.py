@@ -212,7 +212,7 @@ def _offers(plan: Plan, width: float) -> list[Flowable]:
         "within your appetite. Dominated by: another offer costs no more on every path and "
         "less in expectation. Vs pay as you go: the expected saving against buying the "
         "optimized usage at list with no commitment, your alternative.", "note"))
-    worth = [a for a in position.asks if a.expected_value > 0.5]
+    worth = narrative.material_asks(plan)
     if worth:
         story.append(para("Every ask, valued against the offer as it stands", "h2"))
         story.append(table(["offer", "ask", "expected value", "shortfall after"],
