@@ -101,7 +101,7 @@ def cmd_project(args: argparse.Namespace) -> int:
 
 
 def _project_text(projection: Any, book: Any) -> str:
-    from forecast.formatting import pct, table, usd
+    from forecast.formatting import pct, rounded_shares, table, usd
     from forecast.types import LEVERS
 
     attribution = projection.attribution
@@ -120,9 +120,10 @@ def _project_text(projection: Any, book: Any) -> str:
     ]
     steps = dict(attribution.waterfall)
     total = attribution.total_saving
-    rows = [[str(lv), usd(attribution.shapley[lv]),
-             pct(attribution.shapley[lv] / total if total else 0, 1), usd(steps[lv])]
-            for lv in LEVERS]
+    shares = rounded_shares([attribution.shapley[lv] / total if total else 0.0
+                             for lv in LEVERS], 1)
+    rows = [[str(lv), usd(attribution.shapley[lv]), pct(share, 1), usd(steps[lv])]
+            for lv, share in zip(LEVERS, shares, strict=True)]
     out.append(table(rows, ["lever", "shapley", "share", "waterfall (route, cache, batch)"],
                      right={1, 2, 3}))
     out += ["", "Workloads, in migration order (largest monthly saving first)"]
