@@ -108,6 +108,8 @@ st.html("""<style>
 [class*="st-key-cp-track-year-"] [data-testid="stMetric"] {flex: 1 1 8rem; min-width: 8rem;}
 [data-testid="stLayoutWrapper"]:has(> [class*="st-key-cp-burn-"]) {
   flex: 1 1 24rem; min-width: min(24rem, 100%);}
+[data-testid="stLayoutWrapper"]:has(> .st-key-cp-track-kept) {
+  flex: 1 1 22rem; min-width: min(22rem, 100%);}
 .st-key-cp-fan {flex: 0 0 auto !important;
                height: clamp(320px, calc(100vh - 400px), 700px) !important;}
 </style>""")

@@ -413,8 +413,9 @@ def _size(n: int) -> str:
     return f"{n / 2**20:.1f} MB" if n >= 2**20 else f"{max(n, 1) / 2**10:.0f} KB"
 
 
-def _usage_files(store: ScenarioStore, name: str, files: list[UsageFile]) -> None:
-    """The uploader (open until a file is kept) and the files kept, each removable."""
+def _usage_files(store: ScenarioStore, name: str, files: list[UsageFile]) -> Any:
+    """The uploader (open until a file is kept), then the files kept, each removable, with
+    a slot beside them for the as-of month (returned)."""
     from ui.sidebar import problems_md
 
     key = store.key(f"usage_to_date|{st.session_state.get('tracking_uploads', 0)}")
@@ -423,17 +424,29 @@ def _usage_files(store: ScenarioStore, name: str, files: list[UsageFile]) -> Non
             st.container(key="cp-track-upload"):
         st.file_uploader(
             f"Console CSV exports or usage report pages (JSON), up to {USAGE_MAX_MB} MB each: "
-            "every month from the contract's start", type=["csv", "json"],
-            accept_multiple_files=True, key=key, on_change=_on_usage_upload,
-            args=(store, name, key), max_upload_size=USAGE_MAX_MB)
+            "every month from the contract's start. A file of a name already kept replaces "
+            "it.", type=["csv", "json"], accept_multiple_files=True, key=key,
+            on_change=_on_usage_upload, args=(store, name, key),
+            max_upload_size=USAGE_MAX_MB)
     for title, lines in st.session_state.get(_UPLOAD_PROBLEMS, []):
         st.error(problems_md(title, lines))
-    for f in files:
-        with st.container(horizontal=True, gap="small", vertical_alignment="center"):
-            st.markdown(f":material/description: {md(f.name)} · :gray[{_size(f.size)}, kept "
-                        "in the workspace]", width="stretch")
-            st.button("Remove", key=f"untrack|{f.digest}|{f.name}", icon=":material/delete:",
-                      on_click=_on_remove_usage, args=(store, name, f.name), type="tertiary")
+    with st.container(horizontal=True, gap="medium", vertical_alignment="bottom",
+                      key="cp-track-files"):
+        with st.container(gap=None, key="cp-track-kept"):
+            for f in files:
+                with st.container(horizontal=True, gap="small", vertical_alignment="center"):
+                    st.markdown(f":material/description: {md(f.name)} · :gray[{_size(f.size)}"
+                                ", kept in the workspace]", width="stretch")
+                    st.button("Remove", key=f"untrack|{f.digest}|{f.name}",
+                              icon=":material/delete:", on_click=_on_remove_usage,
+                              args=(store, name, f.name), type="tertiary")
+        return st.container(width=260)
+
+
+def _sentence(text: str, starts_with_name: bool) -> str:
+    """A warning as a sentence: capitalized, unless it starts with a workload's name (shown
+    as typed)."""
+    return text if starts_with_name else text[:1].upper() + text[1:]
 
 
 def _contract_months(start: str, last: str) -> list[str]:
@@ -449,12 +462,14 @@ def tracking(store: ScenarioStore, scenario: Scenario, scenario_json: str, paths
     name = store.active
     contract = scenario.contract
     committed = contract.commitment_per_year() or []
-    st.markdown(md(f"Tracking the signed contract · {contract.years}-year contract from "
-                   f"{scenario.start}, committed "
-                   f"{' then '.join(usd_short(c) for c in committed)} a year: consumption "
-                   "to date, the forecast to each year's end, and what to do"))
+    amounts = [usd_short(c) for c in (committed[:1] if len(set(committed)) == 1
+                                      else committed)]
+    st.markdown("**Tracking the signed contract** · " + md(
+        f"{contract.years}-year contract from {scenario.start}, {' then '.join(amounts)} a "
+        "year committed: what is consumed to date, the forecast to each year's end, and what "
+        "to do about it"))
     files = store.usage_files(name)
-    _usage_files(store, name, files)
+    slot = _usage_files(store, name, files)
     if not files:
         st.caption("Upload the usage since the contract's start (every month of it, in any "
                    "format the importer reads): the page keeps it in the workspace and tracks "
@@ -469,7 +484,7 @@ def tracking(store: ScenarioStore, scenario: Scenario, scenario_json: str, paths
         with st.spinner("Tracking the contract against the usage to date…"):
             latest = cache.tracking_for(scenario_json, usage_key, None, paths, seed, sources)
         months = _contract_months(scenario.start, latest.as_of)
-        with st.container(width=280):
+        with slot:
             as_of = st.selectbox(
                 "As of (the last month counted)", months, key=store.key(f"as_of|{usage_key}"),
                 format_func=lambda m: f"{m} (the last full month)" if m == months[0] else m,
@@ -515,8 +530,11 @@ def _year_metrics(y: YearTrack, appetite: float, overage: Overage) -> None:
                   help=md(f"{usd(y.expected_at_year_end)}: the consumption expected by "
                           f"{y.last_month}, re-simulated from each workload's observed level "
                           f"and levers; P10 {usd(y.p10)}, P90 {usd(y.p90)}."))
+        over = y.shortfall_probability > appetite + 1e-12
         st.metric("Shortfall probability", pct(y.shortfall_probability),
-                  delta=f"appetite {pct(appetite)}", delta_color="off", delta_arrow="off",
+                  delta=f"over the {pct(appetite)} appetite" if over
+                  else f"appetite {pct(appetite)}",
+                  delta_color="inverse" if over else "off", delta_arrow="off",
                   help="The chance that the year's consumption ends below the commitment "
                        "(the rest is paid anyway).")
         st.metric("Expected unused", usd_short(y.expected_unused), delta="paid anyway",
@@ -534,8 +552,9 @@ def tracking_figures(result: Tracking, appetite: float) -> None:
     """Per open year its figures; what to do; the burn-downs; the tables; the notes."""
     open_years = [y for y in result.years if not y.closed]
     for y in open_years:
-        st.markdown(md(f"Year {y.year} · {y.first_month} to {y.last_month} · "
-                       f"{y.months_observed} of 12 months counted, as of {result.as_of}"))
+        st.markdown(f"**Year {y.year}** · " + md(
+            f"{y.first_month} to {y.last_month}, {y.months_observed} of its 12 months "
+            f"counted"))
         _year_metrics(y, appetite, result.overage)
     if not open_years:
         st.caption(md(f"Every contract year is closed as of {result.as_of}: the table below "
@@ -544,7 +563,7 @@ def tracking_figures(result: Tracking, appetite: float) -> None:
     st.markdown("**What to do**" if risks else "**What to do** · nothing: every open year "
                 "is within the appetite and every workload on plan")
     for w in risks:
-        st.warning(md(w.message))
+        st.warning(md(_sentence(w.message, w.workload is not None)))
     with st.container(horizontal=True, gap="medium", key="cp-burn"):
         for y in open_years:
             with st.container(key=f"cp-burn-{y.year}"):
@@ -553,11 +572,14 @@ def tracking_figures(result: Tracking, appetite: float) -> None:
                "over the year); from the as-of month on, the dashed line is the forecast's "
                "expectation and the band its P10 to P90. Ending above the red line, the year "
                "passes its commitment (overage); below it, the gap is paid anyway.")
-    years_table(result)
-    workloads_table(result)
-    for w in result.warnings:
-        if w.kind in DATA_NOTES:
-            st.info(md(w.message))
+    with st.container(key="cp-track-tables"):
+        years_table(result)
+        workloads_table(result)
+    notes = [w for w in result.warnings if w.kind in DATA_NOTES]
+    if notes:
+        st.markdown("**About the data**")
+    for w in notes:
+        st.info(md(_sentence(w.message, w.workload is not None)))
 
 
 def years_table(result: Tracking) -> None:
@@ -632,8 +654,8 @@ def workloads_table(result: Tracking) -> None:
                              "planned / observed"),
         "lands": text_column("move lands", width=85, help_text="the month the plan's move is "
                              "fully in place"),
-        "models_planned": text_column("models planned", width="medium", right=False),
-        "models_observed": text_column("models observed", width="medium", right=False)})
+        "models_planned": text_column("models planned", width=250, right=False),
+        "models_observed": text_column("models observed", width=250, right=False)})
 
 
 def tracking_downloads(result: Tracking, scenario_json: str, paths: int, seed: int) -> None:
@@ -648,7 +670,7 @@ def tracking_downloads(result: Tracking, scenario_json: str, paths: int, seed: i
 
     st.markdown("**For finance** · the tracking page, and the contract in the FinOps FOCUS "
                 "1.3 Contract Commitment shape with the monthly projection beside it")
-    with st.container(horizontal=True, gap="small"):
+    with st.container(horizontal=True, gap="small", key="cp-track-downloads"):
         st.download_button(
             "Tracking PDF", pdf, file_name=f"{stem}-tracking-{result.as_of}.pdf",
             mime="application/pdf", icon=":material/download:",

@@ -126,10 +126,12 @@ def usage_file(name: str, content: bytes) -> UsageFile:
 
 
 def merge_usage(kept: Sequence[UsageFile], added: Sequence[UsageFile]) -> list[UsageFile]:
-    """``kept`` with ``added``: a file of a name already kept replaces it (a newer export of
-    the same period), any other is added after them."""
-    names = {f.name for f in added}
-    return [*(f for f in kept if f.name not in names), *added]
+    """``kept`` with ``added``: a file of a name already kept (or added before it) replaces
+    it (a newer export of the same period), any other is added after them."""
+    out = list(kept)
+    for f in added:
+        out = [*(g for g in out if g.name != f.name), f]
+    return out
 
 
 def _stem(name: str) -> str:
@@ -255,8 +257,10 @@ class Workspace:
             if not path.exists():
                 atomic_write(path, content)
             added.append(record)
-        kept = merge_usage(self.usage_files(scenario), added)
+        before = self.usage_files(scenario)
+        kept = merge_usage(before, added)
         self._write_manifest(scenario, kept)
+        self._drop_unlisted(folder, [*before, *added], kept)
         return kept
 
     def usage_content(self, scenario: str, file: UsageFile) -> bytes:
@@ -280,13 +284,19 @@ class Workspace:
             self._write_manifest(scenario, left)
         else:
             (folder / _MANIFEST).unlink(missing_ok=True)
-        used = {f.digest for f in left}
-        for f in kept:
-            if f.digest not in used:
-                (folder / f"{f.digest}.usage").unlink(missing_ok=True)
+        self._drop_unlisted(folder, kept, left)
         if not left and folder.is_dir() and not any(folder.iterdir()):
             folder.rmdir()
         return left
+
+    @staticmethod
+    def _drop_unlisted(folder: Path, before: Sequence[UsageFile], now: Sequence[UsageFile]
+                       ) -> None:
+        """Remove the bytes of files listed ``before`` that no file listed ``now`` uses."""
+        used = {f.digest for f in now}
+        for f in before:
+            if f.digest not in used:
+                (folder / f"{f.digest}.usage").unlink(missing_ok=True)
 
     def _write_manifest(self, scenario: str, files: Sequence[UsageFile]) -> None:
         meta = {"scenario": scenario, "files": [f.to_dict() for f in files]}
