@@ -62,6 +62,9 @@ st.html("""<style>
 @media (max-width: 1280px) {
   [data-testid="stMainBlockContainer"] {padding-left: 1.25rem; padding-right: 1.25rem;}
 }
+@media (max-width: 1100px) {
+  [data-testid="stMain"] [role="tablist"] {gap: 0.75rem;}
+}
 [data-testid="stSidebarUserContent"] {padding-top: 0.5rem;}
 [data-testid="stMetricValue"] {font-size: clamp(1.4rem, 2.1vw, 1.85rem);}
 .st-key-cp-headline [data-testid="stMetric"] {flex: 1 1 7.5rem; min-width: 7.5rem;}

@@ -104,7 +104,7 @@ def shown_figures(tracking: Any) -> list[tuple[str, str, str]]:
                 ("Shortfall probability", pct(y.shortfall_probability),
                  f"over the {pct(appetite)} appetite" if over else f"appetite {pct(appetite)}"),
                 ("Expected unused", usd_short(y.expected_unused), "paid anyway"),
-                ("Expected overage", usd_short(y.expected_overage), "discounted")]
+                ("Expected overage", usd_short(y.expected_overage), "at the discounted rate")]
     return out
 
 

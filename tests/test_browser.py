@@ -187,6 +187,13 @@ def _shot(page, name: str) -> None:
 CLIPPED = """() => [...document.querySelectorAll(
         '[data-testid="stMetricValue"], [data-testid="stMetricLabel"]')]
     .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.innerText)"""
+TABS_HIDDEN = """() => {
+    const list = document.querySelector('[data-testid="stMain"] [role="tablist"]');
+    const box = list.getBoundingClientRect();
+    return [...list.querySelectorAll('[role="tab"]')].filter(t => {
+        const r = t.getBoundingClientRect();
+        return r.left < box.left - 1 || r.right > box.right + 1;
+    }).map(t => t.innerText); }"""
 SIDEWAYS = """() => [document.documentElement, document.querySelector('[data-testid="stMain"]')]
     .filter(e => e && e.scrollWidth > e.clientWidth + 1).map(e => e.tagName + ' ' +
                  e.scrollWidth + '>' + e.clientWidth)"""
@@ -231,8 +238,9 @@ def test_every_view_fits_the_window(server, browser, width, height, tmp_path):
 def test_the_tracking_tab_fits_the_window(server, browser, width, height):
     """The signed-contract example: the Tracking tab, its usage uploaded in the tab (kept in
     the workspace: listed at once from the second size on, which is a new session, as after
-    a reload), each open year's figures in full, a burn-down per open year, no sideways
-    scroll; screenshots of the tab and of the whole page."""
+    a reload), each open year's figures in full, a burn-down per open year, every tab in
+    view, no sideways scroll; screenshots of the tab, a window at a time. At 1280x800, its
+    two downloads."""
     from urllib.parse import quote
 
     page = _open(browser, server, width, height, f"?scenario={quote(SIGNED)}")
@@ -250,6 +258,8 @@ def test_the_tracking_tab_fits_the_window(server, browser, width, height):
         assert len(values) == 12, values  # two open years, six figures each
         assert page.evaluate(CLIPPED) == [], width
         assert page.evaluate(SIDEWAYS) == [], width
+        # Nine tabs: every one in view, none behind the tab bar's scroll arrow.
+        assert page.evaluate(TABS_HIDDEN) == [], width
         page.evaluate("document.querySelector('[role=\"tablist\"]')"
                       ".scrollIntoView({block: 'start'})")
         page.wait_for_timeout(600)  # charts finish drawing
@@ -260,6 +270,17 @@ def test_the_tracking_tab_fits_the_window(server, browser, width, height):
             page.evaluate(f"document.querySelector('{where}').scrollIntoView({{block: 'start'}})")
             page.wait_for_timeout(300)
             _shot(page, f"tracking-{part}-{width}x{height}.png")
+        if width == 1280:  # the downloads, built on click: a PDF and a zip of the two CSVs
+            import io
+            import zipfile
+
+            for label, start in (("Tracking PDF", b"%PDF"), ("FOCUS export (zip)", b"PK")):
+                with page.expect_download(timeout=90_000) as download:
+                    panel.get_by_role("button", name=label).click()
+                data = Path(download.value.path()).read_bytes()
+                assert data.startswith(start), label
+            assert sorted(zipfile.ZipFile(io.BytesIO(data)).namelist()) == [
+                "contract_commitment.csv", "projection.csv"]
     finally:
         page.close()
 

@@ -435,11 +435,14 @@ def _usage_files(store: ScenarioStore, name: str, files: list[UsageFile]) -> Any
         with st.container(gap=None, key="cp-track-kept"):
             for f in files:
                 with st.container(horizontal=True, gap="small", vertical_alignment="center"):
-                    st.markdown(f":material/description: {md(f.name)} · :gray[{_size(f.size)}"
-                                ", kept in the workspace]", width="stretch")
+                    st.markdown(f":material/description: {md(f.name)} · :gray[{_size(f.size)}]",
+                                width="stretch")
                     st.button("Remove", key=f"untrack|{f.digest}|{f.name}",
                               icon=":material/delete:", on_click=_on_remove_usage,
                               args=(store, name, f.name), type="tertiary")
+            if files:
+                st.caption("Kept in the workspace with this scenario: a reload tracks them "
+                           "again.")
         return st.container(width=260)
 
 
@@ -541,7 +544,7 @@ def _year_metrics(y: YearTrack, appetite: float, overage: Overage) -> None:
                   delta_color="off", delta_arrow="off",
                   help=md(f"{usd(y.expected_unused)}: commitment paid but not used, "
                           "expected over the paths."))
-        rule = "at list" if overage == Overage.LIST else "discounted"
+        rule = "at list" if overage == Overage.LIST else "at the discounted rate"
         st.metric("Expected overage", usd_short(y.expected_overage), delta=rule,
                   delta_color="off", delta_arrow="off",
                   help=md(f"{usd(y.expected_overage)}: what usage beyond the commitment is "
@@ -640,7 +643,7 @@ def workloads_table(result: Tracking) -> None:
         "models_planned": table["models_planned"].fillna("–"),
         "models_observed": table["models_observed"].fillna("–"),
     }), hide_index=True, width="stretch", column_config={
-        "workload": name_column("workload"),
+        "workload": st.column_config.TextColumn("workload", width=150, pinned=True),
         "status": text_column("status", width=80, right=False,
                               help_text="on plan (every lever within 5 points), behind, "
                                         "ahead, reverted (walked back), not observed"),
