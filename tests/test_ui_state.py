@@ -222,6 +222,7 @@ def test_the_store_keeps_usage_across_a_reload_and_forgets_it_with_the_scenario(
     store.add_usage(ENTERPRISE.name, [("jan.csv", b"a")])
     name = store.add(renamed("Uploaded team"), EntryKind.UPLOAD)
     store.add_usage(name, [("feb.csv", b"b")])
+    assert store.usage_in_workspace(ENTERPRISE.name)
     again = open_store(tmp_path)
     assert again.usage_sources(ENTERPRISE.name) == [("jan.csv", b"a")]
     assert again.usage_sources(name) == [("feb.csv", b"b")]
@@ -238,6 +239,7 @@ def test_usage_the_workspace_cannot_keep_is_kept_for_the_session(tmp_path):
     store.add_usage(ENTERPRISE.name, [("jan.csv", b"a")])
     assert store.usage_sources(ENTERPRISE.name) == [("jan.csv", b"a")]
     assert store.warnings and "for this session only" in store.warnings[0]
+    assert not store.usage_in_workspace(ENTERPRISE.name)
     no_workspace = ScenarioStore.open(BUNDLED, ENTERPRISE.name)
     no_workspace.add_usage(ENTERPRISE.name, [("jan.csv", b"a"), ("jan.csv", b"b")])
     assert no_workspace.usage_sources(ENTERPRISE.name) == [("jan.csv", b"b")]

@@ -270,6 +270,11 @@ class ScenarioStore:
                  self.workspace.usage_content(name, f))  # type: ignore[union-attr]
                 for f in self.usage_files(name)]
 
+    def usage_in_workspace(self, name: str) -> bool:
+        """Whether the usage of scenario ``name`` is kept in the workspace (else for this
+        session only)."""
+        return self.workspace is not None and not self._usage_bytes.get(name)
+
     def remove_usage(self, name: str, file_names: list[str] | None = None) -> None:
         """Forget usage files of scenario ``name`` (every one when ``file_names`` is None)."""
         keep = [] if file_names is None else [f for f in self.usage_files(name)

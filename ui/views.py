@@ -397,7 +397,7 @@ def _on_usage_upload(store: ScenarioStore, name: str, key: str) -> None:
                              "it again", exc.problems))
             continue
         good.append((f.name, content))
-    st.session_state[_UPLOAD_PROBLEMS] = problems
+    st.session_state[_UPLOAD_PROBLEMS] = (name, problems)
     if good:
         store.add_usage(name, good)
     # A new uploader (an empty one) under a new key: what it held is kept, or refused.
@@ -406,7 +406,6 @@ def _on_usage_upload(store: ScenarioStore, name: str, key: str) -> None:
 
 def _on_remove_usage(store: ScenarioStore, name: str, file_name: str) -> None:
     store.remove_usage(name, [file_name])
-    st.session_state[_UPLOAD_PROBLEMS] = []
 
 
 def _size(n: int) -> str:
@@ -428,7 +427,9 @@ def _usage_files(store: ScenarioStore, name: str, files: list[UsageFile]) -> Any
             "it.", type=["csv", "json"], accept_multiple_files=True, key=key,
             on_change=_on_usage_upload, args=(store, name, key),
             max_upload_size=USAGE_MAX_MB)
-    for title, lines in st.session_state.get(_UPLOAD_PROBLEMS, []):
+    # Shown once, as the page's other messages are, and for the scenario they are about.
+    about, problems = st.session_state.pop(_UPLOAD_PROBLEMS, (name, []))
+    for title, lines in problems if about == name else []:
         st.error(problems_md(title, lines))
     with st.container(horizontal=True, gap="medium", vertical_alignment="bottom",
                       key="cp-track-files"):
@@ -440,9 +441,11 @@ def _usage_files(store: ScenarioStore, name: str, files: list[UsageFile]) -> Any
                     st.button("Remove", key=f"untrack|{f.digest}|{f.name}",
                               icon=":material/delete:", on_click=_on_remove_usage,
                               args=(store, name, f.name), type="tertiary")
-            if files:
+            if files and store.usage_in_workspace(name):
                 st.caption("Kept in the workspace with this scenario: a reload tracks them "
                            "again.")
+            elif files:
+                st.caption("Kept for this session only: the workspace could not keep them.")
         return st.container(width=260)
 
 
@@ -617,9 +620,17 @@ def years_table(result: Tracking) -> None:
         "months": text_column("months", width="medium", right=False)})
 
 
+def _known(value: float | None) -> bool:
+    return value is not None and value == value  # None, or NaN in a pandas column: unknown
+
+
 def _planned_observed(planned: float | None, observed: float | None) -> str:
-    shown = ["–" if v is None or v != v else pct(v) for v in (planned, observed)]
-    return " / ".join(shown)
+    """``100% / 10%``; a share the files do not show is a dash."""
+    return " / ".join(pct(v) if _known(v) else "–" for v in (planned, observed))
+
+
+def _money_or_dash(value: float | None) -> str:
+    return usd_short(value) if _known(value) else "–"  # type: ignore[arg-type]
 
 
 def workloads_table(result: Tracking) -> None:
@@ -635,10 +646,8 @@ def workloads_table(result: Tracking) -> None:
             table["batch_share_planned"], table["batch_share_observed"], strict=True)],
         "cache": [_planned_observed(p, o) for p, o in zip(
             table["cache_hit_rate_planned"], table["cache_hit_rate_observed"], strict=True)],
-        "spend": [f"{usd_short(p) if p == p and p is not None else '–'} / "
-                  f"{usd_short(o) if o == o and o is not None else '–'}"
-                  for p, o in zip(table["list_spend_planned"], table["list_spend_observed"],
-                                  strict=True)],
+        "spend": [f"{_money_or_dash(p)} / {_money_or_dash(o)}" for p, o in zip(
+            table["list_spend_planned"], table["list_spend_observed"], strict=True)],
         "lands": [lands[n] for n in table["workload"]],
         "models_planned": table["models_planned"].fillna("–"),
         "models_observed": table["models_observed"].fillna("–"),
