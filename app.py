@@ -5,8 +5,10 @@ the workspace that keeps uploads, imports and variants), the sidebar (``ui.sideb
 scenario in, portfolio levers, contract terms, uncertainty, paths), the scenario as edited
 (the workloads table, ``ui.edits``; the offers table, ``ui.offers``), the plan, then the
 answer at the top (``ui.headline``), the buyer's position under it, and one tab per view
-(``ui.views``). Every number comes from ``forecast/``; edits go back through the scenario
-schema, so a bad edit is reported like a bad file, naming its table row and field.
+(``ui.views``); a scenario with a signed contract has a Tracking tab, where usage to date is
+uploaded and the contract tracked against it. Every number comes from ``forecast/``; edits
+go back through the scenario schema, so a bad edit is reported like a bad file, naming its
+table row and field.
 
 What the headline needs is computed first and drawn first; the position (every offer on the
 same paths) follows on the same simulation, then the views. The expensive calls are cached
@@ -25,6 +27,7 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
@@ -47,10 +50,10 @@ ROOT = Path(__file__).resolve().parent
 # three classes (and a gray workload batched past its eligible share), three discount tiers
 # and the stranded-savings contrast the product exists for.
 OPENING = ROOT / "scenarios" / "enterprise-portfolio.yaml"
-# After signing, a Tracking view (burn-down against the signed contract, forecast to year end)
-# belongs after Offers: one more name here and one function in ui/views.py.
-VIEWS = ("Spend", "Commitment", "Offers", "Savings", "Workloads", "Sensitivity", "Compare",
-         "Files")
+# Tracking (after signing: the contract against usage to date) is shown for a scenario with
+# a signed contract only (ui.views.shows_tracking).
+VIEWS = ("Spend", "Commitment", "Offers", "Tracking", "Savings", "Workloads", "Sensitivity",
+         "Compare", "Files")
 
 st.set_page_config(page_title="Commitment Planner", layout="wide",
                    initial_sidebar_state="expanded")
@@ -58,6 +61,9 @@ st.html("""<style>
 [data-testid="stMainBlockContainer"] {padding-top: 3rem; padding-bottom: 2rem;}
 @media (max-width: 1280px) {
   [data-testid="stMainBlockContainer"] {padding-left: 1.25rem; padding-right: 1.25rem;}
+}
+@media (max-width: 1100px) {
+  [data-testid="stMain"] [role="tablist"] {gap: 0.75rem;}
 }
 [data-testid="stSidebarUserContent"] {padding-top: 0.5rem;}
 [data-testid="stMetricValue"] {font-size: clamp(1.4rem, 2.1vw, 1.85rem);}
@@ -102,6 +108,11 @@ st.html("""<style>
                           font-variant-numeric: tabular-nums;}
 .cp-bridge tr.cp-total td {font-weight: 700;}
 .cp-bridge p {font-size: 0.84rem; line-height: 1.35; margin: 0.15rem 0 0 0;}
+[class*="st-key-cp-track-year-"] [data-testid="stMetric"] {flex: 1 1 8rem; min-width: 8rem;}
+[data-testid="stLayoutWrapper"]:has(> [class*="st-key-cp-burn-"]) {
+  flex: 1 1 24rem; min-width: min(24rem, 100%);}
+[data-testid="stLayoutWrapper"]:has(> .st-key-cp-track-kept) {
+  flex: 1 1 22rem; min-width: min(22rem, 100%);}
 .st-key-cp-fan {flex: 0 0 auto !important;
                height: clamp(320px, calc(100vh - 400px), 700px) !important;}
 </style>""")
@@ -163,7 +174,6 @@ if st.query_params.get("scenario") != store.active:
     st.query_params["scenario"] = store.active
 
 header = st.container()
-tabs = dict(zip(VIEWS, st.tabs(VIEWS, key="view", on_change="rerun"), strict=True))
 
 # --------------------------------------------------------------------------- the scenario
 problems: list[str] = []
@@ -184,6 +194,21 @@ levers_before = entry.levers
 store.record(store.active, latest, scenario_to_dict(scenario), controls.levers)
 scenario_json = scenario.model_dump_json()
 paths, seed = run_settings(scenario)
+
+
+def open_tabs(names: tuple[str, ...]) -> dict[str, Any]:
+    """The tabs of ``views``. A new set of tabs is a new widget, which opens on its default:
+    the view open before is made the default, so adding or dropping the Tracking tab (another
+    scenario) keeps the view the user is on."""
+    if ss.get("views_shown") != names:
+        ss.views_shown = names
+        ss.view_default = ss.get("view") if ss.get("view") in names else None
+    return dict(zip(names, st.tabs(names, key="view", default=ss.view_default,
+                                   on_change="rerun"), strict=True))
+
+
+tabs = open_tabs(VIEWS if views.shows_tracking(scenario) else
+                 tuple(v for v in VIEWS if v != "Tracking"))
 
 # --------------------------------------------------------------------------- the answer
 with header:
@@ -247,6 +272,9 @@ with tabs["Offers"]:
     if tabs["Offers"].open:
         views.offers(plan, store.key("asks_for"), lambda names: cache.position_for(
             scenario_json, paths, seed, names))
+if "Tracking" in tabs and tabs["Tracking"].open:
+    with tabs["Tracking"]:
+        views.tracking(store, scenario, scenario_json, paths, seed)
 if tabs["Savings"].open:
     with tabs["Savings"]:
         views.savings(plan)

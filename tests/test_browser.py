@@ -6,7 +6,9 @@ them). At 900x700, 1280x800 and 1920x1080: every headline figure shows in full a
 scrolls the page sideways (a screenshot of every tab at each size goes to ``out/screens/``,
 which git ignores, to look at); at 1280x800 the headline figures, the buyer's position and
 the stranded-savings flag are above the fold, and the Commitment table shows its expected
-cost without scrolling. Then what an advisor does on a call: move a lever one notch
+cost without scrolling. The Tracking tab of the signed-contract example, its usage to date
+uploaded in the tab, at the same three sizes (figures in full, no sideways scroll, a
+screenshot of each). Then what an advisor does on a call: move a lever one notch
 from the plan, upload a scenario and save a variant, reload (both still listed); and what a
 hostile name does (nothing: it shows as typed). Streamlit's Deploy button is absent.
 
@@ -58,6 +60,8 @@ offers:
   commitments: 3000000
 """
 HOSTILE = "[x](http://evil) <b>bold</b> :red[alarm] $5"
+SIGNED = "Acme signed 2027 (tracking example)"
+SIGNED_USAGE = ROOT / "tests" / "fixtures" / "tracking" / "console-usage-2026-12-to-2027-05.csv"
 
 
 def _missing(reason: str) -> None:
@@ -183,6 +187,13 @@ def _shot(page, name: str) -> None:
 CLIPPED = """() => [...document.querySelectorAll(
         '[data-testid="stMetricValue"], [data-testid="stMetricLabel"]')]
     .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.innerText)"""
+TABS_HIDDEN = """() => {
+    const list = document.querySelector('[data-testid="stMain"] [role="tablist"]');
+    const box = list.getBoundingClientRect();
+    return [...list.querySelectorAll('[role="tab"]')].filter(t => {
+        const r = t.getBoundingClientRect();
+        return r.left < box.left - 1 || r.right > box.right + 1;
+    }).map(t => t.innerText); }"""
 SIDEWAYS = """() => [document.documentElement, document.querySelector('[data-testid="stMain"]')]
     .filter(e => e && e.scrollWidth > e.clientWidth + 1).map(e => e.tagName + ' ' +
                  e.scrollWidth + '>' + e.clientWidth)"""
@@ -219,6 +230,57 @@ def test_every_view_fits_the_window(server, browser, width, height, tmp_path):
                           ".scrollIntoView({block: 'start'})")
             page.wait_for_timeout(400)  # charts finish drawing
             _shot(page, f"{view.lower()}-{width}x{height}.png")
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize(("width", "height"), [(900, 700), (1280, 800), (1920, 1080)])
+def test_the_tracking_tab_fits_the_window(server, browser, width, height):
+    """The signed-contract example: the Tracking tab, its usage uploaded in the tab (kept in
+    the workspace: listed at once from the second size on, which is a new session, as after
+    a reload), each open year's figures in full, a burn-down per open year, every tab in
+    view, no sideways scroll; screenshots of the tab, a window at a time. At 1280x800, its
+    two downloads."""
+    from urllib.parse import quote
+
+    page = _open(browser, server, width, height, f"?scenario={quote(SIGNED)}")
+    try:
+        assert page.locator("h3").first.inner_text() == SIGNED
+        _tab(page, "Tracking")
+        panel = page.locator('[role="tabpanel"]:not([hidden])')
+        if panel.get_by_text(SIGNED_USAGE.name).count() == 0:
+            panel.locator('.st-key-cp-track-upload input[type="file"]').set_input_files(
+                str(SIGNED_USAGE))
+        panel.locator('[data-testid="stVegaLiteChart"]').nth(1).wait_for(timeout=90_000)
+        _settle(page)
+        assert panel.get_by_text(SIGNED_USAGE.name).count() >= 1
+        values = panel.locator('[data-testid="stMetricValue"]').all_inner_texts()
+        assert len(values) == 12, values  # two open years, six figures each
+        assert page.evaluate(CLIPPED) == [], width
+        assert page.evaluate(SIDEWAYS) == [], width
+        # Nine tabs: every one in view, none behind the tab bar's scroll arrow.
+        assert page.evaluate(TABS_HIDDEN) == [], width
+        page.evaluate("document.querySelector('[role=\"tablist\"]')"
+                      ".scrollIntoView({block: 'start'})")
+        page.wait_for_timeout(600)  # charts finish drawing
+        _shot(page, f"tracking-{width}x{height}.png")
+        # The rest of the tab, a window at a time (the page scrolls inside stMain).
+        for part, where in (("charts", ".st-key-cp-burn"), ("tables", ".st-key-cp-track-tables"),
+                            ("downloads", ".st-key-cp-track-downloads")):
+            page.evaluate(f"document.querySelector('{where}').scrollIntoView({{block: 'start'}})")
+            page.wait_for_timeout(300)
+            _shot(page, f"tracking-{part}-{width}x{height}.png")
+        if width == 1280:  # the downloads, built on click: a PDF and a zip of the two CSVs
+            import io
+            import zipfile
+
+            for label, start in (("Tracking PDF", b"%PDF"), ("FOCUS export (zip)", b"PK")):
+                with page.expect_download(timeout=90_000) as download:
+                    panel.get_by_role("button", name=label).click()
+                data = Path(download.value.path()).read_bytes()
+                assert data.startswith(start), label
+            assert sorted(zipfile.ZipFile(io.BytesIO(data)).namelist()) == [
+                "contract_commitment.csv", "projection.csv"]
     finally:
         page.close()
 

@@ -170,6 +170,81 @@ def test_an_unwritable_workspace_keeps_the_scenario_for_the_session(tmp_path):
     assert store.warnings and "for this session only" in store.warnings[0]
 
 
+# --------------------------------------------------------------------------- usage to date
+def test_usage_is_kept_per_scenario_by_content_and_listed_again(tmp_path):
+    ws = Workspace(tmp_path)
+    kept = ws.keep_usage("Acme signed", [("jan.csv", b"a"), ("../../feb.csv", b"bb")])
+    assert [(f.name, f.size) for f in kept] == [("jan.csv", 1), ("../../feb.csv", 2)]
+    # sha256 of b"a", the well-known test vector.
+    assert kept[0].digest == ("ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72"
+                              "b9807785afee48bb")
+    folder = ws.tracking_folder("Acme signed")
+    assert folder.parent == tmp_path / "tracking"  # the name reaches no other folder
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        ["files.json", *(f"{f.digest}.usage" for f in kept)])
+    again = Workspace(tmp_path)
+    assert again.usage_files("Acme signed") == kept
+    assert [again.usage_content("Acme signed", f) for f in kept] == [b"a", b"bb"]
+    assert again.usage_files("Another") == []
+    # Two names that read alike as file names keep apart.
+    assert ws.tracking_folder("a b") != ws.tracking_folder("a-b")
+    # Scenarios are listed as before: the tracking folder is not an entry.
+    assert ws.entries() == ([], [])
+
+
+def test_a_file_of_the_same_name_replaces_the_one_kept(tmp_path):
+    ws = Workspace(tmp_path)
+    ws.keep_usage("S", [("jan.csv", b"old"), ("feb.csv", b"feb")])
+    kept = ws.keep_usage("S", [("jan.csv", b"newer")])
+    assert [(f.name, f.size) for f in kept] == [("feb.csv", 3), ("jan.csv", 5)]
+    assert ws.usage_content("S", kept[1]) == b"newer"
+    assert sorted(p.name for p in ws.tracking_folder("S").iterdir()) == sorted(
+        ["files.json", *(f"{f.digest}.usage" for f in kept)])  # the old bytes are gone
+    left = ws.delete_usage("S", ["feb.csv"])
+    assert [f.name for f in left] == ["jan.csv"]
+    assert sorted(p.name for p in ws.tracking_folder("S").iterdir()) == sorted(
+        ["files.json", f"{kept[1].digest}.usage"])  # the bytes nobody lists are gone
+    assert ws.delete_usage("S") == [] and not ws.tracking_folder("S").exists()
+
+
+def test_the_archive_holds_the_usage_kept(tmp_path):
+    ws = Workspace(tmp_path)
+    kept = ws.keep_usage("S", [("jan.csv", b"a")])
+    stem = ws.tracking_folder("S").name
+    names = zipfile.ZipFile(BytesIO(ws.archive())).namelist()
+    assert sorted(names) == sorted([
+        f"commitplan-workspace/tracking/{stem}/files.json",
+        f"commitplan-workspace/tracking/{stem}/{kept[0].digest}.usage"])
+
+
+def test_the_store_keeps_usage_across_a_reload_and_forgets_it_with_the_scenario(tmp_path):
+    store = open_store(tmp_path)
+    store.add_usage(ENTERPRISE.name, [("jan.csv", b"a")])
+    name = store.add(renamed("Uploaded team"), EntryKind.UPLOAD)
+    store.add_usage(name, [("feb.csv", b"b")])
+    assert store.usage_in_workspace(ENTERPRISE.name)
+    again = open_store(tmp_path)
+    assert again.usage_sources(ENTERPRISE.name) == [("jan.csv", b"a")]
+    assert again.usage_sources(name) == [("feb.csv", b"b")]
+    again.delete(name)
+    assert open_store(tmp_path).usage_files(name) == []
+    again.remove_usage(ENTERPRISE.name, ["jan.csv"])
+    assert again.usage_files(ENTERPRISE.name) == []
+    assert open_store(tmp_path).usage_files(ENTERPRISE.name) == []
+
+
+def test_usage_the_workspace_cannot_keep_is_kept_for_the_session(tmp_path):
+    (tmp_path / "file").write_text("not a folder")
+    store = ScenarioStore.open(BUNDLED, ENTERPRISE.name, Workspace(tmp_path / "file" / "ws"))
+    store.add_usage(ENTERPRISE.name, [("jan.csv", b"a")])
+    assert store.usage_sources(ENTERPRISE.name) == [("jan.csv", b"a")]
+    assert store.warnings and "for this session only" in store.warnings[0]
+    assert not store.usage_in_workspace(ENTERPRISE.name)
+    no_workspace = ScenarioStore.open(BUNDLED, ENTERPRISE.name)
+    no_workspace.add_usage(ENTERPRISE.name, [("jan.csv", b"a"), ("jan.csv", b"b")])
+    assert no_workspace.usage_sources(ENTERPRISE.name) == [("jan.csv", b"b")]
+
+
 # --------------------------------------------------------------------------- imports
 USAGE = ROOT / "tests" / "fixtures" / "usage"
 

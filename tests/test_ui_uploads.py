@@ -14,6 +14,7 @@ from ui.uploads import (
     SCENARIO_MAX_MB,
     USAGE_MAX_MB,
     UploadError,
+    check_usage_upload,
     import_usage_uploads,
     read_scenario_upload,
 )
@@ -138,3 +139,32 @@ def test_the_importers_message_names_the_file():
     with pytest.raises(UploadError) as err:
         import_usage_uploads([("usage.csv", b"a,b\n1,2\n")])
     assert "usage.csv" in err.value.problems[0]
+
+
+def test_a_usage_file_to_track_is_checked_on_its_own_and_named():
+    """The Tracking tab's uploads: one file at a time, within the size limit, in a format the
+    importer reads."""
+    with pytest.raises(UploadError, match=f"at most {USAGE_MAX_MB} MB") as err:
+        check_usage_upload("big.csv", b"a" * (USAGE_MAX_MB * 2**20 + 1))
+    assert err.value.source == "big.csv"
+    with pytest.raises(UploadError) as err:
+        check_usage_upload("notes.csv", b"hello,world\n1,2\n")
+    assert str(err.value).startswith("notes.csv: missing columns")
+    with pytest.raises(UploadError, match="not valid JSON"):
+        check_usage_upload("page.json", b"[1")
+    usage = ROOT / "tests" / "fixtures" / "tracking" / "console-usage-2026-12-to-2027-05.csv"
+    check_usage_upload(usage.name, usage.read_bytes())  # a Console export: no error
+
+
+def test_an_unforeseen_failure_reading_usage_is_named(monkeypatch):
+    import forecast.usage
+
+    def boom(name, content):
+        raise KeyError("x")
+
+    monkeypatch.setattr(forecast.usage, "read_usage", boom)
+    with pytest.raises(UploadError) as err:
+        check_usage_upload("odd.csv", b"date\n")
+    assert err.value.problems == [
+        "could not be read (KeyError); check that it is the right file, and report it if it "
+        "is"]

@@ -19,16 +19,26 @@ changes them, so every session can share one copy.
 - :func:`tornado_for`: the sensitivity tornado (13 re-simulations), on request only.
 - :func:`plan_ahead`: the plan (and position) of the setting an advisor is likely to ask for
   next, worked out in the background while the answer is read (one at a time).
+- :func:`tracking_for`: the signed contract tracked against usage to date (the Tracking
+  tab), keyed on the scenario and a hash of the files (:func:`files_key`): the files
+  themselves are read only when it is not cached. A ``Tracking`` pickles to a few KB, so
+  ``st.cache_data`` keeps it.
+- :func:`focus_files`: the FOCUS export's two CSVs and their zip, built on a download's
+  click (on the download's own thread: a plain ``functools`` cache, no Streamlit call).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
+import hashlib
+import io
 import json
 import logging
 import threading
-from collections.abc import Sequence
-from typing import Any
+import zipfile
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
@@ -39,6 +49,10 @@ from forecast.scenario import Scenario, scenario_price_book
 from forecast.sensitivity import SENSITIVITY_PATHS, SensitivityRow, tornado
 from forecast.simulation import Simulation, simulate
 from forecast.types import CommitmentKind
+
+if TYPE_CHECKING:
+    from forecast.tracking import Tracking
+    from ui.workspace import UsageFile
 
 #: Contract terms the simulation does not read: when only these change, it is reused. Any
 #: other contract field (``years``, or one added later) is part of the simulation's key.
@@ -143,3 +157,44 @@ def plan_ahead(scenario_json: str, paths: int, seed: int) -> bool:
 
     threading.Thread(target=work, name="commitplan-ahead", daemon=True).start()
     return True
+
+
+def files_key(files: Sequence[UsageFile]) -> str:
+    """A hash of a set of usage files: each one's name and content digest, in order."""
+    text = "\n".join(f"{f.name}\t{f.digest}" for f in files)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def tracking_for(scenario_json: str, usage_key: str, as_of: str | None, paths: int, seed: int,
+                 _sources: Callable[[], list[tuple[str, bytes]]]) -> Tracking:
+    """``forecast.tracking.track_usage`` of the scenario against the usage files hashed in
+    ``usage_key`` (``_sources`` reads them, and is not part of the key), at ``paths`` and
+    ``seed``. ``as_of`` None: the last full month the files cover.
+
+    Raises
+    ------
+    forecast.errors.PlannerError
+        The tracker's message (not cached: asked again, it is raised again).
+    """
+    from forecast.tracking import track_usage
+
+    scenario = Scenario.model_validate_json(scenario_json)
+    return track_usage(scenario, scenario_price_book(scenario), _sources(), as_of=as_of,
+                       paths=paths, seed=seed)
+
+
+@functools.lru_cache(maxsize=4)
+def focus_files(scenario_json: str, paths: int, seed: int) -> dict[str, bytes]:
+    """``forecast.focus.focus_export(...).files()`` and ``focus.zip`` holding both (file name
+    to bytes)."""
+    from forecast.focus import focus_export
+
+    scenario = Scenario.model_validate_json(scenario_json)
+    files = focus_export(scenario, scenario_price_book(scenario), paths=paths,
+                         seed=seed).files()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return {**files, "focus.zip": buffer.getvalue()}

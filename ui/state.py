@@ -7,6 +7,10 @@ widgets start from), ``latest`` (origin plus the widgets' edits, last valid), ``
 to re-create the widgets from ``origin``). Widgets keep their state per scenario under
 :meth:`ScenarioStore.key`, so switching scenarios and back keeps every edit.
 
+The store also holds the usage to date each scenario is tracked against (the Tracking tab):
+kept in the workspace beside the scenarios, per scenario name (:meth:`ScenarioStore.add_usage`),
+so a reload tracks it again.
+
 No Streamlit in here: the page keeps one :class:`ScenarioStore` in ``st.session_state`` and
 its callbacks call these methods; the tests drive it directly.
 """
@@ -17,10 +21,19 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from forecast.errors import PlannerError
 from forecast.scenario import Scenario, scenario_to_dict
 from ui.edits import PortfolioLevers, unique_name
 from ui.importing import ImportRecord
-from ui.workspace import EntryKind, Kept, Unreadable, Workspace
+from ui.workspace import (
+    EntryKind,
+    Kept,
+    Unreadable,
+    UsageFile,
+    Workspace,
+    merge_usage,
+    usage_file,
+)
 
 Data = dict[str, Any]
 Variant = Callable[[Data], Data]
@@ -68,6 +81,10 @@ class ScenarioStore:
         self.errors: list[tuple[str, list[str]]] = []  # (title, one line per problem)
         self.warnings: list[str] = []
         self.unreadable: list[Unreadable] = []
+        #: Usage to date per scenario name, read from the workspace when first asked for;
+        #: bytes held here only when the workspace could not keep them.
+        self._usage: dict[str, list[UsageFile]] = {}
+        self._usage_bytes: dict[str, dict[str, bytes]] = {}
 
     # -- building --------------------------------------------------------------------------
     @classmethod
@@ -199,9 +216,77 @@ class ScenarioStore:
                 self.warnings.append(f"Could not delete “{name}” from the workspace "
                                      f"({exc.strerror or exc}).")
                 return
+        if self.usage_files(name):
+            self.remove_usage(name)
         del self.entries[name]
         if self.active == name:
             self.active = next(iter(self.entries))
+
+    # -- usage to date, per tracked scenario -------------------------------------------------
+    def usage_files(self, name: str) -> list[UsageFile]:
+        """The usage files kept to track scenario ``name``, in the order kept."""
+        if name not in self._usage:
+            files: list[UsageFile] = []
+            if self.workspace is not None:
+                try:
+                    files = self.workspace.usage_files(name)
+                except (OSError, ValueError, KeyError, TypeError) as exc:
+                    self.warnings.append(f"The usage kept for “{name}” could not be read "
+                                         f"from the workspace ({exc}); upload it again.")
+            self._usage[name] = files
+        return self._usage[name]
+
+    def add_usage(self, name: str, files: list[tuple[str, bytes]]) -> list[UsageFile]:
+        """Keep usage files (name, bytes) for scenario ``name``: in the workspace, else for
+        this session with a warning. A file of a name already kept replaces it. Returns
+        every file kept for it."""
+        kept = None
+        if self.workspace is not None:
+            try:
+                kept = self.workspace.keep_usage(name, files)
+            except (OSError, PlannerError) as exc:
+                self.warnings.append(
+                    f"Could not keep the usage files in the workspace {self.workspace.folder} "
+                    f"({getattr(exc, 'strerror', None) or exc}); they are kept for this "
+                    "session only.")
+        if kept is None:
+            added = [usage_file(n, c) for n, c in files]
+            self._usage_bytes.setdefault(name, {}).update(
+                {f.digest: c for f, (_n, c) in zip(added, files, strict=True)})
+            kept = merge_usage(self.usage_files(name), added)
+        self._usage[name] = kept
+        return kept
+
+    def usage_sources(self, name: str) -> list[tuple[str, bytes]]:
+        """The kept usage of scenario ``name`` as (file name, bytes), as the tracker reads it.
+
+        Raises
+        ------
+        OSError
+            When a kept copy is gone from the workspace.
+        """
+        held = self._usage_bytes.get(name, {})
+        return [(f.name, held[f.digest] if f.digest in held else
+                 self.workspace.usage_content(name, f))  # type: ignore[union-attr]
+                for f in self.usage_files(name)]
+
+    def usage_in_workspace(self, name: str) -> bool:
+        """Whether the usage of scenario ``name`` is kept in the workspace (else for this
+        session only)."""
+        return self.workspace is not None and not self._usage_bytes.get(name)
+
+    def remove_usage(self, name: str, file_names: list[str] | None = None) -> None:
+        """Forget usage files of scenario ``name`` (every one when ``file_names`` is None)."""
+        keep = [] if file_names is None else [f for f in self.usage_files(name)
+                                              if f.name not in file_names]
+        if self.workspace is not None:
+            try:
+                self.workspace.delete_usage(name, file_names)
+            except OSError as exc:
+                self.warnings.append(f"Could not delete the usage files of “{name}” from the "
+                                     f"workspace ({exc.strerror or exc}).")
+                return
+        self._usage[name] = keep
 
 
 def scenario_data(scenario: Scenario) -> Data:

@@ -134,6 +134,32 @@ def import_usage_uploads(files: Sequence[tuple[str, bytes]]) -> UsageImport:
         raise UploadError(names, [unexpected(exc)]) from None
 
 
+def check_usage_upload(name: str, content: bytes) -> None:
+    """Check one uploaded usage export on its own: within the size limit, in a format the
+    importer reads (a Console CSV export, a usage or cost report page). Whether the files
+    together cover the months tracked is the tracker's to say.
+
+    Raises
+    ------
+    UploadError
+        Naming the file: too big, the importer's message, or an unexpected failure (named,
+        without a traceback).
+    """
+    from forecast.usage import read_usage
+
+    too_big = _size_problem(name, len(content), USAGE_MAX_MB, "a usage export")
+    if too_big:
+        raise UploadError(name, [too_big])
+    try:
+        read_usage(name, content)
+    except PlannerError as exc:
+        text = str(exc)
+        raise UploadError(name, [text.removeprefix(f"{name}: ")]) from None
+    except Exception as exc:  # any other failure is shown, never a traceback
+        log.exception("usage upload %s", name)
+        raise UploadError(name, [unexpected(exc)]) from None
+
+
 def unexpected(exc: BaseException) -> str:
     """A failure nobody foresaw, in one line a user can act on."""
     kind = {RecursionError: "it is nested too deeply", MemoryError: "it is too large to read"}
