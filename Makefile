@@ -27,7 +27,7 @@ system-deps:
 
 test: setup system-deps
 	$(BIN)/python -m ruff check forecast tests bench app.py ui
-	$(BIN)/python -m pytest -n auto --dist loadfile
+	$(BIN)/python -m pytest -n auto --dist loadgroup
 
 bench: setup
 	$(BIN)/python bench/bench_plan.py

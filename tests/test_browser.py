@@ -31,11 +31,16 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.browser
+# One server for the module: its tests run in one xdist worker (make test: --dist loadgroup).
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENS = ROOT / "out" / "screens"
+#: Screenshots (to look at) only when asked: ``COMMITPLAN_SCREENS=1 make test``. The checks
+#: run either way; a screenshot and the wait for charts to finish drawing cost about a
+#: second a view.
+SHOTS = bool(os.environ.get("COMMITPLAN_SCREENS"))
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 NO_STALE = "document.querySelectorAll('[data-stale=\"true\"]').length === 0"
 VIEWS = ("Spend", "Commitment", "Offers", "Savings", "Workloads", "Sensitivity", "Compare",
@@ -180,6 +185,9 @@ def _with_offers(tmp: Path) -> Path:
 
 
 def _shot(page, name: str) -> None:
+    if not SHOTS:
+        return
+    page.wait_for_timeout(400)  # charts finish drawing
     SCREENS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENS / name))
 
@@ -228,7 +236,6 @@ def test_every_view_fits_the_window(server, browser, width, height, tmp_path):
             page.locator('[role="tablist"]').scroll_into_view_if_needed()
             page.evaluate("document.querySelector('[role=\"tablist\"]')"
                           ".scrollIntoView({block: 'start'})")
-            page.wait_for_timeout(400)  # charts finish drawing
             _shot(page, f"{view.lower()}-{width}x{height}.png")
     finally:
         page.close()
@@ -262,13 +269,13 @@ def test_the_tracking_tab_fits_the_window(server, browser, width, height):
         assert page.evaluate(TABS_HIDDEN) == [], width
         page.evaluate("document.querySelector('[role=\"tablist\"]')"
                       ".scrollIntoView({block: 'start'})")
-        page.wait_for_timeout(600)  # charts finish drawing
         _shot(page, f"tracking-{width}x{height}.png")
         # The rest of the tab, a window at a time (the page scrolls inside stMain).
         for part, where in (("charts", ".st-key-cp-burn"), ("tables", ".st-key-cp-track-tables"),
                             ("downloads", ".st-key-cp-track-downloads")):
-            page.evaluate(f"document.querySelector('{where}').scrollIntoView({{block: 'start'}})")
-            page.wait_for_timeout(300)
+            if SHOTS:
+                page.evaluate(
+                    f"document.querySelector('{where}').scrollIntoView({{block: 'start'}})")
             _shot(page, f"tracking-{part}-{width}x{height}.png")
         if width == 1280:  # the downloads, built on click: a PDF and a zip of the two CSVs
             import io
