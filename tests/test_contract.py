@@ -144,7 +144,7 @@ def test_stranded_limits():
     assert huge.stranded_share == pytest.approx(1.0) and huge.flag == FlagLevel.RED
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60, deadline=None, derandomize=True)
 @given(seed=st.integers(0, 10_000), years=st.integers(1, 4), n=st.integers(1, 300),
        commits=st.lists(st.floats(0, 3e6), min_size=1, max_size=6),
        overage=st.sampled_from(["discounted", "list"]))
@@ -163,7 +163,7 @@ def test_sweep_matches_path_by_path_evaluation(seed, years, n, commits, overage)
         assert s.shortfall_probability[i] == pytest.approx(r.shortfall_probability)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60, deadline=None, derandomize=True)
 @given(seed=st.integers(0, 10_000), commit=st.floats(0, 3e6), years=st.integers(1, 3))
 def test_unused_minus_overage_is_commitment_minus_discounted_usage(seed, commit, years):
     # Overage discounted, no rollover: per path and year cost = max(C, D), so
@@ -178,7 +178,7 @@ def test_unused_minus_overage_is_commitment_minus_discounted_usage(seed, commit,
         years * commit - expected_d, rel=1e-9, abs=1e-3)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60, deadline=None, derandomize=True)
 @given(seed=st.integers(0, 10_000), a=st.floats(0, 3e6), b=st.floats(0, 3e6))
 def test_bigger_commitment_never_lowers_shortfall_probability(seed, a, b):
     rng = np.random.default_rng(seed)

@@ -16,8 +16,14 @@ from tests.conftest import make_scenario
 BOOK = load_price_book("anthropic-2026-11")
 MODELS = ["claude-opus-4-5", "claude-sonnet-4-5", "claude-haiku-4-5", "claude-opus-4-7"]
 share = st.floats(0.0, 1.0)
-tokens_st = st.builds(Tokens, cacheable_prefix=st.floats(0, 50_000),
-                      input=st.floats(0, 50_000), output=st.floats(0, 10_000))
+# Token counts are 0 or at least a millionth: tinier ones make costs in the subnormal range,
+# where a float keeps fewer than 16 digits and no relative tolerance means anything.
+def _count(top: float) -> st.SearchStrategy[float]:
+    return st.one_of(st.just(0.0), st.floats(1e-6, top))
+
+
+tokens_st = st.builds(Tokens, cacheable_prefix=_count(50_000), input=_count(50_000),
+                      output=_count(10_000))
 
 
 @st.composite
@@ -30,7 +36,7 @@ def lever_sets(draw):
     return LeverSet(models=models, batch_share=draw(share), cache_hit_rate=hit, cache_ttl=ttl)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, derandomize=True)
 @given(tokens=tokens_st, levers=lever_sets(), volume=st.floats(1, 1e7),
        factor=st.floats(0.1, 10))
 def test_cost_is_linear_in_volume(tokens, levers, volume, factor):
@@ -49,7 +55,7 @@ def test_cost_is_linear_in_volume(tokens, levers, volume, factor):
     np.testing.assert_allclose(b.optimized, factor * a.optimized, rtol=1e-12)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, derandomize=True)
 @given(tokens=tokens_st, levers=lever_sets(), more=share)
 def test_more_batch_never_costs_more(tokens, levers, more):
     higher = min(1.0, levers.batch_share + more)
@@ -57,7 +63,7 @@ def test_more_batch_never_costs_more(tokens, levers, more):
     assert request_cost(BOOK, tokens, bigger) <= request_cost(BOOK, tokens, levers) + 1e-15
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60, deadline=None, derandomize=True)
 @given(cur=lever_sets(), opt=lever_sets(), lands=st.integers(1, 12), ramp=st.integers(0, 6),
        growth=st.floats(-0.05, 0.1))
 def test_shapley_shares_sum_to_total_saving(cur, opt, lands, ramp, growth):
@@ -102,7 +108,7 @@ names = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), m
                 max_size=30).filter(lambda s: s.strip() == s and s)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60, deadline=None, derandomize=True)
 @given(name=names, levers=lever_sets(), requests=st.floats(0, 1e8),
        fmt=st.sampled_from(["yaml", "json"]))
 def test_save_then_load_gives_the_same_scenario(name, levers, requests, fmt):
