@@ -81,10 +81,20 @@ def test_a_typed_batch_share_is_capped_by_the_waiting_test():
 
 
 def test_a_file_planned_past_the_cap_still_loads():
-    """Log anomaly explanations plans 90% batch of an 80% eligible share: the planner warns
-    (walk-back); the table only refuses values typed in it."""
-    edit = edits.apply_table_edits(ENTERPRISE, {})
-    edits.validate(edit)
+    """Log anomaly explanations plans 90% batch of an 80% eligible share (gray, 20% urgent):
+    the file loads past the cap (the planner warns of walk-back); the same 90% typed in the
+    table is refused. The table only refuses values typed in it."""
+    from forecast.waiting import batch_eligible_share
+
+    names = [w["name"] for w in ENTERPRISE["workloads"]]
+    i = names.index("Log anomaly explanations")
+    loaded = edits.validate(edits.apply_table_edits(ENTERPRISE, {}))
+    w = loaded.workloads[i]
+    assert w.target.batch_share == 0.9
+    assert batch_eligible_share(w) == pytest.approx(0.8)  # 1 - 20% urgent: past the cap
+    typed = edits.apply_table_edits(ENTERPRISE, {"edited_rows": {i: {"batch_share": 0.9}}})
+    with pytest.raises(ScenarioError, match=r"above the batch-eligible share 0\.8"):
+        edits.validate(typed)
 
 
 def test_schema_errors_name_the_table_row():
