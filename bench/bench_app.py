@@ -55,19 +55,7 @@ MARK = ("() => { const m = document.querySelector('.cp-answer'); "
         "return m ? m.dataset.scenario : ''; }")
 POSITION = ("() => { const m = document.querySelector('.cp-position'); "
             "return m ? m.dataset.scenario : ''; }")
-OFFERS = """
-offers:
-- name: Vendor opening
-  discount_tiers: [{min_annual_commit: 4000000, discount: 0.10}]
-  commitments: 4000000
-  overage: list
-- name: Our counter
-  discount_tiers: [{min_annual_commit: 2500000, discount: 0.10}]
-  rollover: 0.25
-- name: Flat 8%
-  discount: 0.08
-  commitments: 3000000
-"""
+OFFERS = "\n" + (ROOT / "tests" / "fixtures" / "enterprise-offers.yaml").read_text()
 TARGETS = {"first_answer": 4.0, "lever_to_headline": 0.5}
 
 

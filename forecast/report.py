@@ -42,7 +42,7 @@ from forecast.typeset import (
 )
 
 if TYPE_CHECKING:
-    from reportlab.platypus import Flowable
+    from reportlab.platypus import Flowable, SimpleDocTemplate
 
     from forecast.plan import Flag, Plan
     from forecast.recommendation import CommitmentResult
@@ -757,18 +757,12 @@ def tracking_page(tracking: Tracking, width: float) -> list[Flowable]:
 
 def render_tracking_pdf(tracking: Tracking, generated: dt.date | None = None) -> bytes:
     """The tracking page on its own (``commitplan track -o OUT.pdf``), as bytes."""
-    from reportlab.lib.pagesizes import letter
-    from reportlab.platypus import SimpleDocTemplate
 
     generated = generated or dt.date.today()
     register_fonts()
     buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer, pagesize=letter, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
-        bottomMargin=0.85 * 72, title=f"Commitment tracking: {tracking.scenario_name}",
-        author="Commitment Planner", subject="A signed commitment against usage to date",
-        creator="Commitment Planner (forecast.report)", invariant=1, lang="en",
-        initialFontName=BODY)
+    doc = _document(buffer, f"Commitment tracking: {tracking.scenario_name}",
+                    "A signed commitment against usage to date")
     story = [para(text(tracking.scenario_name, NAME_LIMIT), "title"),
              *tracking_page(tracking, doc.width)]
     doc.build(no_orphan_headings(story),
@@ -778,6 +772,19 @@ def render_tracking_pdf(tracking: Tracking, generated: dt.date | None = None) ->
 
 
 # --------------------------------------------------------------------------- entry points
+def _document(buffer: io.BytesIO, title: str, subject: str) -> SimpleDocTemplate:
+    """A US Letter document with the report's margins and metadata (invariant: the same
+    story and date give the same bytes)."""
+    from reportlab.lib.pagesizes import letter
+    from reportlab.platypus import SimpleDocTemplate
+
+    return SimpleDocTemplate(
+        buffer, pagesize=letter, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
+        bottomMargin=0.85 * 72, title=title, author="Commitment Planner", subject=subject,
+        creator="Commitment Planner (forecast.report)", invariant=1, lang="en",
+        initialFontName=BODY)
+
+
 def render_pdf(plan: Plan, generated: dt.date | None = None,
                audience: Audience = Audience.INTERNAL, tracking: Tracking | None = None
                ) -> bytes:
@@ -805,18 +812,13 @@ def render_pdf(plan: Plan, generated: dt.date | None = None,
     bytes
         The PDF document.
     """
-    from reportlab.lib.pagesizes import letter
-    from reportlab.platypus import PageBreak, SimpleDocTemplate
+    from reportlab.platypus import PageBreak
 
     generated = generated or dt.date.today()
     register_fonts()
     buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer, pagesize=letter, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
-        bottomMargin=0.85 * 72, title=f"Commitment plan: {plan.scenario.name}",
-        author="Commitment Planner", subject="Spend commitment sizing for the negotiation",
-        creator="Commitment Planner (forecast.report)", invariant=1, lang="en",
-        initialFontName=BODY)
+    doc = _document(buffer, f"Commitment plan: {plan.scenario.name}",
+                    "Spend commitment sizing for the negotiation")
     width = doc.width
     if audience == Audience.VENDOR:
         first = _vendor_summary(plan, generated, width) + _vendor_timeline(plan, width)

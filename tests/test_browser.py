@@ -55,19 +55,7 @@ TEAM = (ROOT / "scenarios" / "team-three-workloads.yaml").read_text()
 ENTERPRISE = (ROOT / "scenarios" / "enterprise-portfolio.yaml").read_text()
 #: The enterprise example with the vendor's opening, the buyer's counter (rollover: no
 #: closed form, the slowest kind to evaluate) and a flat-rate offer.
-OFFERS = """
-offers:
-- name: Vendor opening
-  discount_tiers: [{min_annual_commit: 4000000, discount: 0.10}]
-  commitments: 4000000
-  overage: list
-- name: Our counter
-  discount_tiers: [{min_annual_commit: 2500000, discount: 0.10}]
-  rollover: 0.25
-- name: Flat 8%
-  discount: 0.08
-  commitments: 3000000
-"""
+OFFERS = "\n" + (ROOT / "tests" / "fixtures" / "enterprise-offers.yaml").read_text()
 HOSTILE = "[x](http://evil) <b>bold</b> :red[alarm] $5"
 SIGNED = "Acme signed 2027 (tracking example)"
 SIGNED_USAGE = ROOT / "tests" / "fixtures" / "tracking" / "console-usage-2026-12-to-2027-05.csv"
