@@ -37,6 +37,18 @@ from tests.conftest import ROOT, SCENARIOS
 from tests.inprocess import Run, finite_json, run_cli
 
 BUNDLED = [yaml.safe_load(p.read_text()) for p in SCENARIOS]
+# One with every optional clause, so that mutations reach them too: price cuts, a red
+# shortfall line, a shortfall credit, price protection and offers of both kinds.
+_CLAUSES = yaml.safe_load((ROOT / "scenarios" / "nightly-enrichment.yaml").read_text())
+_CLAUSES["uncertainty"]["price_cuts"] = {"annual_probability": 0.3,
+                                         "size": {"mean": 0.25, "sd": 0.1}}
+_CLAUSES["contract"].update(shortfall_credit=0.25, price_protection=True,
+                            risk_appetite={"max_shortfall_probability": 0.1,
+                                           "red_shortfall_probability": 0.3})
+_CLAUSES["offers"].append({"name": "Credit", "discount_tiers": [
+    {"min_annual_commit": 400000, "discount": 0.1}], "shortfall_credit": 0.5,
+    "price_protection": True, "years": 2})
+BUNDLED.append(_CLAUSES)
 FAST = settings(derandomize=True, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
@@ -77,6 +89,10 @@ EDGES: dict[str, list[Any]] = {
     "start": ["2000-01", "2099-12", "2027-01-31"],
     "workspace": [["support"], "support", ["x" * 2000], [], ["a", "a"]],
     "id": ["ACME-1", "", "x" * 2000],
+    "annual_probability": [0.0, 1.0, 1.5, -0.1], "shortfall_credit": [0.0, 1.0, 2.0],
+    "price_protection": [True, False, 1, "yes"],
+    "commitments": [[0], [1e11], [1, 2], [], [-1]],
+    "red_shortfall_probability": [0.05, 1.0, 0.0],
 }
 
 
@@ -224,6 +240,8 @@ AMOUNTS = st.sampled_from([
     "1" + "0" * 400, "inf", "nan", "-1", "0", "1.2M", "900k/1.1M", "900k/1.1M/1.3M/2M", "",
     "1e5", "$5", "1,000,000", "5kk", "100,000M", "100,001M", "١٢٣", "1_0", ".5k", "/",
 ])
+ASKS_FOR = st.sampled_from(["scenario contract", "Our counter", "Vendor renewal", "nobody",
+                           "", "x" * 3000])
 NUMBERS = st.sampled_from(["0", "1", "-3", "20", "100001", "9" * 30, "abc", "1.5", "",
                            "1" + "0" * 5000, "9223372036854775808", " 7"])
 PATHS = st.sampled_from(["{SCEN}"] * 6 + ["{MISSING}", "{DIR}", "/dev/zero", "{EMPTY}",
@@ -242,6 +260,7 @@ def command_lines(draw: st.DrawFn) -> list[str]:
         "--json": [], "--csv": [], "--no-sensitivity": [], "--jsn": [],
         "-o": [OUTPUTS], "--paths": [NUMBERS], "--seed": [NUMBERS],
         "--commit": [AMOUNTS], "--commit ": [AMOUNTS, AMOUNTS],
+        "--asks-for": [ASKS_FOR],
     }
     for flag in draw(st.lists(st.sampled_from(sorted(options)), max_size=4)):
         argv.append(flag.strip())
@@ -492,3 +511,83 @@ def test_report_usage_without_a_signed_contract_exits_2_before_simulating():
             assert not (folder / "r.pdf").exists()
         finally:
             (folder / "rodir").chmod(0o755)
+
+
+# --------------------------------------------------------------------------- history, desk
+HISTORY = sorted((ROOT / "tests" / "fixtures" / "usage" / "history").glob("*.json"))
+SHARES = st.sampled_from(["0.3", "30%", "1", "0", "150", "-0.1", "abc", "", "nan", "1e400"])
+DATES = st.sampled_from(["2026-10-07", "2026-10-06", "2026-13-01", "yesterday", "", "1677-01-01",
+                         "2263-01-01", "2026-10"])
+
+
+@st.composite
+def history_command_lines(draw: st.DrawFn) -> list[str]:
+    """backtest, prices, import and report with their own flags, good and malformed."""
+    command = draw(st.sampled_from(["backtest", "backtest", "prices", "import", "report"]))
+    if command == "prices":
+        argv = ["prices"]
+        options: dict[str, list[Any]] = {"--model": [st.sampled_from(
+            ["claude-sonnet-5-5", "Claude Haiku 5.5", "gpt-4", "", "x" * 2000])],
+            "--on": [DATES], "--json": []}
+    elif command == "report":
+        argv = ["report", "{SCEN}", "-o", draw(st.sampled_from(["{PDF}", "{PDF}", "{SCEN}"])),
+                "--no-sensitivity", "--paths", "30"]
+        options = {"--audience": [st.sampled_from(["internal", "vendor", "Vendor", "", "x"])],
+                   "--asks-for": [ASKS_FOR]}
+    else:
+        argv = [command, *(["{HISTORY}"] if draw(st.integers(0, 9)) else [])]
+        options = {"--group-by": [st.sampled_from(["product", "model", "workspace", "api_key",
+                                                   "team", ""])],
+                   "--batch-share": [SHARES], "--include-provisional": [], "--json": []}
+        if command == "backtest":
+            options |= {"--train-months": [NUMBERS], "--horizon": [NUMBERS], "--rolling": [],
+                        "--paths": [NUMBERS]}
+            if draw(st.integers(0, 3)):
+                argv += ["--train-months", draw(st.sampled_from(["6", "9", "3", "12", "0"]))]
+            argv += ["--paths", "100"]
+        else:
+            options |= {"--months": [NUMBERS], "-o": [OUTPUTS], "--report": []}
+            options.pop("--json")
+    for flag in draw(st.lists(st.sampled_from(sorted(options)), max_size=3)):
+        argv.append(flag)
+        argv += [draw(value) for value in options[flag]]
+    return argv
+
+
+@settings(FAST, max_examples=40)
+@given(argv=history_command_lines())
+def test_malformed_history_and_desk_command_lines_exit_2_or_run(argv: list[str]):
+    """The flags of backtest, prices, import and report (--audience, --asks-for): exit 0 or 2,
+    no traceback, the bad argument named, nothing written on failure."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        places = _workspace(folder)
+        places["{PDF}"] = str(folder / "out.pdf")
+        expanded: list[str] = []
+        for a in argv:
+            expanded += [str(h) for h in HISTORY] if a == "{HISTORY}" else [places.get(a, a)]
+        before = snapshot(folder)
+        result = checked(*expanded)
+        event(f"{argv[0]} exits {result.code}")
+        if result.code == 2:
+            assert result.stderr.strip(), expanded
+            assert snapshot(folder) == before, expanded  # nothing written on failure
+            return
+        assert snapshot(folder)["s.yaml"] == before["s.yaml"]
+        if "--json" in argv and "-o" not in argv:
+            finite_json(result.stdout)
+
+
+def test_desk_argument_errors_name_the_argument(tmp_path: Path):
+    out = tmp_path / "out.pdf"
+    for argv, needle in (
+            (["report", str(SCENARIOS[0]), "-o", str(out), "--audience", "Vendor"],
+             "--audience"),
+            (["plan", str(SCENARIOS[0]), "--paths", "30", "--no-sensitivity", "--asks-for",
+              "nobody"], "--asks-for: no offer named nobody"),
+            (["backtest", *map(str, HISTORY), "--train-months", "0"], "--train-months"),
+            (["import", *map(str, HISTORY), "--batch-share", "150"], "--batch-share"),
+            (["prices", "--on", "2026-13-01"], "--on")):
+        result = checked(*argv)
+        assert result.code == 2 and needle in result.stderr, (argv, result.stderr)
+        assert not out.exists()
