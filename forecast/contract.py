@@ -501,10 +501,6 @@ class CommitmentResult:
     def saving_vs_payg(self) -> float:
         return self.bridge.saving_vs_payg
 
-    # Older names, kept for the faces until they move to the bridge's.
-    saving_vs_current = saving_vs_today
-    saving_vs_list = saving_vs_payg
-
     def to_dict(self) -> dict:
         return {
             "kind": str(self.kind),

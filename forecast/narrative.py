@@ -161,7 +161,7 @@ def conclusion(plan: Plan) -> list[Line]:
         second = Line("Then commit",
                       f"{amount_text(r)} a year, sized on the optimized usage: it "
                       f"{tier_phrase(plan.scenario.contract, r)}. Expected cost "
-                      f"{usd(r.expected_cost)} over the term, {usd(r.saving_vs_current)} below "
+                      f"{usd(r.expected_cost)} over the term, {usd(r.saving_vs_today)} below "
                       f"today's path at list, with a {pct(r.shortfall_probability)} chance that "
                       "some year falls short.")
     else:
@@ -171,7 +171,7 @@ def conclusion(plan: Plan) -> list[Line]:
     ramp = ramp_note(plan)
     if ramp:
         second = Line(second.lead, f"{second.body} {ramp}")
-    base = rec.baseline_sized
+    base = rec.unoptimized
     if r.flag in (FlagLevel.AMBER, FlagLevel.RED) and r.stranded_savings > 0.5:
         third = Line("Watch the floor:",
                      f"even the recommended commitment strands {usd(r.stranded_savings)} "
@@ -188,7 +188,7 @@ def conclusion(plan: Plan) -> list[Line]:
                      "optimizations save lowers the bill.")
     if plan.walk_back.level == FlagLevel.RED:
         third = Line(third.lead, third.body + " Batch only what truly waits: walking the "
-                     f"gray workloads back would add {usd(plan.walk_back.extra_cost)}.")
+                     f"gray workloads back would add {usd(plan.walk_back.if_all_revert)}.")
     return [first, second, third]
 
 

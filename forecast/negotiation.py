@@ -44,6 +44,7 @@ from forecast.recommendation import (
     joint_ramp,
     recommend,
     risk_bounded_commit,
+    risk_bounded_direct,
     sweep_flat,
 )
 from forecast.scenario import Contract, DiscountTier, Scenario
@@ -280,7 +281,7 @@ def walk_away(name: str, terms: Contract, usage: YearlyUsage, appetite: float,
     probability <= appetite, under ``terms`` (docs/model.md, "Negotiation")."""
     su = SortedUsage(usage.optimized)
     cap = risk_bounded_commit(terms, su, appetite) if closed_form(terms, usage) else \
-        _bisect_cap(terms, usage, appetite, float(su.sorted[:, -1].max()))
+        risk_bounded_direct(terms, usage, appetite, float(su.sorted[:, -1].max()))
     edges = np.array([lo for lo, _hi, _d in tier_bounds(terms) if 0 < lo <= cap])
     points = 401 if closed_form(terms, usage) else 65
     grid = np.unique(np.concatenate([np.linspace(0.0, cap, points), edges,
@@ -310,25 +311,6 @@ def walk_away(name: str, terms: Contract, usage: YearlyUsage, appetite: float,
     else:
         bound = "payg"
     return WalkAway(name, best, float(cost[0]), float(short[0]), bound)
-
-
-def _bisect_cap(terms: Contract, usage: YearlyUsage, appetite: float, high: float) -> float:
-    """Largest flat commitment within the appetite (rollover, protection): a batched grid
-    brackets it, bisection refines it (the shortfall probability rises with C)."""
-    grid = np.linspace(0.0, max(high, 1.0), 33)
-    short = flat_costs(terms, usage, grid)[1]
-    ok = np.flatnonzero(short <= appetite)
-    i = int(ok[-1]) if ok.size else 0
-    if i + 1 >= grid.size:
-        return float(grid[-1])
-    lo, hi = float(grid[i]), float(grid[i + 1])
-    for _ in range(BISECTIONS):
-        mid = 0.5 * (lo + hi)
-        if flat_costs(terms, usage, np.array([mid]))[1][0] <= appetite:
-            lo = mid
-        else:
-            hi = mid
-    return lo
 
 
 def break_even_discount(terms: Contract, usage: YearlyUsage, commitments: FloatArray,

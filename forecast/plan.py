@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -31,9 +30,6 @@ from forecast.scenario import Scenario
 from forecast.sensitivity import SENSITIVITY_PATHS, SensitivityRow, tornado
 from forecast.simulation import Simulation, simulate
 from forecast.types import CommitmentKind, FlagKind, FlagLevel, FloatArray, Risk, Waiting
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 Progress = Callable[[str], None]
 
@@ -87,11 +83,6 @@ class WalkBack:
     probability: float
     level: FlagLevel
 
-    @property
-    def extra_cost(self) -> float:
-        """Older name of ``if_all_revert``."""
-        return self.if_all_revert
-
     def to_dict(self) -> dict:
         return {"expected_extra_cost": self.expected_extra_cost,
                 "if_all_revert": self.if_all_revert, "probability": self.probability,
@@ -142,24 +133,6 @@ class Plan:
     def yearly_optimized(self) -> FloatArray:
         """ndarray of shape (n_paths, years): the optimized path per contract year."""
         return self.usage.optimized
-
-    def candidates_frame(self) -> pd.DataFrame:
-        """One row per tabled commitment."""
-        import pandas as pd
-
-        return pd.DataFrame([c.to_dict() for c in self.candidates])
-
-    def curve_frame(self) -> pd.DataFrame:
-        """The sweep: expected cost and shortfall probability against commitment size."""
-        import pandas as pd
-
-        s = self.recommendation.sweep
-        return pd.DataFrame({
-            "annual_commit": s.commitment, "discount": s.discount,
-            "expected_cost": s.expected_cost,
-            "shortfall_probability": s.shortfall_probability,
-            "stranded_share": s.stranded_share,
-        })
 
     def to_dict(self) -> dict:
         """The ``commitplan plan --json`` document."""

@@ -231,27 +231,33 @@ def _recommend_flat(contract: Contract, opt: SortedUsage, base: SortedUsage,
     return rn, rb, rec
 
 
+def risk_bounded_direct(contract: Contract, usage: YearlyUsage, appetite: float,
+                        high: float) -> float:
+    """Largest flat commitment within the appetite by direct evaluation (rollover, price
+    protection): a batched grid up to ``high`` brackets it, bisection refines it (a bigger
+    commitment never falls short less often)."""
+    def shortfall(c: FloatArray) -> FloatArray:
+        return evaluate_flat(contract, usage, c, full=False).shortfall_probability
+
+    bracket = np.linspace(0.0, max(high, 1.0), 33)
+    ok = np.flatnonzero(shortfall(bracket) <= appetite)
+    i = int(ok[-1]) if ok.size else 0
+    if i + 1 >= bracket.size:
+        return float(bracket[-1])
+    lo, hi = float(bracket[i]), float(bracket[i + 1])
+    for _ in range(BISECTIONS):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if shortfall(np.array([mid]))[0] <= appetite else (lo, mid)
+    return lo
+
+
 def _recommend_direct(contract: Contract, usage: YearlyUsage, opt: SortedUsage, high: float,
                       appetite: float) -> tuple[float, float, float]:
     """(risk-neutral, risk-bounded, recommended) by direct evaluation (rollover, price
     protection): candidates (grid, tier edges, the closed-form optima) evaluated path by
     path, the best refined on a fine local grid, the risk-bounded cap bisected (a bigger
     commitment never falls short less often)."""
-    def shortfall(c: FloatArray) -> FloatArray:
-        return evaluate_flat(contract, usage, c, full=False).shortfall_probability
-
-    # A batched grid brackets the cap, bisection refines it.
-    bracket = np.linspace(0.0, max(high, 1.0), 33)
-    ok = np.flatnonzero(shortfall(bracket) <= appetite)
-    i = int(ok[-1]) if ok.size else 0
-    if i + 1 >= bracket.size:
-        rb = float(bracket[-1])
-    else:
-        lo, hi = float(bracket[i]), float(bracket[i + 1])
-        for _ in range(BISECTIONS):
-            mid = 0.5 * (lo + hi)
-            lo, hi = (mid, hi) if shortfall(np.array([mid]))[0] <= appetite else (lo, mid)
-        rb = lo
+    rb = risk_bounded_direct(contract, usage, appetite, high)
 
     def best(cap: float) -> float:
         coarse = np.unique(np.concatenate([
@@ -445,11 +451,6 @@ class Recommendation:
     sweep: Sweep
     grid_optimum: float
     appetite: float
-
-    @property
-    def baseline_sized(self) -> CommitmentResult:
-        """The commitment sized on the unoptimized forecast (older name)."""
-        return self.unoptimized
 
     @property
     def ramp_gain(self) -> float:

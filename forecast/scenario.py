@@ -436,14 +436,12 @@ def _beta_problem(mean: float, sd: float) -> str | None:
             "below 1 to have any spread); an sd under 0.0001 counts as 0")
 
 
-class Realization(_Strict):
-    """Fraction of each planned lever change actually achieved, drawn from a Beta.
+class _Beta(_Strict):
+    """A Beta given by its ``mean`` and ``sd`` (fields of the subclass): refused when no Beta
+    has them."""
 
-    An ``sd`` below 0.0001 is read as 0 (no spread).
-    """
-
-    mean: Annotated[float, _NO_BOOL, Field(gt=0.0, le=1.0)] = 1.0
-    sd: BetaSd = 0.0
+    mean: float
+    sd: float
 
     @model_validator(mode="after")
     def _beta_exists(self) -> Self:
@@ -451,6 +449,16 @@ class Realization(_Strict):
         if problem:
             raise _at("sd", problem)
         return self
+
+
+class Realization(_Beta):
+    """Fraction of each planned lever change actually achieved, drawn from a Beta.
+
+    An ``sd`` below 0.0001 is read as 0 (no spread).
+    """
+
+    mean: Annotated[float, _NO_BOOL, Field(gt=0.0, le=1.0)] = 1.0
+    sd: BetaSd = 0.0
 
 
 class Slip(_Strict):
@@ -469,19 +477,12 @@ class TokenDrift(_Strict):
                                                  "a monthly token volatility")] = 0.0
 
 
-class PriceCutSize(_Strict):
+class PriceCutSize(_Beta):
     """Fraction by which list prices fall at a cut: a Beta with this mean and sd (an sd
     below 0.0001 is read as 0)."""
 
     mean: Annotated[float, _NO_BOOL, Field(gt=0.0, lt=1.0)] = 0.25
     sd: BetaSd = 0.0
-
-    @model_validator(mode="after")
-    def _beta_exists(self) -> Self:
-        problem = _beta_problem(self.mean, self.sd)
-        if problem:
-            raise _at("sd", problem)
-        return self
 
 
 class PriceCuts(_Strict):

@@ -430,6 +430,14 @@ def draw(model: Model, entropy: int, block: int, n_paths: int, prior: Draws | No
         old = None if prior is None else getattr(prior, name)
         return make(_generator(entropy, block, stream)) if old is None else old
 
+    def beta(name: str, stream: Stream, params: tuple[float, float], shape: tuple[int, ...]
+             ) -> FloatArray:
+        """A Beta draw, the prior's when its parameters are these ones."""
+        setattr(out, f"{name}_params", params)
+        if prior is not None and getattr(prior, f"{name}_params") == params:
+            return getattr(prior, name)
+        return _generator(entropy, block, stream).beta(*beta_parameters(*params), shape)
+
     if model.has_walk:
         out.walk = take("walk", Stream.WALK, lambda g: g.standard_normal(
             (n_m - 1, n_w, n_paths), dtype=CELL, out=walk_out))
@@ -440,14 +448,9 @@ def draw(model: Model, entropy: int, block: int, n_paths: int, prior: Draws | No
         out.growth = take("growth", Stream.GROWTH_FIT,
                           lambda g: g.standard_normal((n_w, n_paths), dtype=CELL))
     if model.realization_sd > 0:
-        params = (model.realization_mean, model.realization_sd)
-        out.realization_params = params
-        if prior is not None and prior.realization_params == params:
-            out.realization = prior.realization
-        else:
-            a, b = beta_parameters(*params)
-            out.realization = _generator(entropy, block, Stream.REALIZATION).beta(
-                a, b, (n_w, n_paths)).astype(CELL)
+        out.realization = beta("realization", Stream.REALIZATION,
+                               (model.realization_mean, model.realization_sd),
+                               (n_w, n_paths)).astype(CELL, copy=False)
     if model.slip_mean > 0:
         out.slip = take("slip", Stream.SLIP, lambda g: g.random((n_w, n_paths)))
     if model.n_gray:
@@ -461,14 +464,8 @@ def draw(model: Model, entropy: int, block: int, n_paths: int, prior: Draws | No
     if model.cut_hazard > 0:
         out.cut = take("cut", Stream.PRICE_CUT, lambda g: g.random((n_m - 1, n_paths)))
         if model.cut_sd > 0:
-            params = (model.cut_mean, model.cut_sd)
-            out.cut_size_params = params
-            if prior is not None and prior.cut_size_params == params:
-                out.cut_size = prior.cut_size
-            else:
-                a, b = beta_parameters(*params)
-                out.cut_size = _generator(entropy, block, Stream.CUT_SIZE).beta(
-                    a, b, (n_m - 1, n_paths))
+            out.cut_size = beta("cut_size", Stream.CUT_SIZE, (model.cut_mean, model.cut_sd),
+                                (n_m - 1, n_paths))
     return out
 
 
