@@ -61,6 +61,13 @@ Multiplier = Annotated[float, Field(gt=0.0, le=MAX_MULTIPLIER, allow_inf_nan=Fal
 ReadMultiplier = Annotated[float, Field(ge=0.0, le=MAX_MULTIPLIER, allow_inf_nan=False)]
 
 
+class Speed(StrEnum):
+    """Output speed of a request (the usage report's ``speed``)."""
+
+    STANDARD = "standard"
+    FAST = "fast"
+
+
 class InferenceGeo(StrEnum):
     """Where inference runs (the usage report's ``inference_geo``)."""
 
@@ -99,6 +106,56 @@ class LongPromptBand(_Frozen):
     cache_write_5m: Multiplier | None = None
     cache_write_1h: Multiplier | None = None
     cache_read: ReadMultiplier | None = None
+
+
+class FastMode(_Frozen):
+    """Fast output speed: every token class at ``multiplier`` times the standard price,
+    offered from ``since`` (open when absent) until ``until`` (exclusive; the removal day)."""
+
+    multiplier: Multiplier
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _dates_order(self) -> Self:
+        if self.since is not None and self.until is not None and self.until <= self.since:
+            raise ValueError(f"until: {self.until} is not after since {self.since}")
+        return self
+
+    def offered(self, day: dt.date | None) -> bool:
+        """Whether fast mode is offered on ``day`` (``None``: today, the forecast's day: a
+        fast mode with a removal date is then taken as removed)."""
+        if day is None:
+            return self.until is None
+        return (self.since is None or day >= self.since) and (
+            self.until is None or day < self.until)
+
+
+#: What a source may vouch for: the fields of a model's entry.
+SOURCED_FIELDS = ("input", "output", "cache_write_5m", "cache_write_1h", "cache_read",
+                  "long_prompt", "inference_geo", "tokenizer_factor", "fast", "retires",
+                  "successor", "before", "batch_discount", "cache_multipliers", "currency")
+
+
+class Source(_Frozen):
+    """Where some of a model's figures come from: the page, and whether it is the vendor's.
+
+    ``verified: false`` marks figures found only in secondary sources (resellers, release
+    notes of third-party tools): ``commitplan prices --unverified`` lists them.
+    """
+
+    fields: tuple[str, ...] = Field(min_length=1)
+    url: str = Field(min_length=1, max_length=500)
+    verified: bool = True
+    note: str | None = Field(None, max_length=500)
+
+    @model_validator(mode="after")
+    def _known_fields(self) -> Self:
+        bad = [f for f in self.fields if f not in SOURCED_FIELDS]
+        if bad:
+            raise ValueError(f"fields: {', '.join(map(repr, bad))} is not a price-book field; "
+                             f"one of {', '.join(SOURCED_FIELDS)}")
+        return self
 
 
 #: Fields of a model's entry that may change on a date.
@@ -140,9 +197,16 @@ class ModelPrice(_Frozen):
     tokenizer_factor: float = Field(1.0, gt=0, le=MAX_MULTIPLIER, allow_inf_nan=False)
     aliases: tuple[str, ...] = ()
     before: tuple[EarlierPrices, ...] = ()
+    fast: FastMode | None = None
+    retires: dt.date | None = None
+    successor: str | None = None
+    sources: tuple[Source, ...] = ()
 
     @model_validator(mode="after")
     def _dates_increase(self) -> Self:
+        if self.successor is not None and self.retires is None:
+            raise ValueError("successor: given without retires; a successor takes over on "
+                             "the model's retirement date")
         dates = [b.until for b in self.before]
         for i in range(1, len(dates)):
             if dates[i] <= dates[i - 1]:
@@ -167,8 +231,18 @@ class ModelPrice(_Frozen):
 
     @property
     def change_dates(self) -> list[dt.date]:
-        """Dates on which this model's prices changed, oldest first."""
-        return [b.until for b in self.before]
+        """Dates on which this model's prices changed (fast mode's start and removal
+        included), oldest first."""
+        dates = {b.until for b in self.before}
+        if self.fast is not None:
+            dates |= {d for d in (self.fast.since, self.fast.until) if d is not None}
+        return sorted(dates)
+
+    def fast_multiplier(self, day: dt.date | None) -> float | None:
+        """Fast mode's multiplier on ``day`` (``None``: today); ``None`` when not offered."""
+        if self.fast is None or not self.fast.offered(day):
+            return None
+        return self.fast.multiplier
 
 
 @dataclass(frozen=True)
@@ -224,10 +298,26 @@ class PriceBook(_Frozen):
     cache_multipliers: CacheMultipliers = CacheMultipliers()
     models: dict[str, ModelPrice]
 
+    sources: tuple[Source, ...] = ()
+
     @model_validator(mode="after")
     def _has_models(self) -> PriceBook:
         if not self.models:
             raise ValueError("models: a price book must price at least one model")
+        for model_id, price in self.models.items():
+            if price.successor is not None and price.successor not in self.models:
+                raise ValueError(f"models.{model_id}.successor: {price.successor!r} is not a "
+                                 "model of this book; name the model that takes over")
+            if price.successor == model_id:
+                raise ValueError(f"models.{model_id}.successor: a model cannot succeed itself")
+        for model_id in self.models:  # a chain of successors must end
+            seen, m = {model_id}, self.models[model_id].successor
+            while m is not None:
+                if m in seen:
+                    raise ValueError(f"models.{model_id}.successor: the successors form a "
+                                     f"circle through {m!r}")
+                seen.add(m)
+                m = self.models[m].successor
         return self
 
     # -- look-ups -----------------------------------------------------------------------
@@ -269,7 +359,8 @@ class PriceBook(_Frozen):
 
     def token_prices(self, model_id: str, on: dt.date | None = None,
                      long_prompt: bool = False,
-                     geo: InferenceGeo = InferenceGeo.GLOBAL) -> TokenPrices:
+                     geo: InferenceGeo = InferenceGeo.GLOBAL,
+                     speed: Speed = Speed.STANDARD) -> TokenPrices:
         """List price of each token class: the single source of prices for every cost.
 
         Parameters
@@ -283,6 +374,9 @@ class PriceBook(_Frozen):
             ignored for a model without a band.
         geo : InferenceGeo
             Region the request ran in; its multiplier applies to every token class.
+        speed : Speed
+            ``fast`` pays the model's fast-mode multiplier on every token class, on the days
+            fast mode is offered; elsewhere the standard price (the caller warns).
         """
         price = self.entry(model_id, on)
         band = price.long_prompt if long_prompt else None
@@ -294,6 +388,8 @@ class PriceBook(_Frozen):
                     self.cache_multipliers.write_1h)
         r = _first(band and band.cache_read, price.cache_read, self.cache_multipliers.read)
         m = price.inference_geo.get(geo, 1.0)
+        if speed == Speed.FAST:
+            m *= self.models[model_id].fast_multiplier(on) or 1.0
         return TokenPrices(uncached_input=m * p_in, cache_write_5m=m * p_in * w5,
                            cache_write_1h=m * p_in * w1, cache_read=m * p_in * r,
                            output=m * p_out)
@@ -371,23 +467,77 @@ class PriceBook(_Frozen):
         Rows hold ``model``, ``display_name``, the five token-class prices (USD/MTok), the
         long-prompt band (``threshold``, ``long_input``, ``long_output``; ``None`` without),
         ``us_multiplier`` (``None`` where US-only inference is not offered),
-        ``tokenizer_factor`` and ``changes`` (the model's change dates).
+        ``fast_multiplier`` (``None`` where fast mode is not offered that day) and
+        ``fast_until`` (its removal day), ``batch_discount``, ``currency``,
+        ``tokenizer_factor``, ``changes`` (the model's change dates), ``retires`` and
+        ``successor``, ``sources`` (page and whether verified, per field) and ``verified``
+        (every figure of the row from the vendor's own pages). Money is rounded to 10
+        decimals so that 0.1 x 3 prints as 0.3.
         """
         rows = []
         for model_id, price in self.models.items():
             p = self.token_prices(model_id, day)
             band = price.on(day).long_prompt
+            sources = self.sources_of(model_id)
             rows.append({
                 "model": model_id, "display_name": price.display_name,
-                **{c: getattr(p, c) for c in TOKEN_CLASSES},
+                **{c: _money(getattr(p, c)) for c in TOKEN_CLASSES},
                 "threshold": band.threshold if band else None,
-                "long_input": band.input if band else None,
-                "long_output": band.output if band else None,
+                "long_input": _money(band.input) if band else None,
+                "long_output": _money(band.output) if band else None,
                 "us_multiplier": self.region_multiplier(model_id, InferenceGeo.US, day),
+                "fast_multiplier": price.fast_multiplier(day),
+                "fast_until": str(price.fast.until) if price.fast and price.fast.until
+                else None,
+                "batch_discount": self.batch_discount,
+                "currency": self.currency,
                 "tokenizer_factor": price.tokenizer_factor,
                 "changes": [str(d) for d in price.change_dates],
+                "retires": str(price.retires) if price.retires else None,
+                "successor": price.successor,
+                "sources": [s.model_dump(mode="json", exclude_none=True) for s in sources],
+                "verified": all(s.verified for s in sources),
             })
         return rows
+
+    def sources_of(self, model_id: str) -> list[Source]:
+        """The sources of a model's figures: its own, then the book's (batch, cache)."""
+        return [*self.models[model_id].sources, *self.sources]
+
+    def unverified(self) -> list[dict[str, str]]:
+        """Figures found only in secondary sources: one row per model (or ``*`` for the
+        book) and source, with the fields it vouches for and its page."""
+        out = [{"model": "*", "fields": ", ".join(s.fields), "url": s.url,
+                "note": s.note or ""} for s in self.sources if not s.verified]
+        for model_id, price in self.models.items():
+            out += [{"model": model_id, "fields": ", ".join(s.fields), "url": s.url,
+                     "note": s.note or ""} for s in price.sources if not s.verified]
+        return out
+
+    # -- retirements ---------------------------------------------------------------------
+    def retirement(self, model_id: str) -> tuple[dt.date, str] | None:
+        """A retiring model's retirement day and the model that takes over (following a
+        chain of successors to one that does not retire before it); ``None`` otherwise."""
+        price = self.models[model_id]
+        if price.retires is None or price.successor is None:
+            return None
+        return price.retires, price.successor
+
+    def successor_on(self, model_id: str, day: dt.date) -> str:
+        """The model a workload on ``model_id`` runs on at ``day``: itself until its
+        retirement, then its successor (and the successor's successor, if that retires
+        too by then)."""
+        m = model_id
+        while True:
+            price = self.models[m]
+            if price.retires is None or price.successor is None or day < price.retires:
+                return m
+            m = price.successor
+
+
+def _money(v: float) -> float:
+    """A price without binary noise (0.30000000000000004 -> 0.3): 10 decimals."""
+    return round(float(v), 10)
 
 
 def _first(*values: Any) -> float:
@@ -414,6 +564,9 @@ def bundled_price_book_ids() -> list[str]:
 
 
 DEFAULT_PRICE_BOOK = "anthropic-2026-11"
+#: The newest bundled book: what new imports and ``commitplan prices`` use. Scenarios keep
+#: the book they name (their figures stay reproducible).
+LATEST_PRICE_BOOK = "anthropic-2026-12"
 
 #: What a bound means, for messages about a number past it.
 _BOUND_HINTS = {

@@ -527,8 +527,11 @@ def history_command_lines(draw: st.DrawFn) -> list[str]:
     if command == "prices":
         argv = ["prices"]
         options: dict[str, list[Any]] = {"--model": [st.sampled_from(
-            ["claude-sonnet-5-5", "Claude Haiku 5.5", "gpt-4", "", "x" * 2000])],
-            "--on": [DATES], "--json": []}
+            ["claude-sonnet-5-5", "Claude Haiku 5.5", "claude-fable-5-2", "gpt-4", "",
+             "x" * 2000])],
+            "--on": [DATES], "--json": [], "--unverified": [],
+            "--price-book": [st.sampled_from(["anthropic-2026-11", "anthropic-2026-12",
+                                              "anthropic-2027-01", "", "{SCEN}"])]}
     elif command == "report":
         argv = ["report", "{SCEN}", "-o", draw(st.sampled_from(["{PDF}", "{PDF}", "{SCEN}"])),
                 "--no-sensitivity", "--paths", "30"]
