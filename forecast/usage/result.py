@@ -385,6 +385,11 @@ class UsageImport:
             "shared part of their shocks is uncertainty.shared_growth_volatility "
             f"({pct(r.shared_volatility, 1)}), each workload's volatility the rest.",
         ]
+        used_provisional = [m.month for m in self.months if m.provisional and m.used]
+        if used_provisional:
+            lines.append("Provisional months fitted (--include-provisional; data not final "
+                         "until about 30 days after the usage date, may still be revised): "
+                         + ", ".join(used_provisional) + ".")
         if r.effective_rate is not None:
             er = r.effective_rate
             lines.append(f"Effective rate (cost report): {er.today:.4f} of list in "
