@@ -19,7 +19,7 @@ from forecast.contract import (
     evaluate_commitment,
     next_tier,
 )
-from forecast.cost import caching_warnings
+from forecast.cost import caching_warnings, corner_costs_by_month
 from forecast.errors import PlannerError
 from forecast.formatting import pct, usd
 from forecast.negotiation import Position, negotiate
@@ -452,6 +452,8 @@ def _flags(scenario: Scenario, book: PriceBook, rec: Recommendation,
             flags.append(Flag(FlagKind.WAITING_TEST, FlagLevel.AMBER, 0.0, w.warning))
     for text in caching_warnings(scenario, book):
         flags.append(Flag(FlagKind.CACHING_BREAK_EVEN, FlagLevel.AMBER, 0.0, text))
+    for move in corner_costs_by_month(scenario, book)[1]:
+        flags.append(Flag(FlagKind.MODEL_RETIRES, FlagLevel.AMBER, 0.0, move.message()))
     return flags
 
 

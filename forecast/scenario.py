@@ -17,6 +17,7 @@ from __future__ import annotations
 import difflib
 import json
 import math
+import re
 import unicodedata
 from pathlib import Path
 from typing import Annotated, Any, Self
@@ -701,6 +702,10 @@ class Scenario(_Strict):
     uncertainty: Uncertainty = Uncertainty()
     contract: Contract = Contract()
     offers: list[Offer] = Field(default_factory=list)
+    #: The discount off list the buyer pays today (0.12 = 12% off), from a cost report's
+    #: amount against its list amount; absent = 0 (list prices). A record of where a renewal
+    #: starts from: it does not change the forecast, which is at list.
+    current_discount: float | None = Field(None, ge=0.0, lt=1.0, allow_inf_nan=False)
 
     @field_validator("start", mode="before")
     @classmethod
@@ -879,6 +884,10 @@ def _price_book_problems(data: dict[str, Any], base_dir: Path | None,
         w = _mapping(w)
         for part in ("current", "optimized"):
             for model in _mapping(_mapping(w.get(part)).get("models")):
+                if part == "optimized" and isinstance(model, str) and model in book.models:
+                    retired = _retired_by_start(book, model, data.get("start"))
+                    if retired:
+                        problems.append(f"workloads[{i}].optimized.models: {retired}")
                 if isinstance(model, str) and model not in book.models:
                     close = difflib.get_close_matches(model, book.model_ids, n=1)
                     hint = f"did you mean {close[0]!r}? " if close else ""
@@ -894,6 +903,22 @@ def _price_book_problems(data: dict[str, Any], base_dir: Path | None,
     return book, problems
 
 
+def _retired_by_start(book: PriceBook, model: str, start: Any) -> str | None:
+    """Why a plan cannot move traffic onto ``model``: it retires on or before the first day
+    of the scenario's start month (``None`` when it does not)."""
+    import datetime as dt
+
+    if not isinstance(start, str) or not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", start):
+        start = Scenario.model_fields["start"].default
+    first = dt.date(int(start[:4]), int(start[5:7]), 1)
+    moved = book.successor_on(model, first)
+    if moved == model:
+        return None
+    retires = book.models[model].retires
+    return (f"{model!r} retires on {retires}, before this plan's start {start}: a plan "
+            f"cannot move traffic onto it; route to its successor {moved!r}")
+
+
 def _spend_problems(scenario: Scenario, book: PriceBook) -> list[str]:
     """Workloads whose expected list spend passes :data:`limits.MAX_MONTHLY_SPEND` in some
     month: each field may be plausible alone and their product still a typo.
@@ -903,13 +928,13 @@ def _spend_problems(scenario: Scenario, book: PriceBook) -> list[str]:
     """
     import numpy as np
 
-    from forecast.cost import corner_costs
+    from forecast.cost import corner_costs_by_month
     from forecast.timeline import expected_volume, month_labels
 
-    n_w = len(scenario.workloads)
     launch = np.array([w.launch_probability for w in scenario.workloads])
     volume = expected_volume(scenario) / np.where(launch > 0, launch, 1.0)  # (M, W)
-    unit = corner_costs(scenario, book).values.reshape(n_w, -1).max(axis=1)  # (W,)
+    values = corner_costs_by_month(scenario, book)[0].values
+    unit = values.reshape(*values.shape[:-3], -1).max(axis=-1)  # (W,) or (M, W)
     spend = volume * unit
     labels = month_labels(scenario)
     cap = limits.MAX_MONTHLY_SPEND

@@ -172,7 +172,8 @@ def price_history(sources: Sequence[tuple[str, bytes | str]], price_book: str | 
     for file_name, content in sources:
         records = read_usage(file_name, content)
         read.append(SourceRead(file_name, records.fmt, len(records.buckets), len(records.rows),
-                               len(records.incomplete)))
+                               len(records.incomplete), records.version,
+                               records.bucket_width))
         if isinstance(records, CostRecords):
             costs.append(records)
         else:
@@ -305,6 +306,10 @@ def build_import(history: PricedHistory, group_by: GroupBy | str | None = None,
     tokens = frame.groupby("group")[[*TOKEN_CLASSES, "list_cost"]].sum().reindex(order)
     rate, rate_problem = _effective_rate(history, plan)
     warnings += [rate_problem] if rate_problem else []
+    if rate is not None:
+        document["current_discount"] = round(rate.current_discount, 4)
+        scenario = scenario.model_copy(update={"current_discount":
+                                               document["current_discount"]})
     report = ImportReport(
         sources=history.sources, duplicates=history.duplicates, months=plan,
         used_months=used, provisional_months=sorted(provisional),
