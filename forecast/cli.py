@@ -824,27 +824,38 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     scenario, book = _load(args.file)
     args.scenario = scenario
-    export = focus_export(scenario, book, args.paths, args.seed)
+    export = focus_export(scenario, book, args.paths, args.seed, args.focus_version,
+                          args.planned)
     written = write_focus(export, args.output, _inputs(args))
     source = "the scenario's contract.commitments" if str(export.source) == "scenario" \
         else "the recommended commitment (the scenario names none)"
-    print(f"wrote {', '.join(str(p) for p in written)}: {len(export.contract_commitment)} "
-          f"contract years, {source}", file=sys.stderr)
+    kind = "a plan (identifiers planned-..., not the provider's)" if export.planned \
+        else f"signed contract {scenario.contract.id}"
+    print(f"wrote {', '.join(str(p) for p in written)} (FOCUS {export.version}): "
+          f"{len(export.contract_commitment)} contract years, {source}; {kind}",
+          file=sys.stderr)
     return EXIT_OK
 
 
 def register_export(sub: Any) -> None:
     p = sub.add_parser(
-        "export", help="export the contract and the monthly projection (FOCUS 1.3)",
-        description="Write the contract as a FinOps FOCUS 1.3 Contract Commitment dataset "
+        "export", help="export the contract and the monthly projection (FOCUS 1.4 or 1.3)",
+        description="Write the contract as a FinOps FOCUS Contract Commitment dataset "
                     "(contract_commitment.csv, one row per contract year: the scenario's "
-                    "commitments, or the recommended one) and the monthly projection beside "
-                    "it (projection.csv, projected figures as x_ columns), into a folder: "
-                    "both files or neither.")
+                    "signed commitments with contract.id, or with --planned a plan or the "
+                    "recommended commitment, marked as planned) and the monthly projection "
+                    "beside it (projection.csv, one row per calendar month, projected "
+                    "figures as x_ columns), into a folder: both files or neither.")
     p.add_argument("file", metavar="SCENARIO", help="scenario file (.yaml or .json)")
     fmt = p.add_mutually_exclusive_group(required=True)
     fmt.add_argument("--focus", action="store_true",
-                     help="FOCUS 1.3: contract_commitment.csv and projection.csv")
+                     help="FOCUS: contract_commitment.csv and projection.csv")
+    p.add_argument("--focus-version", choices=("1.3", "1.4"), default="1.4",
+                   help="FOCUS version of contract_commitment.csv (default 1.4, the latest "
+                        "ratified; 1.4 is not readable as 1.3)")
+    p.add_argument("--planned", action="store_true",
+                   help="export a plan (no contract.id, or no contract.commitments: the "
+                        "recommended commitment), its identifiers marked planned-...")
     p.add_argument("-o", "--output", required=True, metavar="DIR",
                    help="folder to write into (created when missing)")
     p.add_argument("--paths", type=_whole_number(1, MAX_PATHS),

@@ -390,7 +390,9 @@ def tracking_command_lines(draw: st.DrawFn) -> list[str]:
         weights = ["--json", "--json", "--as-of", "--as-of", "-o", "-o", "--paths", "--seed",
                    "--jsn"]
     else:
-        options = {"--focus": [], "-o": [FOLDERS], "--paths": [NUMBERS], "--seed": [NUMBERS]}
+        options = {"--focus": [], "-o": [FOLDERS], "--paths": [NUMBERS], "--seed": [NUMBERS],
+                   "--planned": [], "--focus-version": [st.sampled_from(
+                       ["1.3", "1.4", "1.5", "", "1.30"])]}
         weights = sorted(options)
         if draw(st.integers(0, 9)) > 0:
             argv.append("--focus")
