@@ -152,7 +152,7 @@ def test_no_other_columns_and_the_cross_column_rules(exports, version: str):
 
 @pytest.mark.parametrize("version", list(RULES))
 def test_dates_tile_the_contract(exports, version: str):
-    header, rows = exports[(version, False)]
+    _, rows = exports[(version, False)]
     # signed-contract-tracking: 2 years from 2027-01 (exclusive end 2029-01-01)
     assert [r["ContractCommitmentPeriodStart"] for r in rows] == [
         "2027-01-01T00:00:00Z", "2028-01-01T00:00:00Z"]
@@ -186,13 +186,13 @@ def test_a_plan_is_marked_planned_in_columns_focus_allows(exports):
 
 def test_an_unsigned_plan_or_a_contract_without_id_is_refused_without_planned():
     unsigned = load_scenario(ROOT / "scenarios" / "team-three-workloads.yaml")
-    with pytest.raises(PlannerError, match="names no commitment.*--planned"):
+    with pytest.raises(PlannerError, match=r"names no commitment.*--planned"):
         focus_export(unsigned, BOOK, paths=20)
     no_id = SIGNED.model_copy(update={"contract": SIGNED.contract.model_copy(
         update={"id": None})})
-    with pytest.raises(PlannerError, match="contract.id: required to export a signed"):
+    with pytest.raises(PlannerError, match=r"contract\.id: required to export a signed"):
         focus_export(no_id, BOOK, paths=20)
-    with pytest.raises(PlannerError, match="--focus-version '2.0'"):
+    with pytest.raises(PlannerError, match=r"--focus-version '2\.0'"):
         focus_export(SIGNED, BOOK, paths=20, version="2.0")
 
 
