@@ -68,9 +68,13 @@ class Block:
 
     @property
     def name(self) -> str:
-        where = f"{self.path.relative_to(ROOT)}:{self.line}"
+        where = f"{_shown(self.path)}:{self.line}"
         what = "python" if self.python is not None else " ".join(self.command)
         return f"{where} {what}"[:120]
+
+
+def _shown(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
 class UnmarkedBlock(ValueError):
@@ -101,7 +105,7 @@ def parse(path: Path) -> list[Block]:
         while j < len(lines) and not lines[j].startswith("```"):
             j += 1
         body = lines[i + 1:j]
-        where = f"{path.relative_to(ROOT)}:{i + 1}"
+        where = f"{_shown(path)}:{i + 1}"
         if lang == "python":
             last_python = "\n".join(body) + "\n"
         elif lang == "text":
@@ -145,7 +149,7 @@ def _expand(argv: tuple[str, ...]) -> list[str]:
     return out
 
 
-def _filtered(text: str, kind: str, pattern: str, name: str) -> str:
+def filtered(text: str, kind: str, pattern: str, name: str) -> str:
     lines = text.splitlines()
     if kind == "grep":
         kept = [line for line in lines if pattern in line]
@@ -179,7 +183,7 @@ def run(block: Block) -> str:
         raise AssertionError(f"{block.name}: exit status {result.returncode}, the page says "
                              f"{block.exit_code}\n{result.stderr}")
     text = result.stdout + result.stderr
-    return _filtered(text, *block.filter, block.name) if block.filter else text
+    return filtered(text, *block.filter, block.name) if block.filter else text
 
 
 def normalise(text: str) -> str:

@@ -7,12 +7,35 @@ either end, nothing else): tests/docs_blocks.py. When a change moves a figure on
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from tests.docs_blocks import PYTHON_ABOVE, Block, documents, normalise, parse, run
+from tests.docs_blocks import (
+    PYTHON_ABOVE,
+    Block,
+    UnmarkedBlock,
+    documents,
+    filtered,
+    normalise,
+    parse,
+    rewrite,
+    run,
+)
 from tests.inprocess import ROOT
 
-BLOCKS: list[Block] = [block for path in documents() for block in parse(path)]
+
+def _collect() -> tuple[list[Block], list[str]]:
+    blocks, unmarked = [], []
+    for path in documents():
+        try:
+            blocks += parse(path)
+        except UnmarkedBlock as exc:
+            unmarked.append(str(exc))
+    return blocks, unmarked
+
+
+BLOCKS, UNMARKED = _collect()
 FIX = "the page is stale: run `make docs` (scripts/update_docs.py) and review the diff"
 
 
@@ -22,8 +45,10 @@ def test_output_block_is_what_its_command_prints(block: Block):
 
 
 def test_every_text_block_is_marked():
-    """parse() raises on a bare ```text block; every page is parsed at import, so this
-    also checks that the pages the front door links to are there."""
+    assert UNMARKED == []
+
+
+def test_the_readme_links_every_page():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for page in ("cli", "scenario", "importing", "backtest", "tracking", "focus", "prices",
                  "negotiation", "app", "performance", "model"):
@@ -63,3 +88,36 @@ def test_a_stale_block_is_caught_and_named():
     assert stale != block.expected
     assert normalise(run(block)) != normalise(stale)
     assert block.name.startswith("docs/prices.md:")
+
+
+def test_a_bare_text_block_is_refused_with_its_line(tmp_path: Path):
+    page = tmp_path / "page.md"
+    page.write_text("# Page\n\n```text\nsome figure: 12\n```\n", encoding="utf-8")
+    with pytest.raises(UnmarkedBlock, match=r"page\.md:3: a ```text block must start"):
+        parse(page)
+
+
+def test_the_filters_keep_what_they_name():
+    output = "head\nTable 1\n  row a\n  row b\n\nTable 2\n  row c\n"
+    assert filtered(output, "section", "Table 1", "x") == "Table 1\n  row a\n  row b"
+    assert filtered(output, "grep", "row", "x") == "  row a\n  row b\n  row c"
+    with pytest.raises(AssertionError, match="starts with 'Table 3'"):
+        filtered(output, "section", "Table 3", "x")
+
+
+def test_rewrite_puts_the_fresh_output_in_place(tmp_path: Path):
+    """A block with a wrong figure and an empty marked block, rewritten: both now hold what
+    the command prints, the text around them untouched, and the test's comparison passes."""
+    command = 'commitplan prices --model "Claude Sonnet 5.5" --on 2026-10-06'
+    page = tmp_path / "page.md"
+    page.write_text(f"Before.\n\n```text\n$ {command}\nstale $9.99\n```\n\n"
+                    f"<!-- output of: {command} | grep \"claude-sonnet-5-5\" -->\n```text\n```\n"
+                    "\nAfter.\n", encoding="utf-8")
+    assert rewrite(page) == 2
+    text = page.read_text(encoding="utf-8")
+    assert text.startswith("Before.\n") and text.endswith("\nAfter.\n")
+    blocks = parse(page)
+    assert len(blocks) == 2
+    for block in blocks:
+        assert normalise(run(block)) == normalise(block.expected)
+    assert "stale" not in text and blocks[1].expected.startswith("claude-sonnet-5-5")
