@@ -121,3 +121,39 @@ def test_rewrite_puts_the_fresh_output_in_place(tmp_path: Path):
     for block in blocks:
         assert normalise(run(block)) == normalise(block.expected)
     assert "stale" not in text and blocks[1].expected.startswith("claude-sonnet-5-5")
+
+
+def _schema_fields(model: type, seen: set[type]) -> set[str]:
+    """Every field name of a pydantic model and of the models inside its fields."""
+    import typing
+
+    from pydantic import BaseModel
+
+    names: set[str] = set()
+    if model in seen:
+        return names
+    seen.add(model)
+    for name, field in model.model_fields.items():
+        names.add(name)
+        stack = [field.annotation]
+        while stack:
+            hint = stack.pop()
+            if isinstance(hint, type) and issubclass(hint, BaseModel):
+                names |= _schema_fields(hint, seen)
+            stack.extend(typing.get_args(hint))
+    return names
+
+
+def test_the_scenario_page_names_every_field_of_the_schema():
+    """A field added to the schema and not to docs/scenario.md fails here, by name."""
+    from forecast import Scenario
+
+    page = (ROOT / "docs" / "scenario.md").read_text(encoding="utf-8")
+    fields = _schema_fields(Scenario, set())
+    assert {"workloads", "usage_match", "shortfall_credit", "counted_on", "sd"} <= fields
+    import re
+
+    prose = re.sub(r"^```.*$", "", page, flags=re.M)
+    code = " ".join(re.findall(r"`([^`\n]+)`", prose))
+    missing = sorted(name for name in fields if not re.search(rf"\b{name}\b", code))
+    assert missing == [], f"docs/scenario.md does not name {missing}"
