@@ -340,9 +340,9 @@ def focus_export(scenario: Scenario, book: PriceBook, paths: int | None = None,
     if not signed and not planned:
         why = ("contract.id: required to export a signed contract; write the provider's "
                "contract identifier into contract.id" if contract.commitments is not None
-               else "the scenario names no commitment (contract.commitments), so the export "
-               "would be the recommended one, a plan")
-        raise PlannerError(f"{why}; or export it as a plan with --planned (its identifiers "
+               else "the scenario names no commitment (contract.commitments): the export "
+               "would be the recommended commitment, not a signed contract")
+        raise PlannerError(f"{why}; export it as a plan with --planned (its identifiers "
                            f"are then marked {PLANNED_PREFIX}..., not the provider's)")
     planned = not signed  # --planned on a signed contract changes nothing
     n_paths = scenario.simulation.paths if paths is None else paths
