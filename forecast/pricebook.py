@@ -515,6 +515,12 @@ class PriceBook(_Frozen):
         return out
 
     # -- retirements ---------------------------------------------------------------------
+    def without_retirements(self) -> PriceBook:
+        """The same prices with no model retiring (a backtest compares usage as it ran)."""
+        models = {m: p.model_copy(update={"retires": None, "successor": None})
+                  for m, p in self.models.items()}
+        return self.model_copy(update={"models": models})
+
     def retirement(self, model_id: str) -> tuple[dt.date, str] | None:
         """A retiring model's retirement day and the model that takes over (following a
         chain of successors to one that does not retire before it); ``None`` otherwise."""

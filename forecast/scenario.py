@@ -884,7 +884,9 @@ def _price_book_problems(data: dict[str, Any], base_dir: Path | None,
         w = _mapping(w)
         for part in ("current", "optimized"):
             for model in _mapping(_mapping(w.get(part)).get("models")):
-                if part == "optimized" and isinstance(model, str) and model in book.models:
+                current = _mapping(_mapping(w.get("current")).get("models"))
+                if part == "optimized" and isinstance(model, str) and model in book.models \
+                        and model not in current:  # kept where it is: moved with a warning
                     retired = _retired_by_start(book, model, data.get("start"))
                     if retired:
                         problems.append(f"workloads[{i}].optimized.models: {retired}")
@@ -905,7 +907,8 @@ def _price_book_problems(data: dict[str, Any], base_dir: Path | None,
 
 def _retired_by_start(book: PriceBook, model: str, start: Any) -> str | None:
     """Why a plan cannot move traffic onto ``model``: it retires on or before the first day
-    of the scenario's start month (``None`` when it does not)."""
+    of the scenario's start month (``None`` when it does not). Traffic already on it (the
+    current mix) is moved to the successor by the forecast, with a warning."""
     import datetime as dt
 
     if not isinstance(start, str) or not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", start):

@@ -27,7 +27,8 @@ from forecast.types import FlagKind
 BOOK = load_price_book("anthropic-2026-12")
 
 
-def _scenario(start: str = "2026-10", optimized: dict | None = None, **extra):
+def _scenario(start: str = "2026-10", optimized: dict | None = None,
+              workloads_current: dict | None = None, **extra):
     data = {
         "name": "retiring", "price_book": "anthropic-2026-12", "start": start,
         "horizon_months": 36, "simulation": {"paths": 200, "seed": 3},
@@ -35,7 +36,8 @@ def _scenario(start: str = "2026-10", optimized: dict | None = None, **extra):
             "name": "chat", "requests_per_month": 1_000_000,
             "tokens": {"cacheable_prefix": 0, "input": 1000, "output": 200},
             "waiting": "interactive",
-            "current": {"models": {"claude-sonnet-4-5": 1.0}, "batch_share": 0.0,
+            "current": {"models": workloads_current or {"claude-sonnet-4-5": 1.0},
+                        "batch_share": 0.0,
                         "cache_hit_rate": 0.0},
             **({"optimized": optimized} if optimized else {}),
             "growth": {"monthly": 0.0, "volatility": 0.0}}],
@@ -84,13 +86,18 @@ def test_the_warning_is_a_flag_of_the_plan_every_face_shows():
 def test_optimized_models_on_a_retired_model_is_refused_naming_the_successor():
     target = {"models": {"claude-sonnet-4-5": 1.0}}
     with pytest.raises(ScenarioError) as err:
-        _scenario(start="2027-01", optimized=target)
+        _scenario(start="2027-01", optimized=target,
+                  workloads_current={"claude-haiku-4-5": 1.0})
     text = str(err.value)
     assert "workloads[0].optimized.models" in text
     assert "'claude-sonnet-4-5' retires on 2026-11-30" in text
     assert "successor 'claude-sonnet-5-5'" in text
-    # before its retirement a plan may still name it (it is then moved with a warning)
-    assert _scenario(start="2026-10", optimized=target).workloads[0].target.models
+    # before its retirement a plan may still name it (it is then moved with a warning), and
+    # a plan that keeps today's traffic on it is moved by the forecast, not refused
+    assert _scenario(start="2026-10", optimized=target,
+                     workloads_current={"claude-haiku-4-5": 1.0}).workloads[0].target.models
+    kept = _scenario(start="2027-01", optimized=target)
+    assert any("retires" in w for w in project(kept, BOOK).warnings)
 
 
 def test_a_book_without_retirements_leaves_the_cost_unchanged():

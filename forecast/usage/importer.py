@@ -23,7 +23,7 @@ import pandas as pd
 
 from forecast import limits
 from forecast.errors import ImportUsageError, PlannerError
-from forecast.pricebook import DEFAULT_PRICE_BOOK, PriceBook, load_price_book
+from forecast.pricebook import LATEST_PRICE_BOOK, PriceBook, load_price_book
 from forecast.types import CacheTTL, Waiting
 from forecast.usage.formats import read_usage
 from forecast.usage.growth import (
@@ -164,7 +164,7 @@ def price_history(sources: Sequence[tuple[str, bytes | str]], price_book: str | 
     if batch_share is not None and not 0.0 <= batch_share <= 1.0:
         raise ImportUsageError(f"batch_share is {batch_share:g}; give a share between 0 and 1 "
                                "(0.3 for 30%)")
-    book_ref = price_book or DEFAULT_PRICE_BOOK
+    book_ref = price_book or LATEST_PRICE_BOOK
     book = load_price_book(book_ref)
     parts: list[UsageRecords] = []
     costs: list[CostRecords] = []
