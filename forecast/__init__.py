@@ -19,8 +19,8 @@ _EXPORTS = {
     "PriceBook": "forecast.pricebook",
     "load_price_book": "forecast.pricebook",
     "Scenario": "forecast.scenario",
-    "load_scenario": "forecast.scenario",
-    "save_scenario": "forecast.scenario",
+    "load_scenario": "forecast.scenario_io",
+    "save_scenario": "forecast.scenario_io",
     "Projection": "forecast.projection",
     "project": "forecast.projection",
 }

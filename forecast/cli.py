@@ -25,7 +25,7 @@ MAX_PATHS = 100_000
 
 def _load(path: str) -> tuple[Any, Any]:
     from forecast.pricebook import load_price_book
-    from forecast.scenario import load_scenario
+    from forecast.scenario_io import load_scenario
 
     scenario = load_scenario(path)
     book = load_price_book(scenario.price_book, Path(path).parent)
@@ -535,7 +535,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
 
     contract = None
     if args.contract:
-        from forecast.scenario import load_scenario
+        from forecast.scenario_io import load_scenario
 
         contract = load_scenario(args.contract).contract
     history = price_history(_usage_sources(args.usage), _book_ref(args.price_book),

@@ -645,7 +645,7 @@ def conditioned_scenario(scenario: Scenario, book: PriceBook, as_of_month: int,
         Levers observed walked back, per workload index.
     """
     from forecast.cost import request_cost
-    from forecast.scenario import validation_problems
+    from forecast.scenario_messages import validation_problems
 
     term = 12 * scenario.contract.years
     months = term - as_of_month + 1

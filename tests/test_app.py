@@ -20,7 +20,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from forecast.plan import SAVING_LABEL
-from forecast.scenario import load_scenario, read_scenario_text
+from forecast.scenario_io import load_scenario, read_scenario_text
 from forecast.variations import STANDARD_VARIANTS
 from forecast.waiting import batch_eligible_share
 from tests.conftest import ROOT, SCENARIOS

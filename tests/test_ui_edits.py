@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from forecast.errors import ScenarioError
-from forecast.scenario import load_scenario, parse_scenario, scenario_to_dict
+from forecast.scenario import scenario_to_dict
+from forecast.scenario_io import load_scenario, parse_scenario
 from forecast.types import CacheTTL, Waiting
 from forecast.waiting import batch_eligible_share
 from tests.conftest import ROOT, SCENARIOS, make_scenario

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from forecast.scenario import load_scenario, parse_scenario, scenario_to_dict
+from forecast.scenario import scenario_to_dict
+from forecast.scenario_io import load_scenario, parse_scenario
 from tests.conftest import ROOT, SCENARIOS
 from ui import edits
 from ui.importing import ImportRecord, next_steps, record_import

@@ -45,7 +45,8 @@ import streamlit as st
 from forecast import charts
 from forecast.negotiation import negotiate
 from forecast.plan import Plan, build_plan
-from forecast.scenario import Scenario, scenario_price_book
+from forecast.scenario import Scenario
+from forecast.scenario_io import scenario_price_book
 from forecast.sensitivity import SENSITIVITY_PATHS, SensitivityRow, tornado
 from forecast.simulation import Simulation, simulate
 from forecast.types import CommitmentKind

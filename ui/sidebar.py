@@ -120,7 +120,7 @@ def on_reset() -> None:
 def spend_weights(scenario_json: str) -> FloatArray:
     """Each workload's mean monthly list spend on today's path, shape (n_workloads,): what
     the portfolio levers' values are weighted by."""
-    from forecast.scenario import scenario_price_book
+    from forecast.scenario_io import scenario_price_book
 
     scenario = Scenario.model_validate_json(scenario_json)
     return project(scenario, scenario_price_book(scenario)).current.mean(axis=0)

@@ -18,13 +18,14 @@ import yaml
 from forecast.errors import PlannerError, ScenarioError
 from forecast.files import MAX_SCENARIO_BYTES
 from forecast.pricebook import bundled_price_book_ids
-from forecast.scenario import Scenario, read_scenario_text
+from forecast.scenario import Scenario
+from forecast.scenario_io import read_scenario_text
 from forecast.usage import MAX_USAGE_FILE_BYTES
 
 if TYPE_CHECKING:
     from forecast.usage import UsageImport
 
-#: ``read_scenario_text`` takes ``allow_book_paths`` (forecast/scenario.py): the library
+#: ``read_scenario_text`` takes ``allow_book_paths`` (forecast/scenario_io.py): the library
 #: refuses book paths itself, with its own message; False makes the page check first.
 LIBRARY_REFUSES_BOOK_PATHS = True
 

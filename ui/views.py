@@ -24,7 +24,8 @@ from forecast.errors import PlannerError
 from forecast.formatting import pct, usd, usd_short
 from forecast.negotiation import OfferResult
 from forecast.plan import SAVING_LABEL, Plan
-from forecast.scenario import Contract, Scenario, dump_scenario
+from forecast.scenario import Contract, Scenario
+from forecast.scenario_io import dump_scenario
 from forecast.sensitivity import SENSITIVITY_PATHS, tornado
 from forecast.tracking import WarningKind, has_signed_contract
 from forecast.types import COMMITMENT_LABELS, Audience, CommitmentKind, Overage
