@@ -31,10 +31,16 @@ from typing import Any
 
 import streamlit as st
 
-from forecast.errors import PlannerError, ScenarioError
-from forecast.plan import Plan
-from forecast.scenario import Scenario, scenario_to_dict
-from forecast.scenario_io import load_scenario, parse_scenario, scenario_price_book
+from forecast import (
+    Plan,
+    PlannerError,
+    Scenario,
+    ScenarioError,
+    load_scenario,
+    parse_scenario,
+    scenario_price_book,
+    scenario_to_dict,
+)
 from ui import cache, edits, headline, offers, sidebar, views
 from ui.state import ScenarioStore
 from ui.text import md

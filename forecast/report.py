@@ -44,10 +44,9 @@ from forecast.typeset import (
 if TYPE_CHECKING:
     from reportlab.platypus import Flowable, SimpleDocTemplate
 
-    from forecast.plan import Flag, Plan
+    from forecast import Flag, Plan, Tracking, Workload
     from forecast.recommendation import CommitmentResult
-    from forecast.scenario import LeverSet, Workload
-    from forecast.tracking import Tracking
+    from forecast.scenario import LeverSet
 
 
 def _amount(result: CommitmentResult) -> str:

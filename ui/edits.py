@@ -21,11 +21,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from forecast import variations
-from forecast.errors import ScenarioError
+from forecast import Scenario, ScenarioError, Workload, parse_scenario, scenario_to_dict, variations
 from forecast.formatting import format_models, parse_models
-from forecast.scenario import Scenario, Workload, scenario_to_dict
-from forecast.scenario_io import parse_scenario
 from forecast.types import CacheTTL, FloatArray, Waiting
 from forecast.waiting import batch_eligible_share
 

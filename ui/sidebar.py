@@ -14,10 +14,8 @@ from typing import Any
 
 import streamlit as st
 
+from forecast import PriceBook, Scenario, project
 from forecast.formatting import format_amounts, format_tiers, parse_amounts, parse_tiers, pct
-from forecast.pricebook import PriceBook
-from forecast.projection import project
-from forecast.scenario import Scenario
 from forecast.types import CacheTTL, FloatArray, Overage
 from ui import edits
 from ui.importing import record_import
@@ -120,7 +118,7 @@ def on_reset() -> None:
 def spend_weights(scenario_json: str) -> FloatArray:
     """Each workload's mean monthly list spend on today's path, shape (n_workloads,): what
     the portfolio levers' values are weighted by."""
-    from forecast.scenario_io import scenario_price_book
+    from forecast import scenario_price_book
 
     scenario = Scenario.model_validate_json(scenario_json)
     return project(scenario, scenario_price_book(scenario)).current.mean(axis=0)

@@ -6,11 +6,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from forecast import charts, narrative
-from forecast.contract import CommitmentResult, tier_edges
+from forecast import CommitmentResult, Contract, Plan, charts, narrative
+from forecast.contract import tier_edges
 from forecast.formatting import pct, usd_short
-from forecast.plan import SAVING_LABEL, Plan
-from forecast.scenario import Contract
+from forecast.plan import SAVING_LABEL
 from forecast.types import COMMITMENT_LABELS, CommitmentKind
 from ui import headline
 from ui.text import md

@@ -11,9 +11,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from forecast import Plan, Scenario
 from forecast.formatting import pct, usd_short
-from forecast.plan import Plan
-from forecast.scenario import Scenario
 
 PlanFor = Callable[[Scenario], Plan]
 

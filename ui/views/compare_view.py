@@ -6,11 +6,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from forecast import charts
+from forecast import Plan, Scenario, charts
 from forecast.contract import tier_edges
 from forecast.formatting import usd_short
-from forecast.plan import SAVING_LABEL, Plan
-from forecast.scenario import Scenario
+from forecast.plan import SAVING_LABEL
 from ui import edits
 from ui.state import ScenarioStore
 from ui.views.common import PlanFor, chart, money, name_column, short_name, text_column

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from forecast.plan import Plan
-from forecast.scenario import Scenario
-from forecast.scenario_io import dump_scenario
-from forecast.sensitivity import SENSITIVITY_PATHS, tornado
+from forecast import Plan, Scenario, dump_scenario, tornado
+from forecast.sensitivity import SENSITIVITY_PATHS
 from forecast.types import Audience
 from ui import cache
 from ui.state import ScenarioStore
@@ -43,7 +41,7 @@ def files(store: ScenarioStore, scenario: Scenario, plan: Plan, scenario_json: s
 
         def internal_pdf() -> bytes:
             """Built on click, on another thread: no Streamlit calls in here."""
-            from forecast.report import render_pdf  # reportlab loads on the first export
+            from forecast import render_pdf  # reportlab loads on the first export
 
             rows = known_rows if known_rows is not None else tornado(
                 scenario, plan.book, paths=min(SENSITIVITY_PATHS, paths), seed=seed,
@@ -52,7 +50,7 @@ def files(store: ScenarioStore, scenario: Scenario, plan: Plan, scenario_json: s
 
         def vendor_pdf() -> bytes:
             """The copy for the other side of the table: no tornado in it."""
-            from forecast.report import render_pdf
+            from forecast import render_pdf
 
             return render_pdf(cache.pdf_plan(plan, []), audience=Audience.VENDOR)
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from forecast import Scenario
 from forecast.formatting import pct
-from forecast.scenario import Scenario
 from ui.importing import ImportRecord, next_steps
 from ui.state import Entry
 from ui.text import html_text, md

@@ -10,11 +10,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from forecast import charts, narrative
+from forecast import OfferResult, Plan, charts, narrative
 from forecast.contract import tier_edges
 from forecast.formatting import pct, usd_short
-from forecast.negotiation import OfferResult
-from forecast.plan import Plan
 from ui import offers as offers_table
 from ui.text import md
 from ui.views.common import chart, money, shares, text_column

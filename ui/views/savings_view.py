@@ -6,8 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from forecast import charts
-from forecast.plan import Plan
+from forecast import Plan, charts
 from ui.views.common import chart, money, shares, text_column
 
 

@@ -9,8 +9,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from forecast import charts
-from forecast.plan import Plan
+from forecast import Plan, charts
 from forecast.sensitivity import SENSITIVITY_PATHS
 from ui.state import Entry
 from ui.views.common import chart, money, name_column, text_column

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from forecast.contract import CommitmentResult
-from forecast.plan import Plan
+from forecast import CommitmentResult, Plan
 from forecast.types import COMMITMENT_LABELS
 from ui import cache
 

@@ -10,10 +10,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import streamlit as st
 
-from forecast import charts
-from forecast.errors import PlannerError
+from forecast import PlannerError, Scenario, charts
 from forecast.formatting import pct, usd, usd_short
-from forecast.scenario import Scenario
 from forecast.tracking import WarningKind, has_signed_contract
 from forecast.types import Overage
 from forecast.usage.months import month_offset, months_between
@@ -25,7 +23,8 @@ from ui.views.common import chart, money, shares, text_column
 from ui.workspace import UsageFile
 
 if TYPE_CHECKING:
-    from forecast.tracking import Tracking, YearTrack
+    from forecast import Tracking
+    from forecast.tracking import YearTrack
 
 
 log = logging.getLogger("ui.views")
@@ -336,7 +335,7 @@ def tracking_downloads(result: Tracking, scenario_json: str, paths: int, seed: i
     stem = stem.strip("-")[:60] or "scenario"
 
     def pdf() -> bytes:
-        from forecast.report import render_tracking_pdf  # reportlab loads on the first export
+        from forecast import render_tracking_pdf  # reportlab loads on the first export
 
         return render_tracking_pdf(result)
 

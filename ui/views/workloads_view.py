@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from forecast.plan import Plan
+from forecast import Plan
 from ui import edits
 from ui.text import md
 from ui.views.common import money, name_column, shares, text_column
