@@ -42,8 +42,8 @@ _EXPORTS = {
     "simulate": "forecast.simulation",
     # commitments, the recommendation, the negotiation desk
     "YearlyUsage": "forecast.contract",
-    "CommitmentResult": "forecast.contract",
-    "evaluate_commitment": "forecast.contract",
+    "CommitmentResult": "forecast.commitment",
+    "evaluate_commitment": "forecast.commitment",
     "Recommendation": "forecast.recommendation",
     "recommend": "forecast.recommendation",
     "Position": "forecast.negotiation",

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 from pypdf import PdfReader
 
-from forecast.contract import YearlyUsage, evaluate_commitment
+from forecast.commitment import evaluate_commitment
+from forecast.contract import YearlyUsage
 from forecast.negotiation import (
     Clause,
     alternative,
