@@ -41,7 +41,7 @@ from forecast import (
     scenario_price_book,
     scenario_to_dict,
 )
-from ui import cache, edits, headline, offers, sidebar, views
+from ui import cache, edits, headline, offers, portfolio, sidebar, views
 from ui.state import ScenarioStore
 from ui.text import md
 from ui.workspace import Workspace, workspace_folder
@@ -130,7 +130,7 @@ except ScenarioError as exc:
     problems = exc.problems
     latest = entry.latest
 try:
-    scenario = parse_scenario(edits.apply_portfolio_levers(latest, controls.levers))
+    scenario = parse_scenario(portfolio.apply_portfolio_levers(latest, controls.levers))
 except ScenarioError as exc:  # a lever moved where the schema does not follow: say which
     problems = [*problems, *(f"portfolio levers: {p}" for p in exc.problems)]
     scenario = parse_scenario(latest)
@@ -241,7 +241,7 @@ if tabs["Files"].open:
 # --------------------------------------------------------------------------- the next notch
 # A lever nudged one notch is often nudged again: its next notch is worked out while the
 # advisor reads this answer, so that the next nudge answers at once.
-ahead = edits.next_notch(levers_before, controls.levers, controls.tracks)
+ahead = portfolio.next_notch(levers_before, controls.levers, controls.tracks)
 if ahead is not None and not problems:
-    next_scenario = parse_scenario(edits.apply_portfolio_levers(latest, ahead))
+    next_scenario = parse_scenario(portfolio.apply_portfolio_levers(latest, ahead))
     cache.plan_ahead(next_scenario.model_dump_json(), *run_settings(next_scenario))

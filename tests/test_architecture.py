@@ -22,7 +22,7 @@ MAX_LINES = 600
 #: Modules not yet split into rooms of one concept: skipped (and said so) until they are;
 #: one listed that is within the limit fails, so the list only shrinks.
 NOT_YET_SPLIT = {"forecast/cli.py",
-                 "forecast/scenario.py", "forecast/simulation.py", "ui/edits.py"}
+                 "forecast/scenario.py", "forecast/simulation.py"}
 
 
 def _module_name(path: Path) -> str:

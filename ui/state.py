@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from forecast import PlannerError, Scenario, scenario_to_dict
-from ui.edits import PortfolioLevers, unique_name
+from ui.edits import unique_name
 from ui.importing import ImportRecord
+from ui.portfolio import PortfolioLevers
 from ui.workspace import (
     EntryKind,
     Kept,
