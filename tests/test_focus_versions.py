@@ -24,7 +24,7 @@ import pytest
 from forecast.errors import PlannerError
 from forecast.focus import CONTRACT_COMMITMENT_FILE, PROJECTION_FILE, focus_export
 from forecast.pricebook import load_price_book
-from forecast.scenario import load_scenario
+from forecast.scenario_io import load_scenario
 from tests.conftest import ROOT
 from tests.inprocess import run_cli
 

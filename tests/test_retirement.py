@@ -20,7 +20,7 @@ from forecast.errors import ScenarioError
 from forecast.plan import build_plan
 from forecast.pricebook import load_price_book
 from forecast.projection import project
-from forecast.scenario import parse_scenario
+from forecast.scenario_io import parse_scenario
 from forecast.simulation import simulate
 from forecast.types import FlagKind
 
