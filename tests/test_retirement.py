@@ -106,3 +106,18 @@ def test_a_book_without_retirements_leaves_the_cost_unchanged():
     proj = project(data, old)
     assert proj.current[:, 0] == pytest.approx(np.full(36, 6_000.0), rel=1e-12)
     assert not any("retires" in w for w in proj.warnings)
+
+
+def test_the_command_line_plan_shows_the_move(tmp_path):
+    import yaml
+
+    from forecast.scenario import scenario_to_dict
+    from tests.inprocess import run_cli
+
+    path = tmp_path / "retiring.yaml"
+    path.write_text(yaml.safe_dump(scenario_to_dict(_scenario())))
+    run = run_cli("plan", str(path), "--paths", "50", "--no-sensitivity")
+    assert run.code == 0, run.stderr
+    text = " ".join(run.stdout.split())
+    assert "claude-sonnet-4-5, which retires on 2026-11-30" in text
+    assert "claude-sonnet-5-5 from 2026-12" in text
