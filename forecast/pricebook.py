@@ -21,8 +21,9 @@ book"):
 A model's entry (:class:`ModelPrice` and its parts) lives in :mod:`forecast.price_entries`
 and is re-exported here. :meth:`PriceBook.token_prices` gives the list price of each token
 class for a model, band, region, speed and date: the one place that the usage import and
-the cost model read prices from. Every price is finite and below a documented bound (:data:`MAX_PRICE`, ...), so that a typo
-such as ``input: 3e9`` or ``.inf`` is refused with a message naming the field.
+the cost model read prices from. Every price is finite and below a documented bound
+(:data:`MAX_PRICE`, ...), so that a typo such as ``input: 3e9`` or ``.inf`` is refused with
+a message naming the field.
 """
 
 from __future__ import annotations
