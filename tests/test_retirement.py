@@ -121,3 +121,31 @@ def test_the_command_line_plan_shows_the_move(tmp_path):
     text = " ".join(run.stdout.split())
     assert "claude-sonnet-4-5, which retires on 2026-11-30" in text
     assert "claude-sonnet-5-5 from 2026-12" in text
+
+
+def test_tracking_prices_the_as_of_months_plan_on_the_models_serving_it():
+    """The signed example on anthropic-2026-12: Sonnet 4.5 (retired 2026-11-30) runs on
+    Sonnet 5.5 from 2027-01, Opus 4.5 (retiring 2027-01-22) on Opus 5.5 from 2027-02. The
+    plan's list spend of the as-of month changes by the unit cost's ratio (batch and volume
+    are the same on both books; neither workload caches):
+    - PR review, 14,000 input and 1,200 output tokens: Sonnet 4.5 14,000 x 3 + 1,200 x 15 =
+      60,000; Sonnet 5.5 1.3 x (14,000 x 2 + 1,200 x 10) = 52,000: x 52 / 60;
+    - Nightly enrichment, 5,200 and 300: Opus 4.5 5,200 x 5 + 300 x 25 = 33,500; Opus 5.5
+      1.3 x (5,200 x 4 + 300 x 20) = 34,840: x 34,840 / 33,500."""
+    from forecast.scenario_io import load_scenario
+    from forecast.tracking import track_usage
+    from tests.conftest import ROOT
+
+    example = ROOT / "scenarios" / "signed-contract-tracking.yaml"
+    usage = ROOT / "tests" / "fixtures" / "tracking" / "console-usage-2026-12-to-2027-05.csv"
+    files = [(usage.name, usage.read_bytes())]
+    old = load_scenario(example)
+    new = old.model_copy(update={"price_book": "anthropic-2026-12"})
+    before = track_usage(old, load_price_book("anthropic-2026-11"), files, paths=50)
+    after = track_usage(new, BOOK, files, paths=50)
+    planned = {w.name: (b.planned.list_spend, w.planned.list_spend)
+               for b, w in zip(before.workloads, after.workloads, strict=True)}
+    old_pr, new_pr = planned["PR review"]
+    assert new_pr == pytest.approx(old_pr * 52_000 / 60_000, rel=1e-9)
+    old_night, new_night = planned["Nightly enrichment"]
+    assert new_night == pytest.approx(old_night * 34_840 / 33_500, rel=1e-9)
