@@ -39,7 +39,8 @@ def import_report(record: ImportRecord) -> None:
     }), hide_index=True, width="stretch", column_config={
         "group": name_column("group"),
         "months": st.column_config.NumberColumn("months", width="small"),
-        "tokens": text_column("tokens", help_text="all token classes over the months used"),
+        "tokens": text_column("tokens", width="medium",
+                              help_text="all token classes over the months used"),
         "list_cost": text_column("list cost", help_text="over the months used"),
         "level_cost": text_column(f"in {record.level_month}"),
         "growth": text_column("growth / mo"),
