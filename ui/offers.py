@@ -245,13 +245,5 @@ def apply_offer_edits(edit: TableEdit, state: Mapping[str, Any] | None) -> Table
     return replace(edit, data=data, offer_labels=labels, offer_hints=hints)
 
 
-def shown_rows(origin: Data, state: Mapping[str, Any] | None) -> int:
-    """How many rows the offers table shows: the scenario's offers less the deleted ones, and
-    every row added (blank ones too)."""
-    state = state or {}
-    return (len(origin.get("offers") or []) - len(set(state.get("deleted_rows") or []))
-            + len(state.get("added_rows") or []))
-
-
 def overage_options() -> list[str]:
     return [str(v) for v in Overage]

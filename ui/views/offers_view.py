@@ -17,10 +17,6 @@ from ui import offers as offers_table
 from ui.text import md
 from ui.views.common import chart, money, shares, text_column
 
-#: Offers the table shows without scrolling inside it, and the height of one of its rows.
-MAX_ROWS_IN_VIEW = 8
-ROW_PX = 35
-
 
 # --------------------------------------------------------------------------- offers
 def offers_editor(origin: dict[str, Any], key: str, problems: Sequence[str]) -> None:
@@ -50,14 +46,12 @@ def offers_editor(origin: dict[str, Any], key: str, problems: Sequence[str]) -> 
             columns[c.key] = st.column_config.TextColumn(c.label, help=c.help, width=width,
                                                          pinned=c.key == "name")
     frame = offers_table.offers_frame(origin)
-    # The table grows with its rows (header, rows, the row to add one): no inner scroll up
-    # to MAX_ROWS_IN_VIEW offers.
-    rows = min(max(offers_table.shown_rows(origin, st.session_state.get(key)), 1),
-               MAX_ROWS_IN_VIEW)
+    # The table grows with its rows up to ten (header, rows, the row to add one): no inner
+    # scroll up to 8 offers. "auto" lets the browser grow it: a height that changed with the
+    # rows would make it a new widget, and drop what is typed in it.
     with st.container(key="cp-offers"):
         st.data_editor(frame, key=key, num_rows="dynamic", hide_index=True, width="stretch",
-                       height=ROW_PX * (rows + 2) + 3, placeholder="",
-                       column_config=columns)
+                       height="auto", placeholder="", column_config=columns)
     if problems:
         from ui.sidebar import problems_md
 
