@@ -117,6 +117,19 @@ Commitment = Annotated[float, _NO_BOOL, Field(ge=0.0), _at_most(
     limits.MAX_ANNUAL_COMMIT, "$100 billion a year")]
 Volatility = Annotated[float, _NO_BOOL, _rate(0.0, limits.MAX_VOLATILITY,
                                               "a monthly volatility")]
+GrowthSd = Annotated[float, _NO_BOOL, _rate(0.0, limits.MAX_GROWTH_SD,
+                                            "a growth standard error")]
+
+
+def _fit_months(value: int) -> int:
+    low, high = limits.FIT_MONTHS_RANGE
+    if value != 0 and not low <= value <= high:
+        raise ValueError(f"is {value}; give the months the growth was fitted on, {low} to "
+                         f"{high} (or 0 when the growth is not fitted)")
+    return value
+
+
+FitMonths = Annotated[int, _NO_BOOL, AfterValidator(_fit_months)]
 
 _CONTROL_NAMES = {0: "NUL", 7: "BEL", 8: "backspace", 9: "tab", 10: "line break",
                   13: "carriage return", 27: "ESC", 127: "DEL"}
@@ -255,12 +268,16 @@ class Growth(_Strict):
     ``monthly_sd`` is the standard error of a growth rate fitted on history (the importer
     writes it): each simulated path draws its own growth rate from it, so a short history
     widens the fan instead of being taken at face value (0: the rate is known).
+    ``fit_months`` is the number of months the fit used (0: not fitted): each path then also
+    draws its own volatility, a scaled inverse chi-square with ``fit_months - 2`` degrees of
+    freedom, and its growth error scaled with it, so that a fit on few months has the fat
+    tails of Student's t (docs/model.md, "Forecasting from history").
     """
 
     monthly: Annotated[float, _NO_BOOL, _rate(*limits.GROWTH_RANGE, "a monthly growth")] = 0.0
     volatility: Volatility = 0.0
-    monthly_sd: Annotated[float, _NO_BOOL, _rate(0.0, limits.MAX_GROWTH_SD,
-                                                 "a growth standard error")] = 0.0
+    monthly_sd: GrowthSd = 0.0
+    fit_months: FitMonths = 0
 
 
 #: Values one usage_match field may list: plain names, at least one.
@@ -498,6 +515,8 @@ class Uncertainty(_Strict):
     """Spreads of the Monte Carlo simulation; all zero gives the deterministic projection."""
 
     shared_growth_volatility: Volatility = 0.0
+    shared_growth_sd: GrowthSd = 0.0
+    shared_fit_months: FitMonths = 0
     lever_realization: Realization = Realization()
     slip_months: Slip = Slip()
     walk_back_probability: Share = 0.0

@@ -8,7 +8,13 @@ Each path draws (docs/model.md, "Simulation"):
   exactly; a launch's walk starts at its first month, at its stated volume;
 - growth-fit uncertainty: each path and workload draws its monthly log-growth once,
   ``ln(1 + g) + monthly_sd * eps``, constant over the months (this shifts the mean up by
-  ``exp(monthly_sd^2 n^2 / 2)`` after n months, and the projection includes it);
+  ``exp(monthly_sd^2 n^2 / 2)`` after n months, and the projection includes it); the part
+  of the error a history shares between its workloads (``shared_growth_sd``) is one normal
+  per path for all of them;
+- predictive volatility: a workload fitted on n months (``growth.fit_months``) draws its
+  volatility per path, s F with F^2 a scaled inverse chi-square with n - 2 degrees of
+  freedom (capped), and its growth error is scaled by the same F: the fan of a short
+  history has Student's t tails (the shared shock likewise, with ``shared_fit_months``);
 - lever realization: the fraction of the planned change achieved, Beta per path and workload
   (one draw moves all three levers of that workload);
 - slip: the landing month moves later by a Poisson number of months;
@@ -56,6 +62,7 @@ import numpy as np
 
 from forecast.cost import CornerCosts, corner_costs, ramp_polynomial
 from forecast.errors import PlannerError
+from forecast.limits import MAX_FIT_FACTOR
 from forecast.pricebook import PriceBook
 from forecast.scenario import Scenario
 from forecast.timeline import (
@@ -63,6 +70,7 @@ from forecast.timeline import (
     beta_parameters,
     month_labels,
     monthly_cut_hazard,
+    fit_factor_dof,
     months_since_start,
     ramp_fraction,
     slip_distribution,
@@ -110,6 +118,9 @@ class Stream(IntEnum):
     LAUNCH = 7
     PRICE_CUT = 8
     CUT_SIZE = 9
+    VOL_FIT = 10
+    SHARED_VOL_FIT = 11
+    SHARED_GROWTH_FIT = 12
 
 
 @dataclass(frozen=True)
@@ -214,7 +225,7 @@ class Row(IntEnum):
 
     ONES = 0  # times the deterministic log-drift
     NOT_LAUNCHED = 1  # 1 on paths where the workload does not launch, times -1e30
-    GROWTH_FIT = 2  # the standard normal of the growth fit, times sd * months since start
+    GROWTH_FIT = 2  # the path's log-growth error (F sd eps + F0 sd0 eps0), times months since
     SHARED_AT_START = 3  # the shared shock at a launch's first month, subtracted
 
 
@@ -237,6 +248,10 @@ class Model:
     walk_scale: FloatArray  # (W,) monthly log-volatility (workload and token drift)
     shared_vol: float
     growth_sd: FloatArray  # (W,) standard error of the monthly log-growth
+    fit_dof: FloatArray  # (W,) degrees of freedom of the drawn volatility (0: not drawn)
+    fit_share: FloatArray  # (W,) share of the walk's variance that is fitted (s^2 / scale^2)
+    shared_growth_sd: float
+    shared_dof: float
     first: IntArray  # (W,) 0-based index of the workload's first month
     rows: tuple[Row, ...]  # the extra input rows this scenario needs, in order
     mixing: FloatArray  # (W, M, K) log-volume = mixing @ inputs, per workload
@@ -261,6 +276,15 @@ class Model:
         return bool(np.any(self.walk_scale > 0))
 
     @property
+    def has_growth_fit(self) -> bool:
+        return bool(np.any(self.growth_sd > 0) or self.shared_growth_sd > 0)
+
+    @property
+    def draws_volatility(self) -> bool:
+        """True when some workload draws its own volatility (a fit with its months)."""
+        return bool(np.any((self.fit_dof > 0) & ((self.fit_share > 0) | (self.growth_sd > 0))))
+
+    @property
     def n_inputs(self) -> int:
         """K: rows of a block's random inputs (monthly normals, then :attr:`rows`)."""
         return self.mixing.shape[2]
@@ -273,7 +297,7 @@ class Model:
 
 
 def _mixing(walk_scale: FloatArray, log_drift: FloatArray, first: IntArray,
-            growth_sd: FloatArray, rows: tuple[Row, ...], with_walk: bool) -> FloatArray:
+            rows: tuple[Row, ...], with_walk: bool) -> FloatArray:
     """Per-workload matrix that turns a block's inputs into log-volume, shape (W, M, K).
 
     Month t's log-volume of workload w is the sum of its scaled normals from its first month
@@ -295,7 +319,7 @@ def _mixing(walk_scale: FloatArray, log_drift: FloatArray, first: IntArray,
         elif row == Row.NOT_LAUNCHED:
             out[:, :, k] = _NO_VOLUME
         elif row == Row.GROWTH_FIT:
-            out[:, :, k] = since * growth_sd[:, None]
+            out[:, :, k] = since
         else:
             out[:, :, k] = 1.0
     return out
@@ -325,7 +349,7 @@ def build_model(scenario: Scenario, book: PriceBook, corners: CornerCosts | None
     rows = [Row.ONES]
     if np.any(v["launch_probability"] < 1):
         rows.append(Row.NOT_LAUNCHED)
-    if np.any(v["growth_sd"] > 0):
+    if np.any(v["growth_sd"] > 0) or unc.shared_growth_sd > 0:
         rows.append(Row.GROWTH_FIT)
     if s0 > 0 and np.any(first > 0):
         rows.append(Row.SHARED_AT_START)
@@ -340,9 +364,14 @@ def build_model(scenario: Scenario, book: PriceBook, corners: CornerCosts | None
         walk_scale=walk_scale,
         shared_vol=s0,
         growth_sd=v["growth_sd"],
+        fit_dof=fit_factor_dof(v["fit_months"]),
+        fit_share=np.divide(v["volatility"] ** 2, walk_scale**2,
+                            out=np.zeros_like(walk_scale), where=walk_scale > 0),
+        shared_growth_sd=unc.shared_growth_sd,
+        shared_dof=float(fit_factor_dof(unc.shared_fit_months)),
         first=first,
         rows=tuple(rows),
-        mixing=_mixing(walk_scale, log_drift, first, v["growth_sd"], tuple(rows),
+        mixing=_mixing(walk_scale, log_drift, first, tuple(rows),
                        bool(np.any(walk_scale > 0))),
         launch_probability=v["launch_probability"],
         lands=v["lands"],
@@ -375,6 +404,9 @@ class Draws:
     walk: FloatArray | None = None  # (M - 1, W, B) standard normals, float32
     shared: FloatArray | None = None  # (M - 1, B) standard normals, float32
     growth: FloatArray | None = None  # (W, B) standard normals, float32
+    vol_fit: FloatArray | None = None  # (W, B) volatility factor F of the fit, float32
+    shared_vol_fit: FloatArray | None = None  # (B,) the shared volatility's F
+    shared_growth: FloatArray | None = None  # (B,) standard normals: the shared growth error
     realization: FloatArray | None = None  # (W, B) Beta, float32
     realization_params: tuple[float, float] = (1.0, 0.0)
     slip: FloatArray | None = None  # (W, B) uniforms: the slip's quantile
@@ -395,7 +427,8 @@ class Draws:
         take = position[order]
         out = copy.copy(self)
         out.order = order
-        for name in ("walk", "growth", "realization", "slip", "revert", "happens", "launch"):
+        for name in ("walk", "growth", "vol_fit", "realization", "slip", "revert", "happens",
+                     "launch"):
             value = getattr(self, name)
             if value is not None:
                 setattr(out, name, np.take(value, take, axis=-2))
@@ -447,6 +480,16 @@ def draw(model: Model, entropy: int, block: int, n_paths: int, prior: Draws | No
     if np.any(model.growth_sd > 0):
         out.growth = take("growth", Stream.GROWTH_FIT,
                           lambda g: g.standard_normal((n_w, n_paths), dtype=CELL))
+    if model.draws_volatility:
+        out.vol_fit = take("vol_fit", Stream.VOL_FIT,
+                           lambda g: fit_factor(g, model.fit_dof, n_paths).astype(CELL))
+    if model.shared_growth_sd > 0:
+        out.shared_growth = take("shared_growth", Stream.SHARED_GROWTH_FIT,
+                                 lambda g: g.standard_normal(n_paths))
+    if model.shared_dof > 0 and (model.shared_vol > 0 or model.shared_growth_sd > 0):
+        out.shared_vol_fit = take("shared_vol_fit", Stream.SHARED_VOL_FIT,
+                                  lambda g: fit_factor(g, np.array([model.shared_dof]),
+                                                       n_paths)[0])
     if model.realization_sd > 0:
         out.realization = beta("realization", Stream.REALIZATION,
                                (model.realization_mean, model.realization_sd),
@@ -467,6 +510,39 @@ def draw(model: Model, entropy: int, block: int, n_paths: int, prior: Draws | No
             out.cut_size = beta("cut_size", Stream.CUT_SIZE, (model.cut_mean, model.cut_sd),
                                 (n_m - 1, n_paths))
     return out
+
+
+def fit_factor(g: np.random.Generator, dof: FloatArray, n_paths: int) -> FloatArray:
+    """Each path's volatility factor F = sqrt(min(nu / X, c^2)), X ~ chi-square(nu).
+
+    A volatility s fitted on n months is s_true times sqrt(X / nu) with nu = n - 2 (normal
+    shocks); a path that draws s F has, at every horizon, Student's t with nu degrees of
+    freedom as its log-volume's law (with its growth error scaled by F too), the predictive
+    distribution of a fit on n months. c = :data:`~forecast.limits.MAX_FIT_FACTOR` keeps
+    the expected volume finite (docs/model.md, "Forecasting from history").
+
+    Parameters
+    ----------
+    dof : ndarray of shape (W,)
+        nu per workload; 0 draws F = 1.
+
+    Returns
+    -------
+    ndarray of shape (W, n_paths)
+    """
+    nu = np.where(dof > 0, dof, 1.0)[:, None]
+    x = g.chisquare(nu, (dof.size, n_paths))
+    f2 = np.minimum(nu / x, MAX_FIT_FACTOR**2)
+    return np.where(dof[:, None] > 0, np.sqrt(f2), 1.0)
+
+
+def _shared_walk(m: Model, d: Draws) -> FloatArray | None:
+    """The shared shock's running sum, shape (M, B) (its volatility drawn per path when
+    fitted), or None without one."""
+    if d.shared is None:
+        return None
+    scale = m.shared_vol if d.shared_vol_fit is None else m.shared_vol * d.shared_vol_fit
+    return _running_sum(scale * d.shared)
 
 
 # --------------------------------------------------------------------------- one block
@@ -530,6 +606,12 @@ def _volume(m: Model, d: Draws, ws: _Workspace, shared: FloatArray | None,
         k = n_m - 1
         if not np.may_share_memory(d.walk, inputs):
             inputs[:k] = d.walk
+        if d.vol_fit is not None:
+            # The fitted part of each walk's variance drawn per path: scale^2 (1 + (F^2 - 1)
+            # share), F^2 s^2 + (token drift's volatility)^2.
+            factor = np.sqrt(1.0 + (d.vol_fit * d.vol_fit - 1.0) * m.fit_share[:, None]
+                             ).astype(CELL)
+            inputs[:k] *= factor
     for i, row in enumerate(m.rows, start=k):
         if row == Row.ONES:
             inputs[i] = 1.0
@@ -537,13 +619,26 @@ def _volume(m: Model, d: Draws, ws: _Workspace, shared: FloatArray | None,
             np.greater_equal(d.launch, m.launch_probability[:, None], out=inputs[i],
                              casting="unsafe")
         elif row == Row.GROWTH_FIT:
-            inputs[i] = d.growth
+            inputs[i] = _growth_error(m, d)
         else:
             inputs[i] = -shared[m.first]
     volume = ws.get(name, (n_m, n_w, n_p))
     np.matmul(m.mixing, inputs.transpose(1, 0, 2), out=volume.transpose(1, 0, 2))
     np.exp(volume, out=volume)
     return volume
+
+
+def _growth_error(m: Model, d: Draws) -> FloatArray:
+    """Each path's monthly log-growth error, shape (W, B): the workload's own, sd F eps, plus
+    the one its history shares with the others, sd0 F0 eps0."""
+    out = np.zeros((m.n_workloads, d.n_paths))
+    if d.growth is not None:
+        own = m.growth_sd[:, None] * d.growth
+        out += own if d.vol_fit is None else own * d.vol_fit
+    if d.shared_growth is not None:
+        shared = m.shared_growth_sd * d.shared_growth
+        out += shared if d.shared_vol_fit is None else shared * d.shared_vol_fit
+    return out
 
 
 def _fraction(m: Model, d: Draws, lands: FloatArray, ws: _Workspace) -> np.ndarray:
@@ -617,7 +712,7 @@ def evaluate(m: Model, d: Draws, ws: _Workspace | None = None,
 
     # Factors common to every workload of a path and month: the shared shock and the price
     # level. They multiply the sums over workloads, never the cells.
-    shared = None if d.shared is None else _running_sum(m.shared_vol * d.shared)
+    shared = _shared_walk(m, d)
     level = _price_level(m, d)
     common = None if shared is None else np.exp(shared)
     if level is not None:
@@ -703,6 +798,11 @@ def _same_volume(m: Model, base: Model) -> bool:
     """True when ``m`` turns the same draws into the same relative volume as ``base``."""
     return (m.rows == base.rows and np.array_equal(m.order, base.order)
             and np.array_equal(m.launch_probability, base.launch_probability)
+            and np.array_equal(m.growth_sd, base.growth_sd)
+            and np.array_equal(m.fit_dof, base.fit_dof)
+            and np.array_equal(m.fit_share, base.fit_share)
+            and (m.shared_growth_sd, m.shared_dof, m.shared_vol)
+            == (base.shared_growth_sd, base.shared_dof, base.shared_vol)
             and np.array_equal(m.mixing, base.mixing))
 
 
@@ -736,7 +836,7 @@ def _simulate_models(scenarios: Sequence[Scenario], models: Sequence[Model], ent
         for i, m in enumerate(models):
             d = block if i == 0 else draw(m, entropy, b, n, prior=block)
             if i == 0 and len(models) > 1:
-                shared = None if d.shared is None else _running_sum(m.shared_vol * d.shared)
+                shared = _shared_walk(m, d)
                 base_volume = _volume(m, d, ws, shared, name="base_volume")
             sums = evaluate(m, d, ws, base_volume if i == 0 or reuse[i] else None)
             for name, out in series[i].items():

@@ -14,6 +14,7 @@ itself, at its own per-day level, so that the simulation's later months are the 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,9 +28,13 @@ from forecast.pricebook import DEFAULT_PRICE_BOOK, PriceBook, load_price_book
 from forecast.types import CacheTTL, Waiting
 from forecast.usage.formats import read_usage
 from forecast.usage.growth import (
+    GrowthBreak,
     GrowthFit,
     WeekdayPattern,
+    after_break,
+    find_break,
     fit_growth,
+    pooled_volatility,
     shared_volatility,
     weekday_pattern,
 )
@@ -277,22 +282,30 @@ def build_import(history: PricedHistory, group_by: GroupBy | str | None = None,
         empty = ", ".join(totals.index[totals <= 0])
         raise ImportUsageError(f"no usage at all in {empty}: growth is fitted to log cost, so "
                                "every month used needs some; use --months to start after it")
-    total = fit_growth(totals.to_numpy(), days)
-    whole = [g for g in order if (latest[g] > 0).all()]  # groups fitted over every month
-    shared = shared_volatility(latest[whole].to_numpy(), days, latest[whole].sum().to_numpy())
+    total, growth_break, fit_from = _total_fit(totals.to_numpy(), days)
+    if growth_break is not None:
+        warnings.append(_break_warning(growth_break, used, total))
+    window = latest.iloc[fit_from:]
+    whole = [g for g in order if (window[g] > 0).all()]  # groups fitted over every month
+    shared = shared_volatility(window[whole].to_numpy(), days[fit_from:],
+                               window[whole].sum().to_numpy())
+    # The shared part of every group's slope error: the shared shock's, s0 sqrt(sum W_k^2).
+    shared_sd = shared * total.slope_weight
     start = level if start_at_level else month_offset(used[-1], 1)
     gap = months_between(level, start)
     level_frame = frame[frame["month"] == level]
     levers = levers_by_group(level_frame, history.book)
     level_cost = level_frame.groupby("group")[["list_cost", "list_cost_latest"]].sum()
+    fits = _group_fits({g: latest[g].to_numpy() for g in order}, days, fit_from, total)
     groups = []
     for g in order:
         groups.append(_group_history(
-            g, billed[g].to_numpy(), latest[g].to_numpy(), days, levers.get(g),
-            level_cost.reindex([g]).fillna(0.0).iloc[0], total, level, gap, shared))
+            g, billed[g].to_numpy(), latest[g].to_numpy(), fits[g], levers.get(g),
+            level_cost.reindex([g]).fillna(0.0).iloc[0], level, gap, shared, shared_sd))
+    shared_fit = SharedFit(shared, shared_sd, total.months)
     document, capped = _scenario_document(groups, history, level, used, start,
                                           name or f"Imported usage {used[0]} to {used[-1]}",
-                                          shared, group_by)
+                                          shared_fit, group_by)
     warnings += capped
     scenario, groups = _validate(document, groups, history.book)
     warnings += _reprice_warnings(groups, group_by)
@@ -312,7 +325,8 @@ def build_import(history: PricedHistory, group_by: GroupBy | str | None = None,
         group_by=group_by, group_by_note=group_note, level_month=level,
         book_id=history.book.id, book_date=str(history.book.effective_date),
         monthly_cost=monthly, tokens=tokens, groups=groups, total=total,
-        shared_volatility=shared,
+        shared_volatility=shared, shared_growth_sd=shared_sd, growth_break=growth_break,
+        written=document["workloads"], written_uncertainty=document.get("uncertainty", {}),
         effective_rate=rate, weekday=_weekdays(lines, used), warnings=warnings)
     return UsageImport(scenario, document, usage, report, history.book)
 
@@ -342,34 +356,128 @@ def _group_column(frame: pd.DataFrame, group_by: GroupBy) -> Any:
     return frame["model"].to_numpy()
 
 
-def _group_history(name: str, billed: Any, latest: Any, days: Any,
-                   levers: GroupLevers | None, level_cost: pd.Series, total: GrowthFit,
-                   level: str, gap: int, shared: float
+@dataclass(frozen=True)
+class SharedFit:
+    """What the groups of one history share: the shock's volatility s0, the slope error
+    s0 sqrt(sum W_k^2) and the months both were measured on."""
+
+    volatility: float
+    growth_sd: float
+    months: int
+
+
+@dataclass(frozen=True)
+class _Fit:
+    """One group's growth as fitted (or pooled): what its scenario workload is written from."""
+
+    fit: GrowthFit | None
+    monthly: float
+    volatility: float
+    sd: float
+    fit_months: int
+    note: str | None
+
+
+def _total_fit(totals: Any, days: Any) -> tuple[GrowthFit, GrowthBreak | None, int]:
+    """The total's fit, and the break in its growth when one is found: the fit then starts
+    at the break (its slope error widened, :func:`~forecast.usage.growth.after_break`)."""
+    growth_break = find_break(totals, days)
+    if growth_break is None:
+        return fit_growth(totals, days), None, 0
+    k = growth_break.month
+    fit = after_break(fit_growth(totals[:k + 1], days[:k + 1]),
+                      fit_growth(totals[k:], days[k:]))
+    return fit, growth_break, k
+
+
+def _break_warning(b: GrowthBreak, used: list[str], total: GrowthFit) -> str:
+    return (f"the growth changed in {used[b.month]} (sup-F test: F = {b.statistic:.1f} "
+            f"against {b.critical:.1f} at the 5% level): {math.expm1(b.before):+.1%} a month "
+            f"before, {math.expm1(b.after):+.1%} after. Growth is fitted on {used[b.month]} "
+            f"to {used[-1]} only ({total.months} months), with its uncertainty widened by "
+            "that of the change")
+
+
+def _group_fits(series: dict[str, Any], days: Any, fit_from: int, total: GrowthFit
+                ) -> dict[str, _Fit]:
+    """Each group's fit over the months from ``fit_from``, and for a group with too few
+    months (or gaps) a volatility pooled with its peers' (docs/model.md, "Forecasting from
+    history"): never the total's, which adding groups averages down."""
+    out: dict[str, _Fit] = {}
+    short: list[str] = []
+    widen = total.slope_se / fit_growth_unwidened_se(total) if total.slope_se > 0 else 1.0
+    for name, values in series.items():
+        window, span_days = values[fit_from:], days[fit_from:]
+        active = np.flatnonzero(window > 0)
+        span = slice(active[0], active[-1] + 1) if active.size else slice(0, 0)
+        if window[span].size >= MIN_MONTHS and np.all(window[span] > 0):
+            fit = fit_growth(window[span], span_days[span])
+            if widen != 1.0:
+                from dataclasses import replace
+
+                fit = replace(fit, slope_se=fit.slope_se * widen)
+            out[name] = _Fit(fit, fit.monthly, fit.volatility, fit.monthly_se, fit.months,
+                             None)
+        else:
+            short.append(name)
+    fitted = [g for g in out if out[g].volatility > 0 or out[g].fit is not None]
+    for name in short:
+        values = series[name]
+        active = np.flatnonzero(values > 0)
+        if fitted:
+            tail = values[active[0]:] if active.size else values[:0]
+            tail_days = days[active[0]:] if active.size else days[:0]
+            run = tail[: np.argmin(tail > 0) if np.any(tail <= 0) else tail.size]
+            changes = np.diff(np.log(run / tail_days[:run.size])) if run.size > 1 else \
+                np.zeros(0)
+            weights = np.array([series[g].sum() for g in fitted])
+            volatility, dof = pooled_volatility(
+                changes, [out[g].volatility for g in fitted], weights)
+            sd = float(np.sqrt((weights * np.array([out[g].sd for g in fitted]) ** 2).sum()
+                               / weights.sum()))
+            note = (f"usage in {active.size} of {values.size} months, too few (or with gaps) "
+                    f"to fit growth: written flat, with volatility {volatility:.3f} pooled "
+                    f"from its {run.size} month{'s' if run.size != 1 else ''} and its peers' "
+                    f"and the peers' growth uncertainty {sd:.3f}; set its growth")
+            out[name] = _Fit(None, 0.0, volatility, sd, int(dof) + 2, note)
+        else:
+            note = (f"usage in {active.size} of {values.size} months, too few (or with gaps) "
+                    "to fit growth, and no other group fitted: written flat with the total's "
+                    "volatility; set its growth")
+            out[name] = _Fit(None, 0.0, total.volatility, total.monthly_se, total.months,
+                             note)
+    return out
+
+
+def fit_growth_unwidened_se(fit: GrowthFit) -> float:
+    """The slope error a fit on its months has before any widening: s sqrt(sum W_k^2),
+    with the least-squares weights of ``fit.months`` equally spaced months."""
+    n = fit.months
+    t = np.arange(n, dtype=float)
+    centred = t - t.mean()
+    weights = centred / (centred @ centred)
+    tail = np.cumsum(weights[::-1])[::-1][1:]
+    return fit.volatility * float(np.sqrt(tail @ tail))
+
+
+def _group_history(name: str, billed: Any, latest: Any, fit: _Fit,
+                   levers: GroupLevers | None, level_cost: pd.Series, level: str, gap: int,
+                   shared: float, shared_sd: float
                    ) -> tuple[GroupHistory, GroupLevers, float]:
     """Levers of one group in the level month, its growth fit, and the factor from the level
     month's volume to month 1's (per average month, grown over ``gap`` months). Its own
-    volatility is what its shocks leave beyond the ``shared`` one."""
+    volatility (and slope error) is what its shocks leave beyond the ``shared`` ones."""
     levers = levers or _NO_USAGE
-    note = None
-    active = np.flatnonzero(latest > 0)
-    span = slice(active[0], active[-1] + 1) if active.size else slice(0, 0)
-    series, span_days = latest[span], days[span]
-    fit = fit_growth(series, span_days) if series.size >= MIN_MONTHS and np.all(series > 0) \
-        else None
-    if fit is None:
-        note = (f"usage in {active.size} of {latest.size} months, too few (or with gaps) to "
-                "fit growth: written flat with the total's volatility; set its growth")
-    monthly, volatility = (fit.monthly, fit.volatility) if fit else (0.0, total.volatility)
-    own = float(np.sqrt(max(0.0, volatility**2 - shared**2)))
-    sd = fit.monthly_se if fit else 0.0
+    own = float(np.sqrt(max(0.0, fit.volatility**2 - shared**2)))
+    own_sd = float(np.sqrt(max(0.0, fit.sd**2 - shared_sd**2)))
     level_latest = float(level_cost["list_cost_latest"])
-    factor = AVERAGE_MONTH_DAYS / days_in_month(level) * (1.0 + monthly) ** gap
+    factor = AVERAGE_MONTH_DAYS / days_in_month(level) * (1.0 + fit.monthly) ** gap
     return GroupHistory(
         name=name, monthly_cost=billed, monthly_cost_latest=latest,
         level_cost=float(level_cost["list_cost"]), level_cost_latest=level_latest,
-        fit=fit, growth_monthly=monthly, growth_volatility=volatility, own_volatility=own,
-        growth_sd=sd,
-        fit_note=note, tokens=levers.tokens, requests=levers.requests,
+        fit=fit.fit, growth_monthly=fit.monthly, growth_volatility=fit.volatility,
+        own_volatility=own, growth_sd=fit.sd, own_growth_sd=own_sd, fit_months=fit.fit_months,
+        fit_note=fit.note, tokens=levers.tokens, requests=levers.requests,
         batch_share=levers.batch_share, cache_hit_rate=levers.cache_hit_rate,
         cache_ttl=levers.cache_ttl, model_mix=levers.model_mix,
         long_prompt_share=levers.long_prompt_share,
@@ -386,25 +494,43 @@ SPEND_MARGIN = 100.0
 
 
 def bounded_growth(name: str, monthly: float, volatility: float, sd: float, month1: float,
-                   horizon: int = IMPORT_HORIZON) -> tuple[float, float, float, str | None]:
+                   horizon: int = IMPORT_HORIZON, fit_months: int = 0,
+                   shared: SharedFit | None = None
+                   ) -> tuple[float, float, float, str | None]:
     """The fit as a scenario may hold it, and a warning when it had to be capped.
 
     A fit on a few bursty months can imply growth no business keeps up for years: the
     growth is capped to the schema's range and so that month 1's spend, grown over the
-    horizon (with the growth-uncertainty factor exp(sd^2 n^2 / 2)), stays at least
-    ``SPEND_MARGIN`` under the spend bound; the volatility and the standard error to their
-    bounds.
+    horizon with the growth-uncertainty factor
+    (:func:`~forecast.timeline.fit_uncertainty_factor`, the workload's and the shared one),
+    stays at least ``SPEND_MARGIN`` under the spend bound; the volatility and the standard
+    error to their bounds (the standard error lowered further until the bound holds).
     """
+    from forecast.timeline import fit_uncertainty_factor
+
     lo, hi = limits.GROWTH_RANGE
-    n = horizon - 1
+    n = float(horizon - 1)
     g = min(max(monthly, lo + 1e-4), hi)
     v = min(volatility, limits.MAX_VOLATILITY)
     s = min(sd, limits.MAX_GROWTH_SD)
     ceiling = limits.MAX_MONTHLY_SPEND / SPEND_MARGIN
     if month1 > 0:
-        s = min(s, float(np.sqrt(max(0.0, 2.0 * np.log(ceiling / month1))) / n))
-        jensen = float(np.exp(0.5 * (s * n) ** 2))
-        g = min(g, float((ceiling / month1 / jensen) ** (1.0 / n) - 1.0))
+        months = np.array([[n]])
+        common = 1.0 if shared is None else float(fit_uncertainty_factor(
+            months, min(shared.volatility, limits.MAX_VOLATILITY),
+            min(shared.growth_sd, limits.MAX_GROWTH_SD), shared.months)[0, 0])
+
+        def lift(sd_: float) -> float:
+            return common * float(fit_uncertainty_factor(months, v, sd_, fit_months)[0, 0])
+
+        grown = month1 * (1.0 + max(g, 0.0)) ** n
+        if grown * lift(s) > ceiling:  # the largest sd that keeps the bound, by bisection
+            low, high = 0.0, s
+            for _ in range(40):
+                mid = 0.5 * (low + high)
+                low, high = (mid, high) if grown * lift(mid) <= ceiling else (low, mid)
+            s = low
+        g = min(g, float((ceiling / month1 / lift(s)) ** (1.0 / n) - 1.0))
     if (round(g, 4), round(v, 4), round(s, 4)) == (round(monthly, 4), round(volatility, 4),
                                                     round(sd, 4)):
         return monthly, volatility, sd, None
@@ -417,7 +543,7 @@ def bounded_growth(name: str, monthly: float, volatility: float, sd: float, mont
 
 def _scenario_document(groups: list[tuple[GroupHistory, GroupLevers, float]],
                        history: PricedHistory, level: str, used: list[str], start: str,
-                       name: str, shared: float, group_by: GroupBy = GroupBy.WORKSPACE
+                       name: str, shared: SharedFit, group_by: GroupBy = GroupBy.WORKSPACE
                        ) -> tuple[dict[str, Any], list[str]]:
     """The scenario as plain data: one workload per group with usage in the level month,
     and the warnings of fits that had to be capped.
@@ -450,11 +576,12 @@ def _scenario_document(groups: list[tuple[GroupHistory, GroupLevers, float]],
         workload["optimized"] = {**lever_set, "models": dict(lever_set["models"]),
                                  "lands_month": 1, "ramp_months": 0}
         monthly, own, sd, note = bounded_growth(g.name, g.growth_monthly, g.own_volatility,
-                                                g.growth_sd, g.month1_expected)
+                                                g.own_growth_sd, g.month1_expected,
+                                                fit_months=g.fit_months, shared=shared)
         if note:
             capped.append(note)
         workload["growth"] = {"monthly": round(monthly, 4), "volatility": round(own, 4),
-                              "monthly_sd": round(sd, 4)}
+                              "monthly_sd": round(sd, 4), "fit_months": g.fit_months}
         workloads.append(workload)
     if not workloads:
         raise ImportUsageError(f"no group has usage in {level}; nothing to write")
@@ -467,9 +594,15 @@ def _scenario_document(groups: list[tuple[GroupHistory, GroupLevers, float]],
         "horizon_months": IMPORT_HORIZON,
         "workloads": workloads,
     }
-    if round(shared, 4) > 0:
-        document["uncertainty"] = {"shared_growth_volatility":
-                                   round(min(shared, limits.MAX_VOLATILITY), 4)}
+    uncertainty: dict[str, Any] = {}
+    if round(shared.volatility, 4) > 0:
+        uncertainty["shared_growth_volatility"] = round(min(shared.volatility,
+                                                            limits.MAX_VOLATILITY), 4)
+    if round(shared.growth_sd, 4) > 0:
+        uncertainty["shared_growth_sd"] = round(min(shared.growth_sd, limits.MAX_GROWTH_SD), 4)
+    if uncertainty:
+        uncertainty["shared_fit_months"] = shared.months
+        document["uncertainty"] = uncertainty
     return document, capped
 
 
