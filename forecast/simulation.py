@@ -68,9 +68,9 @@ from forecast.scenario import Scenario
 from forecast.timeline import (
     active_mask,
     beta_parameters,
+    fit_factor_dof,
     month_labels,
     monthly_cut_hazard,
-    fit_factor_dof,
     months_since_start,
     ramp_fraction,
     slip_distribution,

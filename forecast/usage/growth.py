@@ -20,6 +20,7 @@ The fit (docs/model.md, "Forecasting from history"):
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -222,6 +223,7 @@ def _sup_f(changes: Any, lo: int) -> tuple[Any, Any]:
     return gain / (ssr / (m - 2)), k
 
 
+@functools.lru_cache(maxsize=64)
 def _break_critical(m: int) -> float:
     """Null quantile of sup-F for m monthly changes (i.i.d. normal, which the statistic's
     law does not depend on the mean or scale of), by simulation with a fixed seed."""

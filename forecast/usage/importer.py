@@ -289,8 +289,9 @@ def build_import(history: PricedHistory, group_by: GroupBy | str | None = None,
     whole = [g for g in order if (window[g] > 0).all()]  # groups fitted over every month
     shared = shared_volatility(window[whole].to_numpy(), days[fit_from:],
                                window[whole].sum().to_numpy())
-    # The shared part of every group's slope error: the shared shock's, s0 sqrt(sum W_k^2).
-    shared_sd = shared * total.slope_weight
+    # The shared part of every group's growth error: the shared shock's, s0 sqrt(sum W_k^2),
+    # in growth units like monthly_sd ((1 + g) se(b)).
+    shared_sd = shared * total.slope_weight * (1.0 + total.monthly)
     start = level if start_at_level else month_offset(used[-1], 1)
     gap = months_between(level, start)
     level_frame = frame[frame["month"] == level]

@@ -468,7 +468,6 @@ def test_generated_scenario_validates_and_projects(pages, book):
     assert projection.current[0] == pytest.approx([72.30 * factor, 32.00 * nightly], rel=1e-6)
     # grows by the fitted rate and by the growth-uncertainty factor at n = 1 month: each path
     # draws its own rate and volatility, and the mean of exp is above exp of the mean.
-    from forecast.timeline import fit_uncertainty_factor
 
     g, sd = chat.growth.monthly, chat.growth.monthly_sd
     lift = fit_uncertainty_factor(np.array([[1.0]]), chat.growth.volatility, sd, 3)[0, 0]
