@@ -18,7 +18,7 @@ import pytest
 from scipy.special import chdtr, stdtrit
 
 from forecast import limits
-from forecast.scenario import parse_scenario
+from forecast.scenario_io import parse_scenario
 from forecast.simulation import fit_factor, simulate
 from forecast.timeline import fit_uncertainty_factor
 from forecast.usage import import_usage

@@ -609,7 +609,7 @@ def test_desk_argument_errors_name_the_argument(tmp_path: Path):
     ("uncertainty", -1, "uncertainty.shared_fit_months: is -1"),
 ])
 def test_fit_months_out_of_range_name_the_field(where: str, value: int, message: str):
-    from forecast.scenario import parse_scenario
+    from forecast.scenario_io import parse_scenario
 
     doc = copy.deepcopy(_CLAUSES)
     if where == "growth":

@@ -282,7 +282,7 @@ def build_import(history: PricedHistory, group_by: GroupBy | str | None = None,
         empty = ", ".join(totals.index[totals <= 0])
         raise ImportUsageError(f"no usage at all in {empty}: growth is fitted to log cost, so "
                                "every month used needs some; use --months to start after it")
-    total, growth_break, fit_from = _total_fit(totals.to_numpy(), days)
+    total, growth_break, fit_from = fit_total(totals.to_numpy(), days)
     if growth_break is not None:
         warnings.append(_break_warning(growth_break, used, total))
     window = latest.iloc[fit_from:]
@@ -379,7 +379,7 @@ class _Fit:
     note: str | None
 
 
-def _total_fit(totals: Any, days: Any) -> tuple[GrowthFit, GrowthBreak | None, int]:
+def fit_total(totals: Any, days: Any) -> tuple[GrowthFit, GrowthBreak | None, int]:
     """The total's fit, and the break in its growth when one is found: the fit then starts
     at the break (its slope error widened, :func:`~forecast.usage.growth.after_break`)."""
     growth_break = find_break(totals, days)
