@@ -143,15 +143,15 @@ def planner(rates: np.ndarray, train: int, horizon: int, seed: int, paths: int
 def planner_fast(rates: np.ndarray, train: int, horizon: int, seed: int, paths: int
                  ) -> tuple[np.ndarray, np.ndarray, tuple[float, float, float], bool]:
     """What :func:`planner` computes for one group, without reading pages: the importer's
-    own fit of the total (:func:`forecast.usage.importer.fit_total`, with the break test)
-    and bounds (:func:`~forecast.usage.importer.bounded_growth`), written to a one-workload
+    own fit of the total (:func:`forecast.usage.fitting.fit_total`, with the break test)
+    and bounds (:func:`~forecast.usage.fitting.bounded_growth`), written to a one-workload
     scenario at the level month's per-day rate, simulated and scaled to calendar days as
     the backtest does. The import's reading and pricing cost about 0.6 s a window; this
     about 0.03 s."""
     from forecast.pricebook import DEFAULT_PRICE_BOOK, load_price_book
     from forecast.scenario_io import parse_scenario
     from forecast.simulation import simulate
-    from forecast.usage.importer import IMPORT_HORIZON, bounded_growth, fit_total
+    from forecast.usage.fitting import IMPORT_HORIZON, bounded_growth, fit_total
     from forecast.usage.months import AVERAGE_MONTH_DAYS
 
     days = month_days(train + horizon)

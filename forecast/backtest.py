@@ -185,11 +185,7 @@ class Backtest:
             "price book's latest prices",
             f"Fitted growth {pct(self.fit.monthly, 2)} a month (standard error "
             f"{pct(self.fit.monthly_se, 2)}), volatility {pct(self.fit.volatility, 2)}"
-            + ("" if self.simulated is None else "; simulated as written: " + "; ".join(
-                f"{w['name']} {pct(w['growth']['monthly'], 2)} (sd "
-                f"{pct(w['growth']['monthly_sd'], 2)}), volatility "
-                f"{pct(w['growth']['volatility'], 2)}, {w['growth'].get('fit_months', 0)} "
-                "months" for w in self.simulated["workloads"])),
+            + ("" if self.simulated is None else "; " + _simulated_text(self.simulated)),
             "",
             table([[m.month, usd(m.actual, 2), usd(m.p10, 2), usd(m.p50, 2), usd(m.p90, 2),
                     "yes" if m.inside else "no"] for m in months],
@@ -355,6 +351,23 @@ def rolling_backtest(history: PricedHistory, horizon: int | None = None,
         out.append(backtest(history, k, h, group_by, contract, paths, seed,
                             include_provisional, _actuals=actuals))
     return RollingBacktest(out)
+
+
+def _simulated_text(simulated: dict[str, Any]) -> str:
+    """The growth as written to the scenario, caps included, in a sentence."""
+    from forecast.formatting import pct
+
+    parts = [f"{w['name']} {pct(w['growth']['monthly'], 2)} (sd "
+             f"{pct(w['growth']['monthly_sd'], 2)}), volatility "
+             f"{pct(w['growth']['volatility'], 2)}" for w in simulated["workloads"]]
+    u = simulated.get("uncertainty") or {}
+    if u:
+        parts.append(f"shared by all: volatility {pct(u.get('shared_growth_volatility', 0), 2)}"
+                     f", sd {pct(u.get('shared_growth_sd', 0), 2)}")
+    months = {w["growth"].get("fit_months", 0) for w in simulated["workloads"]}
+    fitted = ", ".join(str(m) for m in sorted(months))
+    return (f"simulated as written ({fitted} months fitted; each path draws its volatility): "
+            + "; ".join(parts))
 
 
 def _one_year(contract: Contract) -> Contract:

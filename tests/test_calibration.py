@@ -22,13 +22,13 @@ from forecast.scenario_io import parse_scenario
 from forecast.simulation import fit_factor, simulate
 from forecast.timeline import fit_uncertainty_factor
 from forecast.usage import import_usage
+from forecast.usage.fitting import bounded_growth
 from forecast.usage.growth import (
     POOL_WEIGHT,
     find_break,
     fit_growth,
     pooled_volatility,
 )
-from forecast.usage.importer import bounded_growth
 
 
 def _page(rates: np.ndarray, first: int = 2025) -> str:
