@@ -414,11 +414,18 @@ class UsageImport:
             "- growth: least-squares line through log per-day list cost at the latest prices; "
             "volatility = sd of the monthly shocks (differenced residuals); monthly = "
             "exp(slope + volatility^2 / 2) - 1; monthly_sd = its standard error, which the "
-            f"simulation draws each path's growth from. Total: {pct(t.monthly, 1)} a month "
+            "simulation draws each path's growth from; fit_months = the months fitted: each "
+            "path also draws its volatility (scaled inverse chi-square, fit_months - 2 "
+            f"degrees of freedom). Total: {pct(t.monthly, 1)} a month "
             f"(95% interval {pct(lo, 1)} to {pct(hi, 1)}), volatility "
             f"{pct(t.volatility, 1)}, over {t.months} months. Groups move together: the "
             "shared part of their shocks is uncertainty.shared_growth_volatility "
-            f"({pct(r.shared_volatility, 1)}), each workload's volatility the rest.",
+            f"({pct(r.shared_volatility, 1)}) and of their growth error "
+            f"uncertainty.shared_growth_sd ({pct(r.shared_growth_sd, 2)}), each workload's "
+            "the rest."
+            + ("" if r.growth_break is None else
+               f" The growth changed in {r.used_months[r.growth_break.month]} (sup-F test): "
+               "fitted on the months from then on."),
         ]
         if r.effective_rate is not None:
             er = r.effective_rate
