@@ -235,3 +235,20 @@ def test_the_band_holds_80_percent_of_the_next_year_on_histories_from_known_para
     assert abs(coverage - 0.80) <= 3 * se, (coverage, se)
     year_se = np.sqrt(0.8 * 0.2 / len(years))  # one Bernoulli per history: 0.023
     assert abs(np.mean(years) - 0.80) <= 3 * year_se, np.mean(years)
+
+
+def test_a_fit_whose_uncertainty_lifts_spend_past_the_bound_is_refused_naming_it():
+    # 3 months fitted (1 degree of freedom), sd 0.1, volatility 1 over 60 months: paths at the
+    # cap F = 2.5 carry exp(6.25 (59 + 59^2 0.01) / 2) = e^293 of the mean: the spend bound
+    # refuses it and says which fields lift it.
+    from forecast.errors import PlannerError
+
+    doc = {"name": "big", "start": "2027-01", "horizon_months": 60,
+           "workloads": [{"name": "w", "requests_per_month": 1e6, "tokens": {"input": 1000},
+                          "waiting": "async",
+                          "current": {"models": {"claude-sonnet-4-5": 1.0}},
+                          "growth": {"monthly": 0.05, "volatility": 1.0, "monthly_sd": 0.1,
+                                     "fit_months": 3}}]}
+    with pytest.raises(PlannerError, match=r"workloads\[0\]: expected list spend reaches .*"
+                                           "growth.monthly_sd and fit_months lift"):
+        parse_scenario(doc)
