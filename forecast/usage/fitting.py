@@ -28,8 +28,8 @@ from forecast.usage.months import MIN_MONTHS
 
 @dataclass(frozen=True)
 class SharedFit:
-    """What the groups of one history share: the shock's volatility s0, the slope error
-    s0 sqrt(sum W_k^2) and the months both were measured on."""
+    """What the groups of one history share: the shock's volatility s0, the growth error
+    (1 + g) s0 sqrt(sum W_k^2) and the months both were measured on."""
 
     volatility: float
     growth_sd: float
@@ -61,6 +61,7 @@ def fit_total(totals: Any, days: Any) -> tuple[GrowthFit, GrowthBreak | None, in
 
 
 def break_warning(b: GrowthBreak, used: list[str], total: GrowthFit) -> str:
+    """The import's warning of a break: its month, the test, the growth before and after."""
     return (f"the growth changed in {used[b.month]} (sup-F test: F = {b.statistic:.1f} "
             f"against {b.critical:.1f} at the 5% level): {math.expm1(b.before):+.1%} a month "
             f"before, {math.expm1(b.after):+.1%} after. Growth is fitted on {used[b.month]} "
@@ -69,7 +70,7 @@ def break_warning(b: GrowthBreak, used: list[str], total: GrowthFit) -> str:
 
 
 def group_fits(series: dict[str, Any], days: Any, fit_from: int, total: GrowthFit
-                ) -> dict[str, GroupFit]:
+               ) -> dict[str, GroupFit]:
     """Each group's fit over the months from ``fit_from``, and for a group with too few
     months (or gaps) a volatility pooled with its peers' (docs/model.md, "Forecasting from
     history"): never the total's, which adding groups averages down."""
@@ -84,11 +85,11 @@ def group_fits(series: dict[str, Any], days: Any, fit_from: int, total: GrowthFi
             fit = fit_growth(window[span], span_days[span])
             if widen != 1.0:
                 fit = replace(fit, slope_se=fit.slope_se * widen)
-            out[name] = GroupFit(fit, fit.monthly, fit.volatility, fit.monthly_se, fit.months,
-                             None)
+            out[name] = GroupFit(fit, fit.monthly, fit.volatility, fit.monthly_se,
+                                 fit.months, None)
         else:
             short.append(name)
-    fitted = [g for g in out if out[g].volatility > 0 or out[g].fit is not None]
+    fitted = list(out)  # every group fitted so far: the peers
     for name in short:
         values = series[name]
         active = np.flatnonzero(values > 0)
@@ -112,8 +113,8 @@ def group_fits(series: dict[str, Any], days: Any, fit_from: int, total: GrowthFi
             note = (f"usage in {active.size} of {values.size} months, too few (or with gaps) "
                     "to fit growth, and no other group fitted: written flat with the total's "
                     "volatility; set its growth")
-            out[name] = GroupFit(None, 0.0, total.volatility, total.monthly_se, total.months,
-                             note)
+            out[name] = GroupFit(None, 0.0, total.volatility, total.monthly_se,
+                                 total.months, note)
     return out
 
 
