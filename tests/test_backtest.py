@@ -71,6 +71,12 @@ def test_rolling_backtest_forecasts_from_every_origin(flat):
     assert [b.origin for b in r.origins] == ["2026-09", "2026-10", "2026-11"]
     assert [len(b.months) for b in r.origins] == [2, 2, 1]
     assert r.coverage_p10_p90 == 1.0
+    # Flat: every path is the actual, so each origin's total (2, 2 and 1 months) is inside,
+    # and both horizons are held; the second by the two origins that reach it.
+    assert [b.total.months for b in r.origins] == [2, 2, 1]
+    assert r.coverage_p10_p90_yearly == 1.0 and r.coverage_by_horizon == [1.0, 1.0]
+    doc = r.to_dict()
+    assert doc["coverage_p10_p90_monthly"] == 1.0 and doc["coverage_p10_p90_yearly"] == 1.0
 
 
 def test_the_bundled_history_backtest_json(tmp_path):
