@@ -1,4 +1,4 @@
-"""After signing: the commitment tracked against usage to date (forecast/tracking.py).
+"""After signing: the commitment tracked against usage to date (forecast/tracking/).
 
 Figures worked by hand from small Console exports written here (prices of
 anthropic-2026-11: Sonnet 4.5 $3 / $15, Haiku 4.5 $1 / $5, Opus 4.5 $5 / $25 per million
