@@ -821,6 +821,11 @@ def register_export(sub: Any) -> None:
 
 _EXTRA_COMMANDS.append(register_export)
 
+# `portfolio` lives in its own module (a book of clients on Dask).
+from forecast.cli_portfolio import register_portfolio  # noqa: E402
+
+_EXTRA_COMMANDS.append(register_portfolio)
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
