@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from forecast import limits
-from forecast.cli import EXIT_BAD_INPUT, EXIT_OK, MAX_PATHS, _whole_number
 from forecast.errors import PlannerError, UserFileError
 
+#: Every client refreshed; bad input (the book, OUTDIR or a flag), as every command.
+EXIT_OK, EXIT_BAD_INPUT = 0, 2
 #: Some clients failed (each a row with its error); the others were refreshed.
 EXIT_SOME_FAILED = 3
 #: The most workers ``--workers`` starts on one machine.
@@ -90,7 +91,7 @@ def _connect(args: argparse.Namespace) -> tuple[Any, Any]:
                                "the scheduler is running") from None
     workers = args.workers or os.cpu_count() or 1
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                           dashboard_address=None, silence_logs=logging.ERROR)
+                           dashboard_address=":0", silence_logs=logging.ERROR)
     return Client(cluster), cluster
 
 
@@ -127,7 +128,10 @@ def cmd_portfolio(args: argparse.Namespace) -> int:
 
 
 def register_portfolio(sub: Any) -> None:
-    """Add ``portfolio`` to the command line's sub-commands."""
+    """Add ``portfolio`` to the command line's sub-commands (imported from forecast.cli
+    when its parser is built, so either module may be imported first)."""
+    from forecast.cli import MAX_PATHS, _whole_number
+
     p = sub.add_parser(
         "portfolio", help="refresh a whole book of clients on Dask: every plan, tracking, "
                           "PDF and export, one summary",
