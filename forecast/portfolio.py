@@ -73,7 +73,8 @@ OFF_TRACK_WARNINGS = frozenset({"shortfall", "closed_short", "overage", "below_p
 COLUMNS = ("client", "status", "offer", "commitment_per_year", "sign_after_months",
            "expected_cost", "saving_vs_payg", "shortfall_probability", "extra_cost_p90",
            "colour", "reasons", "tracking_status", "tracking_as_of",
-           "tracking_shortfall_probability", "change", "error", "seed", "paths", "files")
+           "tracking_shortfall_probability", "change", "error", "seed", "paths", "files",
+           "scenario")
 
 
 # --------------------------------------------------------------------------- the book
@@ -442,17 +443,16 @@ def refresh_client(entry: ClientEntry, options: RefreshOptions) -> dict[str, Any
     dict
         The client's summary row (:data:`COLUMNS`, less ``change``), plain JSON values.
     """
-    row: dict[str, Any] = {"client": entry.name, "status": "ok"}
+    row: dict[str, Any] = {"client": entry.name, "status": "ok", "scenario": entry.scenario}
+    failed = {"client": entry.name, "status": "failed", "scenario": entry.scenario}
     try:
         row |= _refresh(entry, options)
     except PlannerError as exc:
-        row = {"client": entry.name, "status": "failed", "error": str(exc)}
+        row = failed | {"error": str(exc)}
     except MemoryError:
-        row = {"client": entry.name, "status": "failed",
-               "error": "out of memory: lower --paths or give the workers more memory"}
+        row = failed | {"error": "out of memory: lower --paths or give the workers more memory"}
     except Exception as exc:  # a bug or the system, on this client only: the others go on
-        row = {"client": entry.name, "status": "failed",
-               "error": f"internal error: {type(exc).__name__}: {exc}"}
+        row = failed | {"error": f"internal error: {type(exc).__name__}: {exc}"}
     return _complete(row)
 
 
@@ -557,17 +557,28 @@ def describe_change(previous: dict[str, Any] | None, row: dict[str, Any]) -> str
     return "; ".join(parts) or "unchanged"
 
 
-def read_previous(out_dir: str | os.PathLike[str]) -> dict[str, dict[str, Any]] | None:
-    """The previous refresh's rows by client, from ``OUTDIR/summary.json`` (None when there
-    is none, or it cannot be read: a refresh never fails on its predecessor)."""
+def read_summary(out_dir: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """The ``summary.json`` document of the refresh in ``out_dir`` (None when there is none,
+    or it cannot be read as one)."""
     path = Path(out_dir) / SUMMARY_JSON
     if not path.is_file():
         return None
     try:
         document = json.loads(read_bounded(path, MAX_SUMMARY_BYTES, "summary"))
-        return {str(r["client"]): r for r in document["clients"] if isinstance(r, dict)}
-    except (PlannerError, ValueError, KeyError, TypeError):
+    except (PlannerError, ValueError):
         return None
+    if not isinstance(document, dict) or not isinstance(document.get("clients"), list) \
+            or not all(isinstance(r, dict) and isinstance(r.get("client"), str)
+                       for r in document["clients"]):
+        return None
+    return document
+
+
+def read_previous(out_dir: str | os.PathLike[str]) -> dict[str, dict[str, Any]] | None:
+    """The previous refresh's rows by client, from ``OUTDIR/summary.json`` (None when there
+    is none, or it cannot be read: a refresh never fails on its predecessor)."""
+    document = read_summary(out_dir)
+    return None if document is None else {r["client"]: r for r in document["clients"]}
 
 
 # --------------------------------------------------------------------------- the book
@@ -670,6 +681,7 @@ def refresh_book(book: Book, options: RefreshOptions, client: Client,
         else:
             exc = future.exception()
             rows[i] = _complete({"client": entry.name, "status": "failed",
+                                 "scenario": entry.scenario,
                                  "error": f"the task was lost ({type(exc).__name__}: {exc})"})
         future.release()
         if progress is not None:
