@@ -821,10 +821,11 @@ def register_export(sub: Any) -> None:
 
 _EXTRA_COMMANDS.append(register_export)
 
-# `portfolio` lives in its own module (a book of clients on Dask).
+# `portfolio` lives in its own module (a book of clients on Dask); it is handed the shared
+# argument type and cap, so that it never imports this module back.
 from forecast.cli_portfolio import register_portfolio  # noqa: E402
 
-_EXTRA_COMMANDS.append(register_portfolio)
+_EXTRA_COMMANDS.append(lambda sub: register_portfolio(sub, _whole_number, MAX_PATHS))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -127,11 +128,19 @@ def cmd_portfolio(args: argparse.Namespace) -> int:
     return EXIT_SOME_FAILED if failed else EXIT_OK
 
 
-def register_portfolio(sub: Any) -> None:
-    """Add ``portfolio`` to the command line's sub-commands (imported from forecast.cli
-    when its parser is built, so either module may be imported first)."""
-    from forecast.cli import MAX_PATHS, _whole_number
+def register_portfolio(sub: Any, whole_number: Callable[[int, int | None], Any],
+                       max_paths: int) -> None:
+    """Add ``portfolio`` to the command line's sub-commands.
 
+    Parameters
+    ----------
+    whole_number : callable
+        The command line's argparse type for a whole number within bounds
+        (``forecast.cli._whole_number``), handed in by forecast.cli, which imports this
+        module: so that this one never imports it back.
+    max_paths : int
+        The cap on ``--paths`` every command shares.
+    """
     p = sub.add_parser(
         "portfolio", help="refresh a whole book of clients on Dask: every plan, tracking, "
                           "PDF and export, one summary",
@@ -147,7 +156,7 @@ def register_portfolio(sub: Any) -> None:
                    help="folder to write into (created when missing; a previous refresh in "
                         "it is compared with)")
     where = p.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=_whole_number(1, MAX_LOCAL_WORKERS), metavar="N",
+    where.add_argument("--workers", type=whole_number(1, MAX_LOCAL_WORKERS), metavar="N",
                        help="start a LocalCluster of N worker processes (default: the cores)")
     where.add_argument("--scheduler", type=_scheduler_address, metavar="ADDRESS",
                        help="use an existing Dask cluster (tcp://HOST:PORT); its workers "
@@ -156,9 +165,9 @@ def register_portfolio(sub: Any) -> None:
                    help="write each client's PDF: internal, vendor or internal,vendor")
     p.add_argument("--focus", action="store_true",
                    help="write each client's FOCUS 1.3 files (contract and projection)")
-    p.add_argument("--paths", type=_whole_number(1, MAX_PATHS),
+    p.add_argument("--paths", type=whole_number(1, max_paths),
                    help="Monte Carlo paths per client (default: each scenario's)")
-    p.add_argument("--seed", type=_whole_number(0, limits.MAX_SEED), metavar="S",
+    p.add_argument("--seed", type=whole_number(0, limits.MAX_SEED), metavar="S",
                    help="derive each client's seed from S and its name (default: each "
                         "scenario's simulation.seed)")
     p.set_defaults(func=cmd_portfolio)

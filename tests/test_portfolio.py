@@ -271,10 +271,11 @@ def test_the_memory_estimate_is_checked_before_the_plan(tmp_path: Path,
     assert "past the memory budget of 64 MiB" in row["error"]
     assert not (tmp_path / "out").exists()  # refused before anything was simulated
     monkeypatch.delenv("COMMITPLAN_MEMORY_MIB")
-    monkeypatch.setattr("forecast.portfolio._worker_memory_limit", lambda: 100 << 20)
-    from forecast.scenario import load_scenario
+    monkeypatch.setattr("forecast.portfolio.client._worker_memory_limit", lambda: 100 << 20)
+    from forecast.errors import PlannerError
+    from forecast.scenario_io import load_scenario
 
-    with pytest.raises(Exception, match="worker's memory limit of 100 MiB"):
+    with pytest.raises(PlannerError, match="worker's memory limit of 100 MiB"):
         check_client_memory(load_scenario(entry.scenario), 100_000)
     check_client_memory(load_scenario(entry.scenario), 1000)  # 1.8 MiB of series: fits
 

@@ -90,7 +90,7 @@ def open_client(store: Any, row: dict[str, Any]) -> str:
     PlannerError
         The scenario file is gone or no longer valid (the message names it).
     """
-    from forecast.scenario import load_scenario
+    from forecast.scenario_io import load_scenario
     from ui.state import scenario_data
     from ui.workspace import EntryKind
 
