@@ -66,7 +66,8 @@ _EXPORTS = {
     "import_usage": "forecast.usage",
     "price_history": "forecast.usage",
     "Backtest": "forecast.backtest",
-    "backtest": "forecast.backtest",
+    # `backtest` the function is not exported: once the submodule forecast.backtest is
+    # imported, Python binds that name to the module, which would shadow a lazy export.
     "FocusExport": "forecast.focus",
     "focus_export": "forecast.focus",
     "write_focus": "forecast.focus",

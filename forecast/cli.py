@@ -530,8 +530,8 @@ _EXTRA_COMMANDS.append(register_import)
 # --------------------------------------------------------------------------- backtest
 def cmd_backtest(args: argparse.Namespace) -> int:
     """``commitplan backtest``: fit on the first K months, compare the forecast with the rest."""
-    from forecast import backtest, price_history
-    from forecast.backtest import rolling_backtest
+    from forecast import price_history
+    from forecast.backtest import backtest, rolling_backtest
 
     contract = None
     if args.contract:
