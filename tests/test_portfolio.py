@@ -9,6 +9,7 @@ seed and paths, or worked by hand (the steady client below).
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -16,7 +17,7 @@ import signal
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stderr
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -25,6 +26,7 @@ import pytest
 import yaml
 
 from forecast import cli_portfolio
+from forecast.cli import main
 from forecast.portfolio import (
     COLUMNS,
     RefreshOptions,
@@ -418,3 +420,40 @@ def test_a_worker_killed_mid_run_leaves_no_half_written_file_and_a_rerun_complet
         assert sorted(r["files"]) == sorted(
             str(p.relative_to(out).as_posix())
             for p in (out / "clients" / r["client"]).rglob("*") if p.is_file())
+
+
+def test_partial_files_of_a_killed_run_are_swept_and_nothing_else(tmp_path: Path):
+    from forecast.portfolio import sweep_partial_files
+
+    folder = tmp_path / "clients" / "acme"
+    (folder / ".focus.0123abcd.tmp").mkdir(parents=True)
+    (folder / ".focus.0123abcd.tmp" / "projection.csv").write_text("half")
+    (folder / ".plan.json.89abcdef.tmp").write_text('{"half": ')
+    (folder / "focus").mkdir()
+    (folder / "focus" / ".projection.csv.0011aabb.old").write_text("kept during a swap")
+    (folder / "plan.json").write_text("{}\n")
+    (folder / ".notes").write_text("the advisor's own hidden file")
+    assert sweep_partial_files(tmp_path) == 3
+    assert sorted(str(p.relative_to(folder)) for p in folder.rglob("*")) == [
+        ".notes", "focus", "plan.json"]
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_progress_bar_counts_clients_on_standard_error(
+        tmp_path: Path, cluster2: Any, monkeypatch: pytest.MonkeyPatch):
+    book = tmp_path / "book"
+    book.mkdir()
+    (book / "steady.yaml").write_text(STEADY)
+    (book / "again.yaml").write_text(STEADY)
+    monkeypatch.setattr(cli_portfolio, "_connect",
+                        lambda _args: (distributed.Client(cluster2), None))
+    err = _Terminal()
+    with redirect_stderr(err):
+        code = main(["portfolio", str(book), "-o", str(tmp_path / "out"), "--paths", "50"])
+    assert code == 0
+    assert "clients: 100%" in err.getvalue() and "2/2" in err.getvalue()
+    assert "refreshed 2 clients into" in err.getvalue()
