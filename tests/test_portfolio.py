@@ -22,6 +22,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import numpy as np
 import pytest
 import yaml
 
@@ -141,13 +142,22 @@ def test_six_clients_give_five_single_client_figures_and_one_error_row(
         # The client's plan.json is the single-client document, byte for byte.
         assert (out / "clients" / name / "plan.json").read_text() == single.stdout
         plan = json.loads(single.stdout)
-        rec = plan["recommendation"]["recommended"]
-        assert row["commitment_per_year"] == rec["per_year"]
-        assert row["expected_cost"] == rec["expected_cost"]
-        assert row["saving_vs_payg"] == plan["saving"]["vs_payg"]
-        assert row["shortfall_probability"] == rec["shortfall_probability"]
-        assert row["colour"] == rec["flag"] and row["reasons"] == rec["reasons"]
-        assert row["offer"] == "scenario contract" and row["sign_after_months"] == 0
+        decision = plan.get("decision")
+        if decision is not None:  # a plan that carries its one decision: the row is it
+            assert row["offer"] == decision["offer"]
+            assert row["commitment_per_year"] == decision["per_year"]
+            assert row["sign_after_months"] == decision["sign_after_months"]
+            for key in ("expected_cost", "saving_vs_payg", "shortfall_probability",
+                        "extra_cost_p90"):
+                assert row[key] == decision[key], key
+        else:  # today's recommendation under the scenario's contract, signed now
+            rec = plan["recommendation"]["recommended"]
+            assert row["commitment_per_year"] == rec["per_year"]
+            assert row["expected_cost"] == rec["expected_cost"]
+            assert row["saving_vs_payg"] == plan["saving"]["vs_payg"]
+            assert row["shortfall_probability"] == rec["shortfall_probability"]
+            assert row["colour"] == rec["flag"] and row["reasons"] == rec["reasons"]
+            assert row["offer"] == "scenario contract" and row["sign_after_months"] == 0
         assert row["seed"] == plan["seed"] and row["paths"] == int(PATHS)
     # Tracking, for the client with usage only: its track --json, byte for byte.
     track = run_cli("track", str(book / "signed.yaml"), *map(str, TRACKING_USAGE), "--json",
@@ -248,16 +258,31 @@ def test_describe_change_names_each_field_that_moved():
 
 # --------------------------------------------------------------------------- the decision
 def test_the_summary_reads_the_plans_decision_when_it_has_one():
-    decision = SimpleNamespace(offer=SimpleNamespace(name="Our counter"),
-                               per_year=[800000.0, 900000.0], sign_after_months=4,
+    """The fields of forecast.decision.Decision (branch `decision`), read as they are."""
+    from forecast.commitment import RiskReason
+    from forecast.types import FlagLevel, Risk
+
+    signed = SimpleNamespace(colour="amber", reasons=(
+        RiskReason(Risk.SHORTFALL, FlagLevel.AMBER, 0.12),))
+    decision = SimpleNamespace(kind="sign_now", offer="Our counter", result=signed,
+                               per_year=np.array([800000.0, 900000.0]), sign_after_months=0,
                                expected_cost=2.5e6, saving_vs_payg=1.2e5,
-                               shortfall_probability=0.07, extra_cost_p90=3.0e4,
-                               colour="amber", reasons=())
+                               shortfall_probability=0.12, extra_cost_p90=3.0e4,
+                               reason="beats pay as you go by $120,000")
     row = decision_summary(SimpleNamespace(decision=decision))
     assert row == {"offer": "Our counter", "commitment_per_year": [800000.0, 900000.0],
-                   "sign_after_months": 4, "expected_cost": 2.5e6, "saving_vs_payg": 1.2e5,
-                   "shortfall_probability": 0.07, "extra_cost_p90": 3.0e4,
-                   "colour": "amber", "reasons": []}
+                   "sign_after_months": 0, "expected_cost": 2.5e6, "saving_vs_payg": 1.2e5,
+                   "shortfall_probability": 0.12, "extra_cost_p90": 3.0e4,
+                   "colour": "amber",
+                   "reasons": [{"risk": "shortfall", "level": "amber", "value": 0.12},
+                               "beats pay as you go by $120,000"]}
+    waiting = SimpleNamespace(kind="pay_as_you_go", offer=None, result=None,
+                              per_year=np.zeros(2), sign_after_months=0, expected_cost=3e6,
+                              saving_vs_payg=0.0, shortfall_probability=0.0,
+                              extra_cost_p90=0.0, reason="no offer beats pay as you go")
+    row = decision_summary(SimpleNamespace(decision=waiting))
+    assert row["offer"] == "pay as you go" and row["commitment_per_year"] == [0.0, 0.0]
+    assert row["colour"] is None and row["reasons"] == ["no offer beats pay as you go"]
 
 
 # --------------------------------------------------------------------------- memory

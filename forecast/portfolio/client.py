@@ -101,41 +101,30 @@ def decision_summary(plan: Plan) -> dict[str, Any]:
     }
 
 
-def _first(obj: Any, *names: str) -> Any:
-    for n in names:
-        value = getattr(obj, n, None)
-        if value is not None:
-            return value
-    return None
-
-
 def _from_decision(decision: Any) -> dict[str, Any]:
-    """The summary fields from a plan's ``decision`` (the branch that adds it names its
-    fields; this reads the likely names and its commitment result for the rest)."""
-    result = _first(decision, "result", "commitment_result")
-    src = result if result is not None else decision
-    offer = _first(decision, "offer", "offer_name")
-    offer = getattr(offer, "name", offer)
-    per_year = _first(decision, "per_year", "commitment_per_year", "commitment")
-    if per_year is None and result is not None:
-        per_year = result.per_year
-    per_year = [] if per_year is None else [float(c) for c in np.atleast_1d(per_year)]
-    colour = _first(decision, "colour") or _first(src, "colour")
-    reasons = _first(decision, "reasons") or _first(src, "reasons") or ()
-    extra = _first(decision, "extra_cost_p90") or _first(src, "extra_cost_p90")
+    """The summary fields from a plan's ``decision`` (``forecast.decision.Decision``): its
+    offer (``pay as you go`` when it signs nothing), commitment per year, when to sign, its
+    money and risk; the colour and risk reasons of the commitment it signs now (none when it
+    waits or pays as you go), then its reason in words."""
+    result = getattr(decision, "result", None)
+    offer = getattr(decision, "offer", None)
+    if offer is None and str(getattr(decision, "kind", "")) == "pay_as_you_go":
+        offer = "pay as you go"
+    reasons: list[Any] = [] if result is None else [r.to_dict() for r in result.reasons]
+    if getattr(decision, "reason", None):
+        reasons.append(str(decision.reason))
+    colour = getattr(result, "colour", None) if result is not None \
+        else getattr(decision, "colour", None)
     return {
-        "offer": None if offer is None else str(offer),
-        "commitment_per_year": per_year,
-        "sign_after_months": int(_first(decision, "sign_after_months") or 0),
-        "expected_cost": _float(_first(decision, "expected_cost") or _first(src,
-                                                                           "expected_cost")),
-        "saving_vs_payg": _float(_first(decision, "saving_vs_payg")
-                                 or _first(src, "saving_vs_payg")),
-        "shortfall_probability": _float(_first(decision, "shortfall_probability")
-                                        or _first(src, "shortfall_probability")),
-        "extra_cost_p90": _float(extra),
+        "offer": None if offer is None else str(getattr(offer, "name", offer)),
+        "commitment_per_year": [float(c) for c in np.atleast_1d(decision.per_year)],
+        "sign_after_months": int(decision.sign_after_months),
+        "expected_cost": _float(decision.expected_cost),
+        "saving_vs_payg": _float(decision.saving_vs_payg),
+        "shortfall_probability": _float(decision.shortfall_probability),
+        "extra_cost_p90": _float(getattr(decision, "extra_cost_p90", None)),
         "colour": None if colour is None else str(colour),
-        "reasons": [x.to_dict() if hasattr(x, "to_dict") else str(x) for x in reasons],
+        "reasons": reasons,
     }
 
 
