@@ -157,7 +157,9 @@ def test_six_clients_give_five_single_client_figures_and_one_error_row(
             assert row["saving_vs_payg"] == plan["saving"]["vs_payg"]
             assert row["shortfall_probability"] == rec["shortfall_probability"]
             assert row["colour"] == rec["flag"] and row["reasons"] == rec["reasons"]
-            assert row["offer"] == "scenario contract" and row["sign_after_months"] == 0
+            committed = sum(rec["per_year"]) > 0  # nothing committed: pay as you go
+            assert row["offer"] == ("scenario contract" if committed else "pay as you go")
+            assert row["sign_after_months"] == 0
         assert row["seed"] == plan["seed"] and row["paths"] == int(PATHS)
     # Tracking, for the client with usage only: its track --json, byte for byte.
     track = run_cli("track", str(book / "signed.yaml"), *map(str, TRACKING_USAGE), "--json",

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from forecast.plan import Plan
     from forecast.tracking import Tracking
 
+#: The offer of a decision that signs nothing.
+PAY_AS_YOU_GO = "pay as you go"
 #: Under OUTDIR: one folder per client.
 CLIENTS_FOLDER = "clients"
 #: Early-warning kinds of :mod:`forecast.tracking` that put a contract off track (the others
@@ -65,8 +67,9 @@ def decision_summary(plan: Plan) -> dict[str, Any]:
     """The one place a client's decision is read from its plan, for the summary row.
 
     The plan's own ``decision`` when it has one; otherwise today's recommendation: the
-    recommended commitment under the scenario's contract, signed now, with the extra cost
-    over pay as you go at P90 computed path by path on the plan's paths.
+    recommended commitment under the scenario's contract (``pay as you go`` when it commits
+    nothing), signed now, with the extra cost over pay as you go at P90 computed path by path
+    on the plan's paths.
 
     Returns
     -------
@@ -89,7 +92,7 @@ def decision_summary(plan: Plan) -> dict[str, Any]:
     outcome = evaluate(plan.scenario.contract, usage.optimized, r.per_year, usage.price_level)
     extra = outcome.cost.sum(axis=-1) - usage.optimized.sum(axis=-1)
     return {
-        "offer": SCENARIO_OFFER,
+        "offer": SCENARIO_OFFER if r.total_commit > 0 else PAY_AS_YOU_GO,
         "commitment_per_year": [float(c) for c in r.per_year],
         "sign_after_months": 0,
         "expected_cost": r.expected_cost,
@@ -109,7 +112,7 @@ def _from_decision(decision: Any) -> dict[str, Any]:
     result = getattr(decision, "result", None)
     offer = getattr(decision, "offer", None)
     if offer is None and str(getattr(decision, "kind", "")) == "pay_as_you_go":
-        offer = "pay as you go"
+        offer = PAY_AS_YOU_GO
     reasons: list[Any] = [] if result is None else [r.to_dict() for r in result.reasons]
     if getattr(decision, "reason", None):
         reasons.append(str(decision.reason))
