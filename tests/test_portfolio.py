@@ -484,3 +484,20 @@ def test_the_progress_bar_counts_clients_on_standard_error(
     assert code == 0
     assert "clients: 100%" in err.getvalue() and "2/2" in err.getvalue()
     assert "refreshed 2 clients into" in err.getvalue()
+
+
+def test_scheduler_connects_to_an_existing_cluster(tmp_path: Path):
+    """``--scheduler tcp://HOST:PORT``: the command connects to a running cluster (here one
+    in this process, listening on TCP) and leaves it running."""
+    book = tmp_path / "book"
+    book.mkdir()
+    (book / "steady.yaml").write_text(STEADY)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  protocol="tcp://", dashboard_address=":0") as cluster:
+        address = cluster.scheduler_address
+        assert address.startswith("tcp://")
+        run = run_cli("portfolio", str(book), "-o", str(tmp_path / "out"), "--paths", "50",
+                      "--scheduler", address)
+        assert run.code == 0, run.stderr
+        assert rows(tmp_path / "out")["steady"]["commitment_per_year"] == [2916.0]
+        assert cluster.status.name == "running"
