@@ -299,6 +299,11 @@ def test_the_memory_estimate_is_checked_before_the_plan(tmp_path: Path,
     assert row["status"] == "failed"
     assert "past the memory budget of 64 MiB" in row["error"]
     assert not (tmp_path / "out").exists()  # refused before anything was simulated
+    # A worker that does not see OUTDIR (a cluster without a shared folder) says so.
+    monkeypatch.setenv("COMMITPLAN_MEMORY_MIB", "2048")
+    row = refresh_client(entry, RefreshOptions(str(tmp_path / "out"), paths=50))
+    assert row["status"] == "failed" and "no such folder on the worker's machine" in \
+        row["error"] and not (tmp_path / "out").exists()
     monkeypatch.delenv("COMMITPLAN_MEMORY_MIB")
     monkeypatch.setattr("forecast.portfolio.client._worker_memory_limit", lambda: 100 << 20)
     from forecast.errors import PlannerError

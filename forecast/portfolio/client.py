@@ -230,6 +230,13 @@ def _refresh(entry: ClientEntry, options: RefreshOptions) -> dict[str, Any]:
         else client_seed(options.seed, entry.name)
     n_paths = scenario.simulation.paths if options.paths is None else options.paths
     check_client_memory(scenario, n_paths)
+    out = Path(options.out_dir)
+    if not out.is_dir():  # made by refresh_book before any task: this worker cannot see it
+        import socket
+
+        raise PlannerError(f"OUTDIR {out}: no such folder on the worker's machine "
+                           f"({socket.gethostname()}); put OUTDIR on a folder every worker "
+                           "sees at the same path (docs/portfolio.md)")
 
     tracking = None
     if entry.usage:  # before the plan: bad usage fails fast
@@ -242,7 +249,6 @@ def _refresh(entry: ClientEntry, options: RefreshOptions) -> dict[str, Any]:
         tracking = track(scenario, book, history, entry.as_of, n_paths, seed)
     plan = build_plan(scenario, book, paths=n_paths, seed=seed, sensitivity=False)
 
-    out = Path(options.out_dir)
     folder = out / CLIENTS_FOLDER / entry.folder
     folder.mkdir(parents=True, exist_ok=True)
     written = [write_output(folder / "plan.json", document_json(plan.to_dict()), inputs)]
