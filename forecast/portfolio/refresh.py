@@ -194,7 +194,10 @@ def refresh_book(book: Book, options: RefreshOptions, client: Client,
         if future.status == "finished":
             rows[i] = future.result()
         else:
-            exc = future.exception()
+            try:
+                exc = future.exception()
+            except Exception as cancelled:  # a cancelled future has no exception to give
+                exc = cancelled
             rows[i] = _complete({"client": entry.name, "status": "failed",
                                  "scenario": entry.scenario,
                                  "error": f"the task was lost ({type(exc).__name__}: {exc})"})
