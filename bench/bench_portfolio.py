@@ -13,6 +13,11 @@ started and warmed (the planner imported on every worker), then the book is refr
 speedup of 2 workers over 1, the peak resident memory of each worker (``ru_maxrss``), and
 the load average before and after (the machine is shared: read the speedup against it).
 
+Also printed: the workers' CPU seconds per client, the share of their cores the workers got
+(CPU time over workers x wall time: below 100% when other work shares the machine), and the
+speedup per core received (each run's rate divided by that share), which is what the
+speedup would be on a quiet machine if Dask's own overhead is the only difference.
+
 Run: ``.venv/bin/python bench/bench_portfolio.py [--clients 200] [--pdf]``.
 """
 
@@ -83,6 +88,14 @@ def _peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+def _cpu_seconds() -> float:
+    """CPU time (user + system) this worker process has used so far."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _warm() -> bool:
     import forecast.plan
     import forecast.tracking  # noqa: F401
@@ -104,15 +117,19 @@ def run(book_dir: Path, out_dir: Path, workers: int, pdf: bool) -> dict[str, Any
     try:
         with Client(cluster) as client:
             client.run(_warm)
+            cpu_before = client.run(_cpu_seconds)
             load_before = os.getloadavg()
             start = time.perf_counter()
             refresh = refresh_book(book, options, client)
             seconds = time.perf_counter() - start
             load_after = os.getloadavg()
+            cpu_after = client.run(_cpu_seconds)
             peaks = sorted(client.run(_peak_rss_mib).values())
     finally:
         cluster.close()
+    cpu = sum(cpu_after[w] - cpu_before[w] for w in cpu_after)
     return {"workers": workers, "seconds": seconds, "clients": len(refresh.rows),
+            "cpu_per_client": cpu / len(refresh.rows), "core_share": cpu / (workers * seconds),
             "failed": refresh.failed, "rate": len(refresh.rows) / seconds, "peaks": peaks,
             "load_before": load_before, "load_after": load_after}
 
@@ -136,9 +153,16 @@ def main() -> None:
             results.append(r)
             print(f"workers {workers}: {r['clients']} clients in {r['seconds']:.1f} s, "
                   f"{r['rate']:.2f} clients/s, failed {len(r['failed'])}, peak memory per "
-                  f"worker {', '.join(f'{p:.0f}' for p in r['peaks'])} MiB, load average "
+                  f"worker {', '.join(f'{p:.0f}' for p in r['peaks'])} MiB, CPU "
+                  f"{r['cpu_per_client']:.2f} s per client, the workers got "
+                  f"{r['core_share']:.0%} of their cores, load average "
                   f"{r['load_before'][0]:.2f} before, {r['load_after'][0]:.2f} after")
-        print(f"speedup_2_workers: {results[1]['rate'] / results[0]['rate']:.2f}")
+        one, two = results
+        print(f"speedup_2_workers: {two['rate'] / one['rate']:.2f}")
+        # Per core actually received: what the speedup would be had both runs had their
+        # cores to themselves (the machine is shared; docs/portfolio.md).
+        print(f"speedup_per_core_received: "
+              f"{(two['rate'] / two['core_share']) / (one['rate'] / one['core_share']):.2f}")
         print(f"clients_per_second_2_workers: {results[1]['rate']:.2f}")
 
 
