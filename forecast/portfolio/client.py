@@ -264,8 +264,10 @@ def _refresh(entry: ClientEntry, options: RefreshOptions) -> dict[str, Any]:
     if options.focus:
         from forecast.focus import focus_export, write_focus
 
-        written += write_focus(focus_export(scenario, book, n_paths, seed), folder / "focus",
-                               inputs)
+        # A signed contract with contract.id is exported as signed; anything else (a plan,
+        # a recommendation) as a plan, its identifiers marked planned (docs/focus.md).
+        export = focus_export(scenario, book, n_paths, seed, planned=True)
+        written += write_focus(export, folder / "focus", inputs)
     row = decision_summary(plan)
     if tracking is not None:
         row |= tracking_summary(tracking)
