@@ -15,11 +15,14 @@ from forecast.cli.common import (
     EXIT_BAD_INPUT,
     EXIT_ERROR,
     EXIT_OK,
+    MAX_PATHS,
     _Parser,
     _plan_options,
     _report_usage_options,
+    _whole_number,
 )
 from forecast.cli.plan_commands import cmd_plan, cmd_project, cmd_report, cmd_validate
+from forecast.cli.portfolio_command import register_portfolio
 from forecast.cli.prices_command import register_prices
 from forecast.cli.tracking_commands import register_export, register_track
 from forecast.cli.usage_commands import register_backtest, register_import
@@ -74,7 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 #: Other modules' sub-commands: each a function that adds its parser to the sub-parsers.
 _EXTRA_COMMANDS: list[Callable[[Any], None]] = [
-    register_import, register_backtest, register_prices, register_track, register_export]
+    register_import, register_backtest, register_prices, register_track, register_export,
+    # `portfolio` (a book of clients on Dask) is handed the shared argument type and cap.
+    lambda sub: register_portfolio(sub, _whole_number, MAX_PATHS)]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
