@@ -18,8 +18,9 @@ import pytest
 from scipy.special import chdtr, stdtrit
 
 from forecast import limits
+from forecast.draws import fit_factor
 from forecast.scenario_io import parse_scenario
-from forecast.simulation import fit_factor, simulate
+from forecast.simulation import simulate
 from forecast.timeline import fit_uncertainty_factor
 from forecast.usage import import_usage
 from forecast.usage.fitting import bounded_growth
