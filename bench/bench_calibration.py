@@ -2,7 +2,7 @@
 
 Usage (bench-only dependencies: ``pip install -e ".[bench]"``)::
 
-    python bench/bench_calibration.py            # every case, about 10 minutes on one core
+    python bench/bench_calibration.py            # every case: 3 to 9 minutes on this machine
     python bench/bench_calibration.py --quick    # fewer histories and series
 
 Each case runs the shipped backtest (:func:`forecast.backtest.backtest`: import the first K
