@@ -277,6 +277,7 @@ def test_a_ramp_reads_whole_in_the_ranking(browser, tmp_path, width, height):
             _tab(page, "Offers")
             panel = page.locator('[role="tabpanel"]:not([hidden])')
             ranking = panel.locator('[data-testid="stDataFrame"]').nth(1)
+            ranking.locator('[role="gridcell"]').first.wait_for(state="attached")
             cells = ranking.locator('[role="gridcell"]').all_text_contents()
             ramps = [c for c in cells if c.count(" / ") >= 2]
             assert ramps, cells  # the ramp is in the ranking
