@@ -24,6 +24,7 @@ its callbacks call these methods; the tests drive it directly.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
@@ -232,7 +233,7 @@ class ScenarioStore:
         it no longer reads as a scenario (the schema moved on): it is then left as it is."""
         try:
             data = scenario_to_dict(parse_scenario({**copy.data, "name": entry.name}))
-            levers = PortfolioLevers(**copy.levers)
+            levers = levers_from(copy.levers)
         except (PlannerError, TypeError, ValueError) as exc:
             self.warnings.append(f"The working copy of “{entry.name}” could not be read "
                                  f"back ({exc}); the scenario is shown as it was saved.")
@@ -500,6 +501,34 @@ class ScenarioStore:
                                      f"workspace ({exc.strerror or exc}).")
                 return
         self._usage[name] = keep
+
+
+def levers_from(raw: dict[str, Any]) -> PortfolioLevers:
+    """Portfolio levers as a working copy keeps them (their fields by name).
+
+    Raises
+    ------
+    TypeError, ValueError
+        A field that is not a lever's, or of the wrong kind (a share or month not a finite
+        number, a model or TTL not text).
+    """
+    levers = PortfolioLevers(**raw)
+    for name in ("batch_shift", "cache_shift", "route_share", "lands_shift", "ramp_shift"):
+        value = getattr(levers, name)
+        if isinstance(value, bool) or not isinstance(value, int | float) or \
+                not math.isfinite(value):
+            raise ValueError(f"levers.{name} is {value!r}, not a number")
+    for name in ("lands_shift", "ramp_shift"):
+        if not float(getattr(levers, name)).is_integer():
+            raise ValueError(f"levers.{name} is not a whole number of months")
+    for name in ("cache_ttl", "route_from", "route_to"):
+        if getattr(levers, name) is not None and not isinstance(getattr(levers, name), str):
+            raise ValueError(f"levers.{name} is not text")
+    return PortfolioLevers(**{**raw, "lands_shift": int(levers.lands_shift),
+                              "ramp_shift": int(levers.ramp_shift),
+                              "batch_shift": float(levers.batch_shift),
+                              "cache_shift": float(levers.cache_shift),
+                              "route_share": float(levers.route_share)})
 
 
 def scenario_data(scenario: Scenario) -> Data:
