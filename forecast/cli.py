@@ -7,6 +7,7 @@ field or row and exits with status 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -18,6 +19,8 @@ from forecast import limits
 from forecast.errors import PlannerError
 
 EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT = 0, 1, 2
+#: A closed pipe: what a shell reports for a command ended by SIGPIPE (128 + 13).
+EXIT_BROKEN_PIPE = 141
 #: Same cap as the scenario schema's simulation.paths (memory grows with paths x months x
 #: workloads: 100,000 x 60 x 50 float32 cells is 1.2 GB a buffer).
 MAX_PATHS = 100_000
@@ -33,16 +36,22 @@ def _load(path: str) -> tuple[Any, Any]:
 
 
 def _inputs(args: argparse.Namespace) -> list[str]:
-    """The files a command reads, which its ``-o`` must not overwrite: the scenario, and its
-    price book when that is a file beside it."""
+    """Every file a command reads, which its ``-o`` must not overwrite: the scenario, the
+    usage files, ``--price-book`` and ``--contract`` files, and the scenario's price book
+    when that is a file beside it (a bundled id names no file)."""
     from forecast.pricebook import bundled_price_book_ids
 
-    inputs = [args.file, *(getattr(args, "usage", None) or [])]
+    bundled = bundled_price_book_ids()
+    inputs = [getattr(args, "file", None), *(getattr(args, "usage", None) or []),
+              getattr(args, "contract", None)]
+    book_flag = getattr(args, "price_book", None)
+    if book_flag and book_flag not in bundled:
+        inputs.append(book_flag)
     scenario = getattr(args, "scenario", None)
-    if scenario is not None and scenario.price_book not in bundled_price_book_ids():
+    if scenario is not None and scenario.price_book not in bundled:
         book = Path(scenario.price_book)
         inputs.append(str(book if book.is_absolute() else Path(args.file).parent / book))
-    return inputs
+    return [str(p) for p in inputs if p]
 
 
 def _check_output(args: argparse.Namespace) -> None:
@@ -396,6 +405,11 @@ def _whole_number(minimum: int, maximum: int | None = None) -> Callable[[str], i
     return parse
 
 
+#: ``--seed`` of every command: one bound (:data:`forecast.limits.MAX_SEED`), as the scenario's
+#: ``simulation.seed``.
+SEED = _whole_number(0, limits.MAX_SEED)
+
+
 def _amount(text: str) -> float | tuple[float, ...]:
     """argparse type for ``--commit``: one annual amount (``1200000``, ``1,200,000``,
     ``1.2M``, ``900k``) or a ramp, one amount per contract year (``900k/1.1M/1.3M``)."""
@@ -414,7 +428,7 @@ def _plan_options(p: argparse.ArgumentParser) -> None:
     """Options shared by ``plan`` and ``report``."""
     p.add_argument("--paths", type=_whole_number(1, MAX_PATHS),
                    help="Monte Carlo paths (default: the scenario's simulation.paths)")
-    p.add_argument("--seed", type=_whole_number(0, limits.MAX_SEED),
+    p.add_argument("--seed", type=SEED,
                    help="random seed (default: the scenario's)")
     # extend: `--commit A B` and `--commit A --commit B` both keep every amount.
     p.add_argument("--commit", type=_amount, nargs="+", action="extend", metavar="AMOUNT",
@@ -473,13 +487,14 @@ def cmd_import(args: argparse.Namespace) -> int:
     if args.output and Path(args.output).suffix.lower() == ".json":
         raise PlannerError(f"{args.output}: write the scenario as .yaml; it carries a "
                            "comment header, which JSON cannot hold")
+    _check_output(args)
     result = import_usage(_usage_sources(args.usage), args.group_by, args.months,
                           _book_ref(args.price_book), args.name, args.batch_share,
                           args.include_provisional)
     if args.report:
         print(result.report.text())
     if args.output:
-        _write_output(args.output, result.scenario_yaml(), args.usage)
+        _write_output(args.output, result.scenario_yaml(), _inputs(args))
         n = len(args.usage)
         print(f"wrote {args.output}: {len(result.scenario.workloads)} workloads from "
               f"{n} file{'s' if n > 1 else ''}", file=sys.stderr)
@@ -573,7 +588,7 @@ def register_backtest(sub: Any) -> None:
                         "default: 10%% off any commitment, overage at list")
     p.add_argument("--paths", type=_whole_number(100, MAX_PATHS), default=2000,
                    help="Monte Carlo paths per origin (default 2,000)")
-    p.add_argument("--seed", type=_whole_number(0), default=0, help="random seed (default 0)")
+    p.add_argument("--seed", type=SEED, default=0, help="random seed (default 0)")
     p.add_argument("--json", action="store_true", help="print JSON for machines")
     p.set_defaults(func=cmd_backtest)
 
@@ -583,12 +598,28 @@ _EXTRA_COMMANDS.append(register_backtest)
 
 # --------------------------------------------------------------------------- prices
 def _date_arg(text: str) -> Any:
+    """argparse type: a day written ``YYYY-MM-DD`` (``20261001``, which Python's ISO reader
+    would take, is refused: the dashes say which part is the month)."""
     import datetime as dt
+    import re
 
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date; give YYYY-MM-DD") from None
+    shown = text if len(text) <= 24 else text[:23] + "…"
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+        try:
+            return dt.date.fromisoformat(text.strip())
+        except ValueError:
+            pass
+    raise argparse.ArgumentTypeError(f"{shown!r} is not a date; give YYYY-MM-DD, e.g. "
+                                     "2026-10-01")
+
+
+def _model_arg(text: str) -> str:
+    """argparse type: a model named by at least one visible character."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"{text!r} is blank; give a model id, alias or "
+                                         "display name (e.g. claude-sonnet-4-5), or leave "
+                                         "--model out for every model")
+    return text
 
 
 def cmd_prices(args: argparse.Namespace) -> int:
@@ -598,7 +629,7 @@ def cmd_prices(args: argparse.Namespace) -> int:
 
     book = load_price_book(args.price_book or "anthropic-2026-11")
     rows = book.as_of(args.on)
-    if args.model:
+    if args.model is not None:
         model_id = book.resolve_model(args.model)
         if model_id is None:
             raise PlannerError(f"--model {args.model!r}: not in price book {book.id!r}; it "
@@ -632,7 +663,7 @@ def cmd_prices(args: argparse.Namespace) -> int:
     out.append(table(table_rows, ["model", "input", "5m write", "1h write", "cache read",
                                   "output", "long prompt (in / out)", "US only", "tokenizer",
                                   "changed on"], right={1, 2, 3, 4, 5, 7, 8}))
-    if book.not_expressed and not args.model:
+    if book.not_expressed and args.model is None:
         out += ["", "Not expressed by this book (priced at standard rates):",
                 *(f"  - {line}" for line in book.not_expressed)]
     print("\n".join(out))
@@ -644,7 +675,8 @@ def register_prices(sub: Any) -> None:
                        description="Print every model's list prices (input, cache writes and "
                                    "reads, output, the long-prompt band, the US-only "
                                    "multiplier) as in force on a date.")
-    p.add_argument("--model", metavar="M", help="one model (an id, alias or display name)")
+    p.add_argument("--model", type=_model_arg, metavar="M",
+                   help="one model (an id, alias or display name)")
     p.add_argument("--on", type=_date_arg, metavar="DATE",
                    help="the day (YYYY-MM-DD); default: the latest entries")
     p.add_argument("--price-book", metavar="ID|FILE", help="a bundled id or a book file")
@@ -774,7 +806,7 @@ def register_track(sub: Any) -> None:
                    help="write the tracking PDF (a .pdf name), or what would be printed")
     p.add_argument("--paths", type=_whole_number(1, MAX_PATHS),
                    help="Monte Carlo paths (default: the scenario's simulation.paths)")
-    p.add_argument("--seed", type=_whole_number(0, limits.MAX_SEED),
+    p.add_argument("--seed", type=SEED,
                    help="random seed (default: the scenario's)")
     p.set_defaults(func=cmd_track)
 
@@ -814,7 +846,7 @@ def register_export(sub: Any) -> None:
                    help="folder to write into (created when missing)")
     p.add_argument("--paths", type=_whole_number(1, MAX_PATHS),
                    help="Monte Carlo paths (default: the scenario's simulation.paths)")
-    p.add_argument("--seed", type=_whole_number(0, limits.MAX_SEED),
+    p.add_argument("--seed", type=SEED,
                    help="random seed (default: the scenario's)")
     p.set_defaults(func=cmd_export)
 
@@ -822,8 +854,42 @@ def register_export(sub: Any) -> None:
 _EXTRA_COMMANDS.append(register_export)
 
 
+def _escape_unencodable() -> None:
+    """Text the terminal's encoding cannot hold (a CJK scenario name under
+    ``PYTHONIOENCODING=ascii``) is printed as backslash escapes rather than failing."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):
+                reconfigure(errors="backslashreplace")
+
+
+def _silence_stdout() -> None:
+    """After the reader of standard output went away, point it at /dev/null so that the
+    interpreter's last flush does not complain."""
+    with contextlib.suppress(ValueError, OSError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
+    """Run the command line; returns the exit status.
+
+    A closed pipe (``commitplan prices | head -1``) ends the command quietly with status
+    141, as a shell reports ``cat`` ended by SIGPIPE.
+    """
+    _escape_unencodable()
+    try:
+        code = _run(argv)
+        sys.stdout.flush()  # inside the try: the last write may be the one that finds no reader
+        return code
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -834,6 +900,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        raise
     except Exception as exc:  # a bug, not bad input: say so without a wall of traceback
         if os.environ.get("COMMITPLAN_DEBUG"):
             raise

@@ -17,6 +17,7 @@ from __future__ import annotations
 import difflib
 import json
 import math
+import sys
 import unicodedata
 from pathlib import Path
 from typing import Annotated, Any, Self
@@ -29,6 +30,8 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
     field_validator,
     model_validator,
 )
@@ -69,6 +72,51 @@ def _show(value: Any, limit: int = 60) -> str:
 
 
 # --------------------------------------------------------------------------- value types
+class OverlongInteger(float):
+    """An integer with more digits than Python converts from text (4,300): the YAML reader
+    keeps it as the largest float of its sign, quoted by its length, so that the schema
+    refuses it by the field's own bound (``is a 5,000-digit integer; above 1e+11 ...``)
+    rather than the file failing to parse."""
+
+    digits: int
+
+    def __new__(cls, digits: int, negative: bool = False) -> OverlongInteger:
+        obj = super().__new__(cls, -sys.float_info.max if negative else sys.float_info.max)
+        obj.digits = digits
+        return obj
+
+    def __repr__(self) -> str:
+        return f"a {self.digits:,}-digit {'negative ' if self < 0 else ''}integer"
+
+    def __reduce__(self) -> Any:
+        return (OverlongInteger, (self.digits, self < 0))
+
+
+class _OverlongWhole(int):
+    """:class:`OverlongInteger` in a whole-number field: past every bound of its sign."""
+
+    digits: int
+
+    def __new__(cls, source: OverlongInteger) -> _OverlongWhole:
+        big = 10 ** 4000
+        obj = super().__new__(cls, -big if source < 0 else big)
+        obj.digits = source.digits
+        return obj
+
+    def __repr__(self) -> str:
+        return f"a {self.digits:,}-digit {'negative ' if self < 0 else ''}integer"
+
+
+def _quoted(value: Any) -> str:
+    """A number as a message quotes it: ``2e+11``, or ``a 5,000-digit integer``."""
+    if isinstance(value, OverlongInteger | _OverlongWhole):
+        return repr(value)
+    try:
+        return f"{float(value):g}"
+    except (TypeError, ValueError, OverflowError):
+        return _show(value)
+
+
 def _no_bool(value: Any) -> Any:
     # pydantic reads true as 1 in a number field: `requests_per_month: true` is a typo.
     if isinstance(value, bool):
@@ -76,39 +124,50 @@ def _no_bool(value: Any) -> Any:
     return value
 
 
-def _at_most(high: float, meaning: str) -> AfterValidator:
-    """Refuse a value above ``high`` as a typo, saying what the bound means."""
-
-    def check(value: float) -> float:
-        if value > high:
-            raise ValueError(f"is {value:g}; above {high:g} ({meaning}) it is surely a typo")
-        return value
-
-    return AfterValidator(check)
+def _whole(value: Any) -> Any:
+    value = _no_bool(value)
+    return _OverlongWhole(value) if isinstance(value, OverlongInteger) else value
 
 
-def _rate(low: float, high: float, what: str) -> AfterValidator:
+def _at_most(high: float, meaning: str) -> WrapValidator:
+    """Refuse a value above ``high`` as a typo, saying what the bound means (the value is
+    quoted as typed: an overlong integer by its number of digits)."""
+
+    def check(value: Any, handler: ValidatorFunctionWrapHandler) -> float:
+        result = handler(value)
+        if result > high:
+            raise ValueError(f"is {_quoted(value)}; above {high:g} ({meaning}) it is surely "
+                             "a typo")
+        return result
+
+    return WrapValidator(check)
+
+
+def _rate(low: float, high: float, what: str) -> WrapValidator:
     """Keep a rate within what a real business could have; a value that reads as a
     percentage (3 for 3%) is refused with the fraction that was probably meant."""
 
-    def check(value: float) -> float:
+    def check(raw: Any, handler: ValidatorFunctionWrapHandler) -> float:
+        value = handler(raw)
         if low <= value <= high:
             return value
         hint = limits.percent_hint(value, low, high)
         if hint:
             raise ValueError(f"is {value:g}; {what} of {value:.0%} is surely a percentage: "
                              f"{hint}")
-        raise ValueError(f"is {value:g}; {what} of {value:.0%} is past what a real business "
+        share = "" if isinstance(raw, OverlongInteger) else f" of {value:.0%}"
+        raise ValueError(f"is {_quoted(raw)}; {what}{share} is past what a real business "
                          f"sees: give a fraction from {low:g} to {high:g} "
                          f"({low:.0%} to {high:.0%})")
 
-    return AfterValidator(check)
+    return WrapValidator(check)
 
 
 _NO_BOOL = BeforeValidator(_no_bool)
+_WHOLE = BeforeValidator(_whole)
 Share = Annotated[float, _NO_BOOL, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, _NO_BOOL, Field(ge=0.0)]
-Whole = Annotated[int, _NO_BOOL]
+Whole = Annotated[int, _WHOLE]
 Requests = Annotated[float, _NO_BOOL, Field(ge=0.0), _at_most(
     limits.MAX_REQUESTS_PER_MONTH, "100 billion requests a month")]
 TokenCount = Annotated[float, _NO_BOOL, Field(ge=0.0), _at_most(
@@ -706,6 +765,9 @@ class Scenario(_Strict):
     @classmethod
     def _start_text(cls, value: Any) -> Any:
         # YAML reads 2027-01-01 as a date; accept it and keep the month.
+        if isinstance(value, NotADate):
+            raise ValueError(f"is {str(value)!r}, which is not a date ({value.reason}); give "
+                             "the contract's first month as YYYY-MM, e.g. 2027-01")
         if hasattr(value, "year") and hasattr(value, "month"):
             return f"{value.year:04d}-{value.month:02d}"
         return value
@@ -1017,6 +1079,42 @@ class _ScenarioLoader(yaml.SafeLoader):
                         "each key may appear once in a mapping")
                 first_line[key] = line
         return super().construct_mapping(node, deep)
+
+
+class NotADate(str):
+    """A scalar written as a date that is no date (``2026-02-30``): kept as its text with
+    the reason, so that the field it was given for says what is wrong."""
+
+    reason: str
+
+    def __new__(cls, text: str, reason: str) -> NotADate:
+        obj = super().__new__(cls, text)
+        obj.reason = reason
+        return obj
+
+
+def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    """An integer; one past the float range (or too long for Python to read at all) as an
+    :class:`OverlongInteger`, which every number field refuses by its bound."""
+    try:
+        value = yaml.SafeLoader.construct_yaml_int(loader, node)
+    except ValueError:  # more digits than Python converts (sys.get_int_max_str_digits)
+        value = None
+    if value is None or abs(value) > sys.float_info.max:
+        digits = sum(ch.isdigit() for ch in node.value)
+        return OverlongInteger(digits, node.value.lstrip().startswith("-"))
+    return value
+
+
+def _construct_timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except (ValueError, OverflowError) as exc:  # 2026-02-30, 2027-13-01
+        return NotADate(node.value, str(exc))
+
+
+_ScenarioLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+_ScenarioLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 
 def _too_many_values(data: Any, cap: int) -> bool:
