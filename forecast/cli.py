@@ -297,6 +297,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     from forecast.report import write_pdf
     from forecast.types import Audience
 
+    from forecast.chartengine import check_address_space
+
+    _check_output(args)
+    check_address_space()  # the charts' engine cannot start under a small `ulimit -v`
     tracking = None
     if args.usage:  # before the plan's simulation: bad usage fails fast
         _check_output(args)
@@ -707,6 +711,10 @@ def _track(args: argparse.Namespace) -> Any:
         from forecast.files import check_output
 
         check_output(args.output, _inputs(args))
+        if Path(args.output).suffix.lower() == ".pdf":
+            from forecast.chartengine import check_address_space
+
+            check_address_space()
     scenario, book = _load(args.file)
     args.scenario = scenario
     from forecast.tracking import require_signed_contract
