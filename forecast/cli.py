@@ -294,10 +294,9 @@ def _position_text(plan: Any) -> list[str]:
 # --------------------------------------------------------------------------- report
 def cmd_report(args: argparse.Namespace) -> int:
     """The negotiation PDF; the output path is checked before the simulation runs."""
+    from forecast.chartengine import check_address_space
     from forecast.report import write_pdf
     from forecast.types import Audience
-
-    from forecast.chartengine import check_address_space
 
     _check_output(args)
     check_address_space()  # the charts' engine cannot start under a small `ulimit -v`

@@ -213,6 +213,16 @@ def _plain_text(value: str) -> str:
 
 
 Name = Annotated[str, AfterValidator(_plain_name)]
+
+
+def name_problem(name: str) -> str | None:
+    """Why ``name`` cannot name a scenario or workload (blank, control characters), or
+    None when it can: the schema's own rule, for a face that takes a name on its own."""
+    try:
+        _plain_name(name)
+    except ValueError as exc:
+        return str(exc)
+    return None
 Text = Annotated[str, AfterValidator(_plain_text)]
 
 

@@ -24,7 +24,9 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import re
+import stat
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -33,7 +35,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from forecast.errors import ScenarioError
+from forecast.errors import PlannerError, ScenarioError
+from forecast.files import MAX_SCENARIO_BYTES
 from forecast.scenario import (
     Scenario,
     atomic_write,
@@ -139,11 +142,66 @@ def _stem(name: str) -> str:
     return stem or "scenario"
 
 
+#: Most bytes read from one workspace file: a kept scenario is at most this big (the
+#: scenario cap), its JSON far smaller. A larger file was not written here.
+_MAX_FILE_BYTES = MAX_SCENARIO_BYTES
+_FOREIGN = ("is a link or not a regular file; the workspace reads only the files it wrote "
+            "itself, so it is left out")
+
+
 class Workspace:
-    """The workspace folder (created on the first write)."""
+    """The workspace folder (created on the first write).
+
+    Only the workspace's own files are read, listed or archived: a symbolic link (to
+    ``/etc/passwd`` or anywhere else), a FIFO, a device or a folder put in it under a name
+    the workspace uses is left out (and listed as unreadable when it would be an entry),
+    and nothing is read or written through a linked subfolder.
+    """
 
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
+
+    def _own(self, path: Path, folder: bool = False) -> bool:
+        """True when ``path`` is a regular file (``folder``: a folder) inside the workspace,
+        reached without following any link below the workspace folder itself."""
+        try:
+            relative = path.relative_to(self.folder)
+        except ValueError:
+            return False
+        current = self.folder
+        try:
+            for part in relative.parts:
+                if part in ("", ".", ".."):
+                    return False
+                current = current / part
+                info = current.lstat()
+                if stat.S_ISLNK(info.st_mode):
+                    return False
+            return stat.S_ISDIR(info.st_mode) if folder else stat.S_ISREG(info.st_mode)
+        except OSError:
+            return False
+
+    def _read(self, path: Path) -> bytes:
+        """A workspace file's bytes, never through a link (see :meth:`_own`).
+
+        Raises
+        ------
+        OSError
+            When ``path`` is not one of the workspace's own regular files, or cannot be
+            read; forecast.errors.UserFileError when it is larger than any it writes.
+        """
+        if not self._own(path):
+            raise OSError(f"{path.name} {_FOREIGN}")
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+                     | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                raise OSError(f"{path.name} {_FOREIGN}")
+            data = fh.read(_MAX_FILE_BYTES + 1)
+        if len(data) > _MAX_FILE_BYTES:
+            raise OSError(f"{path.name} is larger than any file the workspace writes; left "
+                          "out")
+        return data
 
     def entries(self) -> tuple[list[Kept], list[Unreadable]]:
         """Every kept scenario, oldest first, and the files that could not be read."""
@@ -152,11 +210,14 @@ class Workspace:
         if not self.folder.is_dir():
             return kept, unreadable
         for meta_path in sorted(self.folder.glob("*.json")):
+            if meta_path.name.startswith("."):
+                continue  # a temporary file of a write in progress, or not ours
             try:
-                meta = json.loads(meta_path.read_text(encoding="utf-8"))
+                meta = json.loads(self._read(meta_path).decode("utf-8"))
                 scenario_path = self.folder / f"{meta_path.stem}.yaml"
-                scenario = read_scenario_text(scenario_path.read_text(encoding="utf-8"),
-                                              scenario_path.name, self.folder)
+                scenario = read_scenario_text(self._read(scenario_path).decode("utf-8"),
+                                              scenario_path.name, self.folder,
+                                              allow_book_paths=False)
                 kept.append(Kept(meta_path.stem, str(meta["name"]), EntryKind(meta["kind"]),
                                  _data(scenario), str(meta.get("saved_at", "")),
                                  meta.get("source"), meta.get("report")))
@@ -206,15 +267,20 @@ class Workspace:
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             if self.folder.is_dir():
-                for path in sorted(self.folder.iterdir()):
-                    if path.is_file() and path.suffix in (".yaml", ".json") and \
-                            not path.name.startswith("."):
-                        archive.write(path, f"commitplan-workspace/{path.name}")
-                for path in sorted((self.folder / TRACKING).glob("*/*")):
-                    if path.is_file() and path.suffix in (".usage", ".json") and \
-                            not path.name.startswith("."):
-                        archive.write(path, "commitplan-workspace/"
-                                      f"{path.relative_to(self.folder).as_posix()}")
+                paths = [p for p in sorted(self.folder.iterdir())
+                         if p.suffix in (".yaml", ".json")]
+                if self._own(self.folder / TRACKING, folder=True):
+                    paths += [p for p in sorted((self.folder / TRACKING).glob("*/*"))
+                              if p.suffix in (".usage", ".json")]
+                for path in paths:
+                    if path.name.startswith(".") or not self._own(path):
+                        continue  # links, FIFOs, devices, folders: not the workspace's
+                    try:
+                        data = self._read(path)
+                    except (OSError, PlannerError):
+                        continue
+                    archive.writestr("commitplan-workspace/"
+                                     f"{path.relative_to(self.folder).as_posix()}", data)
         return buffer.getvalue()
 
     # -- usage to date, per tracked scenario ------------------------------------------------
@@ -233,9 +299,9 @@ class Workspace:
             When the list cannot be read (a damaged ``files.json``).
         """
         manifest = self.tracking_folder(scenario) / _MANIFEST
-        if not manifest.is_file():
+        if not manifest.is_file() and not manifest.is_symlink():
             return []
-        meta = json.loads(manifest.read_text(encoding="utf-8"))
+        meta = json.loads(self._read(manifest).decode("utf-8"))
         return [UsageFile(str(f["name"]), str(f["sha256"]), int(f["size"]),
                           str(f.get("saved_at", ""))) for f in meta["files"]]
 
@@ -249,13 +315,17 @@ class Workspace:
             When the folder cannot be written; the list is then as it was.
         """
         folder = self.tracking_folder(scenario)
-        folder.mkdir(parents=True, exist_ok=True)
+        if not any(p.is_symlink() for p in (folder.parent, folder)):
+            folder.mkdir(parents=True, exist_ok=True)
+        if not self._own(folder, folder=True):
+            raise OSError(f"{folder.relative_to(self.folder)} is a link or not a folder; "
+                          "the workspace writes only into folders of its own")
         added = []
         for name, content in files:
             record = usage_file(name, content)
             path = folder / f"{record.digest}.usage"
-            if not path.exists():
-                atomic_write(path, content)
+            if not self._own(path):  # missing, or a link or special file put there
+                atomic_write(path, content)  # a rename: replaces a link, never follows it
             added.append(record)
         before = self.usage_files(scenario)
         kept = merge_usage(before, added)
@@ -271,7 +341,7 @@ class Workspace:
         OSError
             When its copy is gone.
         """
-        return (self.tracking_folder(scenario) / f"{file.digest}.usage").read_bytes()
+        return self._read(self.tracking_folder(scenario) / f"{file.digest}.usage")
 
     def delete_usage(self, scenario: str, names: Sequence[str] | None = None
                      ) -> list[UsageFile]:
