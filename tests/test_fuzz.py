@@ -996,3 +996,148 @@ def test_the_chart_engine_dying_in_its_child_is_a_message(tmp_path: Path):
     assert result.returncode == 2, result.stderr[-2000:]
     assert "the chart engine (vl-convert) was killed by signal" in result.stdout
     assert "under an address-space limit of 5.7 GiB" in result.stdout, result.stdout
+
+
+# --------------------------------------------------------------------------- workspace
+#: What may be found in the app's workspace folder besides its own entries: links (to a
+#: secret outside it, to a whole entry outside it, dangling), a FIFO, a folder, linked
+#: tracking folders, odd names and foreign files.
+PLANTS = ["link-secret", "link-entry", "dangling", "fifo", "folder", "tracking-link",
+          "tracking-sub-link", "manifest-link", "usage-link", "odd-names", "foreign",
+          "huge", "yaml-link"]
+SECRET = b"root:x:0:0:SECRET-outside-the-workspace"
+
+
+def _plant(kind: str, ws: Path, outside: Path, tracked: str) -> None:
+    import hashlib
+
+    from ui.workspace import Workspace
+
+    secret = outside / "passwd"
+    if kind == "link-secret":  # the issue's case: a link to /etc/passwd archived as leak.yaml
+        (ws / "leak.yaml").symlink_to(secret)
+        (ws / "leak.json").symlink_to(secret)
+    elif kind == "link-entry":  # a whole, valid entry outside, linked in
+        Workspace(outside / "other").keep("Outside entry", __import__(
+            "ui.workspace").workspace.EntryKind.UPLOAD, _small_scenario("Outside entry"))
+        for name in ("outside-entry.yaml", "outside-entry.json"):
+            (ws / name).symlink_to(outside / "other" / name)
+    elif kind == "dangling":
+        (ws / "gone.json").symlink_to(outside / "nothing.json")
+    elif kind == "fifo":
+        os.mkfifo(ws / "pipe.json")
+        os.mkfifo(ws / "pipe.yaml")
+    elif kind == "folder":
+        (ws / "dir.json").mkdir()
+        (ws / "dir.yaml").mkdir()
+    elif kind == "tracking-link":
+        (ws / "tracking").rename(outside / "tracking-moved")
+        (outside / "tracking-moved" / "leak.usage").write_bytes(SECRET)
+        (ws / "tracking").symlink_to(outside / "tracking-moved")
+    elif kind == "tracking-sub-link":
+        folder = Workspace(ws).tracking_folder(tracked)
+        for f in folder.iterdir():
+            f.unlink()
+        folder.rmdir()
+        (outside / "sub").mkdir(exist_ok=True)
+        (outside / "sub" / "leak.usage").write_bytes(SECRET)
+        folder.symlink_to(outside / "sub")
+    elif kind == "manifest-link":
+        manifest = Workspace(ws).tracking_folder(tracked) / "files.json"
+        manifest.unlink(missing_ok=True)
+        manifest.symlink_to(secret)
+    elif kind == "usage-link":  # a kept usage file's bytes replaced by a link to the secret
+        digest = hashlib.sha256(b"date,model\n").hexdigest()
+        usage = Workspace(ws).tracking_folder(tracked) / f"{digest}.usage"
+        usage.unlink(missing_ok=True)
+        usage.symlink_to(secret)
+    elif kind == "odd-names":
+        for name in ("名前.json", "a\nb.json", ".hidden.json", "..json", " .yaml",
+                     "x" * 250 + ".json", "-rf.json", "$(id).json"):
+            (ws / name).write_text('{"name": "odd", "kind": "upload"}')
+    elif kind == "foreign":
+        (ws / "notes.txt").write_text("not the workspace's")
+        (ws / "garbage.json").write_bytes(b"\xff\xfe\x00garbage")
+        (ws / "list.json").write_text("[1, 2]")
+        (ws / "list.yaml").write_text("- 1\n")
+        (ws / "bomb.json").write_text('{"name": "b", "kind": "upload"}')
+        (ws / "bomb.yaml").write_text("a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1]\n"
+                                      + "".join(f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, "
+                                                f"*{p}, *{p}, *{p}, *{p}]\n"
+                                                for p, c in zip("abcdefg", "bcdefgh",
+                                                                strict=True)))
+    elif kind == "huge":  # larger than any file the workspace writes (sparse: no disk used)
+        with open(ws / "huge.json", "wb") as fh:
+            fh.truncate(5 * 1024 * 1024)
+    elif kind == "yaml-link":  # a genuine entry's JSON, its scenario swapped for a link
+        (ws / "kept-a.yaml").unlink()
+        (ws / "kept-a.yaml").symlink_to(secret)
+
+
+def _small_scenario(name: str) -> Any:
+    from tests.conftest import make_scenario
+
+    scenario = make_scenario()
+    return scenario.model_copy(update={"name": name})
+
+
+@settings(FAST, max_examples=40)
+@given(plants=st.lists(st.sampled_from(PLANTS), min_size=1, max_size=4, unique=True))
+def test_workspace_contents_never_leak_or_crash(plants: list[str]):
+    """Whatever is put in the workspace folder, listing it does not fail or block, nothing
+    outside it is listed, read or archived, and writing goes on inside it only."""
+    import zipfile
+
+    from ui.workspace import EntryKind, Workspace
+
+    with tempfile.TemporaryDirectory() as tmp:
+        ws, outside = Path(tmp) / "ws", Path(tmp) / "outside"
+        ws.mkdir()
+        outside.mkdir()
+        (outside / "passwd").write_bytes(SECRET)
+        workspace = Workspace(ws)
+        workspace.keep("Kept A", EntryKind.UPLOAD, _small_scenario("Kept A"))
+        tracked = "Kept A"
+        workspace.keep_usage(tracked, [("usage.csv", b"date,model\n")])
+        for kind in plants:
+            linked = (ws / "tracking").is_symlink() or workspace.tracking_folder(
+                tracked).is_symlink()
+            if kind in ("manifest-link", "usage-link", "tracking-sub-link") and linked:
+                continue  # its folder is already a link out of the workspace
+            _plant(kind, ws, outside, tracked)
+        outside_before = tree(outside)
+
+        kept, unreadable = workspace.entries()
+        event(f"{len(kept)} kept, {len(unreadable)} unreadable")
+        names = {k.name for k in kept}
+        assert names <= {"Kept A"}, names
+        assert ("Kept A" in names) == ("yaml-link" not in plants)
+        if "link-secret" in plants:
+            assert any(u.file == "leak.json" and "link" in u.problem for u in unreadable)
+        if "link-entry" in plants:
+            assert "Outside entry" not in names
+
+        archive = zipfile.ZipFile(__import__("io").BytesIO(workspace.archive()))
+        members = archive.namelist()
+        for member in members:
+            data = archive.read(member)
+            assert SECRET not in data, member
+        assert not any(m.endswith(("leak.yaml", "leak.json", "leak.usage")) for m in members)
+        assert all(not (ws / m.removeprefix("commitplan-workspace/")).is_symlink()
+                   for m in members)
+
+        # Usage kept through a linked folder or list is refused or rewritten in place, never
+        # written or read outside; the secret is never returned as usage.
+        try:
+            files = workspace.usage_files(tracked)
+            contents = [workspace.usage_content(tracked, f) for f in files]
+            assert all(SECRET not in c for c in contents)
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        try:
+            workspace.keep_usage(tracked, [("more.csv", b"date,model,x\n")])
+        except OSError:
+            assert {"tracking-link", "tracking-sub-link"} & set(plants)
+        workspace.keep("Kept B", EntryKind.VARIANT, _small_scenario("Kept B"))
+        assert tree(outside) == outside_before  # nothing outside was written
+        assert (ws / "kept-b.yaml").is_file() and not (ws / "kept-b.yaml").is_symlink()

@@ -170,6 +170,7 @@ class Workspace:
             return False
         current = self.folder
         try:
+            info = self.folder.stat()  # the folder itself may be a link the user set up
             for part in relative.parts:
                 if part in ("", ".", ".."):
                     return False
@@ -180,6 +181,25 @@ class Workspace:
             return stat.S_ISDIR(info.st_mode) if folder else stat.S_ISREG(info.st_mode)
         except OSError:
             return False
+
+    def _write(self, path: Path, payload: str | bytes) -> None:
+        """Write a workspace file whole, never through a link: a link (or FIFO, device)
+        found under the name is removed first, so the file written is the workspace's own
+        (``atomic_write`` alone would follow a link and replace its target).
+
+        Raises
+        ------
+        OSError
+            When the folder to write in is reached through a link, or a folder has the name.
+        """
+        if not self._own(path.parent, folder=True):
+            raise OSError(f"{path.parent.name} is a link or not a folder; the workspace "
+                          "writes only into folders of its own")
+        if path.is_symlink() or (path.exists() and not self._own(path)):
+            if path.is_dir() and not path.is_symlink():
+                raise OSError(f"{path.name} is a folder; move it out of the workspace")
+            path.unlink()
+        atomic_write(path, payload)
 
     def _read(self, path: Path) -> bytes:
         """A workspace file's bytes, never through a link (see :meth:`_own`).
@@ -212,6 +232,11 @@ class Workspace:
         for meta_path in sorted(self.folder.glob("*.json")):
             if meta_path.name.startswith("."):
                 continue  # a temporary file of a write in progress, or not ours
+            foreign = [p.name for p in (meta_path, self.folder / f"{meta_path.stem}.yaml")
+                       if (p.exists() or p.is_symlink()) and not self._own(p)]
+            if foreign:
+                unreadable.append(Unreadable(foreign[0], _FOREIGN))
+                continue
             try:
                 meta = json.loads(self._read(meta_path).decode("utf-8"))
                 scenario_path = self.folder / f"{meta_path.stem}.yaml"
@@ -251,9 +276,9 @@ class Workspace:
         saved_at = datetime.now(UTC).isoformat(timespec="microseconds")
         meta = {"name": name, "kind": str(kind), "saved_at": saved_at, "source": source,
                 "scenario": f"{entry_id}.yaml", "report": report}
-        atomic_write(self.folder / f"{entry_id}.yaml", dump_scenario(scenario))
-        atomic_write(self.folder / f"{entry_id}.json",
-                     json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
+        self._write(self.folder / f"{entry_id}.yaml", dump_scenario(scenario))
+        self._write(self.folder / f"{entry_id}.json",
+                    json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
         return Kept(entry_id, name, kind, _data(scenario), saved_at, source, report)
 
     def delete(self, entry_id: str) -> None:
@@ -299,7 +324,7 @@ class Workspace:
             When the list cannot be read (a damaged ``files.json``).
         """
         manifest = self.tracking_folder(scenario) / _MANIFEST
-        if not manifest.is_file() and not manifest.is_symlink():
+        if not self._own(manifest):  # none kept, or a link or special file: not a list of ours
             return []
         meta = json.loads(self._read(manifest).decode("utf-8"))
         return [UsageFile(str(f["name"]), str(f["sha256"]), int(f["size"]),
@@ -325,7 +350,7 @@ class Workspace:
             record = usage_file(name, content)
             path = folder / f"{record.digest}.usage"
             if not self._own(path):  # missing, or a link or special file put there
-                atomic_write(path, content)  # a rename: replaces a link, never follows it
+                self._write(path, content)
             added.append(record)
         before = self.usage_files(scenario)
         kept = merge_usage(before, added)
@@ -370,8 +395,8 @@ class Workspace:
 
     def _write_manifest(self, scenario: str, files: Sequence[UsageFile]) -> None:
         meta = {"scenario": scenario, "files": [f.to_dict() for f in files]}
-        atomic_write(self.tracking_folder(scenario) / _MANIFEST,
-                     json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
+        self._write(self.tracking_folder(scenario) / _MANIFEST,
+                    json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
 
 
 def _data(scenario: Scenario) -> dict[str, Any]:
