@@ -14,15 +14,11 @@ A workload states its volume in one of two forms:
 
 from __future__ import annotations
 
-import difflib
-import json
 import math
 import sys
 import unicodedata
-from pathlib import Path
 from typing import Annotated, Any, Self
 
-import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -37,38 +33,14 @@ from pydantic import (
 )
 
 from forecast import limits
-from forecast.errors import PriceBookError, ScenarioError, UserFileError
-from forecast.files import MAX_SCENARIO_BYTES, read_bounded, write_output
-from forecast.pricebook import (
-    DEFAULT_PRICE_BOOK,
-    PriceBook,
-    bundled_price_book_ids,
-    load_price_book,
-)
+from forecast.pricebook import DEFAULT_PRICE_BOOK
+from forecast.scenario_messages import _at, _each, _show, validation_problems
 from forecast.types import CacheTTL, Overage, Waiting
 
 #: Batch turns around within 24 h, most within an hour: below this latency a workload
 #: cannot batch.
 MIN_BATCH_LATENCY_MINUTES = 60.0
 _SHARE_TOLERANCE = 1e-6
-_SUBFIELD = "\x00"  # separates a sub-field path from the message in model validators
-_NEXT = "\x01"  # separates the problems one model validator reports together
-
-
-def _at(field: str, message: str) -> ValueError:
-    """A validation error about ``field`` below the model being validated."""
-    return _each([(field, message)])
-
-
-def _each(problems: list[tuple[str, str]]) -> ValueError:
-    """One validation error carrying several independent problems, each with its field."""
-    return ValueError(_NEXT.join(f"{field}{_SUBFIELD}{message}" for field, message in problems))
-
-
-def _show(value: Any, limit: int = 60) -> str:
-    """A value as the message quotes it: repr, shortened when long."""
-    text = repr(value)
-    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 # --------------------------------------------------------------------------- value types
@@ -90,6 +62,18 @@ class OverlongInteger(float):
 
     def __reduce__(self) -> Any:
         return (OverlongInteger, (self.digits, self < 0))
+
+
+class NotADate(str):
+    """A scalar written as a date that is no date (``2026-02-30``): the YAML reader keeps it
+    as its text with the reason, so that the field it was given for says what is wrong."""
+
+    reason: str
+
+    def __new__(cls, text: str, reason: str) -> NotADate:
+        obj = super().__new__(cls, text)
+        obj.reason = reason
+        return obj
 
 
 class _OverlongWhole(int):
@@ -845,381 +829,7 @@ class Scenario(_Strict):
         return list(names)
 
 
-# --------------------------------------------------------------------------- messages
-def _path(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            # A key is user text: one with control characters is quoted, never printed raw.
-            text = str(part)
-            out += ("." if out else "") + (text if text.isprintable() else _show(text))
-    return out
-
-
-#: Error kinds whose message is led by the value given (``is 1.5; ...``).
-_QUOTE_INPUT = frozenset({
-    "greater_than_equal", "less_than_equal", "greater_than", "less_than", "enum",
-    "finite_number", "float_parsing", "float_type", "int_parsing", "int_type",
-    "int_from_float", "bool_parsing", "bool_type", "string_type",
-})
-
-
-def _format_error(err: dict[str, Any]) -> list[str]:
-    """The lines of one pydantic error: one, or several when a model validator reported
-    several independent problems together."""
-    loc = tuple(err["loc"])
-    msg: str = err["msg"]
-    if msg.startswith("Value error, "):
-        msg = msg[len("Value error, "):]
-    if _SUBFIELD in msg:
-        lines = []
-        for part in msg.split(_NEXT):
-            sub, _, text = part.partition(_SUBFIELD)
-            path = _path(loc + tuple(_split_path(sub)))
-            lines.append(f"{path}: {text}" if path else text)
-        return lines
-    kind = err["type"]
-    value = err.get("input")
-    if kind == "extra_forbidden":
-        return [f"{_path(loc)}: unknown field {_show(loc[-1])}; check its spelling "
-                "(see the README)"]
-    if kind == "missing":
-        return [f"{_path(loc)}: missing; this field is required"]
-    if kind == "finite_number":
-        msg = f"is {_show(value)}; give a finite number (not .inf, .nan or an overflow)"
-    elif kind == "string_pattern_mismatch" and loc and loc[-1] == "start":
-        msg = f"is {_show(value)}; give the contract's first month as YYYY-MM, e.g. 2027-01"
-    elif kind in _QUOTE_INPUT and isinstance(value, int | float | str | bool | None):
-        msg = f"is {_show(value)}; {msg[0].lower()}{msg[1:]}"
-        limit = (err.get("ctx") or {}).get("le", (err.get("ctx") or {}).get("lt"))
-        if isinstance(value, int | float) and not isinstance(value, bool) \
-                and isinstance(limit, int | float) and limit <= 1:
-            hint = limits.percent_hint(float(value), 0.0, float(limit))
-            if hint:
-                msg += f"; a share or rate is a fraction: {hint}"
-    path = _path(loc)
-    return [f"{path}: {msg}" if path else msg]
-
-
-def _split_path(text: str) -> list[str | int]:
-    parts: list[str | int] = []
-    for chunk in text.split("."):
-        name, *indices = chunk.replace("]", "").split("[")
-        if name:
-            parts.append(name)
-        parts.extend(int(i) for i in indices)
-    return parts
-
-
-def _first_message(exc: ValidationError) -> str:
-    return _format_error(exc.errors()[0])[0]
-
-
-def validation_problems(exc: ValidationError) -> list[str]:
-    """One readable line per problem, each led by its field path."""
-    return [line for e in exc.errors() for line in _format_error(e)]
-
-
-# --------------------------------------------------------------------------- checks
-def _mapping(value: Any) -> dict[Any, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _price_book_problems(data: dict[str, Any], base_dir: Path | None,
-                         allow_book_paths: bool) -> tuple[PriceBook | None, list[str]]:
-    """The scenario's price book and the problems with it and with the model names.
-
-    Works on the raw mapping, so that a file with schema errors still hears about its
-    unknown models in the same run.
-    """
-    ref = data.get("price_book", DEFAULT_PRICE_BOOK)
-    if not isinstance(ref, str):
-        return None, []  # the schema says what is wrong with it
-    if not allow_book_paths and ref not in bundled_price_book_ids():
-        return None, [f"price_book: is {_show(ref)}; uploaded scenarios may use bundled price "
-                      f"books only: {', '.join(bundled_price_book_ids())}"]
-    try:
-        book = load_price_book(ref, base_dir)
-    except PriceBookError as exc:
-        return None, [f"price_book: {exc}"]
-    problems = []
-    known = ", ".join(book.model_ids)
-    workloads = data.get("workloads")
-    for i, w in enumerate(workloads if isinstance(workloads, list) else []):
-        w = _mapping(w)
-        for part in ("current", "optimized"):
-            for model in _mapping(_mapping(w.get(part)).get("models")):
-                if isinstance(model, str) and model not in book.models:
-                    close = difflib.get_close_matches(model, book.model_ids, n=1)
-                    hint = f"did you mean {close[0]!r}? " if close else ""
-                    problems.append(
-                        f"workloads[{i}].{part}.models: unknown model {_show(model)} in price "
-                        f"book {book.id!r}; {hint}known models: {known}"
-                    )
-        for field in ("tokens", "monthly_tokens"):
-            counted_on = _mapping(w.get(field)).get("counted_on")
-            if isinstance(counted_on, str) and counted_on not in book.models:
-                problems.append(f"workloads[{i}].{field}.counted_on: unknown model "
-                                f"{_show(counted_on)}; known models: {known}")
-    return book, problems
-
-
-def _spend_problems(scenario: Scenario, book: PriceBook) -> list[str]:
-    """Workloads whose expected list spend passes :data:`limits.MAX_MONTHLY_SPEND` in some
-    month: each field may be plausible alone and their product still a typo.
-
-    The bound is taken at the dearest of the 8 lever corners, on the paths where the
-    workload launches, so no path's expected spend is above it.
-    """
-    import numpy as np
-
-    from forecast.cost import corner_costs
-    from forecast.timeline import expected_volume, month_labels
-
-    n_w = len(scenario.workloads)
-    launch = np.array([w.launch_probability for w in scenario.workloads])
-    volume = expected_volume(scenario) / np.where(launch > 0, launch, 1.0)  # (M, W)
-    unit = corner_costs(scenario, book).values.reshape(n_w, -1).max(axis=1)  # (W,)
-    spend = volume * unit
-    labels = month_labels(scenario)
-    cap = limits.MAX_MONTHLY_SPEND
-    problems = []
-    for i in np.flatnonzero(spend.max(axis=0) > cap):
-        month = int(spend[:, i].argmax())
-        problems.append(
-            f"workloads[{i}]: expected list spend reaches ${spend[month, i]:.3g} a month by "
-            f"{labels[month]}; above ${cap:.0e} (a hundred billion dollars) a month it is "
-            "surely a typo: check requests_per_month or monthly_tokens, tokens and "
-            "growth.monthly")
-    return problems
-
-
-def check_against_price_book(scenario: Scenario, base_dir: Path | None = None) -> list[str]:
-    """Problems with the scenario's price book, model names and expected spend (empty when
-    none)."""
-    book, problems = _price_book_problems(scenario_to_dict(scenario), base_dir, True)
-    if book is not None and not problems:
-        problems = _spend_problems(scenario, book)
-    return problems
-
-
-# --------------------------------------------------------------------------- load / save
-def parse_scenario(data: Any, source: str | None = None, base_dir: Path | None = None,
-                   allow_book_paths: bool = True) -> Scenario:
-    """Validate a scenario mapping, including its price book and model names.
-
-    Every independent problem is reported in one go: the schema's, and those with the price
-    book and the model names even when the schema has others.
-
-    Parameters
-    ----------
-    data : object
-        The parsed file (a mapping).
-    source : str, optional
-        The file it came from, for the message.
-    base_dir : Path, optional
-        Folder a relative ``price_book`` path is resolved against.
-    allow_book_paths : bool
-        False for a scenario from outside (an upload): a ``price_book`` that is not a
-        bundled id is refused without touching the filesystem.
-
-    Raises
-    ------
-    ScenarioError
-        With one problem per line, each naming the field.
-    """
-    if not isinstance(data, dict):
-        raise ScenarioError(["the file must hold a mapping (name:, workloads:, ...), "
-                             f"not {type(data).__name__}"], source)
-    book, book_problems = _price_book_problems(data, base_dir, allow_book_paths)
-    try:
-        scenario = Scenario.model_validate(data)
-    except ValidationError as exc:
-        raise ScenarioError(validation_problems(exc) + book_problems, source) from None
-    if book_problems:
-        raise ScenarioError(book_problems, source)
-    if book is not None:
-        spend = _spend_problems(scenario, book)
-        if spend:
-            raise ScenarioError(spend, source)
-    return scenario
-
-
-class _FileProblem(Exception):
-    """A scenario file that YAML can read but the planner will not (duplicate keys, nesting
-    too deep, too many values)."""
-
-
-class _ScenarioLoader(yaml.SafeLoader):
-    """YAML's safe loader, refusing duplicate keys and nesting deeper than
-    :data:`limits.MAX_NESTING` (which would otherwise end in a RecursionError)."""
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self._depth = 0
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        self._depth += 1
-        try:
-            if self._depth > limits.MAX_NESTING:
-                line = self.peek_event().start_mark.line + 1
-                raise _FileProblem(f"line {line}: nested more than {limits.MAX_NESTING} levels "
-                                   "deep; a scenario is at most 5 levels deep")
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
-
-    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
-        if isinstance(node, yaml.MappingNode):
-            first_line: dict[Any, int] = {}
-            for key_node, _ in node.value:
-                if key_node.tag == "tag:yaml.org,2002:merge":
-                    continue  # `<<: *defaults` may be overridden on purpose
-                key = self.construct_object(key_node, deep=True)
-                line = key_node.start_mark.line + 1
-                try:
-                    earlier = first_line.get(key)
-                except TypeError:
-                    continue  # unhashable: the base class says so
-                if earlier is not None:
-                    raise _FileProblem(
-                        f"line {line}: duplicate key {_show(key)} (first on line {earlier}); "
-                        "each key may appear once in a mapping")
-                first_line[key] = line
-        return super().construct_mapping(node, deep)
-
-
-class NotADate(str):
-    """A scalar written as a date that is no date (``2026-02-30``): kept as its text with
-    the reason, so that the field it was given for says what is wrong."""
-
-    reason: str
-
-    def __new__(cls, text: str, reason: str) -> NotADate:
-        obj = super().__new__(cls, text)
-        obj.reason = reason
-        return obj
-
-
-def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
-    """An integer; one past the float range (or too long for Python to read at all) as an
-    :class:`OverlongInteger`, which every number field refuses by its bound."""
-    try:
-        value = yaml.SafeLoader.construct_yaml_int(loader, node)
-    except ValueError:  # more digits than Python converts (sys.get_int_max_str_digits)
-        value = None
-    if value is None or abs(value) > sys.float_info.max:
-        digits = sum(ch.isdigit() for ch in node.value)
-        return OverlongInteger(digits, node.value.lstrip().startswith("-"))
-    return value
-
-
-def _construct_timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
-    try:
-        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
-    except (ValueError, OverflowError) as exc:  # 2026-02-30, 2027-13-01
-        return NotADate(node.value, str(exc))
-
-
-_ScenarioLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
-_ScenarioLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
-
-
-def _too_many_values(data: Any, cap: int) -> bool:
-    """True when ``data`` holds more than ``cap`` values, counting each use of a YAML alias
-    (a few nested aliases can stand for billions of values); stops counting at the cap."""
-    stack, count = [data], 0
-    while stack:
-        item = stack.pop()
-        count += 1
-        if count > cap:
-            return True
-        if isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return False
-
-
-def _parse_text(text: str) -> Any:
-    """YAML or JSON text to plain data, or ScenarioError-ready problem lines."""
-    loader = _ScenarioLoader(text)
-    try:
-        return loader.get_single_data()
-    finally:
-        loader.dispose()
-
-
-def read_scenario_text(text: str, source: str = "<scenario>", base_dir: Path | None = None,
-                       allow_book_paths: bool = True) -> Scenario:
-    """Parse YAML or JSON text (JSON is YAML) into a validated scenario.
-
-    Parameters
-    ----------
-    text : str
-        The file's text; at most :data:`forecast.files.MAX_SCENARIO_BYTES` characters.
-    source : str
-        The file's name, for the messages.
-    base_dir : Path, optional
-        Folder a relative ``price_book`` path is resolved against.
-    allow_book_paths : bool
-        False for an uploaded scenario: its ``price_book`` must be a bundled id
-        (``anthropic-2026-11``); a path is refused without looking at the filesystem, so an
-        upload cannot probe or quote the server's files.
-
-    Raises
-    ------
-    ScenarioError
-        Naming the line (for a file YAML cannot read) or the field.
-    """
-    if len(text) > MAX_SCENARIO_BYTES:
-        raise ScenarioError([f"is larger than {MAX_SCENARIO_BYTES // (1024 * 1024)} MiB, the "
-                             "most a scenario file may be; is it the right file?"], source)
-    if not text.strip():
-        raise ScenarioError(["the file is empty; a scenario needs at least name and workloads"],
-                            source)
-    try:
-        data = _parse_text(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError([f"{where}not valid YAML/JSON ({problem})"], source) from None
-    except _FileProblem as exc:
-        raise ScenarioError([str(exc)], source) from None
-    except (ValueError, OverflowError, RecursionError) as exc:
-        # A value YAML's own constructors reject (a date 2027-13-45, an integer of 5,000
-        # digits) or an alias cycle.
-        raise ScenarioError([f"not valid YAML/JSON ({type(exc).__name__}: "
-                             f"{_show(str(exc), 120)})"], source) from None
-    if _too_many_values(data, limits.MAX_VALUES):
-        raise ScenarioError([f"holds more than {limits.MAX_VALUES:,} values once its YAML "
-                             "aliases (*name) are expanded; a scenario is far smaller"], source)
-    return parse_scenario(data, source, base_dir, allow_book_paths)
-
-
-def load_scenario(path: str | Path) -> Scenario:
-    """Load and validate a scenario file (``.yaml``, ``.yml`` or ``.json``).
-
-    At most :data:`forecast.files.MAX_SCENARIO_BYTES` are read. A relative ``price_book``
-    path is resolved against the scenario's folder.
-    """
-    path = Path(path)
-    try:
-        raw = read_bounded(path, MAX_SCENARIO_BYTES, "scenario")
-    except UserFileError as exc:
-        raise ScenarioError([exc.problem], str(path)) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ScenarioError([f"is not UTF-8 text (byte {exc.start + 1} is {raw[exc.start]:#04x}); "
-                             "save it as UTF-8"], str(path)) from None
-    return read_scenario_text(text, str(path), path.parent)
-
-
+# --------------------------------------------------------------------------- plain data
 def _whole_floats_as_int(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
         return int(value)
@@ -1234,28 +844,3 @@ def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
     """The scenario as plain data, with defaults written out and unset options left out;
     whole numbers are written without a decimal point (``2400000``, not ``2400000.0``)."""
     return _whole_floats_as_int(scenario.model_dump(mode="json", exclude_none=True))
-
-
-def dump_scenario(scenario: Scenario, fmt: str = "yaml") -> str:
-    """Serialise to YAML (default) or JSON text; loading it gives back an equal scenario."""
-    data = scenario_to_dict(scenario)
-    if fmt == "json":
-        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
-
-
-def atomic_write(path: str | Path, payload: str | bytes) -> None:
-    """Write a file all at once (see :func:`forecast.files.write_output`)."""
-    write_output(path, payload)
-
-
-def save_scenario(scenario: Scenario, path: str | Path) -> None:
-    """Save as YAML, or JSON when the path ends in ``.json``; written atomically."""
-    path = Path(path)
-    fmt = "json" if path.suffix.lower() == ".json" else "yaml"
-    write_output(path, dump_scenario(scenario, fmt), what="the scenario")
-
-
-def scenario_price_book(scenario: Scenario, base_dir: Path | None = None) -> PriceBook:
-    """The price book a validated scenario names."""
-    return load_price_book(scenario.price_book, base_dir)

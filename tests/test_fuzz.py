@@ -898,7 +898,7 @@ def test_the_pdf_bytes_do_not_depend_on_the_time_zone(tmp_path: Path):
 def test_the_default_report_date_is_the_utc_day(monkeypatch):
     import datetime as dt
 
-    from forecast import report
+    from forecast.report import build
 
     class Late(dt.datetime):
         @classmethod
@@ -906,8 +906,8 @@ def test_the_default_report_date_is_the_utc_day(monkeypatch):
             moment = dt.datetime(2026, 12, 31, 23, 30, tzinfo=dt.UTC)
             return moment if tz is None else moment.astimezone(tz)
 
-    monkeypatch.setattr(report.dt, "datetime", Late)
-    assert report.utc_today() == dt.date(2026, 12, 31)
+    monkeypatch.setattr(build.dt, "datetime", Late)
+    assert build.utc_today() == dt.date(2026, 12, 31)
 
 
 # --------------------------------------------------------------------------- address space

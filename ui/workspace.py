@@ -35,15 +35,16 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from forecast.errors import PlannerError, ScenarioError
-from forecast.files import MAX_SCENARIO_BYTES
-from forecast.scenario import (
+from forecast import (
+    PlannerError,
     Scenario,
-    atomic_write,
+    ScenarioError,
     dump_scenario,
     read_scenario_text,
     scenario_to_dict,
 )
+from forecast.files import MAX_SCENARIO_BYTES
+from forecast.scenario_io import atomic_write
 
 ENV_VAR = "COMMITPLAN_WORKSPACE"
 #: The subfolder that keeps usage to date per tracked scenario.
