@@ -879,10 +879,7 @@ def test_the_pdf_bytes_do_not_depend_on_the_time_zone(tmp_path: Path):
     # The same plan and the same date must give the same bytes anywhere (UTC-12 to UTC+14).
     hashes = {}
     script = ("import datetime as dt, hashlib, sys\n"
-              "from forecast.scenario import load_scenario\n"
-              "from forecast.pricebook import load_price_book\n"
-              "from forecast.plan import build_plan\n"
-              "from forecast.report import render_pdf\n"
+              "from forecast import build_plan, load_price_book, load_scenario, render_pdf\n"
               f"s = load_scenario({str(ROOT / 'scenarios' / 'team-three-workloads.yaml')!r})\n"
               "p = build_plan(s, load_price_book(s.price_book), paths=60, seed=1, "
               "sensitivity=False)\n"
