@@ -162,7 +162,8 @@ def scenario_texts(draw: st.DrawFn) -> str:
             text = yaml.safe_dump(doc, sort_keys=False)
         except yaml.YAMLError:
             text = json.dumps(doc)
-    twist = draw(st.sampled_from(["none", "none", "none", "duplicate", "truncate", "control"]))
+    twist = draw(st.sampled_from(["none", "none", "none", "duplicate", "truncate", "control",
+                                  "overlong", "no-date"]))
     if twist == "duplicate":
         text = ('{"name": "first", ' + text[1:]) if text.startswith("{") \
             else text + "\nname: again\n"
@@ -170,6 +171,12 @@ def scenario_texts(draw: st.DrawFn) -> str:
         text = text[:draw(st.integers(0, max(0, len(text) - 1)))]
     elif twist == "control":
         text = text.replace("name:", 'name: "\\e[2J\\a"\nx_old_name:', 1)
+    elif twist == "overlong":  # an integer past Python's 4,300-digit text conversion
+        text = re.sub(r"(?<=: )\d+\b", "9" * draw(st.sampled_from([400, 4301, 5000])), text,
+                      count=1)
+    elif twist == "no-date":  # a date YAML reads but no calendar has
+        text = re.sub(r"(?m)^start: .*$", draw(st.sampled_from(
+            ["start: 2026-02-30", "start: 2027-13-01", "start: 0000-01-01"])), text, count=1)
     return text
 
 
@@ -543,7 +550,7 @@ def history_command_lines(draw: st.DrawFn) -> list[str]:
                    "--batch-share": [SHARES], "--include-provisional": [], "--json": []}
         if command == "backtest":
             options |= {"--train-months": [NUMBERS], "--horizon": [NUMBERS], "--rolling": [],
-                        "--paths": [NUMBERS]}
+                        "--paths": [NUMBERS], "--seed": [NUMBERS]}
             if draw(st.integers(0, 3)):
                 argv += ["--train-months", draw(st.sampled_from(["6", "9", "3", "12", "0"]))]
             argv += ["--paths", "100"]
