@@ -1160,5 +1160,9 @@ def test_workspace_contents_never_leak_or_crash(plants: list[str]):
         except OSError:
             assert {"tracking-link", "tracking-sub-link"} & set(plants)
         workspace.keep("Kept B", EntryKind.VARIANT, _small_scenario("Kept B"))
-        assert tree(outside) == outside_before  # nothing outside was written
+        workspace.delete_usage(tracked, ["usage.csv"])
+        workspace.delete_usage(tracked)
+        for entry in ("kept-a", "outside-entry", "leak"):
+            workspace.delete(entry)  # a link is removed, never what it points to
+        assert tree(outside) == outside_before  # nothing outside was written or removed
         assert (ws / "kept-b.yaml").is_file() and not (ws / "kept-b.yaml").is_symlink()

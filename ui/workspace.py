@@ -374,6 +374,8 @@ class Workspace:
         """Forget usage files of a scenario (all of them when ``names`` is None): the list
         first, then the bytes no file still listed uses. Returns what is still kept."""
         folder = self.tracking_folder(scenario)
+        if not self._own(folder, folder=True):  # none kept, or a link: nothing of ours there
+            return []
         kept = self.usage_files(scenario)
         left = [] if names is None else [f for f in kept if f.name not in names]
         if left:
