@@ -17,9 +17,10 @@ from forecast import limits
 from forecast.errors import ScenarioError, UserFileError
 from forecast.files import MAX_SCENARIO_BYTES, read_bounded, write_output
 from forecast.pricebook import PriceBook, load_price_book
-from forecast.scenario import NotADate, OverlongInteger, Scenario, scenario_to_dict
+from forecast.scenario import Scenario, scenario_to_dict
 from forecast.scenario_checks import _price_book_problems, _spend_problems
 from forecast.scenario_messages import _show, validation_problems
+from forecast.scenario_values import NotADate, OverlongInteger
 
 
 # --------------------------------------------------------------------------- load / save

@@ -634,10 +634,13 @@ WRITERS: dict[str, tuple[list[str], list[str]]] = {
                ["{USAGE}", "{BOOK}"]),
     "export": (["export", "{SCEN}", "--focus", "--paths", "30", "-o", "{OUT}"],
                ["{SCEN}", "{BOOK}"]),
+    # A book of clients (a folder of scenarios) refreshed into a folder.
+    "portfolio": (["portfolio", "{CLIENTS}", "--workers", "1", "--paths", "30", "-o",
+                   "{OUT}"], ["{CLIENTS}", "{CLIENT}"]),
 }
 #: The parser's arguments that name files a command reads (checked against WRITERS below).
 FILE_ARGUMENTS = {"file": "{SCEN}", "usage": "{USAGE}", "price_book": "{BOOK}",
-                  "contract": "{SCEN}"}
+                  "contract": "{SCEN}", "book": "{CLIENTS}"}
 SPELLINGS = ["plain", "dot", "detour", "symlink", "hardlink"]
 
 
@@ -649,20 +652,24 @@ def _io_workspace(folder: Path) -> dict[str, str]:
     (folder / "book.yaml").write_bytes(BOOK.read_bytes())
     (folder / "usage.csv").write_bytes(TRACKED_USAGE.read_bytes())
     (folder / "sub").mkdir()
+    (folder / "clients").mkdir()
+    (folder / "clients" / "team.yaml").write_bytes(
+        (ROOT / "scenarios" / "team-three-workloads.yaml").read_bytes())
     return {"{SCEN}": str(folder / "s.yaml"), "{BOOK}": str(folder / "book.yaml"),
-            "{USAGE}": str(folder / "usage.csv")}
+            "{USAGE}": str(folder / "usage.csv"), "{CLIENTS}": str(folder / "clients"),
+            "{CLIENT}": str(folder / "clients" / "team.yaml")}
 
 
 def _spelled(path: Path, spelling: str, folder: Path) -> str:
     """Another name for ``path`` (made in ``folder``, the command's working folder)."""
     if spelling == "dot":
-        return f"./{path.name}"
+        return str(Path(".") / path.relative_to(folder))
     if spelling == "detour":
         return str(folder / "sub" / ".." / path.name)
     if spelling == "symlink":
         (folder / f"alias-{path.name}").symlink_to(path.name)
         return str(folder / f"alias-{path.name}")
-    if spelling == "hardlink":
+    if spelling == "hardlink" and not path.is_dir():  # a folder has no hard links
         (folder / f"hard-{path.name}").hardlink_to(path)
         return str(folder / f"hard-{path.name}")
     return str(path)
@@ -683,8 +690,12 @@ def _input_as_output(command: str, source: str, spelling: str) -> None:
         # The message names the output; the refusal comes from the guard (or, for export,
         # from its output being a file rather than a folder).
         assert places["{OUT}"] in result.stderr, result.stderr
-        assert "is the input" in result.stderr or (command == "export"
-                                                   and "is a file" in result.stderr)
+        # (a command writing into a folder refuses a file as its folder, and the book's own
+        # folder as the one to write a refresh into)
+        assert "is the input" in result.stderr or (
+            command in ("export", "portfolio") and ("is a file" in result.stderr
+                                                    or "is the book's own folder"
+                                                    in result.stderr)), result.stderr
         assert tree(folder) == before, argv  # the input is as it was, nothing else written
 
 
@@ -731,6 +742,7 @@ def test_a_trailing_slash_names_a_folder_and_is_refused(tmp_path: Path):
 
 
 SEEDED = {
+    "portfolio": ["portfolio", str(ROOT / "scenarios"), "-o", "{OUT}", "--workers", "1"],
     "plan": ["plan", str(SCENARIOS[0]), "--paths", "30", "--no-sensitivity"],
     "report": ["report", str(SCENARIOS[0]), "-o", "{OUT}", "--paths", "30"],
     "backtest": ["backtest", *map(str, HISTORY), "--train-months", "6", "--paths", "100"],

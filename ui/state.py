@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from forecast import PlannerError, Scenario, scenario_to_dict
-from forecast.scenario import name_problem
+from forecast.scenario_values import name_problem
 from ui.edits import unique_name
 from ui.importing import ImportRecord
 from ui.portfolio import PortfolioLevers
