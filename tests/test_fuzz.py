@@ -1206,3 +1206,26 @@ def test_fit_months_out_of_range_name_the_field(where: str, value: int, message:
     with pytest.raises(PlannerError) as info:
         parse_scenario(doc)
     assert message in str(info.value)
+
+
+def test_a_linked_book_refresh_in_the_workspace_is_not_read(tmp_path: Path):
+    # The Files tab's book (WORKSPACE/book/summary.json) is read from the workspace's own
+    # folder only: a link planted as book/ or as its summary.json is not followed.
+    from ui.book import BOOK_FOLDER, book_listing
+
+    summary = {"clients": [{"client": "c", "status": "ok", "scenario": "/etc/passwd"}]}
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "summary.json").write_text(json.dumps(summary))
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    (ws / BOOK_FOLDER).symlink_to(elsewhere)
+    assert book_listing(ws) is None
+    (ws / BOOK_FOLDER).unlink()
+    (ws / BOOK_FOLDER).mkdir()
+    (ws / BOOK_FOLDER / "summary.json").symlink_to(elsewhere / "summary.json")
+    assert book_listing(ws) is None
+    (ws / BOOK_FOLDER / "summary.json").unlink()
+    (ws / BOOK_FOLDER / "summary.json").write_text(json.dumps(summary))
+    listing = book_listing(ws)  # its own file is read as before
+    assert listing is not None and listing.rows[0]["client"] == "c"

@@ -162,7 +162,7 @@ class Workspace:
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
 
-    def _own(self, path: Path, folder: bool = False) -> bool:
+    def own(self, path: Path, folder: bool = False) -> bool:
         """True when ``path`` is a regular file (``folder``: a folder) inside the workspace,
         reached without following any link below the workspace folder itself."""
         try:
@@ -193,17 +193,17 @@ class Workspace:
         OSError
             When the folder to write in is reached through a link, or a folder has the name.
         """
-        if not self._own(path.parent, folder=True):
+        if not self.own(path.parent, folder=True):
             raise OSError(f"{path.parent.name} is a link or not a folder; the workspace "
                           "writes only into folders of its own")
-        if path.is_symlink() or (path.exists() and not self._own(path)):
+        if path.is_symlink() or (path.exists() and not self.own(path)):
             if path.is_dir() and not path.is_symlink():
                 raise OSError(f"{path.name} is a folder; move it out of the workspace")
             path.unlink()
         atomic_write(path, payload)
 
     def _read(self, path: Path) -> bytes:
-        """A workspace file's bytes, never through a link (see :meth:`_own`).
+        """A workspace file's bytes, never through a link (see :meth:`own`).
 
         Raises
         ------
@@ -211,7 +211,7 @@ class Workspace:
             When ``path`` is not one of the workspace's own regular files, or cannot be
             read; forecast.errors.UserFileError when it is larger than any it writes.
         """
-        if not self._own(path):
+        if not self.own(path):
             raise OSError(f"{path.name} {_FOREIGN}")
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
                      | getattr(os, "O_NONBLOCK", 0))
@@ -234,7 +234,7 @@ class Workspace:
             if meta_path.name.startswith("."):
                 continue  # a temporary file of a write in progress, or not ours
             foreign = [p.name for p in (meta_path, self.folder / f"{meta_path.stem}.yaml")
-                       if (p.exists() or p.is_symlink()) and not self._own(p)]
+                       if (p.exists() or p.is_symlink()) and not self.own(p)]
             if foreign:
                 unreadable.append(Unreadable(foreign[0], _FOREIGN))
                 continue
@@ -295,11 +295,11 @@ class Workspace:
             if self.folder.is_dir():
                 paths = [p for p in sorted(self.folder.iterdir())
                          if p.suffix in (".yaml", ".json")]
-                if self._own(self.folder / TRACKING, folder=True):
+                if self.own(self.folder / TRACKING, folder=True):
                     paths += [p for p in sorted((self.folder / TRACKING).glob("*/*"))
                               if p.suffix in (".usage", ".json")]
                 for path in paths:
-                    if path.name.startswith(".") or not self._own(path):
+                    if path.name.startswith(".") or not self.own(path):
                         continue  # links, FIFOs, devices, folders: not the workspace's
                     try:
                         data = self._read(path)
@@ -325,7 +325,7 @@ class Workspace:
             When the list cannot be read (a damaged ``files.json``).
         """
         manifest = self.tracking_folder(scenario) / _MANIFEST
-        if not self._own(manifest):  # none kept, or a link or special file: not a list of ours
+        if not self.own(manifest):  # none kept, or a link or special file: not a list of ours
             return []
         meta = json.loads(self._read(manifest).decode("utf-8"))
         return [UsageFile(str(f["name"]), str(f["sha256"]), int(f["size"]),
@@ -343,14 +343,14 @@ class Workspace:
         folder = self.tracking_folder(scenario)
         if not any(p.is_symlink() for p in (folder.parent, folder)):
             folder.mkdir(parents=True, exist_ok=True)
-        if not self._own(folder, folder=True):
+        if not self.own(folder, folder=True):
             raise OSError(f"{folder.relative_to(self.folder)} is a link or not a folder; "
                           "the workspace writes only into folders of its own")
         added = []
         for name, content in files:
             record = usage_file(name, content)
             path = folder / f"{record.digest}.usage"
-            if not self._own(path):  # missing, or a link or special file put there
+            if not self.own(path):  # missing, or a link or special file put there
                 self._write(path, content)
             added.append(record)
         before = self.usage_files(scenario)
@@ -374,7 +374,7 @@ class Workspace:
         """Forget usage files of a scenario (all of them when ``names`` is None): the list
         first, then the bytes no file still listed uses. Returns what is still kept."""
         folder = self.tracking_folder(scenario)
-        if not self._own(folder, folder=True):  # none kept, or a link: nothing of ours there
+        if not self.own(folder, folder=True):  # none kept, or a link: nothing of ours there
             return []
         kept = self.usage_files(scenario)
         left = [] if names is None else [f for f in kept if f.name not in names]
