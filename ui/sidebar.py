@@ -14,7 +14,7 @@ from typing import Any
 
 import streamlit as st
 
-from forecast import PriceBook, Scenario, project
+from forecast import PlannerError, PriceBook, Scenario, project
 from forecast.formatting import format_amounts, format_tiers, parse_amounts, parse_tiers, pct
 from forecast.types import CacheTTL, FloatArray, Overage
 from ui import portfolio
@@ -127,6 +127,9 @@ def on_save_variant(numbered: bool = False) -> None:
         store.errors.append((f"Not saved: “{exc.name}” is already a scenario's name",
                              [f"type another name, or save it as “{exc.suggestion}” (the "
                               "button under the name)"]))
+        return
+    except PlannerError as exc:  # a name no scenario may have: say why, keep what was typed
+        store.errors.append(("The variant was not saved", [str(exc)]))
         return
     st.session_state.pop("variant_taken", None)
     st.session_state.picker = name

@@ -31,6 +31,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from forecast import PlannerError, Scenario, parse_scenario, scenario_to_dict
+from forecast.scenario_values import name_problem
 from ui.edits import unique_name
 from ui.importing import ImportRecord
 from ui.portfolio import PortfolioLevers
@@ -173,7 +174,7 @@ class ScenarioStore:
             kept = self.workspace.keep(
                 entry.name, entry.kind, Scenario.model_validate(entry.saved), entry.source,
                 entry.record.to_dict() if entry.record else None, entry.kept_id)
-        except OSError as exc:
+        except (OSError, ValueError, PlannerError) as exc:  # ValueError: pydantic's
             self.warnings.append(
                 f"Could not keep “{entry.name}” in the workspace {self.workspace.folder} "
                 f"({exc.strerror or exc}); it is kept for this session only.")
@@ -388,11 +389,18 @@ class ScenarioStore:
 
         Raises
         ------
+        PlannerError
+            When ``name`` is no scenario name (control characters), saying why; nothing is
+            saved then. Any other name is kept as typed: its workspace file is named from its
+            letters and digits only (``../../etc/x`` is ``etc-x.yaml`` inside the folder).
         NameTaken
             When ``name`` is a scenario's already (here, or kept by another tab since) and
             ``numbered`` is False: nothing is saved; ``numbered`` saves it as
             ``name (2)``. A blank name is ``<source> variant``, numbered as needed.
         """
+        problem = name_problem(name or "")
+        if problem and (name or "").strip():
+            raise PlannerError(f"variant name: {problem}")
         self.sync()
         typed = " ".join((name or "").split())
         chosen = typed or f"{source} variant"
