@@ -241,3 +241,24 @@ def test_the_usage_uploader_is_empty_after_an_import():
     keys = [u.key for u in at.get("file_uploader")]
     assert "usage_files|1" in keys and "usage_files|0" not in keys, keys
     assert not at.file_uploader(key="usage_files|1").value
+
+
+def test_a_share_that_rounds_to_zero_reads_0_never_minus_0():
+    """-0.04% to one decimal is 0.0% (the import report's "-0.0% to 0.0%"); -3% stays."""
+    from forecast.formatting import pct
+
+    assert pct(-0.0004, 1) == "0.0%" and pct(-0.0) == "0%" and pct(-0.004) == "0%"
+    assert pct(-0.03) == "-3%" and pct(-0.006) == "-1%" and pct(0.125, 1) == "12.5%"
+
+
+def test_the_import_guide_says_when_every_step_is_done():
+    from tests.test_app import import_fixture
+
+    at = import_fixture(open_app(PATHS))
+    guide = "\n".join(m.value for m in at.markdown)
+    assert md("set the optimized levers and enter the contract's discount tiers") in guide
+    widget(at.text_input, "Discount tiers").input("100: 5%").run()
+    widget(at.select_slider, "Cache hit rate").set_value(0.05).run()  # a lever a notch up
+    shown = "\n".join(m.value for m in at.markdown)
+    assert "**Every step done** (2 of 2)" in shown, shown
+    assert "nothing is optimized yet" not in shown
