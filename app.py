@@ -106,7 +106,7 @@ store = open_store()
 store.sync()
 store.check_working(store.active)
 entry = store.current
-origin = Scenario.model_validate(entry.origin)
+origin = entry.origin_scenario()
 book = scenario_price_book(origin)
 editor_key = store.key("workloads")
 offers_key = store.key("offers")

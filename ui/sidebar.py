@@ -293,7 +293,7 @@ def render(basis: Scenario, book: PriceBook, paths_cap: int | None) -> Controls:
     """
     store = the_store()
     entry = store.current
-    origin = Scenario.model_validate(entry.origin)
+    origin = entry.origin_scenario()
     if st.session_state.get("picker") != store.active:
         st.session_state.picker = store.active
     key = store.key

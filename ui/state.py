@@ -82,6 +82,17 @@ class Entry:
     working: WorkingCopy | None = None  # the working copy written or taken up last
     working_stamp: tuple[int, int, int] | None = None  # its file's, when last seen
 
+    _origin_scenario: Any = field(default=None, repr=False, compare=False)
+    _origin_for: Any = field(default=None, repr=False, compare=False)
+
+    def origin_scenario(self) -> Scenario:
+        """``origin`` validated, once per value of ``origin`` (the page asks on every run;
+        validating the enterprise example costs about 25 ms). Read it, never change it."""
+        if self._origin_for is not self.origin:
+            self._origin_scenario = Scenario.model_validate(self.origin)
+            self._origin_for = self.origin
+        return self._origin_scenario
+
     def edited(self) -> bool:
         """Whether anything differs from how the scenario was saved."""
         return (self.latest != self.saved or bool(self.levers.describe())
