@@ -114,6 +114,32 @@ def largest_commit_covering(contract: Contract, k_max: float) -> float:
     return best
 
 
+# --------------------------------------------------------------------------- risk in dollars
+#: The tail the dollar risk measures look at: the worst 10% of paths.
+TAIL = 0.10
+
+
+def extra_cost_tail(extra: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """P90 and CVaR90 of the extra cost over the paths (docs/model.md, "Risk in dollars").
+
+    Parameters
+    ----------
+    extra : ndarray of shape (..., n_paths)
+        Cost minus pay as you go, path by path, over the term.
+
+    Returns
+    -------
+    (p90, cvar90), each ndarray of shape (...): the 90th percentile (linear interpolation
+    between order statistics) and the mean of the worst ``ceil(n_paths / 10)`` paths.
+    """
+    extra = np.asarray(extra, dtype=float)
+    n = extra.shape[-1]
+    worst_n = max(1, int(np.ceil(TAIL * n - 1e-9)))
+    p90 = np.quantile(extra, 1.0 - TAIL, axis=-1)
+    top = np.partition(extra, n - worst_n, axis=-1)[..., n - worst_n:]
+    return p90, top.mean(axis=-1)
+
+
 # --------------------------------------------------------------------------- usage
 def yearly(monthly: FloatArray, years: int) -> FloatArray:
     """Sum months into contract years.
@@ -334,6 +360,8 @@ class FlatSummary:
     expected_overage: FloatArray
     gross_savings: FloatArray
     stranded_savings: FloatArray
+    extra_cost_p90: FloatArray | None = None
+    cvar90_extra_cost: FloatArray | None = None
 
     @property
     def stranded_share(self) -> FloatArray:
@@ -365,8 +393,9 @@ def evaluate_flat(contract: Contract, usage: YearlyUsage, commitments: FloatArra
         np.broadcast_to(np.asarray(discount, dtype=float), amounts.shape)
     years = contract.years
     fields: dict[str, list[FloatArray]] = {k: [] for k in (
-        "cost", "short", "unused", "overage", "gross", "stranded")}
+        "cost", "short", "unused", "overage", "gross", "stranded", "p90", "cvar")}
     opt, base = usage.optimized, usage.current
+    payg = opt.sum(axis=-1)  # (P,)
     for start in range(0, amounts.size, BATCH):
         c = np.repeat(amounts[start:start + BATCH, None, None], years, axis=2)  # (n, 1, Y)
         d = np.repeat(disc[start:start + BATCH, None, None], years, axis=2)
@@ -376,6 +405,9 @@ def evaluate_flat(contract: Contract, usage: YearlyUsage, commitments: FloatArra
         if not full:
             continue
         fields["unused"].append(out.unused.sum(axis=-1).mean(axis=-1))
+        p90, cvar = extra_cost_tail(out.cost.sum(axis=-1) - payg)
+        fields["p90"].append(p90)
+        fields["cvar"].append(cvar)
         fields["overage"].append(out.overage.sum(axis=-1).mean(axis=-1))
         c_eff = c * usage.price_level if contract.price_protection else c
         d_base, d_opt = (1.0 - d) * base, (1.0 - d) * opt
@@ -384,7 +416,8 @@ def evaluate_flat(contract: Contract, usage: YearlyUsage, commitments: FloatArra
                                   .sum(axis=-1).mean(axis=-1))
     cat = {k: np.concatenate(v) if v else np.zeros(amounts.size) for k, v in fields.items()}
     return FlatSummary(amounts, np.asarray(disc, dtype=float), cat["cost"], cat["short"],
-                       cat["unused"], cat["overage"], cat["gross"], cat["stranded"])
+                       cat["unused"], cat["overage"], cat["gross"], cat["stranded"],
+                       cat["p90"] if full else None, cat["cvar"] if full else None)
 
 
 # --------------------------------------------------------------------------- the result
@@ -427,9 +460,13 @@ class RiskReason:
     risk: Risk
     level: FlagLevel
     value: float
+    #: The dollars behind it: the expected unused commitment for a shortfall or an unused
+    #: bound, the P90 extra cost for the extra-cost bound.
+    dollars: float = 0.0
 
     def to_dict(self) -> dict[str, object]:
-        return {"risk": str(self.risk), "level": str(self.level), "value": self.value}
+        return {"risk": str(self.risk), "level": str(self.level), "value": self.value,
+                "dollars": self.dollars}
 
 
 @dataclass(frozen=True)
@@ -456,8 +493,16 @@ class CommitmentResult:
     gross_savings: float
     stranded_savings: float
     stranded_share: float
+    extra_cost_p90: float
+    cvar90_extra_cost: float
     colour: FlagLevel
     reasons: tuple[RiskReason, ...] = field(default_factory=tuple)
+
+    def within_bounds(self, contract: Contract, appetite: float | None = None) -> bool:
+        """Within every bound of ``contract.risk_appetite`` that is set (the shortfall one
+        replaced by ``appetite`` when given)."""
+        return bounds_met(contract, self.shortfall_probability, self.extra_cost_p90,
+                          self.expected_unused, appetite)
 
     @property
     def flag(self) -> FlagLevel:
@@ -518,6 +563,8 @@ class CommitmentResult:
             "shortfall_probability_by_year": self.shortfall_by_year.tolist(),
             "expected_unused": self.expected_unused,
             "expected_overage": self.expected_overage,
+            "extra_cost_p90": self.extra_cost_p90,
+            "cvar90_extra_cost": self.cvar90_extra_cost,
             "saving_vs_today": self.saving_vs_today,
             "saving_vs_payg": self.saving_vs_payg,
             "gross_savings": self.gross_savings,
@@ -553,21 +600,73 @@ def shortfall_level(probability: float, contract: Contract, appetite: float | No
     return FlagLevel.GREEN
 
 
+@dataclass(frozen=True)
+class DollarRisk:
+    """A commitment's risk in dollars over the term (docs/model.md, "Risk in dollars").
+
+    ``expected_extra`` is the expected cost minus pay as you go; ``extra_p90`` and
+    ``cvar90`` the P90 and CVaR90 of cost minus pay as you go path by path.
+    """
+
+    expected_extra: float
+    extra_p90: float
+    cvar90: float
+    expected_unused: float
+
+    @property
+    def cheaper_than_payg(self) -> bool:
+        """Cheaper than pay as you go in expectation and at P90: a shortfall then costs no
+        more than paying as you go would have on nine paths in ten."""
+        return self.expected_extra < -NOISE and self.extra_p90 <= SLACK
+
+
+def bounds_met(contract: Contract, shortfall_probability: float, extra_p90: float,
+               expected_unused: float, appetite: float | None = None) -> bool:
+    """True when a commitment is within every bound of the appetite that is set."""
+    ra = contract.risk_appetite
+    limit = ra.max_shortfall_probability if appetite is None else appetite
+    if shortfall_probability > limit + 1e-12:
+        return False
+    if ra.max_extra_cost_p90 is not None and extra_p90 > ra.max_extra_cost_p90 + CENT_SLACK:
+        return False
+    return not (ra.max_expected_unused is not None
+                and expected_unused > ra.max_expected_unused + CENT_SLACK)
+
+
+#: Dollar bounds are met to the cent.
+CENT_SLACK = 0.005
+
+
 def risk_reasons(contract: Contract, per_year: FloatArray, discount: FloatArray,
                  stranded_share: float, shortfall_probability: float,
-                 appetite: float | None = None) -> tuple[RiskReason, ...]:
+                 appetite: float | None = None, dollars: DollarRisk | None = None
+                 ) -> tuple[RiskReason, ...]:
     """Every risk that colours a commitment amber or red (docs/model.md, "One colour").
 
     A commitment above 0 that earns no discount is red: it only adds risk to paying as you
-    go.
+    go. A commitment cheaper than pay as you go in expectation and at P90 (``dollars``) is
+    at worst amber for its shortfall probability: falling short then costs less than not
+    committing on nine paths in ten. Past a dollar bound of the appetite it is amber.
     """
     out = []
     level = stranded_level(stranded_share, contract)
     if level != FlagLevel.GREEN:
         out.append(RiskReason(Risk.STRANDING, level, stranded_share))
     level = shortfall_level(shortfall_probability, contract, appetite)
+    unused = 0.0 if dollars is None else dollars.expected_unused
+    if level == FlagLevel.RED and dollars is not None and dollars.cheaper_than_payg:
+        level = FlagLevel.AMBER
     if level != FlagLevel.GREEN:
-        out.append(RiskReason(Risk.SHORTFALL, level, shortfall_probability))
+        out.append(RiskReason(Risk.SHORTFALL, level, shortfall_probability, unused))
+    ra = contract.risk_appetite
+    if dollars is not None and ra.max_extra_cost_p90 is not None \
+            and dollars.extra_p90 > ra.max_extra_cost_p90 + CENT_SLACK:
+        out.append(RiskReason(Risk.EXTRA_COST, FlagLevel.AMBER, ra.max_extra_cost_p90,
+                              dollars.extra_p90))
+    if dollars is not None and ra.max_expected_unused is not None \
+            and dollars.expected_unused > ra.max_expected_unused + CENT_SLACK:
+        out.append(RiskReason(Risk.UNUSED, FlagLevel.AMBER, ra.max_expected_unused,
+                              dollars.expected_unused))
     no_discount = (np.asarray(per_year) > 0) & (np.asarray(discount) <= 0)
     if np.any(no_discount):
         out.append(RiskReason(Risk.NO_DISCOUNT, FlagLevel.RED, float(no_discount.sum())))
@@ -615,7 +714,10 @@ def evaluate_commitment(contract: Contract, usage: YearlyUsage,
                     unused=float(out.unused.sum(axis=-1).mean()),
                     expected_cost=float(total.mean()))
     shortfall = float(out.short.any(axis=-1).mean())
-    reasons = risk_reasons(contract, c, d, share, shortfall, appetite)
+    extra = total - optimized.sum(axis=-1)  # cost minus pay as you go, path by path
+    p90_extra, cvar_extra = (float(x) for x in extra_cost_tail(np.atleast_1d(extra)))
+    dollars = DollarRisk(bridge.expected_cost - payg, p90_extra, cvar_extra, bridge.unused)
+    reasons = risk_reasons(contract, c, d, share, shortfall, appetite, dollars)
     return CommitmentResult(
         kind=kind,
         label=COMMITMENT_LABELS[kind] if label is None else label,
@@ -633,6 +735,8 @@ def evaluate_commitment(contract: Contract, usage: YearlyUsage,
         gross_savings=gross,
         stranded_savings=stranded,
         stranded_share=share,
+        extra_cost_p90=p90_extra,
+        cvar90_extra_cost=cvar_extra,
         colour=worst(r.level for r in reasons),
         reasons=reasons,
     )

@@ -178,7 +178,8 @@ class OfferResult:
 
     @property
     def within_appetite(self) -> bool:
-        return self.result.shortfall_probability <= self.appetite + 1e-12
+        """Within every bound of the appetite that is set (shortfall, dollars)."""
+        return self.result.within_bounds(self.terms, self.appetite)
 
     @property
     def worth_signing(self) -> bool:
@@ -199,6 +200,8 @@ class OfferResult:
             "saving_vs_payg": self.saving_vs_payg,
             "shortfall_probability": r.shortfall_probability,
             "stranded_savings": r.stranded_savings, "flag": str(r.colour),
+            "expected_unused": r.expected_unused, "extra_cost_p90": r.extra_cost_p90,
+            "cvar90_extra_cost": r.cvar90_extra_cost,
             "reasons": [x.to_dict() for x in r.reasons],
             "dominated_by": self.dominated_by, "worth_signing": self.worth_signing,
             "best_flat": None if self.best_flat is None else self.best_flat.annual_commit,

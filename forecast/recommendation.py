@@ -33,6 +33,7 @@ from forecast.contract import (
     CommitmentResult,
     FlatSummary,
     YearlyUsage,
+    bounds_met,
     discount_for,
     evaluate_commitment,
     evaluate_flat,
@@ -277,6 +278,55 @@ def _recommend_direct(contract: Contract, usage: YearlyUsage, opt: SortedUsage, 
     return rn, rb, rec
 
 
+def dollar_bounds(contract: Contract) -> bool:
+    """True when the appetite bounds a dollar figure (extra cost at P90, expected unused)."""
+    ra = contract.risk_appetite
+    return ra.max_extra_cost_p90 is not None or ra.max_expected_unused is not None
+
+
+def bounded_best(contract: Contract, usage: YearlyUsage, opt: SortedUsage, appetite: float,
+                 cap: float, extra: FloatArray) -> float:
+    """The flat commitment with the lowest expected cost within every bound of the appetite
+    (shortfall probability, extra cost at P90, expected unused; docs/model.md, "Risk in
+    dollars"), by direct evaluation: the exact candidates up to ``cap`` (the risk-bounded
+    commitment), a grid, ``extra`` amounts; then the edge of the feasible set next to the
+    best is bisected within its tier (a bound that binds puts the optimum on it). $0 is
+    always feasible (it is pay as you go)."""
+    points = np.unique(np.concatenate([
+        grid(cap, COARSE_POINTS * 2, contract), exact_candidates(contract, opt, cap=cap),
+        np.asarray(extra, dtype=float)]))
+    points = points[(points <= cap) & ((points == 0) | (discount_for(contract, points) > 0))]
+
+    def feasible(s: Sweep) -> FloatArray:
+        return np.array([bounds_met(contract, float(s.shortfall_probability[i]),
+                                    float(s.extra_cost_p90[i]), float(s.expected_unused[i]),
+                                    appetite) for i in range(s.commitment.size)])
+
+    s = evaluate_flat(contract, usage, points)
+    ok = feasible(s)
+    ok[points == 0] = True
+    best_i = int(np.flatnonzero(ok)[np.argmin(s.expected_cost[ok])])
+    best = float(points[best_i])
+    best_cost = float(s.expected_cost[best_i])
+    above = np.flatnonzero((points > best) & ~ok)
+    if above.size:
+        lo, hi = best, float(points[above[0]])
+        if discount_for(contract, lo) == discount_for(contract, hi) or lo == 0:
+            for _ in range(BISECTIONS):
+                mid = 0.5 * (lo + hi)
+                one = evaluate_flat(contract, usage, np.array([mid]))
+                if feasible(one)[0] and discount_for(contract, mid) > 0:
+                    lo = mid
+                else:
+                    hi = mid
+            if lo > best:
+                cost = float(evaluate_flat(contract, usage, np.array([lo]),
+                                           full=False).expected_cost[0])
+                if cost < best_cost - 0.005:
+                    best = lo
+    return best
+
+
 def safe_commit_amount(contract: Contract, opt: SortedUsage, base: SortedUsage) -> float:
     """Largest flat commitment whose stranded share stays at or under the amber line.
 
@@ -494,6 +544,9 @@ def recommend(contract: Contract, usage: YearlyUsage | FloatArray,
 
         def run_sweep(points: FloatArray) -> Sweep:
             return sweep_direct(contract, usage, points)
+    bounded = dollar_bounds(contract)
+    if bounded:
+        rec = bounded_best(contract, usage, opt, appetite, rb, np.array([rn, rb, rec]))
     candidates = grid(high, n_grid, contract, extra=np.array([rn, rb, rec]))
     sweep = run_sweep(candidates)
     grid_points = grid(high, n_grid, contract)
@@ -508,14 +561,14 @@ def recommend(contract: Contract, usage: YearlyUsage | FloatArray,
         ramp = ev(joint_ramp(contract, optimized, appetite, start=np.full(contract.years, rec)),
                   CommitmentKind.RAMP)
         if ramp.expected_cost > flat_rec.expected_cost or \
-                ramp.shortfall_probability > appetite + 1e-12:
+                not ramp.within_bounds(contract, appetite):
             # Rollover or price protection can make the closed-form search's pick worse
             # than flat once evaluated path by path: then the flat one is the best ramp.
             ramp = ev(rec, CommitmentKind.RAMP)
     else:
         ramp = ev(rec, CommitmentKind.RAMP)
     ramp_advised = bool(ramp.is_ramp and ramp.expected_cost < flat_rec.expected_cost
-                        * (1 - 1e-6) and ramp.shortfall_probability <= appetite + 1e-12)
+                        * (1 - 1e-6) and ramp.within_bounds(contract, appetite))
     # What a buyer signs who sizes on the unoptimized forecast: each year, what today's path
     # is expected to use (at the discount that amount earns).
     unoptimized = np.array([largest_commit_covering(contract, float(m)) for m in base.mean])

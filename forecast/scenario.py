@@ -514,14 +514,19 @@ class DiscountTier(_Strict):
 
 
 class RiskAppetite(_Strict):
-    """The buyer's tolerance for a shortfall (some contract year below the commitment).
+    """The buyer's tolerance for risk, as a probability and in dollars.
 
     A commitment whose shortfall probability is above ``max_shortfall_probability`` is
     amber; above ``red_shortfall_probability`` (default: twice the appetite) it is red.
+    ``max_extra_cost_p90`` bounds the P90 over the paths of the commitment's cost minus pay
+    as you go on the same path, and ``max_expected_unused`` the expected unused commitment,
+    both in dollars over the term (docs/model.md, "Risk in dollars"); unset, no bound.
     """
 
     max_shortfall_probability: Annotated[float, _NO_BOOL, Field(gt=0.0, lt=1.0)] = 0.10
     red_shortfall_probability: Annotated[float, _NO_BOOL, Field(gt=0.0, le=1.0)] | None = None
+    max_extra_cost_p90: Commitment | None = None
+    max_expected_unused: Commitment | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
@@ -559,7 +564,9 @@ class Contract(_Strict):
 
     ``shortfall_credit`` is the share of each year's unused commitment the vendor credits
     back; ``price_protection`` makes the commitment fall with list prices (it matters only
-    when ``uncertainty.price_cuts`` can happen); ``id`` names the contract in exports.
+    when ``uncertainty.price_cuts`` can happen); ``id`` names the contract in exports;
+    ``sign_by`` (YYYY-MM) is the last month the terms can be signed: waiting past it is
+    priced as pay as you go (docs/model.md, "When to sign").
     """
 
     years: Whole = Field(1, ge=1, le=5)
@@ -570,8 +577,17 @@ class Contract(_Strict):
     shortfall_credit: Share = 0.0
     price_protection: bool = False
     id: Name | None = None
+    sign_by: str | None = Field(None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
     risk_appetite: RiskAppetite = RiskAppetite()
     stranded_thresholds: StrandedThresholds = StrandedThresholds()
+
+    @field_validator("sign_by", mode="before")
+    @classmethod
+    def _sign_by_text(cls, value: Any) -> Any:
+        # YAML reads 2027-06-30 as a date; the offer lapses after that month.
+        if hasattr(value, "year") and hasattr(value, "month"):
+            return f"{value.year:04d}-{value.month:02d}"
+        return value
 
     @field_validator("commitments", mode="before")
     @classmethod
@@ -647,6 +663,12 @@ class Offer(_Strict):
     years: Whole | None = Field(None, ge=1, le=5)
     shortfall_credit: Share | None = None
     price_protection: bool | None = None
+    sign_by: str | None = Field(None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+
+    @field_validator("sign_by", mode="before")
+    @classmethod
+    def _sign_by_text(cls, value: Any) -> Any:
+        return Contract._sign_by_text(value)
 
     @field_validator("commitments", mode="before")
     @classmethod
@@ -666,7 +688,7 @@ class Offer(_Strict):
         """The offer's full terms: its own, and ``base``'s where it says nothing."""
         update: dict[str, Any] = {"commitments": self.commitments}
         for field in ("overage", "rollover", "years", "shortfall_credit",
-                      "price_protection"):
+                      "price_protection", "sign_by"):
             value = getattr(self, field)
             if value is not None:
                 update[field] = value
@@ -701,6 +723,9 @@ class Scenario(_Strict):
     uncertainty: Uncertainty = Uncertainty()
     contract: Contract = Contract()
     offers: list[Offer] = Field(default_factory=list)
+    #: Today's effective discount off list (0 = list): what an imported cost report reveals
+    #: the buyer already pays. The budget view's "today's rate" and the bridge's first line.
+    current_discount: Annotated[float, _NO_BOOL, Field(ge=0.0, lt=1.0)] = 0.0
 
     @field_validator("start", mode="before")
     @classmethod

@@ -130,8 +130,13 @@ def test_a_commitment_that_strands_nothing_but_almost_surely_falls_short_is_red(
     assert colour_of(982_800) == (FlagLevel.RED, ((Risk.SHORTFALL, FlagLevel.RED),))
     # 15% (K = 930,000, C = 837,000): above the 10% appetite, below the 20% red line: amber.
     assert colour_of(837_000) == (FlagLevel.AMBER, ((Risk.SHORTFALL, FlagLevel.AMBER),))
-    # 25% (K = 950,000, C = 855,000): red by default; amber when the red line is 30%.
-    assert colour_of(855_000)[0] == FlagLevel.RED
+    # 96% is red although the cost is max(C, 0.9 L): for L < C = 982,800 (a (982,800 -
+    # 900,000) / 200,000 = 41.4% chance) the extra cost C - L is positive, so the P90 of the
+    # extra cost is above 0 and the commitment is not cheaper than pay as you go at P90.
+    # 25% (K = 950,000, C = 855,000): above the 20% red line, but the cost max(855,000,
+    # 0.9 L) is below L on every path (L >= 900,000 > 855,000): cheaper than pay as you go
+    # in expectation and at P90, so not red for the shortfall probability alone: amber.
+    assert colour_of(855_000) == (FlagLevel.AMBER, ((Risk.SHORTFALL, FlagLevel.AMBER),))
     assert colour_of(855_000, risk_appetite={"max_shortfall_probability": 0.1,
                                              "red_shortfall_probability": 0.3}
                      )[0] == FlagLevel.AMBER
