@@ -20,6 +20,7 @@ from forecast.contract import (
     next_tier,
 )
 from forecast.cost import caching_warnings
+from forecast.decision import Decision, decide, landed_month
 from forecast.errors import PlannerError
 from forecast.formatting import pct, usd
 from forecast.negotiation import Position, negotiate
@@ -119,6 +120,7 @@ class Plan:
     sensitivity: list[SensitivityRow] = field(default_factory=list)
     seed: int = 0
     position: Position | None = None
+    decision: Decision | None = None
 
     @property
     def n_paths(self) -> int:
@@ -148,10 +150,20 @@ class Plan:
                          "overage": str(self.scenario.contract.overage),
                          "rollover": self.scenario.contract.rollover,
                          "max_shortfall_probability": rec.appetite},
-            "saving": {"label": SAVING_LABEL, "vs_today": r.saving_vs_today,
-                       "vs_payg": r.saving_vs_payg,
-                       "of_which_stranded": r.stranded_savings},
-            "bridge": r.bridge.to_dict(),
+            "saving": self.saving_dict(),
+            "bridge": self.bridge_dict(),
+            "decision": None if self.decision is None else self.decision.to_dict(),
+            "when_to_sign": [] if self.decision is None or self.decision.timing is None
+            else [row.to_dict() for row in self.decision.timing.rows],
+            "when_to_sign_window": None if self.decision is None
+            or self.decision.timing is None else {
+                "offer": self.decision.timing.offer,
+                "months": self.decision.timing.window_months,
+                "paths": int(self.decision.timing.payg_costs.size),
+                "notes": self.decision.timing.notes},
+            "budget": [] if self.decision is None else [b.to_dict()
+                                                       for b in self.decision.budget],
+            "current_discount": self.scenario.current_discount,
             "yearly_list_usage": {
                 "current_mean": self.usage.current.mean(axis=0).tolist(),
                 "optimized_mean": self.usage.optimized.mean(axis=0).tolist(),
@@ -181,8 +193,35 @@ class Plan:
         }
 
 
+    def saving_dict(self) -> dict:
+        """The one saving: the decision's (the recommendation's when no decision is made)."""
+        d = self.decision
+        if d is None:
+            r = self.recommendation.recommended
+            return {"label": SAVING_LABEL, "vs_today": r.saving_vs_today,
+                    "vs_payg": r.saving_vs_payg, "of_which_stranded": r.stranded_savings}
+        return {"label": saving_label(d.current_discount), "vs_today": d.saving_vs_today,
+                "vs_payg": d.saving_vs_payg, "of_which_stranded": d.stranded_savings}
+
+    def bridge_dict(self) -> dict:
+        """The decision's savings bridge (with today's rate when it is known)."""
+        d = self.decision
+        if d is None:
+            return self.recommendation.recommended.bridge.to_dict()
+        return d.bridge.to_dict() | {"current_discount": d.current_discount,
+                                     "today_rate": d.today_rate}
+
+
 #: How every face labels the one saving it quotes (the bridge's first line minus its last).
 SAVING_LABEL = "expected saving vs today's path at list"
+
+
+def saving_label(current_discount: float = 0.0) -> str:
+    """The one saving's label: against today's path at list, or at today's effective rate
+    when a cost report revealed it (``scenario.current_discount``)."""
+    if current_discount <= 0:
+        return SAVING_LABEL
+    return f"expected saving vs today's path at today's rate ({pct(current_discount)} under list)"
 
 
 def display_grid(high: float, n: int = 8) -> FloatArray:
@@ -196,12 +235,11 @@ def display_grid(high: float, n: int = 8) -> FloatArray:
 
 
 def _landing_note(scenario: Scenario) -> str:
-    lands = [w.lands_month + max(w.ramp_months, 1) - 1 for w in scenario.workloads
-             if w.optimized is not None and w.target != w.current]
-    if not lands or max(lands) <= 1:
+    landed = landed_month(scenario)
+    if landed is None or landed <= 1:
         return ""
     return (f"the optimizations land after signature (fully in place by month "
-            f"{max(lands)}, later if they slip)")
+            f"{landed}, later if they slip)")
 
 
 def _amount(result: CommitmentResult) -> str:
@@ -306,6 +344,7 @@ def build_plan(
     simulation: Simulation | None = None,
     negotiation: bool = True,
     asks_for: Sequence[str] = (),
+    timing: bool = True,
 ) -> Plan:
     """Run the whole planner on a scenario.
 
@@ -327,6 +366,8 @@ def build_plan(
         Evaluate the offers and the buyer's position (:mod:`forecast.negotiation`).
     asks_for : sequence of str
         Offers whose asks to value besides the best one's.
+    timing : bool
+        Evaluate when to sign (:mod:`forecast.signing`; may simulate a longer horizon).
     """
     say = progress or (lambda _msg: None)
     seed = scenario.simulation.seed if seed is None else seed
@@ -385,13 +426,20 @@ def build_plan(
                              [c.per_year for c in named if c.kind == CommitmentKind.NAMED],
                              list(asks_for))
 
+    say("deciding: which offer, what commitment, when to sign")
+
+    def extend(months: int) -> Simulation:
+        longer = scenario.model_copy(update={"horizon_months": months})
+        return simulate(longer, book, n_paths=simulation.n_paths, seed=seed)
+
+    decision = decide(scenario, usage, rec, position, simulation, extend, timing=timing)
     rows: list[SensitivityRow] = []
     if sensitivity:
         rows = tornado(scenario, book, paths=min(sensitivity_paths, n_paths), seed=seed,
                        anchor=rec.risk_bounded.annual_commit,
                        progress=lambda i, n: say(f"sensitivity {i}/{n}"))
     return Plan(scenario, book, projection, simulation, usage, rec, candidates, named, walk,
-                flags, not_options, rows, seed, position)
+                flags, not_options, rows, seed, position, decision)
 
 
 def _not_options(scenario: Scenario, amounts: list[float]) -> str:

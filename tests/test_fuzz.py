@@ -42,12 +42,15 @@ BUNDLED = [yaml.safe_load(p.read_text()) for p in SCENARIOS]
 _CLAUSES = yaml.safe_load((ROOT / "scenarios" / "nightly-enrichment.yaml").read_text())
 _CLAUSES["uncertainty"]["price_cuts"] = {"annual_probability": 0.3,
                                          "size": {"mean": 0.25, "sd": 0.1}}
-_CLAUSES["contract"].update(shortfall_credit=0.25, price_protection=True,
+_CLAUSES["contract"].update(shortfall_credit=0.25, price_protection=True, sign_by="2027-06",
                             risk_appetite={"max_shortfall_probability": 0.1,
-                                           "red_shortfall_probability": 0.3})
+                                           "red_shortfall_probability": 0.3,
+                                           "max_extra_cost_p90": 50_000,
+                                           "max_expected_unused": 100_000})
+_CLAUSES["current_discount"] = 0.12
 _CLAUSES["offers"].append({"name": "Credit", "discount_tiers": [
     {"min_annual_commit": 400000, "discount": 0.1}], "shortfall_credit": 0.5,
-    "price_protection": True, "years": 2})
+    "price_protection": True, "years": 2, "sign_by": "2027-03"})
 BUNDLED.append(_CLAUSES)
 FAST = settings(derandomize=True, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -93,6 +96,10 @@ EDGES: dict[str, list[Any]] = {
     "price_protection": [True, False, 1, "yes"],
     "commitments": [[0], [1e11], [1, 2], [], [-1]],
     "red_shortfall_probability": [0.05, 1.0, 0.0],
+    "sign_by": ["2027-13", "2026-12", "2027-06-30", "", 2027, "June"],
+    "current_discount": [0.0, 0.999, 1.0, -0.01, "12%"],
+    "max_extra_cost_p90": [0, -1, limits.MAX_ANNUAL_COMMIT, 1e12],
+    "max_expected_unused": [0, -1, limits.MAX_ANNUAL_COMMIT, 1e12],
 }
 
 
