@@ -178,44 +178,63 @@ def _plan_text(plan: Any) -> str:
     """The plan in words and tables: the answer, its bridge, then the detail."""
     from forecast import narrative
     from forecast.formatting import pct, table, usd
-    from forecast.plan import SAVING_LABEL
     from forecast.types import CommitmentKind
 
     rec = plan.recommendation
     sc = plan.scenario
     contract = sc.contract
     r = rec.recommended
-    out = [
-        f"{sc.name}: {contract.years}-year contract from {sc.start}, {plan.n_paths:,} paths, "
-        f"seed {plan.seed}, price book {plan.book.id}",
-        "",
-    ]
+    d = plan.decision
+    out = [narrative.decision_line(plan),
+           f"  {d.reason}" if d is not None else "",
+           f"  {narrative.decision_figures(plan)}" if d is not None else "",
+           "",
+           f"{sc.name}: {contract.years}-year contract from {sc.start}, {plan.n_paths:,} paths, "
+           f"seed {plan.seed}, price book {plan.book.id}",
+           ""]
+    if d is not None and d.budget:
+        out += ["Budget per contract year (expected cash cost)",
+                table(narrative.budget_rows(plan), narrative.budget_header(plan),
+                      right={1, 2, 3, 4}), ""]
+    timing = narrative.when_to_sign_rows(plan)
+    if timing:
+        w = d.timing
+        out += [f"When to sign ({w.offer}; expected over a common {w.window_months}-month "
+                f"window on {w.payg_costs.size:,} paths, months outside the contract at pay "
+                "as you go)",
+                table(timing, narrative.WHEN_TO_SIGN_HEADER, right={1, 2, 3, 4})]
+        out += [f"  {note}" for note in w.notes]
+        out.append("")
     if plan.position is not None:
         out += [*_position_text(plan), ""]
     out += [
-        f"RECOMMENDED  {narrative.with_tier(r, contract)}  "
+        f"Recommended under the contract's terms  {narrative.with_tier(r, contract)}  "
         f"[{narrative.colour_text(r, rec.appetite).upper()}]",
         f"  {narrative.why_recommended(plan)}",
     ]
     for note in (narrative.tier_edge_note(plan), narrative.ramp_note(plan)):
         if note:
             out.append(f"  {note}")
-    out += ["", f"Savings bridge, expected over the {contract.years}-year term"]
-    for sign, words, amount in narrative.bridge_rows(r):
+    span = f"{d.window_months}-month window" if d is not None and d.window_months \
+        else f"{contract.years}-year term"
+    out += ["", f"Savings bridge of the decision, expected over the {span}"]
+    for sign, words, amount in narrative.decision_bridge_rows(plan):
         shown = usd(-amount if sign == "-" else amount)
         out.append(f"  {sign or ' '} {words:<58} {shown:>14}")
-    out.append(f"  {SAVING_LABEL}: {usd(r.saving_vs_today)} (vs pay as you go: "
-               f"{usd(r.saving_vs_payg)})")
+    saving = plan.saving_dict()
+    out.append(f"  {saving['label']}: {usd(saving['vs_today'])} (vs pay as you go: "
+               f"{usd(saving['vs_payg'])})")
     out += ["", "Optimize, then commit"]
     out += [f"  {i}. {line.plain}" for i, line in enumerate(narrative.conclusion(plan), 1)]
     out += ["", "Other commitments (money over the term)"]
     others = [rec.risk_neutral, rec.risk_bounded, rec.ramp, rec.safe_commit, rec.unoptimized,
               *([rec.run_rate] if rec.run_rate is not None else []), *plan.named]
     rows = [[o.label, narrative.with_tier(o, contract), usd(o.expected_cost),
-             usd(o.saving_vs_today), pct(o.shortfall_probability), pct(o.stranded_share),
-             narrative.colour_text(o, rec.appetite)] for o in others]
-    out.append(table(rows, ["", "commitment", "expected cost", "saving vs today",
-                            "shortfall", "stranded", "colour"], right={2, 3, 4, 5}))
+             usd(o.saving_vs_payg), pct(o.shortfall_probability), usd(o.extra_cost_p90),
+             pct(o.stranded_share), narrative.colour_text(o, rec.appetite)] for o in others]
+    out.append(table(rows, ["", "commitment", "expected cost", "vs pay as you go",
+                            "shortfall", "extra cost P90", "stranded", "colour"],
+                     right={2, 3, 4, 5, 6}))
     out += ["", "Commitment options (money over the whole term)"]
     rows = []
     for c in plan.candidates:
@@ -223,11 +242,13 @@ def _plan_text(plan: Any) -> str:
         rows.append([label, narrative.amount_text(c), "/".join(pct(d) for d in c.discount)
                      if c.is_ramp else pct(c.discount[0]),
                      usd(c.expected_cost), usd(c.cost_p10), usd(c.cost_p90),
-                     pct(c.shortfall_probability), usd(c.expected_unused),
+                     pct(c.shortfall_probability), usd(c.extra_cost_p90),
+                     usd(c.cvar90_extra_cost), usd(c.expected_unused),
                      usd(c.stranded_savings), c.colour.value])
     out.append(table(rows, ["", "annual commit", "disc.", "expected cost", "P10", "P90",
-                            "shortfall", "unused", "stranded", "colour"],
-                     right={1, 2, 3, 4, 5, 6, 7, 8}))
+                            "shortfall", "extra P90", "extra CVaR90", "unused", "stranded",
+                            "colour"],
+                     right={1, 2, 3, 4, 5, 6, 7, 8, 9, 10}))
     if plan.not_options:
         out.append(plan.not_options)
     out += ["", "Flags"]

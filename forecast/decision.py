@@ -20,7 +20,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from forecast import limits
-from forecast.contract import Bridge, CommitmentResult, YearlyUsage, evaluate
+from forecast.contract import (
+    Bridge,
+    CommitmentResult,
+    YearlyUsage,
+    discount_for,
+    evaluate,
+    tier_edges,
+)
 from forecast.errors import PlannerError
 from forecast.formatting import pct, usd
 from forecast.negotiation import CENT, SCENARIO_OFFER, Position
@@ -122,6 +129,18 @@ class Decision:
     def is_ramp(self) -> bool:
         return bool(self.per_year.size and np.ptp(self.per_year) > 0)
 
+    @property
+    def discount(self) -> FloatArray:
+        """The discount each year's commitment earns under the offer: shape (years,)."""
+        if self.terms is None:
+            return np.zeros_like(self.per_year)
+        return discount_for(self.terms, self.per_year)
+
+    @property
+    def edges(self) -> list[float]:
+        """The offer's tier thresholds (amounts are never rounded up across one)."""
+        return [] if self.terms is None else tier_edges(self.terms)
+
     def to_dict(self) -> dict:
         return {"offer": self.offer, "per_year": self.per_year.tolist(),
                 "sign_after_months": self.sign_after_months,
@@ -166,8 +185,9 @@ def options(scenario: Scenario, rec: Recommendation, position: Position | None
     buyer chooses and the ramp is cheaper within the appetite), and the recommended one
     under the scenario contract's terms (also when the contract names a commitment)."""
     appetite = rec.appetite
-    out = [Option(SCENARIO_OFFER, scenario.contract,
-                  rec.ramp if rec.ramp_advised else rec.recommended)]
+    out = [Option(SCENARIO_OFFER, scenario.contract, rec.recommended)]
+    if rec.ramp_advised:
+        out.append(Option(SCENARIO_OFFER, scenario.contract, rec.ramp))
     if position is not None:
         for o in position.offers:
             out.append(Option(o.name, o.terms, o.result))
@@ -175,8 +195,10 @@ def options(scenario: Scenario, rec: Recommendation, position: Position | None
             if not o.fixed and ramp is not None and ramp.is_ramp \
                     and ramp.expected_cost < o.result.expected_cost - CENT:
                 out.append(Option(o.name, o.terms, ramp))
+    # A ramp with a $0 year is signing later, which when to sign prices: not an option here.
     return [o for o in out
-            if o.result.total_commit > 0 and o.result.earns_discount
+            if o.result.total_commit > 0 and bool(np.all(o.result.per_year > 0))
+            and o.result.earns_discount
             and o.result.saving_vs_payg > CENT
             and o.result.within_bounds(o.terms, appetite)]
 
