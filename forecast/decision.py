@@ -257,7 +257,9 @@ def _timing(scenario: Scenario, terms: Contract, offer: str, sign_now: FloatArra
                         sim.current.mean(axis=0)[None, :], None, appetite, fits,
                         lapse_after=lapse,
                         price_level=None if level is None else level.mean(axis=0)[None, :])
-    return when.with_shift(mean)
+    from dataclasses import replace
+
+    return replace(when.with_shift(mean), simulation=sim)
 
 
 def _reason_now(option: Option, timing: WhenToSign | None, appetite: float) -> str:
@@ -353,6 +355,17 @@ def _pay_as_you_go(scenario: Scenario, usage: YearlyUsage, when: WhenToSign | No
                     budget, cd)
 
 
+def round_down(amounts: FloatArray, digits: int = 3) -> FloatArray:
+    """Amounts rounded down to ``digits`` significant digits: what is signed later is an
+    estimate, and rounding down never crosses a round tier edge upward."""
+    a = np.asarray(amounts, dtype=float)
+    out = np.zeros_like(a)
+    pos = a > 0
+    scale = 10.0 ** (np.floor(np.log10(a[pos])) - (digits - 1))
+    out[pos] = np.floor(a[pos] / scale + 1e-9) * scale
+    return out
+
+
 def _dollar_bounds(contract: Contract) -> str:
     ra = contract.risk_appetite
     out = ""
@@ -378,12 +391,13 @@ def _waiting(scenario: Scenario, terms: Contract, offer: str, when: WhenToSign,
         reason += f"; the offer must be signed by {terms.sign_by}"
     reason += "."
     k = row.sign_after_months
+    per_year = round_down(row.per_year)
     listed, payg = float(when.today_costs.mean()), float(when.payg_costs.mean())
     # Over the window: discount earned - unused = pay as you go - cost (the bridge's identity).
     bridge = Bridge(listed, listed - payg, payg,
                     payg - row.expected_cost + row.expected_unused, row.expected_unused,
                     row.expected_cost)
-    return Decision(DecisionKind.WAIT_THEN_SIGN, offer, terms, None, row.per_year.copy(), k,
+    return Decision(DecisionKind.WAIT_THEN_SIGN, offer, terms, None, per_year, k,
                     row.expected_cost, row.saving_vs_payg, today - row.expected_cost,
                     row.shortfall_probability, p90, cvar, reason, when.window_months, when,
                     bridge, _budget(row.year_costs, row.year_optimized, row.year_current, cd), cd)

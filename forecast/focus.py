@@ -47,7 +47,7 @@ from forecast.usage.months import month_offset
 
 if TYPE_CHECKING:
     from forecast.pricebook import PriceBook
-    from forecast.scenario import Scenario
+    from forecast.scenario import Contract, Scenario
 
 #: ISO 4217 code of the price book's prices (every bundled book is in US dollars).
 BILLING_CURRENCY = "USD"
@@ -152,28 +152,32 @@ def _csv(columns: Sequence[str], rows: list[dict[str, str | None]]) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def contract_commitment_rows(scenario: Scenario, per_year: Any, source: CommitmentKind
-                             ) -> list[dict[str, str | None]]:
+def contract_commitment_rows(scenario: Scenario, per_year: Any, source: CommitmentKind,
+                             terms: Contract | None = None, offset: int = 0,
+                             origin: str | None = None) -> list[dict[str, str | None]]:
     """One Contract Commitment row per contract year (FOCUS 1.3; the rule of each column is
-    given beside its value)."""
-    contract = scenario.contract
+    given beside its value). ``terms`` (default the scenario's contract) and ``offset``
+    (months from the scenario's start to the contract's) place the decision's contract."""
+    contract = scenario.contract if terms is None else terms
     years = contract.years
     discount = discount_for(contract, per_year)
     cid = contract_id(scenario)
+    start = month_offset(scenario.start, offset)
     rule = "at list" if contract.overage == Overage.LIST else "at the discounted rate"
     carry = f"{pct(contract.rollover)} of any unused balance carries into the next year" \
         if contract.rollover > 0 else "unused commitment does not roll over"
-    origin = "" if source == CommitmentKind.SCENARIO else \
-        " Recommended by Commitment Planner: the scenario names no commitment."
+    if origin is None:
+        origin = "" if source == CommitmentKind.SCENARIO else \
+            " Recommended by Commitment Planner: the scenario names no commitment."
     rows = []
     for y in range(years):
         rows.append({
             # Dimension, Mandatory, not null, String; unique within the provider.
             "ContractId": cid,
             # Dimension, Mandatory, not null, Date/Time: inclusive start of the contract.
-            "ContractPeriodStart": timestamp(scenario.start),
+            "ContractPeriodStart": timestamp(start),
             # Dimension, Mandatory, not null, Date/Time: exclusive end of the contract.
-            "ContractPeriodEnd": timestamp(month_offset(scenario.start, 12 * years)),
+            "ContractPeriodEnd": timestamp(month_offset(start, 12 * years)),
             # Dimension, Mandatory, not null, String: unique in the dataset, one parent
             # ContractId.
             "ContractCommitmentId": f"{cid}/year-{y + 1}",
@@ -186,9 +190,9 @@ def contract_commitment_rows(scenario: Scenario, per_year: Any, source: Commitme
             # ContractCommitmentQuantity is null.
             "ContractCommitmentCost": decimal(float(per_year[y])),
             # Dimension, Mandatory, not null, Date/Time: the contract year's inclusive start.
-            "ContractCommitmentPeriodStart": timestamp(month_offset(scenario.start, 12 * y)),
+            "ContractCommitmentPeriodStart": timestamp(month_offset(start, 12 * y)),
             # Dimension, Mandatory, not null, Date/Time: the contract year's exclusive end.
-            "ContractCommitmentPeriodEnd": timestamp(month_offset(scenario.start, 12 * (y + 1))),
+            "ContractCommitmentPeriodEnd": timestamp(month_offset(start, 12 * (y + 1))),
             # Decimal, may be null while ContractCommitmentCost is not: a spend commitment
             # has no quantity of a unit besides its cost.
             "ContractCommitmentQuantity": None,
@@ -209,29 +213,47 @@ def focus_export(scenario: Scenario, book: PriceBook, paths: int | None = None,
                  seed: int | None = None) -> FocusExport:
     """Simulate the scenario and build both datasets.
 
-    The commitment is ``contract.commitments`` when given, else the recommended one
-    (:func:`forecast.recommendation.recommend`). The projection is the optimized path
+    The commitment is ``contract.commitments`` when given, else the plan's decision
+    (:mod:`forecast.decision`: the offer's terms, the commitment per year, from the month it
+    is signed; zeros with pay as you go). The projection is the optimized path
     (walk-back drawn) at the commitment's discount: per month, the expected list cost and
     the expected consumption at the discounted rate with its P10 and P90 over the paths;
     on each contract year's last month, the year's shortfall probability and its expected
     stranded savings (docs/model.md, "Stranded savings"): a year's figures, shown once on
     the month the year closes, so that a column sums to the term's total.
     """
-    from forecast.recommendation import recommend
     from forecast.simulation import simulate
 
     contract = scenario.contract
     n_paths = scenario.simulation.paths if paths is None else paths
     seed = scenario.simulation.seed if seed is None else seed
-    sim = simulate(scenario, book, n_paths=n_paths, seed=seed)
-    years = contract.years
-    usage = YearlyUsage.from_simulation(sim, years)
     named = contract.commitment_per_year()
+    offset, origin = 0, None
     if named is not None:
+        sim = simulate(scenario, book, n_paths=n_paths, seed=seed)
         per_year, source = as_commitment(contract, named), CommitmentKind.SCENARIO
     else:
-        per_year = recommend(contract, usage).recommended.per_year
-        source = CommitmentKind.RECOMMENDED
+        from forecast.plan import build_plan
+
+        plan = build_plan(scenario, book, paths=n_paths, seed=seed, sensitivity=False)
+        d = plan.decision
+        assert d is not None
+        sim, source = plan.simulation, CommitmentKind.RECOMMENDED
+        if d.signs:
+            contract = d.terms or contract
+            per_year = d.per_year
+            offset = d.sign_after_months
+            if offset > 0 and d.timing is not None and d.timing.simulation is not None:
+                sim = d.timing.simulation
+            origin = (f" The decision of Commitment Planner ({d.offer}"
+                      + (f", signed after {offset} months of pay as you go" if offset else "")
+                      + "): the scenario names no commitment.")
+        else:
+            per_year = np.zeros(contract.years)
+            origin = (" Commitment Planner's decision: pay as you go, no commitment "
+                      "(nothing beats it within the appetite).")
+    years = contract.years
+    usage = YearlyUsage.from_simulation(_shifted(sim, offset), years)
     discount = discount_for(contract, per_year)
     outcome = evaluate(contract, usage.optimized, per_year, usage.price_level)
     committed = per_year * usage.price_level if contract.price_protection else per_year
@@ -240,7 +262,7 @@ def focus_export(scenario: Scenario, book: PriceBook, paths: int | None = None,
     shortfall = outcome.short.mean(axis=0)
 
     term = 12 * years
-    listed = sim.optimized[:, :term]
+    listed = sim.optimized[:, offset:offset + term]
     rate = np.repeat(1.0 - discount, 12)  # (term,)
     contracted = listed * rate
     p10, p90 = np.quantile(contracted, [0.1, 0.9], axis=0)
@@ -249,8 +271,8 @@ def focus_export(scenario: Scenario, book: PriceBook, paths: int | None = None,
     for k in range(term):
         y, closing = divmod(k, 12)[0], k % 12 == 11
         rows.append({
-            "BillingPeriodStart": timestamp(month_offset(scenario.start, k)),
-            "BillingPeriodEnd": timestamp(month_offset(scenario.start, k + 1)),
+            "BillingPeriodStart": timestamp(month_offset(scenario.start, offset + k)),
+            "BillingPeriodEnd": timestamp(month_offset(scenario.start, offset + k + 1)),
             "BillingCurrency": BILLING_CURRENCY,
             "ContractId": cid,
             "ContractCommitmentId": f"{cid}/year-{y + 1}",
@@ -261,8 +283,22 @@ def focus_export(scenario: Scenario, book: PriceBook, paths: int | None = None,
             "x_ShortfallProbability": decimal(float(shortfall[y]), 6) if closing else None,
             "x_StrandedSavings": decimal(float(stranded[y])) if closing else None,
         })
-    return FocusExport(contract_commitment_rows(scenario, per_year, source), rows, per_year,
-                       source)
+    return FocusExport(contract_commitment_rows(scenario, per_year, source, contract, offset,
+                                                origin), rows, per_year, source)
+
+
+def _shifted(sim: Any, offset: int) -> Any:
+    """The simulation's monthly series from month ``offset`` on (the contract's months)."""
+    if offset == 0:
+        return sim
+    from types import SimpleNamespace
+
+    level = getattr(sim, "price_level", None)
+    return SimpleNamespace(
+        optimized=sim.optimized[:, offset:], current=sim.current[:, offset:],
+        planned=getattr(sim, "planned", sim.optimized)[:, offset:],
+        reverted=sim.reverted[:, offset:],
+        price_level=None if level is None else level[:, offset:])
 
 
 # --------------------------------------------------------------------------- writing

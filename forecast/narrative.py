@@ -290,6 +290,18 @@ def decision_line(plan: Plan) -> str:
     return f"DECISION: sign {amount} now, under {offer_words(d.offer)}"
 
 
+def decision_headline(plan: Plan) -> str:
+    """The decision in a few words for a headline (compact amounts, never rounded up across
+    a tier edge): ``Sign $3.00M/yr · 10% tier now``."""
+    d = plan.decision
+    if d is None or not d.signs:
+        return "Pay as you go: no commitment"
+    amount = decision_amount(d, short=True)
+    if d.sign_after_months > 0:
+        return f"Pay as you go {d.sign_after_months} months, then sign {amount}"
+    return f"Sign {amount} now"
+
+
 def decision_figures(plan: Plan) -> str:
     """The decision's figures in a sentence: cost, the one saving, pay as you go, risk in
     dollars."""

@@ -95,7 +95,6 @@ def _summary(plan: Plan, generated: dt.date, width: float) -> list[Flowable]:
     from reportlab.platypus import Spacer, Table, TableStyle
 
     from forecast import narrative
-    from forecast.plan import SAVING_LABEL
 
     sc, rec, book = plan.scenario, plan.recommendation, plan.book
     r = rec.recommended
@@ -107,31 +106,59 @@ def _summary(plan: Plan, generated: dt.date, width: float) -> list[Flowable]:
            f"contract from {sc.start} · {plan.n_paths:,} simulated paths, seed {plan.seed}",
            "subtitle"),
     ]
-    # The ramp, when it beats flat, is in the conclusion's second line below.
-    notes = [narrative.why_recommended(plan)]
-    notes += [n for n in (narrative.tier_edge_note(plan),) if n]
-    story.append(box([
-        para("RECOMMENDED COMMITMENT", "label"),
-        para(text(narrative.with_tier(r, c)), "headline"),
-        *(para(text(n), "body") for n in notes),
-    ], width, "#f0f6ff", ACCENT))
+    d = plan.decision
+    if d is None:
+        # The ramp, when it beats flat, is in the conclusion's second line below.
+        notes = [narrative.why_recommended(plan)]
+        notes += [n for n in (narrative.tier_edge_note(plan),) if n]
+        story.append(box([
+            para("RECOMMENDED COMMITMENT", "label"),
+            para(text(narrative.with_tier(r, c)), "headline"),
+            *(para(text(n), "body") for n in notes),
+        ], width, "#f0f6ff", ACCENT))
+    else:
+        story.append(box([
+            para("THE DECISION", "label"),
+            para(text(narrative.decision_headline(plan)), "headline"),
+            para("<b>" + text(narrative.decision_line(plan).removeprefix("DECISION: ")[:1]
+                              .upper() + narrative.decision_line(plan)
+                              .removeprefix("DECISION: ")[1:]) + ".</b> " + text(d.reason),
+                 "body"),
+        ], width, "#f0f6ff", ACCENT))
     story.append(Spacer(1, 5))
     if plan.position is not None:
         story.append(_negotiation_box(plan, width))
         story.append(Spacer(1, 5))
 
-    tiles = [
-        (f"EXPECTED COST, {c.years}-YEAR TERM", usd(r.expected_cost),
-         f"P10 {usd(r.cost_p10)} · P90 {usd(r.cost_p90)}"),
-        (SAVING_LABEL.upper(), usd(r.saving_vs_today),
-         f"{usd(r.saving_vs_payg)} of it from committing, the rest from the levers"),
-        ("SHORTFALL PROBABILITY", pct(r.shortfall_probability),
-         f"chance some year's usage falls below the commitment (appetite "
-         f"{pct(rec.appetite)})"),
-        ("RISK COLOUR", str(r.colour).upper(),
-         "; ".join(narrative.reason_text(x, rec.appetite) for x in r.reasons)
-         or "no stranding, shortfall or discount risk"),
-    ]
+    saving = plan.saving_dict()
+    if d is None:
+        span = f"{c.years}-YEAR TERM"
+        tiles = [
+            (f"EXPECTED COST, {span}", usd(r.expected_cost),
+             f"P10 {usd(r.cost_p10)} · P90 {usd(r.cost_p90)}"),
+            (saving["label"].upper(), usd(saving["vs_today"]),
+             f"{usd(saving['vs_payg'])} of it from committing, the rest from the levers"),
+            ("SHORTFALL PROBABILITY", pct(r.shortfall_probability),
+             f"chance some year's usage falls below the commitment (appetite "
+             f"{pct(rec.appetite)})"),
+            ("RISK COLOUR", str(r.colour).upper(),
+             "; ".join(narrative.reason_text(x, rec.appetite) for x in r.reasons)
+             or "no stranding, shortfall or discount risk"),
+        ]
+    else:
+        span = f"{d.window_months}-MONTH WINDOW" if d.window_months else f"{c.years}-YEAR TERM"
+        tiles = [
+            (f"EXPECTED COST, {span}", usd(d.expected_cost),
+             f"pay as you go {usd(d.bridge.payg)}"),
+            (saving["label"].upper(), usd(saving["vs_today"]),
+             f"{usd(saving['vs_payg'])} of it from committing, the rest from the levers"),
+            ("SHORTFALL PROBABILITY", pct(d.shortfall_probability),
+             f"chance some year's usage falls below the commitment (appetite "
+             f"{pct(rec.appetite)})"),
+            ("IN A BAD CASE (P90)", usd(d.extra_cost_p90),
+             f"cost minus pay as you go on the same path; worst 10%: "
+             f"{usd(d.cvar90_extra_cost)}"),
+        ]
     cells = [[para(label, "label"), para(value, "figure"), para(text(note), "tile_note")]
              for label, value, note in tiles]
     tile_table = Table([cells], colWidths=[w * width for w in (0.27, 0.29, 0.24, 0.20)],
@@ -147,13 +174,20 @@ def _summary(plan: Plan, generated: dt.date, width: float) -> list[Flowable]:
     ]))
     story += [tile_table, Spacer(1, 7)]
 
-    story.append(para(f"The savings bridge: where the {usd(r.saving_vs_today)} comes from "
-                      f"(expected over the {c.years}-year term)", "h2"))
+    where = "the decision" if d is not None else "the recommendation"
+    over = span.lower()
+    story.append(para(f"The savings bridge of {where}: where the {usd(saving['vs_today'])} "
+                      f"comes from (expected over the {over})", "h2"))
     rows = [[f"{sign} {words}".strip(), usd(-amount if sign == "-" else amount)]
-            for sign, words, amount in narrative.bridge_rows(r)]
+            for sign, words, amount in narrative.decision_bridge_rows(plan)]
     story.append(table(["", "USD"], rows, width * 0.62, [1, None], right={1},
                        highlight=[len(rows) - 1]))
     story.append(Spacer(1, 7))
+    if d is not None and d.budget:
+        story.append(para("Budget per contract year: expected cash cost", "h2"))
+        story.append(table(narrative.budget_header(plan), narrative.budget_rows(plan),
+                           width, [0.6, 1, 1.4, 1, 1.2], right={1, 2, 3, 4}))
+        story.append(Spacer(1, 7))
 
     story.append(box([para("OPTIMIZE, THEN COMMIT", "label")]
                       + [para(f"{i}. {line}", "conclusion")
@@ -229,6 +263,30 @@ def _offers(plan: Plan, width: float) -> list[Flowable]:
     story.append(para("At or above it, committing that amount costs no more than paying as you "
                       "go in expectation; none: no discount makes it pay (usage is unlikely to "
                       "reach the commitment).", "note"))
+    return story
+
+
+def _when_to_sign(plan: Plan, width: float) -> list[Flowable]:
+    """Signing now against waiting, over one window on the same paths."""
+    from forecast import narrative
+
+    rows = narrative.when_to_sign_rows(plan)
+    d = plan.decision
+    if not rows or d is None or d.timing is None:
+        return []
+    w = d.timing
+    story: list[Flowable] = [para("When to sign", "h1"), para(
+        f"Signing now against paying as you go for a few months and signing then, under "
+        f"{text(narrative.offer_words(w.offer))}, each followed by the full term: expected "
+        f"over a common {w.window_months}-month window on {w.payg_costs.size:,} paths, months "
+        "outside the contract at pay as you go. A commitment signed later is sized, path by "
+        "path, on the usage observed by then. The usage shift is what waiting gains on the "
+        "expected path alone (the window's months at list move to its start); waiting is "
+        "advised only when it is worth materially more than that.", "body")]
+    story.append(table(narrative.WHEN_TO_SIGN_HEADER, rows, width,
+                       [1.2, 1, 1, 0.7, 1, 0.7], right={1, 2, 3, 4}))
+    for note in w.notes:
+        story.append(para(text(note[:1].upper() + note[1:]) + ".", "note"))
     return story
 
 
@@ -626,7 +684,7 @@ def _vendor_summary(plan: Plan, generated: dt.date, width: float) -> list[Flowab
     import numpy as np
     from reportlab.platypus import Spacer
 
-    from forecast import narrative
+    from forecast import formatting, narrative
 
     sc, position = plan.scenario, plan.position
     c = sc.contract
@@ -635,16 +693,29 @@ def _vendor_summary(plan: Plan, generated: dt.date, width: float) -> list[Flowab
         para(f"Commitment proposal · prepared {generated.isoformat()} · {c.years}-year "
              f"contract from {sc.start} · list prices of {text(plan.book.id)}", "subtitle"),
     ]
-    target = position.target if position is not None else None
-    result = target.result if target is not None else plan.recommendation.recommended
-    terms = target.terms if target is not None else c
-    asks = [] if position is None else [a for a in position.asks
-                                        if target is not None and a.offer == target.name
-                                        and a.expected_value > 0.5]
+    d = plan.decision
+    from forecast.negotiation import Clause
+
+    # The proposal's own shape stands: a ramp ask only beside a flat proposal signed now.
+    flat_now = d is not None and not d.is_ramp and d.sign_after_months == 0
+    asks = [] if position is None or d is None or not d.signs else [
+        a for a in position.asks if a.offer == d.offer and a.expected_value > 0.5
+        and (flat_now or a.clause != Clause.RAMP)]
     lines = [para("OUR PROPOSAL", "label")]
-    if result.total_commit > 0:
-        lines.append(para(f"Commit {text(narrative.with_tier(result, terms))} for "
-                          f"{terms.years} year{'s' * (terms.years > 1)}", "headline"))
+    if d is not None and d.signs:
+        years = len(d.per_year)
+        amount = formatting.with_tier(d.per_year, d.discount, d.edges)
+        term = f"for {years} year{'s' * (years > 1)}"
+        if d.sign_after_months > 0:
+            lines.append(para(f"Usage-based pricing for {d.sign_after_months} months while "
+                              f"the optimizations land, then commit about {text(amount)} "
+                              f"{term}", "headline"))
+        else:
+            lines.append(para(f"Commit {text(amount)} {term}", "headline"))
+    elif d is None and plan.recommendation.recommended.total_commit > 0:
+        r = plan.recommendation.recommended
+        lines.append(para(f"Commit {text(narrative.with_tier(r, c))} for "
+                          f"{c.years} year{'s' * (c.years > 1)}", "headline"))
     else:
         lines.append(para("Usage-based pricing while the optimizations land", "headline"))
     if asks:
@@ -825,10 +896,20 @@ def render_pdf(plan: Plan, generated: dt.date | None = None,
         sections = [_savings(plan, width, checks=False),
                     _appendix(plan, width, generated, internal=False)]
         document = "commitment proposal"
+    elif tracking is not None:
+        # A signed contract: a tracking report. It follows the contract as signed and does
+        # not advise signing or walking away.
+        first = [para(text(plan.scenario.name, NAME_LIMIT), "title"),
+                 para(f"Tracking report · prepared {generated.isoformat()} · the signed "
+                      "contract against usage to date", "subtitle"),
+                 *tracking_page(tracking, width)]
+        sections = [_forecast(plan, width), _savings(plan, width),
+                    _appendix(plan, width, generated)]
+        document = "tracking report · internal"
     else:
         first = _summary(plan, generated, width)
-        sections = [tracking_page(tracking, width) if tracking is not None else [],
-                    _offers(plan, width), _options_on_the_table(plan, width),
+        sections = [_offers(plan, width), _when_to_sign(plan, width),
+                    _options_on_the_table(plan, width),
                     _forecast(plan, width), _options(plan, width), _savings(plan, width),
                     _sensitivity(plan, width), _appendix(plan, width, generated)]
         document = "commitment plan · internal"

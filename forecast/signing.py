@@ -111,6 +111,8 @@ class WhenToSign:
     today_costs: FloatArray
     notes: list[str] = field(default_factory=list)
     usage_shift: list[float] = field(default_factory=list)
+    #: The simulation the rows were evaluated on (the plan's, or one over a longer horizon).
+    simulation: object = field(default=None, repr=False, compare=False)
 
     def with_shift(self, shift: WhenToSign) -> WhenToSign:
         """The same rows, with the usage shift of each delay measured on ``shift`` (the
