@@ -227,7 +227,8 @@ def _plan_text(plan: Any) -> str:
     out += ["", "Optimize, then commit"]
     out += [f"  {i}. {line.plain}" for i, line in enumerate(narrative.conclusion(plan), 1)]
     out += ["", "Other commitments (money over the term)"]
-    others = [rec.risk_neutral, rec.risk_bounded, rec.ramp, rec.safe_commit, rec.unoptimized,
+    safe = [rec.safe_from_stranding] if rec.safe_from_stranding is not None else []
+    others = [rec.risk_neutral, rec.risk_bounded, rec.ramp, *safe, rec.unoptimized,
               *([rec.run_rate] if rec.run_rate is not None else []), *plan.named]
     rows = [[o.label, narrative.with_tier(o, contract), usd(o.expected_cost),
              usd(o.saving_vs_payg), pct(o.shortfall_probability), usd(o.extra_cost_p90),
@@ -813,7 +814,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     export = focus_export(scenario, book, args.paths, args.seed)
     written = write_focus(export, args.output, _inputs(args))
     source = "the scenario's contract.commitments" if str(export.source) == "scenario" \
-        else "the recommended commitment (the scenario names none)"
+        else "the plan's decision (the scenario names no commitment, or offers are on the table)"
     print(f"wrote {', '.join(str(p) for p in written)}: {len(export.contract_commitment)} "
           f"contract years, {source}", file=sys.stderr)
     return EXIT_OK

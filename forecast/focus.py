@@ -213,7 +213,8 @@ def focus_export(scenario: Scenario, book: PriceBook, paths: int | None = None,
                  seed: int | None = None) -> FocusExport:
     """Simulate the scenario and build both datasets.
 
-    The commitment is ``contract.commitments`` when given, else the plan's decision
+    The commitment is ``contract.commitments`` when given with no ``offers:`` on the table
+    (a signed contract, or the one the buyer names), else the plan's decision
     (:mod:`forecast.decision`: the offer's terms, the commitment per year, from the month it
     is signed; zeros with pay as you go). The projection is the optimized path
     (walk-back drawn) at the commitment's discount: per month, the expected list cost and
@@ -227,7 +228,7 @@ def focus_export(scenario: Scenario, book: PriceBook, paths: int | None = None,
     contract = scenario.contract
     n_paths = scenario.simulation.paths if paths is None else paths
     seed = scenario.simulation.seed if seed is None else seed
-    named = contract.commitment_per_year()
+    named = contract.commitment_per_year() if not scenario.offers else None
     offset, origin = 0, None
     if named is not None:
         sim = simulate(scenario, book, n_paths=n_paths, seed=seed)

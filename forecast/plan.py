@@ -176,7 +176,8 @@ class Plan:
                 "risk_bounded": rec.risk_bounded.to_dict(),
                 "ramp": rec.ramp.to_dict() | {"advised": rec.ramp_advised,
                                               "gain_vs_recommended": rec.ramp_gain},
-                "safe_from_stranding": rec.safe_commit.to_dict(),
+                "safe_from_stranding": None if rec.safe_from_stranding is None
+                else rec.safe_from_stranding.to_dict(),
                 "unoptimized_forecast": rec.unoptimized.to_dict(),
                 "run_rate": None if rec.run_rate is None else rec.run_rate.to_dict(),
                 "grid_optimum": rec.grid_optimum,
@@ -409,7 +410,8 @@ def build_plan(
         else:
             not_tabled.append(c)
     special = [rec.recommended, rec.risk_neutral, rec.risk_bounded, rec.ramp,
-               rec.safe_commit, rec.unoptimized, *named]
+               *([rec.safe_from_stranding] if rec.safe_from_stranding is not None else []),
+               rec.unoptimized, *named]
     if rec.run_rate is not None:
         special.append(rec.run_rate)
     candidates = _merge(tabled, [s for s in special
@@ -448,7 +450,13 @@ def _not_options(scenario: Scenario, amounts: list[float]) -> str:
     if not amounts or not tiers:
         return ("No discount tiers: every commitment is pay as you go plus shortfall risk, "
                 "so none is an option; add the tiers on offer." if amounts else "")
-    first = tiers[0].min_annual_commit
+    earning = [t.min_annual_commit for t in tiers if t.discount > 0]
+    if not earning:
+        return ("No tier gives a discount: every commitment is pay as you go plus shortfall "
+                "risk, so none is an option.")
+    first = min(earning)
+    if first <= 0:
+        return ""
     return (f"Commitments above $0 and below {usd(first)} a year earn no discount: they are "
             "pay as you go plus shortfall risk, so they are not options.")
 

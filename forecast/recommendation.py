@@ -42,7 +42,7 @@ from forecast.contract import (
     tier_bounds,
 )
 from forecast.scenario import Contract
-from forecast.types import CommitmentKind, FloatArray, Overage
+from forecast.types import CommitmentKind, FloatArray, Overage, Risk
 
 __all__ = ["CommitmentResult", "Recommendation", "SortedUsage", "Sweep", "evaluate_commitment",
            "recommend", "risk_bounded_commit", "sweep_flat"]
@@ -501,6 +501,10 @@ class Recommendation:
     sweep: Sweep
     grid_optimum: float
     appetite: float
+    #: The largest commitment neither amber nor red on stranding, within every bound of the
+    #: appetite and earning a discount; None when there is none. (``safe_commit`` is the
+    #: stranding line alone, which the flags quote.)
+    safe_from_stranding: CommitmentResult | None = None
 
     @property
     def ramp_gain(self) -> float:
@@ -573,16 +577,26 @@ def recommend(contract: Contract, usage: YearlyUsage | FloatArray,
     # is expected to use (at the discount that amount earns).
     unoptimized = np.array([largest_commit_covering(contract, float(m)) for m in base.mean])
     safe = safe_commit_amount(contract, opt, base)
+    safe_result = ev(safe, CommitmentKind.SAFE_FROM_STRANDING)
+    safe_ok = ev(min(safe, rb), CommitmentKind.SAFE_FROM_STRANDING) if rb < safe \
+        else safe_result
+    if bounded and not safe_ok.within_bounds(contract, appetite):
+        safe_ok = ev(min(safe_ok.annual_commit, rec), CommitmentKind.SAFE_FROM_STRANDING)
+    if safe_ok.total_commit <= 0 or not safe_ok.earns_discount \
+            or any(r.risk == Risk.STRANDING for r in safe_ok.reasons) \
+            or not safe_ok.within_bounds(contract, appetite):
+        safe_ok = None
     return Recommendation(
         risk_neutral=ev(rn, CommitmentKind.RISK_NEUTRAL),
         risk_bounded=ev(rb, CommitmentKind.RISK_BOUNDED),
         recommended=flat_rec,
         ramp=ramp,
         ramp_advised=ramp_advised,
-        safe_commit=ev(safe, CommitmentKind.SAFE_FROM_STRANDING),
+        safe_commit=safe_result,
         unoptimized=ev(unoptimized, CommitmentKind.UNOPTIMIZED_FORECAST),
         run_rate=None if run_rate is None else ev(run_rate, CommitmentKind.RUN_RATE),
         sweep=sweep,
         grid_optimum=grid_optimum,
         appetite=appetite,
+        safe_from_stranding=safe_ok,
     )

@@ -903,8 +903,7 @@ def render_pdf(plan: Plan, generated: dt.date | None = None,
                  para(f"Tracking report · prepared {generated.isoformat()} · the signed "
                       "contract against usage to date", "subtitle"),
                  *tracking_page(tracking, width)]
-        sections = [_forecast(plan, width), _savings(plan, width),
-                    _appendix(plan, width, generated)]
+        sections = [_appendix(plan, width, generated)]
         document = "tracking report · internal"
     else:
         first = _summary(plan, generated, width)
