@@ -740,3 +740,30 @@ def evaluate_commitment(contract: Contract, usage: YearlyUsage,
         colour=worst(r.level for r in reasons),
         reasons=reasons,
     )
+
+
+@dataclass(frozen=True)
+class NextTierValue:
+    """What the next tier above a commitment is worth, on the same paths: the one home of it.
+
+    ``extra_cost`` is the expected cost at the tier's threshold minus the commitment's
+    (negative: the next tier saves money)."""
+
+    amount: float
+    discount: float
+    result: CommitmentResult
+    extra_cost: float
+
+
+def next_tier_value(contract: Contract, usage: YearlyUsage, result: CommitmentResult,
+                    appetite: float | None = None) -> NextTierValue | None:
+    """The next tier above a flat commitment, evaluated at its threshold on the same paths;
+    None for a ramp or when no tier is above."""
+    if result.is_ramp:
+        return None
+    nxt = next_tier(contract, result.annual_commit)
+    if nxt is None:
+        return None
+    amount, discount = nxt
+    other = evaluate_commitment(contract, usage, amount, appetite=appetite)
+    return NextTierValue(amount, discount, other, other.expected_cost - result.expected_cost)

@@ -377,19 +377,18 @@ def colour_text(result: CommitmentResult, appetite: float) -> str:
 def tier_edge_note(plan: Plan) -> str | None:
     """When the recommended commitment sits on a tier edge: what the next tier would take
     and give, from the same paths."""
-    from forecast.contract import evaluate_commitment, next_tier
+    from forecast.contract import next_tier_value
 
     r = plan.recommendation.recommended
     contract = plan.scenario.contract
     if r.is_ramp or r.annual_commit <= 0 or r.annual_commit not in tier_edges(contract):
         return None
-    nxt = next_tier(contract, r.annual_commit)
-    if nxt is None:
+    value = next_tier_value(contract, plan.usage, r)
+    if value is None:
         return (f"{usd(r.annual_commit)} is the top tier's threshold: the deepest discount "
                 "on offer.")
-    amount, discount = nxt
-    other = evaluate_commitment(contract, plan.usage, amount)
-    delta = other.expected_cost - r.expected_cost
+    amount, discount, other = value.amount, value.discount, value.result
+    delta = value.extra_cost
     change = f"{usd(-delta)} less" if delta < 0 else f"{usd(delta)} more"
     return (f"{usd(r.annual_commit)} is the {pct(float(r.discount[0]))} tier's threshold. The "
             f"next tier, {pct(discount)} from {usd(amount)} a year, would cost {change} in "

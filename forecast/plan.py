@@ -17,7 +17,7 @@ from forecast.contract import (
     as_commitment,
     discount_for,
     evaluate_commitment,
-    next_tier,
+    next_tier_value,
 )
 from forecast.cost import caching_warnings
 from forecast.decision import Decision, decide, landed_month
@@ -542,10 +542,11 @@ def _tier_flags(scenario: Scenario, usage: YearlyUsage, rec: Recommendation,
         if c.is_ramp or c.total_commit <= 0:
             continue
         amount = c.annual_commit
-        nxt = next_tier(contract, amount)
-        if nxt is not None and nxt[0] - amount <= TIER_MISS_REACH * amount:
-            at_edge = evaluate_commitment(contract, usage, nxt[0])
-            gain = c.expected_cost - at_edge.expected_cost
+        value = next_tier_value(contract, usage, c)
+        nxt = None if value is None else (value.amount, value.discount)
+        if value is not None and value.amount - amount <= TIER_MISS_REACH * amount:
+            at_edge = value.result
+            gain = -value.extra_cost
             if gain > 0.5 and at_edge.shortfall_probability <= rec.appetite:
                 out.append(Flag(
                     FlagKind.TIER_MISS, FlagLevel.AMBER, gain,

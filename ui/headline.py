@@ -69,7 +69,8 @@ def _flag_html(level: str, text_html: str, title: str, minor: bool = False) -> s
 def _stranded_html(flag: Flag, result: CommitmentResult, edges: Sequence[float]) -> str:
     """``Recommended $3.00M a year strands $0 (0% of ...)``: the flag's amount and share."""
     strands = (f"strands <b>{usd_short(flag.amount)}</b> ({pct(flag.share or 0.0)} of the "
-               f"{usd_short(result.gross_savings)} the optimizations save over the term)")
+               f"{usd_short(result.gross_savings)} the optimizations save over the term at "
+               f"its {pct(float(result.discount[0]))} discounted rate)")
     if flag.amount <= 0.5:
         strands += ": every dollar saved lowers the bill"
     amount = html_text(amount_text(result, edges))
