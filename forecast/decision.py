@@ -221,7 +221,8 @@ def _budget(cost: FloatArray, optimized: FloatArray, current: FloatArray,
 
 
 def _timing(scenario: Scenario, terms: Contract, offer: str, sign_now: FloatArray,
-            appetite: float, simulation: Simulation, extend: Extend | None) -> WhenToSign:
+            appetite: float, simulation: Simulation, extend: Extend | None,
+            prior: Simulation | None = None) -> WhenToSign:
     """Signing now against waiting, on one set of paths covering the common window."""
     years = terms.years
     wanted = delays(terms, landed_month(scenario))
@@ -234,7 +235,13 @@ def _timing(scenario: Scenario, terms: Contract, offer: str, sign_now: FloatArra
                          f"simulated usage; the longest horizon is {longest}: not evaluated")
     window = max(fits) + 12 * years
     sim = simulation
-    if sim.optimized.shape[1] < window:
+    if sim.optimized.shape[1] < window and prior is not None \
+            and prior.optimized.shape[1] >= window and prior.n_paths == sim.n_paths:
+        sim = prior
+        notes.append(f"evaluated on {sim.n_paths:,} paths simulated over "
+                     f"{sim.optimized.shape[1]} months (the horizon extended from "
+                     f"{scenario.horizon_months})")
+    elif sim.optimized.shape[1] < window:
         if extend is None:
             fits = [k for k in fits if k + 12 * years <= sim.optimized.shape[1]]
             notes.append(f"the horizon ({sim.optimized.shape[1]} months) covers delays up to "
@@ -279,7 +286,8 @@ def _reason_now(option: Option, timing: WhenToSign | None, appetite: float) -> s
 
 def decide(scenario: Scenario, usage: YearlyUsage, rec: Recommendation,
            position: Position | None, simulation: Simulation,
-           extend: Extend | None = None, timing: bool = True) -> Decision:
+           extend: Extend | None = None, timing: bool = True,
+           prior: Simulation | None = None) -> Decision:
     """The one decision for a plan (docs/model.md, "One decision").
 
     Parameters
@@ -293,6 +301,9 @@ def decide(scenario: Scenario, usage: YearlyUsage, rec: Recommendation,
         paths, when the horizon is shorter than the window of when to sign.
     timing : bool
         Evaluate when to sign (else signing now is assumed).
+    prior : Simulation, optional
+        A longer simulation of the same scenario, paths and seed already made (a previous
+        decision's), reused when it covers the window.
     """
     cd = scenario.current_discount
     appetite = rec.appetite
@@ -308,7 +319,7 @@ def decide(scenario: Scenario, usage: YearlyUsage, rec: Recommendation,
     when = None
     if timing:
         try:
-            when = _timing(scenario, terms, offer, now, appetite, simulation, extend)
+            when = _timing(scenario, terms, offer, now, appetite, simulation, extend, prior)
         except PlannerError:
             when = None  # the extended simulation does not fit in memory: sign-now only
     chosen: SigningRow | None = when.best() if when is not None else None

@@ -346,6 +346,7 @@ def build_plan(
     negotiation: bool = True,
     asks_for: Sequence[str] = (),
     timing: bool = True,
+    extend: Callable[[int], Simulation] | None = None,
 ) -> Plan:
     """Run the whole planner on a scenario.
 
@@ -369,6 +370,9 @@ def build_plan(
         Offers whose asks to value besides the best one's.
     timing : bool
         Evaluate when to sign (:mod:`forecast.signing`; may simulate a longer horizon).
+    extend : callable, optional
+        ``extend(months)``: the scenario simulated over more months with the same paths and
+        seed (the app caches it); default: simulate it.
     """
     say = progress or (lambda _msg: None)
     seed = scenario.simulation.seed if seed is None else seed
@@ -430,11 +434,12 @@ def build_plan(
 
     say("deciding: which offer, what commitment, when to sign")
 
-    def extend(months: int) -> Simulation:
-        longer = scenario.model_copy(update={"horizon_months": months})
-        return simulate(longer, book, n_paths=simulation.n_paths, seed=seed)
+    def longer(months: int) -> Simulation:
+        return simulate(scenario.model_copy(update={"horizon_months": months}), book,
+                        n_paths=simulation.n_paths, seed=seed)
 
-    decision = decide(scenario, usage, rec, position, simulation, extend, timing=timing)
+    decision = decide(scenario, usage, rec, position, simulation, extend or longer,
+                      timing=timing)
     rows: list[SensitivityRow] = []
     if sensitivity:
         rows = tornado(scenario, book, paths=min(sensitivity_paths, n_paths), seed=seed,

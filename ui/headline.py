@@ -173,7 +173,7 @@ def render(plan: Plan, notes: list[str], scenario_json: str) -> DeltaGenerator:
             st.metric("Decision", value, delta=delta, delta_color="off", delta_arrow="off",
                       help=md(f"{narrative.decision_line(plan)}. {d.reason}"))
         figures = (
-            ("Recommended / yr" if d is None else "Contract terms' best / yr", r,
+            ("Recommended / yr", r,
              f"{narrative.with_tier(r, contract)}: the lowest expected cost among "
              f"commitments within the {pct(rec.appetite)} shortfall appetite under the "
              "contract's terms, sized on the optimized path."),
@@ -184,7 +184,8 @@ def render(plan: Plan, notes: list[str], scenario_json: str) -> DeltaGenerator:
              f"{narrative.with_tier(rec.risk_bounded, contract)}: the largest commitment with "
              f"at most {pct(rec.appetite)} chance of a shortfall in some year."),
         )
-        for label, result, why in figures[: 2 if d is not None else 3]:
+        # With a decision, it takes the recommendation's place: one amount to sign.
+        for label, result, why in figures[1:] if d is not None else figures:
             st.metric(label, usd_short(result.annual_commit, edges), delta=tier_label(result),
                       delta_color="off", delta_arrow="off", help=md(why))
         saving = plan.saving_dict()["vs_today"]
