@@ -246,7 +246,7 @@ def focus_export(scenario: Scenario, book: PriceBook, paths: int | None = None,
             offset = d.sign_after_months
             if offset > 0 and d.timing is not None and d.timing.simulation is not None:
                 sim = d.timing.simulation
-            origin = (f" The decision of Commitment Planner ({d.offer}"
+            origin = (f" Recommended by Commitment Planner, its decision ({d.offer}"
                       + (f", signed after {offset} months of pay as you go" if offset else "")
                       + "): the scenario names no commitment.")
         else:

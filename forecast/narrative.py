@@ -160,7 +160,7 @@ def conclusion(plan: Plan) -> list[Line]:
             when = (f"first; they land after signature (by month {landed}), which the "
                     "commitment below is sized for")
         else:
-            when = "first"
+            when = "before signing"
         first = Line("Optimize first.",
                      f"Land {join_names(first_rule.names)} {when}: {verb} "
                      f"{usd(first_rule.carried)} ({pct(share)}) of the "

@@ -183,11 +183,6 @@ def _summary(plan: Plan, generated: dt.date, width: float) -> list[Flowable]:
     story.append(table(["", "USD"], rows, width * 0.62, [1, None], right={1},
                        highlight=[len(rows) - 1]))
     story.append(Spacer(1, 7))
-    if d is not None and d.budget:
-        story.append(para("Budget per contract year: expected cash cost", "h2"))
-        story.append(table(narrative.budget_header(plan), narrative.budget_rows(plan),
-                           width, [0.6, 1, 1.4, 1, 1.2], right={1, 2, 3, 4}))
-        story.append(Spacer(1, 7))
 
     story.append(box([para("OPTIMIZE, THEN COMMIT", "label")]
                       + [para(f"{i}. {line}", "conclusion")
@@ -275,7 +270,12 @@ def _when_to_sign(plan: Plan, width: float) -> list[Flowable]:
     if not rows or d is None or d.timing is None:
         return []
     w = d.timing
-    story: list[Flowable] = [para("When to sign", "h1"), para(
+    story: list[Flowable] = [para("When to sign, and the budget", "h1")]
+    if d.budget:
+        story.append(para("Budget per contract year of the decision: expected cash cost", "h2"))
+        story.append(table(narrative.budget_header(plan), narrative.budget_rows(plan),
+                           width, [0.6, 1, 1.4, 1, 1.2], right={1, 2, 3, 4}))
+    story += [para("When to sign", "h2"), para(
         f"Signing now against paying as you go for a few months and signing then, under "
         f"{text(narrative.offer_words(w.offer))}, each followed by the full term: expected "
         f"over a common {w.window_months}-month window on {w.payg_costs.size:,} paths, months "
