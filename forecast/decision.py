@@ -20,14 +20,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from forecast import limits
-from forecast.contract import (
-    Bridge,
-    CommitmentResult,
-    YearlyUsage,
-    discount_for,
-    evaluate,
-    tier_edges,
-)
+from forecast.commitment import Bridge, CommitmentResult
+from forecast.contract import YearlyUsage, discount_for, evaluate, tier_edges
 from forecast.errors import PlannerError
 from forecast.formatting import pct, usd
 from forecast.negotiation import CENT, SCENARIO_OFFER, Position

@@ -19,7 +19,7 @@ from forecast.formatting import pct, usd, usd_short
 from forecast.types import FlagLevel, Risk
 
 if TYPE_CHECKING:
-    from forecast.contract import CommitmentResult, RiskReason
+    from forecast.commitment import CommitmentResult, RiskReason
     from forecast.decision import Decision
     from forecast.negotiation import Ask, OfferResult, WalkAway
     from forecast.plan import Plan
@@ -377,7 +377,7 @@ def colour_text(result: CommitmentResult, appetite: float) -> str:
 def tier_edge_note(plan: Plan) -> str | None:
     """When the recommended commitment sits on a tier edge: what the next tier would take
     and give, from the same paths."""
-    from forecast.contract import next_tier_value
+    from forecast.commitment import next_tier_value
 
     r = plan.recommendation.recommended
     contract = plan.scenario.contract

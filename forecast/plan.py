@@ -11,14 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from forecast.contract import (
-    CommitmentResult,
-    YearlyUsage,
-    as_commitment,
-    discount_for,
-    evaluate_commitment,
-    next_tier_value,
-)
+from forecast.commitment import CommitmentResult, evaluate_commitment, next_tier_value
+from forecast.contract import YearlyUsage, as_commitment, discount_for
 from forecast.cost import caching_warnings
 from forecast.decision import Decision, decide, landed_month
 from forecast.errors import PlannerError

@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from forecast.contract import YearlyUsage, evaluate_commitment
+from forecast.commitment import evaluate_commitment
+from forecast.contract import YearlyUsage
 from forecast.decision import DecisionKind, months_between
 from forecast.plan import build_plan
 from forecast.recommendation import recommend

@@ -10,7 +10,8 @@ import numpy as np
 from pypdf import PdfReader
 
 from forecast import narrative
-from forecast.contract import YearlyUsage, evaluate_commitment
+from forecast.commitment import evaluate_commitment
+from forecast.contract import YearlyUsage
 from forecast.negotiation import WalkAway
 from forecast.plan import _not_options, build_plan
 from forecast.scenario import Contract
