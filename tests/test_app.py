@@ -119,34 +119,37 @@ def upload(at: AppTest, name: str, content: bytes) -> AppTest:
 def test_opens_on_the_enterprise_example_with_the_answer_and_why():
     at = open_app()
     assert title(at) == f"### {md(ENTERPRISE)}"
-    for label in ("Recommended / yr", "Risk-neutral / yr", "Risk-bounded / yr", SAVING):
+    # The decision first (the one amount to sign), then the two commitments it is read
+    # against, then the one saving.
+    assert at.metric[0].label == "Decision" and "$" in metric(at, "Decision")
+    for label in ("Risk-neutral / yr", "Risk-bounded / yr", SAVING):
         assert metric(at, label).startswith("$")
     assert money(metric(at, "Risk-bounded")) > 0
-    # The tier each headline amount earns, under it.
-    assert [m.proto.delta for m in at.metric][:3] == ["10% tier"] * 3
+    # The tier each headline amount earns, under it; the decision's says when to sign.
+    assert [m.proto.delta for m in at.metric][1:3] == ["10% tier"] * 2
+    assert "tier · sign " in at.metric[0].proto.delta
     text = page_html(at)
     assert "Stranded savings" in text and any(c in text for c in ("GREEN", "AMBER", "RED"))
     # The contrast the product exists for: sized on the unoptimized forecast, the floor
     # strands savings.
     assert "Sized on the unoptimized forecast" in text and "RED" in text
-    # The why, under the headline: the tier, the rule, the three lines, the next tier.
-    assert "It earns the 10% discount tier" in text
+    # The why, under the headline: the decision, its reason, the three lines.
+    assert "DECISION: " in text
     assert "Optimize first." in text and "Then commit" in text
-    assert "$3,000,000 is the 10% tier's threshold. The next tier, 14% from $6,000,000" in text
     assert not at.error
     assert widget(at.selectbox, "Paths").value == 10_000
     assert any("capped at 400" in c.value for c in at.caption)
 
 
-def test_a_zero_answer_says_why():
-    """Acme: recommended $0 (the risk-neutral commitment is the first tier's $500K)."""
+def test_with_offers_the_headline_is_the_decision_not_a_zero():
+    """Acme: $0 under the contract's own terms, but an offer beats pay as you go: the
+    headline quotes the decision under it (issue 20: one amount to sign, not two)."""
     at = open_app()
     at.selectbox(key="picker").select(ACME).run()
-    assert metric(at, "Recommended") == "$0"
-    assert at.metric[0].proto.delta == "no commitment"
+    decision = metric(at, "Decision")
+    assert decision != "Pay as you go" and "$" in decision
     text = page_html(at)
-    assert "$0 means no commitment: pay as you go." in text
-    assert "Then commit nothing yet:" in text
+    assert "DECISION: " in text and "under Our counter" in text
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
