@@ -50,12 +50,18 @@ def test_bridge_adds_up_to_the_cent_on_bundled_examples(path):
         billed = opt if str(contract.overage) == "discounted" else np.minimum(opt, covered)
         assert result.bridge.discount == pytest.approx((d * billed).sum(axis=1).mean(),
                                                        abs=CENT)
-    # The JSON quotes the recommended commitment's bridge, and every candidate carries one.
+    # The JSON quotes the decision's bridge (with today's rate beside it), and every
+    # candidate carries one.
     doc = plan.to_dict()
-    assert doc["bridge"] == plan.recommendation.recommended.bridge.to_dict()
     keys = {"today_list", "levers", "payg", "discount", "unused", "expected_cost"}
-    assert set(doc["bridge"]) == keys
+    assert doc["bridge"] == plan.decision.bridge.to_dict() | {
+        "current_discount": 0.0, "today_rate": doc["bridge"]["today_list"]}
+    assert set(doc["bridge"]) == keys | {"current_discount", "today_rate"}
     assert all(set(c["bridge"]) == keys for c in doc["candidates"])
+    b = doc["bridge"]  # its lines add up to the cent too
+    assert b["today_list"] - b["levers"] == pytest.approx(b["payg"], abs=CENT)
+    assert b["payg"] - b["discount"] + b["unused"] == pytest.approx(b["expected_cost"],
+                                                                    abs=CENT)
     assert doc["saving"]["vs_today"] == pytest.approx(
         doc["bridge"]["today_list"] - doc["bridge"]["expected_cost"], abs=CENT)
 
