@@ -230,7 +230,7 @@ def _timing(scenario: Scenario, terms: Contract, offer: str, sign_now: FloatArra
     window = max(fits) + 12 * years
     sim = simulation
     if sim.optimized.shape[1] < window and prior is not None \
-            and prior.optimized.shape[1] >= window and prior.n_paths == sim.n_paths:
+            and prior.optimized.shape[1] >= window:
         sim = prior
         notes.append(f"evaluated on {sim.n_paths:,} paths simulated over "
                      f"{sim.optimized.shape[1]} months (the horizon extended from "

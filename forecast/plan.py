@@ -207,6 +207,11 @@ class Plan:
                                      "today_rate": d.today_rate}
 
 
+#: Paths of the longer simulation "when to sign" needs when the horizon is short of its
+#: window (the same seed; the delays are compared on these paths, all alike).
+TIMING_PATHS = 4_000
+
+
 #: How every face labels the one saving it quotes (the bridge's first line minus its last).
 SAVING_LABEL = "expected saving vs today's path at list"
 
@@ -430,7 +435,7 @@ def build_plan(
 
     def longer(months: int) -> Simulation:
         return simulate(scenario.model_copy(update={"horizon_months": months}), book,
-                        n_paths=simulation.n_paths, seed=seed)
+                        n_paths=min(simulation.n_paths, TIMING_PATHS), seed=seed)
 
     decision = decide(scenario, usage, rec, position, simulation, extend or longer,
                       timing=timing)

@@ -39,7 +39,7 @@ from forecast.types import FloatArray
 #: the planned moves have landed is added to them.
 DEFAULT_DELAYS = (0, 3, 6, 9, 12)
 #: Quantiles of each year's usage whose covering commitments are candidates (flat and ramp).
-QUANTILES = np.linspace(0.0, 1.0, 41)
+QUANTILES = np.linspace(0.0, 1.0, 21)
 #: Points of the flat grid of candidates.
 GRID_POINTS = 24
 #: Candidates evaluated at once (bounds the memory: candidates x paths x years).
@@ -214,13 +214,21 @@ def _features(optimized: FloatArray, current: FloatArray, k: int) -> FloatArray:
     return np.stack(cols, axis=1)
 
 
-def _fit(basis: FloatArray, targets: FloatArray) -> FloatArray:
+def _projector(basis: FloatArray) -> FloatArray:
+    """The least-squares solver of a basis, once for every target: its pseudo-inverse, of
+    shape (n_basis, n_paths) (rank-deficient columns, such as a state that does not vary,
+    get the minimum-norm fit)."""
+    return np.linalg.pinv(basis)
+
+
+def _fit(basis: FloatArray, targets: FloatArray, solver: FloatArray | None = None
+         ) -> FloatArray:
     """Least-squares fit of each target column on the basis; the fitted values.
 
     basis : (n_paths, n_basis); targets : (n_paths, n) -> (n_paths, n)
     """
-    coef, *_ = np.linalg.lstsq(basis, targets, rcond=None)
-    return basis @ coef
+    solver = _projector(basis) if solver is None else solver
+    return basis @ (solver @ targets)
 
 
 def _evaluate_many(terms: Contract, yearly_list: FloatArray, cands: FloatArray,
@@ -302,10 +310,11 @@ def when_to_sign(terms: Contract, optimized: FloatArray, current: FloatArray,
             cost, short, unused = _evaluate_many(terms, yl, cands, level)
             # Nothing is observed before month 1: the fit on a constant is the mean.
             basis = _features(opt, cur, k) if k > 0 else np.ones((opt.shape[0], 1))
-            fitted = np.round(_fit(basis, cost), 2)
-            ok = _fit(basis, short.astype(float)) <= appetite + 1e-9
+            solver = _projector(basis)
+            fitted = np.round(_fit(basis, cost, solver), 2)
+            ok = _fit(basis, short.astype(float), solver) <= appetite + 1e-9
             if bound_unused is not None:
-                ok &= _fit(basis, unused) <= bound_unused + 0.005
+                ok &= _fit(basis, unused, solver) <= bound_unused + 0.005
             ok[:, 0] = True  # $0 (pay as you go) is always allowed
             choice = np.argmin(np.where(ok, fitted, np.inf), axis=1)
         idx = np.arange(opt.shape[0])

@@ -55,6 +55,7 @@ from forecast import (
     simulate,
     tornado,
 )
+from forecast.plan import TIMING_PATHS
 from forecast.sensitivity import SENSITIVITY_PATHS
 from forecast.types import CommitmentKind
 
@@ -90,7 +91,8 @@ def longer_simulation_for(key: str, months: int, paths: int, seed: int, _scenari
     """The scenario simulated over ``months`` (when to sign needs a window longer than the
     horizon), cached on :func:`simulation_key` like the plan's own simulation."""
     longer = _scenario.model_copy(update={"horizon_months": months})
-    return simulate(longer, scenario_price_book(_scenario), n_paths=paths, seed=seed)
+    return simulate(longer, scenario_price_book(_scenario), n_paths=min(paths, TIMING_PATHS),
+                    seed=seed)
 
 
 def _extend(scenario: Scenario, paths: int, seed: int) -> Callable[[int], Simulation]:
