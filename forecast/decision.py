@@ -387,14 +387,20 @@ def _waiting(scenario: Scenario, terms: Contract, offer: str, when: WhenToSign,
     gain = now.expected_cost - row.expected_cost
     p90, cvar = when.extra_tail(row)
     today = (1.0 - cd) * float(when.today_costs.mean())
+    i = when.rows.index(row)
+    shift = max(when.usage_shift[i], 0.0) if when.usage_shift else 0.0
     reason = (f"Wait {row.sign_after_months} months, then sign {offer} sized on the usage "
               f"observed by then: over the {when.window_months}-month window it costs "
-              f"{usd(gain)} less in expectation than signing now (the stranding avoided "
-              f"outweighs the discount forgone while paying as you go), with a "
+              f"{usd(gain)} less in expectation than signing now, {usd(gain - shift)} of it "
+              f"from what is learnt by then (the rest, {usd(shift)}, is the usage shift: the "
+              f"months at list move to the window's start), with a "
               f"{pct(row.shortfall_probability)} chance that some year falls short")
+    risks = ["the terms may not be on the table then"]
     if terms.sign_by is not None:
-        reason += f"; the offer must be signed by {terms.sign_by}"
-    reason += "."
+        risks = [f"the offer lapses after {terms.sign_by}"]
+    if scenario.uncertainty.price_cuts.annual_probability > 0:
+        risks.append("a list-price cut may be reversed")
+    reason += ". What waiting risks: " + "; ".join(risks) + "."
     k = row.sign_after_months
     per_year = round_down(row.per_year)
     listed, payg = float(when.today_costs.mean()), float(when.payg_costs.mean())
