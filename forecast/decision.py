@@ -146,6 +146,13 @@ class Decision:
 
 
 # --------------------------------------------------------------------------- helpers
+def offer_words(offer: str | None) -> str:
+    """How a sentence names an offer: the scenario's own contract is "the contract's terms"."""
+    if offer is None:
+        return "no offer"
+    return "the contract's terms" if offer == SCENARIO_OFFER else offer
+
+
 def landed_month(scenario: Scenario) -> int | None:
     """The month by which every planned move is fully in place (before any slip), or None
     when nothing moves."""
@@ -265,16 +272,20 @@ def _timing(scenario: Scenario, terms: Contract, offer: str, sign_now: FloatArra
 
 def _reason_now(option: Option, timing: WhenToSign | None, appetite: float) -> str:
     r = option.result
-    words = (f"{option.offer}: the commitment that saves most against pay as you go "
-             f"({usd(r.saving_vs_payg)} over the term) within your appetite "
+    name = offer_words(option.offer)
+    words = (f"{name[:1].upper() + name[1:]}: the commitment that saves most against pay as "
+             f"you go ({usd(r.saving_vs_payg)} over the term) within your appetite "
              f"({pct(r.shortfall_probability)} chance that some year falls short, at most "
              f"{pct(appetite)})")
     if timing is not None and len(timing.rows) > 1:
-        later = min(timing.rows[1:], key=lambda x: x.expected_cost)
-        gap = later.expected_cost - timing.now.expected_cost
-        words += (f"; signing now beats waiting: the best delay ({later.sign_after_months} "
-                  f"months) costs {usd(abs(gap))} {'more' if gap >= 0 else 'less'} over the "
-                  f"{timing.window_months}-month window, not a material gain")
+        later = max(timing.rows[1:], key=timing.information_value)
+        gain = timing.now.expected_cost - later.expected_cost
+        learnt = timing.information_value(later)
+        words += (f". Sign now: waiting {later.sign_after_months} months "
+                  f"{'gains' if gain >= 0 else 'loses'} {usd(abs(gain))} over the "
+                  f"{timing.window_months}-month window, and what is learnt by then is worth "
+                  f"{usd(learnt)} beyond the usage shift, short of the "
+                  f"{usd(timing.materiality)} that would pay for waiting's risks")
     return words + "."
 
 
@@ -389,7 +400,8 @@ def _waiting(scenario: Scenario, terms: Contract, offer: str, when: WhenToSign,
     today = (1.0 - cd) * float(when.today_costs.mean())
     i = when.rows.index(row)
     shift = max(when.usage_shift[i], 0.0) if when.usage_shift else 0.0
-    reason = (f"Wait {row.sign_after_months} months, then sign {offer} sized on the usage "
+    reason = (f"Wait {row.sign_after_months} months, then sign {offer_words(offer)} sized on "
+              "the usage "
               f"observed by then: over the {when.window_months}-month window it costs "
               f"{usd(gain)} less in expectation than signing now, {usd(gain - shift)} of it "
               f"from what is learnt by then (the rest, {usd(shift)}, is the usage shift: the "

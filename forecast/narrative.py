@@ -246,12 +246,10 @@ def reason_text(reason: RiskReason, appetite: float) -> str:
 
 # --------------------------------------------------------------------------- the decision
 def offer_words(offer: str | None) -> str:
-    """How a sentence names an offer: the scenario's own contract is "the contract's terms"."""
-    from forecast.negotiation import SCENARIO_OFFER
+    """How a sentence names an offer (:func:`forecast.decision.offer_words`)."""
+    from forecast.decision import offer_words as words
 
-    if offer is None:
-        return "no offer"
-    return "the contract's terms" if offer == SCENARIO_OFFER else offer
+    return words(offer)
 
 
 def ramp_shape(per_year: Sequence[float]) -> str:

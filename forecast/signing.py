@@ -134,6 +134,12 @@ class WhenToSign:
     def now(self) -> SigningRow:
         return self.rows[0]
 
+    @property
+    def materiality(self) -> float:
+        """What waiting must be worth beyond the usage shift to be advised (the larger of
+        $1,000 and 1% of signing now's expected cost over the window)."""
+        return max(MATERIAL_DOLLARS, MATERIAL_SHARE * abs(self.now.expected_cost))
+
     def best(self) -> SigningRow:
         """The delay whose information value (:meth:`information_value`) is largest, when
         it is material (the larger of $1,000 and 1% of signing now's expected cost) and
@@ -141,8 +147,7 @@ class WhenToSign:
         now = self.now
         top = max(self.rows[1:], key=lambda r: (round(self.information_value(r), 2),
                                                 -r.sign_after_months), default=now)
-        material = max(MATERIAL_DOLLARS, MATERIAL_SHARE * abs(now.expected_cost))
-        if top is not now and self.information_value(top) > material \
+        if top is not now and self.information_value(top) > self.materiality \
                 and top.expected_cost < now.expected_cost:
             return top
         return now
