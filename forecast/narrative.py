@@ -193,7 +193,10 @@ def conclusion(plan: Plan) -> list[Line]:
         second = Line("Then commit nothing yet:", "no flat commitment's discount pays for its "
                       "shortfall risk at the optimized usage; buy at list and revisit once "
                       "the optimizations have landed.")
-    ramp = ramp_note(plan)
+    # The ramp note compares the ramp with flat: beside a decision that is a ramp (or is
+    # sized later), it would be a second answer.
+    ramp = ramp_note(plan) if d is None or (not d.is_ramp and d.sign_after_months == 0) \
+        else None
     if ramp:
         second = Line(second.lead, f"{second.body} {ramp}")
     base = rec.unoptimized
@@ -551,7 +554,10 @@ def position_items(plan: Plan) -> list[tuple[str, list[str]]]:
     if ask is not None:
         out.append(("Opening ask", [f"{ask.description} ({ask.offer}): worth "
                                     f"{usd(ask.expected_value)} over the term"]))
-    top = [a for a in material if a is not ask][:3]
+    # A ramp ask beside a decision already ramped or sized later would be a second answer.
+    shaped = d is not None and (d.is_ramp or d.sign_after_months > 0)
+    top = [a for a in material if a is not ask
+           and not (shaped and str(a.clause) == "ramp")][:3]
     if top:
         out.append(("Then ask for", [f"{a.description} ({a.offer}): {usd(a.expected_value)}"
                                      for a in top]))
