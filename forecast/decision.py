@@ -310,7 +310,7 @@ def decide(scenario: Scenario, usage: YearlyUsage, rec: Recommendation,
         A longer simulation of the same scenario, paths and seed already made (a previous
         decision's), reused when it covers the window.
     """
-    cd = scenario.current_discount
+    cd = scenario.current_discount or 0.0
     appetite = rec.appetite
     choices = options(scenario, rec, position)
     best = max(choices, key=lambda o: o.saving_per_year, default=None)

@@ -13,7 +13,7 @@ import numpy as np
 
 from forecast.commitment import CommitmentResult, evaluate_commitment, next_tier_value
 from forecast.contract import YearlyUsage, as_commitment, discount_for
-from forecast.cost import caching_warnings
+from forecast.cost import caching_warnings, corner_costs_by_month
 from forecast.decision import Decision, decide, landed_month
 from forecast.errors import PlannerError
 from forecast.formatting import pct, usd
@@ -157,7 +157,7 @@ class Plan:
                 "notes": self.decision.timing.notes},
             "budget": [] if self.decision is None else [b.to_dict()
                                                        for b in self.decision.budget],
-            "current_discount": self.scenario.current_discount,
+            "current_discount": self.scenario.current_discount or 0.0,
             "yearly_list_usage": {
                 "current_mean": self.usage.current.mean(axis=0).tolist(),
                 "optimized_mean": self.usage.optimized.mean(axis=0).tolist(),
@@ -512,6 +512,8 @@ def _flags(scenario: Scenario, book: PriceBook, rec: Recommendation,
             flags.append(Flag(FlagKind.WAITING_TEST, FlagLevel.AMBER, 0.0, w.warning))
     for text in caching_warnings(scenario, book):
         flags.append(Flag(FlagKind.CACHING_BREAK_EVEN, FlagLevel.AMBER, 0.0, text))
+    for move in corner_costs_by_month(scenario, book)[1]:
+        flags.append(Flag(FlagKind.MODEL_RETIRES, FlagLevel.AMBER, 0.0, move.message()))
     return flags
 
 

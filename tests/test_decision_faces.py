@@ -51,7 +51,7 @@ def test_every_face_quotes_the_decisions_amount(name: str):
     proposed = re.findall(r"commit (?:about )?(\$[\d,]+)", vendor, flags=re.IGNORECASE)
     assert proposed == [full]
     # FOCUS: every contract year's committed cost is the decision's, to the cent.
-    export = focus_export(scenario, book, paths=PATHS, seed=SEED)
+    export = focus_export(scenario, book, paths=PATHS, seed=SEED, planned=True)
     rows = list(csv.DictReader(io.StringIO(
         export.files()[CONTRACT_COMMITMENT_FILE].decode())))
     assert [float(r["ContractCommitmentCost"]) for r in rows] == pytest.approx(
