@@ -279,11 +279,13 @@ def _position_text(plan: Any) -> list[str]:
     for o in position.offers:
         rows.append([str(o.rank), o.name, narrative.with_tier(o.result, o.terms),
                      usd(o.result.expected_cost), usd(o.saving_vs_payg),
-                     pct(o.result.shortfall_probability), usd(o.result.stranded_savings),
+                     pct(o.result.shortfall_probability), usd(o.result.extra_cost_p90),
+                     usd(o.result.expected_unused), usd(o.result.stranded_savings),
                      str(narrative.offer_colour(o)), o.dominated_by or ""])
     out.append(table(rows, ["#", "offer", "commitment", "expected cost", "vs pay as you go",
-                            "shortfall", "stranded", "colour", "dominated by"],
-                     right={0, 3, 4, 5, 6}))
+                            "shortfall", "extra cost P90", "unused", "stranded", "colour",
+                            "dominated by"],
+                     right={0, 3, 4, 5, 6, 7, 8}))
     worth = narrative.material_asks(plan)
     if worth:
         out += ["", "Asks, valued on the same paths against the offer as it stands"]

@@ -208,14 +208,14 @@ def _offers(plan: Plan, width: float) -> list[Flowable]:
     for i, o in enumerate(position.offers):
         colour = narrative.offer_colour(o)
         rows.append([str(o.rank), o.name, _amount_cell(o.result), _discount_cell(o.result),
-                     usd(o.result.expected_cost), usd(o.result.cost_p10),
-                     usd(o.result.cost_p90), usd(o.saving_vs_payg),
-                     pct(o.result.shortfall_probability), usd(o.result.stranded_savings),
+                     usd(o.result.expected_cost), usd(o.result.extra_cost_p90),
+                     usd(o.saving_vs_payg), pct(o.result.shortfall_probability),
+                     usd(o.result.expected_unused), usd(o.result.stranded_savings),
                      o.dominated_by or "", chip(colour)])
         chips[(11, i)] = str(colour)
     story.append(table(
-        ["#", "offer", "commitment", "discount", "expected cost", "P10", "P90",
-         "vs pay as you go", "shortfall", "stranded", "dominated by", "colour"],
+        ["#", "offer", "commitment", "discount", "expected cost", "extra cost P90",
+         "vs pay as you go", "shortfall", "unused", "stranded", "dominated by", "colour"],
         rows, width, [None, 1, None, None, None, None, None, None, None, None, 0.7, 0.5],
         right={0, 2, 3, 4, 5, 6, 7, 8, 9}, chips=chips,
         highlight=[i for i, o in enumerate(position.offers) if o is position.target]))
