@@ -439,6 +439,8 @@ def build_plan(
 
     decision = decide(scenario, usage, rec, position, simulation, extend or longer,
                       timing=timing)
+    position = repackage(position, decision, scenario, usage, simulation, rec.appetite,
+                         list(asks_for))
     rows: list[SensitivityRow] = []
     if sensitivity:
         rows = tornado(scenario, book, paths=min(sensitivity_paths, n_paths), seed=seed,
@@ -446,6 +448,19 @@ def build_plan(
                        progress=lambda i, n: say(f"sensitivity {i}/{n}"))
     return Plan(scenario, book, projection, simulation, usage, rec, candidates, named, walk,
                 flags, not_options, rows, seed, position, decision)
+
+
+def repackage(position: Position | None, decision: Decision | None, scenario: Scenario,
+              usage: YearlyUsage, simulation: Simulation, appetite: float,
+              asks_for: list[str]) -> Position | None:
+    """The position's asks package again, now that the decision is known: its commitment
+    is the lower commitment asked for (docs/model.md, "The asks package")."""
+    if position is None or decision is None or not decision.signs:
+        return position
+    from forecast.negotiation import with_package
+
+    return with_package(position, scenario, usage, simulation, appetite, asks_for,
+                        decision.offer, decision.per_year)
 
 
 def _not_options(scenario: Scenario, amounts: list[float]) -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     AfterValidator,
@@ -616,8 +616,15 @@ class Contract(_Strict):
         return list(self.commitments)
 
 
+#: Who proposed an offer.
+Side = Literal["vendor", "buyer"]
+
+
 class Offer(_Strict):
     """A contract proposed by either side, compared with the others on the same paths.
+
+    ``from`` says whose proposal it is: ``vendor`` (default) or ``buyer`` (a counter). The
+    asks package aims at the latest vendor offer (docs/negotiation.md).
 
     A term left out is the scenario's ``contract`` term, except ``commitments``: an offer
     without them leaves the amount to the buyer. ``discount`` is one discount for
@@ -626,7 +633,11 @@ class Offer(_Strict):
     the commitment and the planner picks the best within the appetite.
     """
 
+    model_config = ConfigDict(extra="forbid", validate_assignment=False, allow_inf_nan=False,
+                              populate_by_name=True, serialize_by_alias=True)
+
     name: Name
+    side: Side = Field("vendor", alias="from")
     discount: Annotated[float, _NO_BOOL, Field(ge=0.0, lt=1.0)] | None = None
     discount_tiers: list[DiscountTier] | None = None
     commitments: list[Commitment] | None = None
@@ -676,6 +687,38 @@ class Offer(_Strict):
         return Contract.model_validate(data)
 
 
+class Negotiation(_Strict):
+    """How the buyer negotiates (docs/negotiation.md).
+
+    ``min_ask_value``: the least marginal value (USD over the term) an ask needs to enter
+    the asks package; absent = the larger of $1,000 and 0.25% of the offer's expected cost.
+    ``disclose``: the one forecast figure per year the vendor copy shows, a quantile of
+    optimized yearly usage (``P25``, the default; ``P1`` to ``P99``), or ``none``.
+    """
+
+    min_ask_value: Commitment | None = None
+    disclose: str = "P25"
+
+    @field_validator("disclose", mode="before")
+    @classmethod
+    def _disclose_text(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            raise ValueError(f"is {value!r}; give a quantile such as P25 (P1 to P99) or none")
+        word = value.strip()
+        if word.lower() == "none":
+            return "none"
+        if len(word) in (2, 3) and word[0] in "Pp" and word[1:].isdigit() \
+                and 1 <= int(word[1:]) <= 99:
+            return f"P{int(word[1:])}"
+        raise ValueError(f"is {_show(value)}; give a quantile such as P25 (P1 to P99) or "
+                         "none")
+
+    @property
+    def disclose_quantile(self) -> float | None:
+        """The disclosure case as a probability (0.25 for P25), or None for ``none``."""
+        return None if self.disclose == "none" else int(self.disclose[1:]) / 100.0
+
+
 class SimulationSettings(_Strict):
     paths: Whole = Field(10_000, ge=1, le=100_000)
     seed: Whole = Field(0, ge=0, le=limits.MAX_SEED)
@@ -695,6 +738,7 @@ class Scenario(_Strict):
     uncertainty: Uncertainty = Uncertainty()
     contract: Contract = Contract()
     offers: list[Offer] = Field(default_factory=list)
+    negotiation: Negotiation = Negotiation()
     #: The discount off list the buyer pays today (0.12 = 12% off), from a cost report's
     #: amount against its list amount; absent = 0 (list prices). A record of where a renewal
     #: starts from: it does not change the forecast, which is at list.

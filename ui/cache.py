@@ -55,7 +55,7 @@ from forecast import (
     simulate,
     tornado,
 )
-from forecast.plan import TIMING_PATHS
+from forecast.plan import TIMING_PATHS, repackage
 from forecast.sensitivity import SENSITIVITY_PATHS
 from forecast.types import CommitmentKind
 
@@ -123,6 +123,8 @@ def with_position(plan: Plan, asks_for: Sequence[str] = ()) -> Plan:
         and plan.decision.timing is not None else None
     decision = decide(plan.scenario, plan.usage, plan.recommendation, position,
                       plan.simulation, prior=prior)
+    position = repackage(position, decision, plan.scenario, plan.usage, plan.simulation,
+                         plan.recommendation.appetite, list(asks_for))
     return dataclasses.replace(plan, position=position, decision=decision)
 
 
