@@ -18,6 +18,7 @@ from forecast.contract import (
     extra_cost_tail,
     next_tier,
 )
+from forecast.results import Serializable
 from forecast.scenario import Contract
 from forecast.types import (
     COMMITMENT_LABELS,
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 
 # --------------------------------------------------------------------------- the result
 @dataclass(frozen=True)
-class Bridge:
+class Bridge(Serializable):
     """One savings bridge over the contract term, from the means over the paths.
 
     ``today_list - levers = payg``, ``payg - discount + unused = expected_cost`` (docs/model.md,
@@ -59,14 +60,9 @@ class Bridge:
         """Pay as you go on the optimized path minus the expected cost: what committing adds."""
         return self.payg - self.expected_cost
 
-    def to_dict(self) -> dict[str, float]:
-        return {"today_list": self.today_list, "levers": self.levers, "payg": self.payg,
-                "discount": self.discount, "unused": self.unused,
-                "expected_cost": self.expected_cost}
-
 
 @dataclass(frozen=True)
-class RiskReason:
+class RiskReason(Serializable):
     """One risk behind a commitment's colour: which, how bad, and the figure."""
 
     risk: Risk
@@ -75,10 +71,6 @@ class RiskReason:
     #: The dollars behind it: the expected unused commitment for a shortfall or an unused
     #: bound, the P90 extra cost for the extra-cost bound.
     dollars: float = 0.0
-
-    def to_dict(self) -> dict[str, object]:
-        return {"risk": str(self.risk), "level": str(self.level), "value": self.value,
-                "dollars": self.dollars}
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from forecast.contract import YearlyUsage, discount_for, evaluate, tier_edges
 from forecast.errors import PlannerError
 from forecast.formatting import pct, usd
 from forecast.negotiation import CENT, SCENARIO_OFFER, Position
+from forecast.results import Serializable
 from forecast.scenario import Contract, Scenario
 from forecast.signing import SigningRow, WhenToSign, delays, when_to_sign
 from forecast.types import FloatArray
@@ -46,7 +47,7 @@ class DecisionKind(StrEnum):
 
 
 @dataclass(frozen=True)
-class BudgetYear:
+class BudgetYear(Serializable):
     """One contract year's expected cash cost under the decision, with its P10-P90, beside
     pay as you go and today's path at today's effective rate."""
 
@@ -56,12 +57,6 @@ class BudgetYear:
     cost_p90: float
     payg_expected_cost: float
     today_rate_cost: float
-
-    def to_dict(self) -> dict:
-        return {"year": self.year, "expected_cost": self.expected_cost,
-                "cost_p10": self.cost_p10, "cost_p90": self.cost_p90,
-                "payg_expected_cost": self.payg_expected_cost,
-                "today_rate_cost": self.today_rate_cost}
 
 
 @dataclass(frozen=True)
@@ -136,6 +131,8 @@ class Decision:
         return [] if self.terms is None else tier_edges(self.terms)
 
     def to_dict(self) -> dict:
+        """The decision in ``plan --json``: the fields a buyer signs on (its timing, bridge
+        and budget are the plan's own keys)."""
         return {"offer": self.offer, "per_year": self.per_year.tolist(),
                 "sign_after_months": self.sign_after_months,
                 "expected_cost": self.expected_cost, "saving_vs_payg": self.saving_vs_payg,

@@ -197,3 +197,29 @@ def test_plan_decision_budget_and_json_keys(book):
                                               - d.expected_cost)
     assert doc["saving"]["vs_today"] == d.saving_vs_today
     assert "today's rate (12% under list)" in doc["saving"]["label"]
+
+
+def test_a_term_the_longest_horizon_cannot_wait_for_is_said(book):
+    # Five years fill the longest horizon (60 months): no delay fits after them, and the
+    # plan says so instead of extending past what a scenario may hold.
+    s = make_scenario({"requests_per_month": 2_000_000}, horizon_months=60,
+                      contract={"years": 5, "discount_tiers": [
+                          {"min_annual_commit": 10_000, "discount": 0.1}]})
+    plan = build_plan(s, book, paths=100, seed=1, sensitivity=False)
+    w = plan.decision.timing
+    assert [r.sign_after_months for r in w.rows] == [0]
+    assert w.notes[0] == ("signing after 3 months needs 63 months of simulated usage; the "
+                          "longest horizon is 60: not evaluated")
+    assert plan.decision.sign_after_months == 0
+
+
+def test_a_contract_signed_by_before_the_start_prices_every_delay_as_pay_as_you_go(book):
+    s = make_scenario({"requests_per_month": 2_000_000}, horizon_months=24,
+                      contract={"years": 1, "sign_by": "2026-12", "discount_tiers": [
+                          {"min_annual_commit": 10_000, "discount": 0.1}]})
+    plan = build_plan(s, book, paths=100, seed=1, sensitivity=False)
+    w = plan.decision.timing
+    payg = w.payg_costs.mean()
+    later = w.rows[1:]
+    assert later and all(r.lapsed and r.expected_cost == payg for r in later)
+    assert any("lapses after 2026-12" in n for n in w.notes)

@@ -12,7 +12,8 @@ import pytest
 from pypdf import PdfReader
 
 from forecast import narrative
-from forecast.cli import _load, _plan_text
+from forecast.cli.common import _load
+from forecast.cli.display import _plan_text
 from forecast.focus import CONTRACT_COMMITMENT_FILE, focus_export
 from forecast.formatting import usd, usd_short
 from forecast.plan import build_plan

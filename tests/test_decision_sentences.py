@@ -86,7 +86,7 @@ def test_no_ramp_with_a_zero_year_is_proposed(book):
     # Old: the vendor copy proposed "$0 / $0 / $500,000". A ramp with a $0 year is signing
     # later, which "when to sign" prices; the decision never signs one.
     scenario_path = ROOT / "scenarios" / "nightly-enrichment.yaml"
-    from forecast.cli import _load
+    from forecast.cli.common import _load
 
     s, b = _load(str(scenario_path))
     plan = build_plan(s, b, paths=300, seed=7, sensitivity=False)
