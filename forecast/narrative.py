@@ -506,13 +506,12 @@ MATERIAL_SHARE = 0.001
 
 
 def material_asks(plan: Plan) -> list[Ask]:
-    """The asks worth raising: at least $1 and 0.1% of their offer's expected cost."""
+    """The asks worth raising: the asks package's (each at least the materiality line,
+    ``negotiation.min_ask_value``), largest marginal value first."""
     position = plan.position
     if position is None:
         return []
-    cost = {o.name: o.result.expected_cost for o in position.offers}
-    return [a for a in position.asks
-            if a.expected_value >= max(1.0, MATERIAL_SHARE * cost.get(a.offer, 0.0))]
+    return list(position.asks)
 
 
 def position_items(plan: Plan) -> list[tuple[str, list[str]]]:

@@ -166,10 +166,10 @@ def _position_text(plan: Any) -> list[str]:
                      right={0, 3, 4, 5, 6, 7, 8}))
     worth = narrative.material_asks(plan)
     if worth:
-        out += ["", "Asks, valued on the same paths against the offer as it stands"]
+        out += ["", "The asks package: each ask's marginal value in it (same paths)"]
         rows = [[a.offer, a.description, usd(a.expected_value),
                  pct(a.shortfall_probability_after)] for a in worth]
-        out.append(table(rows, ["offer", "ask", "expected value", "shortfall after"],
+        out.append(table(rows, ["offer", "ask", "marginal value", "shortfall after alone"],
                          right={2, 3}))
     nothing = [a for a in position.asks if a not in worth]
     if nothing:
@@ -181,7 +181,7 @@ def _position_text(plan: Any) -> list[str]:
         out += ["", "Break-even discount: the least flat discount worth accepting per annual "
                 "commitment (none: no discount makes it pay)"]
         out.append("  " + " · ".join(
-            f"{usd(b.annual_commit)}: {'none' if b.discount is None else pct(b.discount, 1)}"
+            f"{b.label}: {'none' if b.discount is None else pct(b.discount, 1)}"
             for b in curve))
     return out
 

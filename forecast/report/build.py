@@ -73,8 +73,8 @@ def _document(buffer: io.BytesIO, title: str, subject: str) -> SimpleDocTemplate
 
 
 def render_pdf(plan: Plan, generated: dt.date | None = None,
-               audience: Audience = Audience.INTERNAL, tracking: Tracking | None = None
-               ) -> bytes:
+               audience: Audience = Audience.INTERNAL, tracking: Tracking | None = None,
+               propose: str | None = None) -> bytes:
     """The negotiation PDF of a plan, as bytes.
 
     Parameters
@@ -93,6 +93,8 @@ def render_pdf(plan: Plan, generated: dt.date | None = None,
     tracking : Tracking, optional
         The signed contract against usage to date (:func:`forecast.tracking.track`): adds
         the tracking page after the summary, in the internal copy only.
+    propose : str, optional
+        The vendor's copy proposes this offer (its name) instead of the decision.
 
     Returns
     -------
@@ -108,9 +110,9 @@ def render_pdf(plan: Plan, generated: dt.date | None = None,
                     "Spend commitment sizing for the negotiation")
     width = doc.width
     if audience == Audience.VENDOR:
-        first = _vendor_summary(plan, generated, width) + _vendor_timeline(plan, width)
-        sections = [_savings(plan, width, checks=False),
-                    _appendix(plan, width, generated, internal=False)]
+        first = _vendor_summary(plan, generated, width, propose) + _vendor_timeline(
+            plan, width)
+        sections = [_appendix(plan, width, generated, internal=False)]
         document = "commitment proposal"
     elif tracking is not None:
         # A signed contract: a tracking report. It follows the contract as signed and does
@@ -154,7 +156,7 @@ def check_output_path(path: str | Path, inputs: Sequence[str | Path] = ()) -> Pa
 
 def write_pdf(plan: Plan, path: str | Path, generated: dt.date | None = None,
               audience: Audience = Audience.INTERNAL, inputs: Sequence[str | Path] = (),
-              tracking: Tracking | None = None) -> None:
+              tracking: Tracking | None = None, propose: str | None = None) -> None:
     """Render the PDF and write it whole or not at all.
 
     The document is rendered in memory first, then written by
@@ -174,6 +176,8 @@ def write_pdf(plan: Plan, path: str | Path, generated: dt.date | None = None,
         The files the plan was read from (the scenario): the PDF must be none of them.
     tracking : Tracking, optional
         Usage to date tracked against the signed contract: adds the tracking page.
+    propose : str, optional
+        The vendor's copy proposes this offer (its name) instead of the decision.
 
     Raises
     ------
@@ -184,5 +188,5 @@ def write_pdf(plan: Plan, path: str | Path, generated: dt.date | None = None,
     from forecast.files import write_output
 
     check_output_path(path, inputs)
-    write_output(path, render_pdf(plan, generated, audience, tracking), inputs,
+    write_output(path, render_pdf(plan, generated, audience, tracking, propose), inputs,
                  what="the report")

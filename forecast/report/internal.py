@@ -227,8 +227,8 @@ def _offers(plan: Plan, width: float) -> list[Flowable]:
         "optimized usage at list with no commitment, your alternative.", "note"))
     worth = narrative.material_asks(plan)
     if worth:
-        story.append(para("Every ask, valued against the offer as it stands", "h2"))
-        story.append(table(["offer", "ask", "expected value", "shortfall after"],
+        story.append(para("The asks package: each ask's marginal value in the package", "h2"))
+        story.append(table(["offer", "ask", "marginal value", "shortfall after alone"],
                            [[a.offer, a.description, usd(a.expected_value),
                              pct(a.shortfall_probability_after)] for a in worth],
                            width, [0.5, 1, None, None], right={2, 3}))
@@ -236,7 +236,7 @@ def _offers(plan: Plan, width: float) -> list[Flowable]:
                    key=lambda b: b.annual_commit)
     story.append(para("Break-even discount: the least flat discount worth accepting", "h2"))
     story.append(table(["annual commitment", "break-even discount"],
-                       [[usd(b.annual_commit), "none" if b.discount is None
+                       [[b.label, "none" if b.discount is None
                          else pct(b.discount, 1)] for b in curve],
                        width * 0.45, [1, 1], right={0, 1}))
     story.append(para("At or above it, committing that amount costs no more than paying as you "
