@@ -50,7 +50,8 @@ _CLAUSES["contract"].update(shortfall_credit=0.25, price_protection=True, sign_b
 _CLAUSES["current_discount"] = 0.12
 _CLAUSES["offers"].append({"name": "Credit", "discount_tiers": [
     {"min_annual_commit": 400000, "discount": 0.1}], "shortfall_credit": 0.5,
-    "price_protection": True, "years": 2, "sign_by": "2027-03"})
+    "price_protection": True, "years": 2, "sign_by": "2027-03", "from": "vendor"})
+_CLAUSES["negotiation"] = {"min_ask_value": 5_000, "disclose": "P30"}
 BUNDLED.append(_CLAUSES)
 # One on the 2026-12 book whose models retire inside the horizon (Opus 4.5 from 2027-02,
 # Sonnet 4.5 from 2026-12), with a current discount and a contract id: mutations reach the
@@ -553,7 +554,8 @@ def history_command_lines(draw: st.DrawFn) -> list[str]:
         argv = ["report", "{SCEN}", "-o", draw(st.sampled_from(["{PDF}", "{PDF}", "{SCEN}"])),
                 "--no-sensitivity", "--paths", "30"]
         options = {"--audience": [st.sampled_from(["internal", "vendor", "Vendor", "", "x"])],
-                   "--asks-for": [ASKS_FOR]}
+                   "--asks-for": [ASKS_FOR], "--propose": [ASKS_FOR],
+                   "--commit": [AMOUNTS]}
     else:
         argv = [command, *(["{HISTORY}"] if draw(st.integers(0, 9)) else [])]
         options = {"--group-by": [st.sampled_from(["product", "model", "workspace", "api_key",
@@ -605,9 +607,36 @@ def test_desk_argument_errors_name_the_argument(tmp_path: Path):
              "--audience"),
             (["plan", str(SCENARIOS[0]), "--paths", "30", "--no-sensitivity", "--asks-for",
               "nobody"], "--asks-for: no offer named nobody"),
+            (["report", str(SCENARIOS[0]), "-o", str(out), "--audience", "vendor",
+              "--propose", "nobody"], "--propose: no offer named 'nobody'"),
             (["backtest", *map(str, HISTORY), "--train-months", "0"], "--train-months"),
             (["import", *map(str, HISTORY), "--batch-share", "150"], "--batch-share"),
             (["prices", "--on", "2026-13-01"], "--on")):
         result = checked(*argv)
         assert result.code == 2 and needle in result.stderr, (argv, result.stderr)
         assert not out.exists()
+
+
+@pytest.mark.parametrize(("patch", "field"), [
+    ({"negotiation": {"min_ask_value": -1}}, "negotiation.min_ask_value"),
+    ({"negotiation": {"min_ask_value": "lots"}}, "negotiation.min_ask_value"),
+    ({"negotiation": {"min_ask_value": True}}, "negotiation.min_ask_value"),
+    ({"negotiation": {"min_ask_value": 1e300}}, "negotiation.min_ask_value"),
+    ({"negotiation": {"disclose": "P0"}}, "negotiation.disclose"),
+    ({"negotiation": {"disclose": "P100"}}, "negotiation.disclose"),
+    ({"negotiation": {"disclose": "median"}}, "negotiation.disclose"),
+    ({"negotiation": {"disclose": 25}}, "negotiation.disclose"),
+    ({"negotiation": {"disclose": None}}, "negotiation.disclose"),
+    ({"negotiation": {"discloze": "P25"}}, "negotiation.discloze"),
+    ({"negotiation": "P25"}, "negotiation"),
+    ({"offers": [{"name": "A", "from": "seller"}]}, "offers[0].from"),
+    ({"offers": [{"name": "A", "from": 1}]}, "offers[0].from"),
+    ({"offers": [{"name": "A", "from": None}]}, "offers[0].from"),
+])
+def test_negotiation_fields_are_refused_naming_the_field(tmp_path: Path, patch: dict,
+                                                         field: str):
+    doc = copy.deepcopy(BUNDLED[0]) | patch
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    result = checked("validate", str(path))
+    assert result.code == 2 and field in result.stderr, result.stderr
