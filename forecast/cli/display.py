@@ -79,9 +79,9 @@ def _plan_text(plan: Any) -> str:
     timing = narrative.when_to_sign_rows(plan)
     if timing:
         w = d.timing
-        out += [f"When to sign ({w.offer}; expected over a common {w.window_months}-month "
-                f"window on {w.payg_costs.size:,} paths, months outside the contract at pay "
-                "as you go)",
+        out += [f"When to sign ({narrative.offer_words(w.offer)}; expected over a common "
+                f"{w.window_months}-month window on {w.payg_costs.size:,} paths, months "
+                "outside the contract at pay as you go)",
                 table(timing, narrative.WHEN_TO_SIGN_HEADER, right={1, 2, 3, 4})]
         out += [f"  {note}" for note in w.notes]
         out.append("")
