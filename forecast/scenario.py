@@ -539,6 +539,14 @@ class Contract(_Strict):
         return list(self.commitments)
 
 
+class HistoryMonth(_Strict):
+    """One month of usage as it happened: its list spend as billed (``commitplan import``
+    writes these; a partly covered month scaled to the whole month)."""
+
+    month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    list_spend: Commitment
+
+
 #: Who proposed an offer.
 Side = Literal["vendor", "buyer"]
 
@@ -662,6 +670,9 @@ class Scenario(_Strict):
     contract: Contract = Contract()
     offers: list[Offer] = Field(default_factory=list)
     negotiation: Negotiation = Negotiation()
+    #: Usage as it happened, month by month (from an import): the vendor copy shows it.
+    history: list[HistoryMonth] | None = Field(None, min_length=1,
+                                               max_length=limits.MAX_HISTORY_MONTHS)
     #: The discount off list the buyer pays today (0.12 = 12% off), from a cost report's
     #: amount against its list amount; absent = 0 (list prices). A record of where a renewal
     #: starts from: it does not change the forecast, which is at list.
@@ -723,6 +734,13 @@ class Scenario(_Strict):
                 problems.append((f"offers[{i}].years",
                                  f"{terms.years} years need a horizon of at least "
                                  f"{terms.years * 12} months; horizon_months is {h}"))
+        months = [m.month for m in self.history or []]
+        for i in range(1, len(months)):
+            if months[i] <= months[i - 1]:
+                problems.append((f"history[{i}].month",
+                                 f"is {months[i]}, not after {months[i - 1]}; list each month "
+                                 "once, oldest first"))
+                break
         if problems:
             raise _each(problems)
         return self

@@ -149,12 +149,17 @@ def _vendor_summary(plan: Plan, generated: dt.date, width: float,
     a = plan.projection.attribution
     share = a.total_saving / a.current_total if a.current_total else 0.0
     story.append(para("Why this size", "h2"))
-    story.append(para(
-        "Our optimization plan moves work nobody waits on to the Batch API, caches shared "
-        "prompt prefixes and routes work to the lightest model that clears the bar: it takes "
-        f"our list spend down by {pct(share)}. The commitment is sized on that plan"
-        + (f", led by {text(narrative.join_names(first.names))}" if first.names else "")
-        + ". Its timeline follows.", "body"))
+    if share > 0:
+        story.append(para(
+            "Our optimization plan moves work nobody waits on to the Batch API, caches shared "
+            "prompt prefixes and routes work to the lightest model that clears the bar: it "
+            f"takes our list spend down by {pct(share)}. The commitment is sized on that plan"
+            + (f", led by {text(narrative.join_names(first.names))}" if first.names else "")
+            + ". Its timeline follows.", "body"))
+    else:
+        story.append(para("Sized on our usage as it runs today: no optimization is planned "
+                          "yet.", "body"))
+    story += _history(plan, width)
     case = disclosure(plan)
     if case is not None:
         label, values = case
@@ -174,6 +179,26 @@ def _vendor_summary(plan: Plan, generated: dt.date, width: float,
     return story
 
 
+def _history(plan: Plan, width: float) -> list[Flowable]:
+    """Usage as it happened (``scenario.history``, from an import): list spend by month, in
+    rows of up to four months."""
+    months = plan.scenario.history
+    if not months:
+        return []
+    cells = [(m.month, usd(m.list_spend)) for m in months]
+    per_row = 4
+    rows = []
+    for i in range(0, len(cells), per_row):
+        chunk = cells[i:i + per_row]
+        chunk += [("", "")] * (per_row - len(chunk))
+        rows.append([x for pair in chunk for x in pair])
+    header = ["month", "list spend"] * per_row
+    return [para("Our usage as it happened", "h2"),
+            table(header, rows, width, [None, 1] * per_row, right={1, 3, 5, 7}),
+            para(f"List spend as billed, {months[0].month} to {months[-1].month} (a month "
+                 "partly covered by the usage files scaled to the whole month).", "note")]
+
+
 def _vendor_timeline(plan: Plan, width: float) -> list[Flowable]:
     """The optimization plan workload by workload, in the order it lands."""
     sc = plan.scenario
@@ -185,6 +210,8 @@ def _vendor_timeline(plan: Plan, width: float) -> list[Flowable]:
             continue
         rows.append([w.name, _levers(w.current), _levers(w.target), str(w.lands_month),
                      str(w.lands_month + max(w.ramp_months, 1) - 1)])
+    if not rows:
+        return []
     story.append(table(["workload", "today", "planned", "starts in month", "in place by month"],
                        rows, width, [0.75, 1, 1, None, None], right={3, 4}))
     return story
