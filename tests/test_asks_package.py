@@ -251,3 +251,36 @@ def test_plan_json_carries_the_package(three_offers):
     for a in d["asks"]:
         assert set(a) >= {"clause", "value", "marginal_value", "shortfall_probability_after"}
         assert a["marginal_value"] >= d["min_ask_value"]
+
+
+def test_the_vendor_copy_shows_the_usage_as_it_happened():
+    # An imported scenario keeps its months (commitplan import writes history:): the vendor
+    # copy prints them as they are; without history the section is not there.
+    import yaml
+
+    doc = yaml.safe_load((ROOT / "scenarios" / "team-three-workloads.yaml").read_text())
+    plain = build_plan(parse_scenario(doc), BOOK, paths=200, seed=1, sensitivity=False)
+    assert "as it happened" not in " ".join(pdf_text(render_pdf(
+        plain, audience=Audience.VENDOR)))
+    doc["history"] = [{"month": "2026-10", "list_spend": 12_345},
+                      {"month": "2026-11", "list_spend": 23_456.4}]
+    plan = build_plan(parse_scenario(doc), BOOK, paths=200, seed=1, sensitivity=False)
+    vendor = " ".join(pdf_text(render_pdf(plan, audience=Audience.VENDOR)))
+    assert "Our usage as it happened" in vendor
+    assert "2026-10 $12,345" in vendor and "2026-11 $23,456" in vendor
+
+
+def test_disclose_none_shows_no_forecast_figure():
+    import yaml
+
+    doc = yaml.safe_load((ROOT / "scenarios" / "team-three-workloads.yaml").read_text())
+    doc["negotiation"] = {"disclose": "none"}
+    plan = build_plan(parse_scenario(doc), BOOK, paths=200, seed=1, sensitivity=False)
+    vendor = " ".join(pdf_text(render_pdf(plan, audience=Audience.VENDOR)))
+    assert "The usage we plan on" not in vendor and "P25" not in vendor
+    doc["negotiation"] = {"disclose": "p10"}
+    plan = build_plan(parse_scenario(doc), BOOK, paths=200, seed=1, sensitivity=False)
+    vendor = " ".join(pdf_text(render_pdf(plan, audience=Audience.VENDOR)))
+    # P10 of optimized yearly usage, as the library computes it, printed to the dollar.
+    p10 = np.quantile(plan.usage.optimized, 0.10, axis=0)
+    assert f"${p10[0]:,.0f}" in vendor and "P10" in vendor

@@ -53,6 +53,8 @@ _CLAUSES["offers"].append({"name": "Credit", "discount_tiers": [
     {"min_annual_commit": 400000, "discount": 0.1}], "shortfall_credit": 0.5,
     "price_protection": True, "years": 2, "sign_by": "2027-03", "from": "vendor"})
 _CLAUSES["negotiation"] = {"min_ask_value": 5_000, "disclose": "P30"}
+_CLAUSES["history"] = [{"month": "2026-10", "list_spend": 61_000},
+                       {"month": "2026-11", "list_spend": 64_500.5}]
 # A growth fitted on history, with the part of its error the workloads share.
 _CLAUSES["workloads"][0]["growth"] = {**_CLAUSES["workloads"][0].get("growth", {}),
                                       "monthly_sd": 0.01, "fit_months": 12}
@@ -641,6 +643,19 @@ def test_desk_argument_errors_name_the_argument(tmp_path: Path):
     ({"offers": [{"name": "A", "from": "seller"}]}, "offers[0].from"),
     ({"offers": [{"name": "A", "from": 1}]}, "offers[0].from"),
     ({"offers": [{"name": "A", "from": None}]}, "offers[0].from"),
+    ({"history": []}, "history"),
+    ({"history": "2026-01"}, "history"),
+    ({"history": [{"month": "2026-13", "list_spend": 1}]}, "history[0].month"),
+    ({"history": [{"month": "2026-01", "list_spend": -1}]}, "history[0].list_spend"),
+    ({"history": [{"month": "2026-01", "list_spend": "nan"}]}, "history[0].list_spend"),
+    ({"history": [{"month": "2026-01"}]}, "history[0].list_spend"),
+    ({"history": [{"month": "2026-01", "list_spend": 1, "x": 2}]}, "history[0].x"),
+    ({"history": [{"month": "2026-02", "list_spend": 1},
+                  {"month": "2026-01", "list_spend": 1}]}, "history[1].month"),
+    ({"history": [{"month": "2026-01", "list_spend": 1},
+                  {"month": "2026-01", "list_spend": 1}]}, "history[1].month"),
+    ({"history": [{"month": f"{2000 + i // 12}-{i % 12 + 1:02d}", "list_spend": 1}
+                  for i in range(121)]}, "history"),
 ])
 def test_negotiation_fields_are_refused_naming_the_field(tmp_path: Path, patch: dict,
                                                          field: str):
