@@ -190,20 +190,21 @@ def test_a_bad_offer_cell_names_the_row_and_field():
     assert "Vendor opening" not in page_html(at)
 
 
-def test_asks_are_valued_for_another_offer_on_request():
-    """The vendor's offer bills overage at list: asking for the discounted rate is one of its
-    asks, shown once the advisor asks for that offer's asks."""
+def test_the_asks_aim_at_the_vendor_offer_and_at_another_on_request():
+    """The asks package aims at the latest vendor offer by default: the vendor's offer bills
+    overage at list, so the discounted rate is one of its asks with no choice made; aimed at
+    the scenario contract instead, none of the asks shown is the vendor offer's."""
     at = type_offers(open_app(PATHS), VENDOR)
-    asks = table_with(at, "shortfall_after") if any(
-        "shortfall_after" in d.value.columns for d in at.dataframe) else None
-    assert asks is None or "Vendor opening" not in set(asks["offer"])
-    at.multiselect(key=next(k for k in at.session_state if str(k).endswith("|asks_for"))
-                   ).select("Vendor opening").run()
-    assert not at.exception, at.exception
     asks = table_with(at, "shortfall_after")
     vendor = asks[asks["offer"] == "Vendor opening"]
     assert "overage at the discounted rate instead of list" in set(vendor["ask"])
     assert all(money(v) > 0 for v in vendor["value"])
+    at.multiselect(key=next(k for k in at.session_state if str(k).endswith("|asks_for"))
+                   ).select("scenario contract").run()
+    assert not at.exception, at.exception
+    asks = table_with(at, "shortfall_after") if any(
+        "shortfall_after" in d.value.columns for d in at.dataframe) else None
+    assert asks is None or "Vendor opening" not in set(asks["offer"])
 
 
 def test_offers_are_kept_in_the_scenario_its_yaml_and_the_workspace():
