@@ -560,6 +560,19 @@ def position_items(plan: Plan) -> list[tuple[str, list[str]]]:
     if top:
         out.append(("Then ask for", [f"{a.description} ({a.offer}): {usd(a.expected_value)}"
                                      for a in top]))
+    for p in position.packages:
+        if p.none_within:
+            out.append(("Asks package", [f"none: under {p.offer} no combination of asks is "
+                                         "within your appetite"]))
+        elif p.asks:
+            out.append(("Asks package", [
+                f"against {p.offer}: {len(p.asks)} ask{'s' * (len(p.asks) > 1)} worth "
+                f"{usd(p.value)} together over the term (marginals sum to "
+                f"{usd(p.value - p.interaction)}, interaction {usd(p.interaction)}), "
+                f"{pct(p.shortfall_probability_after)} shortfall chance after"]))
+        else:
+            out.append(("Asks package", [f"against {p.offer}: no ask worth "
+                                         f"{usd(p.min_ask_value)} or more"]))
     alt = position.alternative
     out.append(("Alternative", [f"pay as you go on the optimized path: "
                                 f"{usd(alt.expected_cost)} expected over the term (P10 "
