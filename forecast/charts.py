@@ -282,15 +282,20 @@ def waterfall_chart(projection: Projection, width: int = 300, height: int = 200)
 
 def tornado_chart(rows: Sequence[SensitivityRow], width: int = 520, height: int | None = None
                   ) -> alt.LayerChart:
-    """Risk-bounded annual commitment at each assumption's low and high value; each bar is
-    labelled at both ends with the assumption value that put it there."""
+    """The recommended annual commitment (the headline's) at each assumption's low and high
+    value; each bar is labelled at both ends with the assumption value that put it there.
+    An assumption that does not move it (it sits on a tier edge) draws no bar."""
     records = [{
-        "assumption": r.assumption, "low": r.low, "high": r.high, "base": r.base,
+        "assumption": r.assumption, "low": r.recommended_low, "high": r.recommended_high,
+        "base": r.recommended_base,
         "low_label": r.low_label, "high_label": r.high_label,
-        "low_text": usd_short(r.low), "high_text": usd_short(r.high),
-        "left": min(r.low, r.high), "right": max(r.low, r.high),
-        "left_label": r.low_label if r.low <= r.high else r.high_label,
-        "right_label": r.high_label if r.low <= r.high else r.low_label,
+        "low_text": usd_short(r.recommended_low), "high_text": usd_short(r.recommended_high),
+        "left": min(r.recommended_low, r.recommended_high),
+        "right": max(r.recommended_low, r.recommended_high),
+        "left_label": r.low_label if r.recommended_low <= r.recommended_high
+        else r.high_label,
+        "right_label": r.high_label if r.recommended_low <= r.recommended_high
+        else r.low_label,
     } for r in rows]
     data = _data(records)
     order = [str(r["assumption"]) for r in records]
@@ -300,7 +305,7 @@ def tornado_chart(rows: Sequence[SensitivityRow], width: int = 520, height: int 
     x_scale = alt.Scale(domain=[max(0.0, lo - pad), hi + pad], zero=False, nice=False)
     y = alt.Y("assumption:N", sort=order, title=None, axis=alt.Axis(labelLimit=220))
     bars = alt.Chart(data).mark_bar(color=OPTIMIZED, opacity=0.75, height=14).encode(
-        x=alt.X("left:Q", title="Risk-bounded annual commitment ($ per year)",
+        x=alt.X("left:Q", title="Recommended annual commitment ($ per year)",
                 axis=money_axis(), scale=x_scale),
         x2="right:Q", y=y,
         tooltip=[alt.Tooltip("assumption:N", title="assumption"),

@@ -449,8 +449,8 @@ def test_sensitivity_runs_only_when_asked():
     widget(at.button, "Compute the tornado").click().run()
     assert not at.exception
     assert at.get("vega_lite_chart"), "tornado"
-    table = table_with(at, "rec_low")  # the recommended commitment at low and high, as the PDF
-    assert all(v.startswith("$") for v in table["rec_high"])
+    table = table_with(at, "bounded_low")  # the risk-bounded one beside, as in the PDF
+    assert all(v.startswith("$") for v in table["at_high"])
     widget(at.slider, "Walk-back probability").set_value(0.5).run()
     assert any("before your latest change" in c.value for c in at.caption)
     assert widget(at.button, "Recompute")
