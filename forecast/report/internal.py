@@ -487,7 +487,7 @@ def _savings(plan: Plan, width: float, checks: bool = True) -> list[Flowable]:
 
 
 def _sensitivity(plan: Plan, width: float) -> list[Flowable]:
-    from forecast.charts import tornado_chart
+    from forecast.charts import tornado_chart, tornado_moves_recommended
     from forecast.sensitivity import SENSITIVITY_PATHS
 
     story: list[Flowable] = [para("Sensitivity: what moves the commitment most", "h1")]
@@ -506,6 +506,12 @@ def _sensitivity(plan: Plan, width: float) -> list[Flowable]:
            "moves in steps, so the risk-bounded one, which moves continuously, is beside it "
            "(last column).", "note"),
     ]
+    if not tornado_moves_recommended(rows_in):
+        story.append(para(
+            f"No assumption moves the recommended commitment "
+            f"({usd(rows_in[0].recommended_base)} a year): it holds at each one's low and high "
+            "value. The chart draws the risk-bounded commitment instead, the largest within "
+            "your appetite, to show how much room each assumption leaves.", "body"))
     rows = [[r.assumption, r.low_label, usd(r.recommended_low), r.high_label,
              usd(r.recommended_high), usd(r.recommended_swing),
              f"{usd(r.low)} / {usd(r.high)}"] for r in rows_in]

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from forecast import Plan, charts
+from forecast.formatting import usd
 from forecast.sensitivity import SENSITIVITY_PATHS
 from ui.state import Entry
 from ui.views.common import chart, money, name_column, text_column
@@ -39,6 +40,10 @@ def sensitivity(entry: Entry, plan: Plan, scenario_json: str, paths: int, seed: 
         return
     if not fresh:
         st.caption("Computed before your latest change.")
+    if not charts.tornado_moves_recommended(done_rows):
+        st.caption(f"No assumption moves the recommended commitment "
+                   f"({usd(done_rows[0].recommended_base)} a year): the chart draws the "
+                   "risk-bounded one, the room each assumption leaves within your appetite.")
     chart(charts.tornado_chart(done_rows, height=30 * len(done_rows) + 20))
     st.dataframe(pd.DataFrame({
         "assumption": [r.assumption for r in done_rows],
