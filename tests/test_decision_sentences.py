@@ -109,3 +109,25 @@ def test_a_signed_contracts_report_with_usage_is_a_tracking_report(tmp_path: Pat
     text = " ".join(pages).lower()
     for advice in ("recommended commitment", "walk away", "the decision", "our proposal"):
         assert advice not in text, advice
+
+
+def test_the_tornado_draws_the_recommended_commitment_or_says_it_holds():
+    import json
+
+    from forecast.charts import tornado_chart, tornado_moves_recommended
+    from forecast.sensitivity import SensitivityRow
+
+    moving = [SensitivityRow("growth", "-1", "+1", 90.0, 110.0, 100.0, 80.0, 120.0, 100.0)]
+    holding = [SensitivityRow("growth", "-1", "+1", 90.0, 110.0, 100.0, 100.0, 100.0, 100.0)]
+    assert tornado_moves_recommended(moving) and not tornado_moves_recommended(holding)
+
+    def drawn(rows: list) -> tuple[str, list]:
+        bars = json.loads(tornado_chart(rows).to_json())["layer"][0]
+        data = bars["data"]["values"]
+        title = bars["encoding"]["x"]["title"]
+        return title, [(d["left"], d["right"]) for d in data]
+
+    # It moves: the bar spans the recommended commitment at low and high, 80 to 120.
+    assert drawn(moving) == ("Recommended annual commitment ($ per year)", [(80.0, 120.0)])
+    # It holds: the risk-bounded one is drawn, 90 to 110, and titled so.
+    assert drawn(holding) == ("Risk-bounded annual commitment ($ per year)", [(90.0, 110.0)])

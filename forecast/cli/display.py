@@ -136,11 +136,14 @@ def _plan_text(plan: Any) -> str:
     for f in plan.flags:
         out.append(f"  [{f.level.value.upper():5s}] {f.kind}: {f.message}")
     if plan.sensitivity:
-        out += ["", "Sensitivity: risk-bounded annual commitment (base "
-                f"{usd(plan.sensitivity[0].base)}) at each assumption's low / high"]
-        rows = [[r.assumption, f"{r.low_label}: {usd(r.low)}", f"{r.high_label}: {usd(r.high)}",
-                 usd(r.swing)] for r in plan.sensitivity]
-        out.append(table(rows, ["assumption", "low", "high", "swing"], right={3}))
+        out += ["", "Sensitivity: recommended annual commitment (base "
+                f"{usd(plan.sensitivity[0].recommended_base)}) at each assumption's low / "
+                "high; the risk-bounded one (it moves continuously) beside it"]
+        rows = [[r.assumption, f"{r.low_label}: {usd(r.recommended_low)}",
+                 f"{r.high_label}: {usd(r.recommended_high)}", usd(r.recommended_swing),
+                 f"{usd(r.low)} / {usd(r.high)}"] for r in plan.sensitivity]
+        out.append(table(rows, ["assumption", "low", "high", "swing",
+                                "risk-bounded low / high"], right={3, 4}))
     return "\n".join(out)
 
 

@@ -487,7 +487,7 @@ def _savings(plan: Plan, width: float, checks: bool = True) -> list[Flowable]:
 
 
 def _sensitivity(plan: Plan, width: float) -> list[Flowable]:
-    from forecast.charts import tornado_chart
+    from forecast.charts import tornado_chart, tornado_moves_recommended
     from forecast.sensitivity import SENSITIVITY_PATHS
 
     story: list[Flowable] = [para("Sensitivity: what moves the commitment most", "h1")]
@@ -502,15 +502,23 @@ def _sensitivity(plan: Plan, width: float) -> list[Flowable]:
         para("Each assumption set to its low and its high value, everything else as in the "
            f"scenario, re-simulated on {paths:,} paths with the same seed (common random "
            "numbers: the difference is the assumption's effect, not noise). Measured on the "
-           "risk-bounded annual commitment, which moves continuously; the recommended one "
-           "often sits on a tier edge and moves in steps (last column).", "note"),
+           "recommended annual commitment, the headline's; it often sits on a tier edge and "
+           "moves in steps, so the risk-bounded one, which moves continuously, is beside it "
+           "(last column).", "note"),
     ]
-    rows = [[r.assumption, r.low_label, usd(r.low), r.high_label, usd(r.high), usd(r.swing),
-             f"{usd(r.recommended_low)} / {usd(r.recommended_high)}"] for r in rows_in]
+    if not tornado_moves_recommended(rows_in):
+        story.append(para(
+            f"No assumption moves the recommended commitment "
+            f"({usd(rows_in[0].recommended_base)} a year): it holds at each one's low and high "
+            "value. The chart draws the risk-bounded commitment instead, the largest within "
+            "your appetite, to show how much room each assumption leaves.", "body"))
+    rows = [[r.assumption, r.low_label, usd(r.recommended_low), r.high_label,
+             usd(r.recommended_high), usd(r.recommended_swing),
+             f"{usd(r.low)} / {usd(r.high)}"] for r in rows_in]
     story.append(table(
-        ["assumption", "low", "risk-bounded at low", "high", "risk-bounded at high",
-         "swing", "recommended at low / high"],
+        ["assumption", "low", "recommended at low", "high", "recommended at high",
+         "swing", "risk-bounded at low / high"],
         rows, width, [1, 0.8, None, 0.8, None, None, None], right={2, 4, 5, 6}))
-    story.append(para(f"Base: risk-bounded {usd(rows_in[0].base)} a year, recommended "
-                    f"{usd(rows_in[0].recommended_base)} a year.", "note"))
+    story.append(para(f"Base: recommended {usd(rows_in[0].recommended_base)} a year, "
+                    f"risk-bounded {usd(rows_in[0].base)} a year.", "note"))
     return story
