@@ -31,6 +31,9 @@ def offers_editor(origin: dict[str, Any], key: str, problems: Sequence[str]) -> 
         if c.key == "overage":
             columns[c.key] = st.column_config.SelectboxColumn(
                 c.label, help=c.help, options=offers_table.overage_options(), width=width)
+        elif c.key == "from":
+            columns[c.key] = st.column_config.SelectboxColumn(
+                c.label, help=c.help, options=offers_table.side_options(), width=width)
         elif c.key == "price_protection":
             columns[c.key] = st.column_config.CheckboxColumn(c.label, help=c.help,
                                                              width=width)
