@@ -68,7 +68,7 @@ TARGETS = {"first_answer": 3.0, "new_tab": 2.0, "lever_to_headline": 0.3, "offer
 TYPED = [(f"Offer {i}", f"{6 + i}%", "3M") for i in range(1, 13)]
 #: The table's cells typed, from its left edge: the row marker and the middle of the Offer,
 #: Discount and Commitment columns (ui.offers.WIDTHS).
-CELL_X = (33 + 62, 33 + 125 + 67, 33 + 260 + 69)
+CELL_X = (33 + 62, 33 + 125 + 80 + 69, 33 + 125 + 80 + 138 + 68)
 RUNNING = '[data-testid="stApp"][data-test-script-state="running"]'
 
 

@@ -91,6 +91,8 @@ def test_an_unreadable_cell_names_its_row_and_field_and_leaves_the_row_out():
      'Offers table, row 2 "Counter": type its discount or commitment'),
     ({"discount": "8%", "commitments": "3M"},
      'Offers table, row 2 "new offer": name it'),
+    ({"name": "Whose", "from": "seller", "discount": "8%", "commitments": "3M"},
+     'Offers table, row 2 "Whose": from:'),
 ])
 def test_a_row_not_whole_is_a_hint_naming_its_row(row, expected):
     """A ramp of 2 amounts for the 3-year term; one discount with no commitment; a name
@@ -164,3 +166,14 @@ def test_a_problem_of_the_offers_table_reads_like_the_workloads_tables():
     line = 'Offers table, row 2 "[x](http://y)": discount: cannot read \'lots\''
     assert problem_md(line) == (md('Offers table, row 2 "[x](http://y)":') + " `discount`: "
                                 + md("cannot read 'lots'"))
+
+
+def test_who_proposed_an_offer_is_a_column():
+    """From: blank is the vendor (the default), buyer marks a counter; the table shows it and
+    the scenario keeps it."""
+    scenario = edits.validate(typed(VENDOR, {"name": "Our counter", "discount": "3M: 8%",
+                                             "from": "buyer"}))
+    assert [o.side for o in scenario.offers] == ["vendor", "buyer"]
+    frame = offers.offers_frame(scenario_to_dict(scenario))
+    assert list(frame["from"]) == ["vendor", "buyer"]
+    assert scenario_to_dict(scenario)["offers"][1]["from"] == "buyer"

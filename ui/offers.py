@@ -45,6 +45,8 @@ class OfferColumn:
 
 COLUMNS: tuple[OfferColumn, ...] = (
     OfferColumn("name", "Offer", "who proposes what, e.g. Vendor opening; names are unique"),
+    OfferColumn("from", "From", "who proposed it: vendor (blank) or buyer (your counter); "
+                "the asks package aims at the latest vendor offer"),
     OfferColumn("discount", "Discount or tiers",
                 "tiers as commit at least: discount, e.g. 1M: 6% / 3M: 10%; or one rate "
                 "(8%) for the commitment beside it; blank: the contract's tiers"),
@@ -63,11 +65,11 @@ COLUMNS: tuple[OfferColumn, ...] = (
                 "cuts can happen)"),
 )
 COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
-#: Each column's width on the page, in pixels: every header reads whole (its text and
-#: its help mark), and the whole table (923 pixels with its row marker) fits the main area at
-#: 1280 pixels; the name stays pinned when it scrolls sideways at 900.
-WIDTHS = {"name": 125, "discount": 135, "commitments": 138, "overage": 80, "rollover": 80,
-          "years": 60, "shortfall_credit": 135, "price_protection": 140}
+#: Each column's width on the page, in pixels: every header reads whole (its text and its
+#: menu mark). The table is 1,058 pixels with its row marker: it scrolls sideways below
+#: about 1,400 pixels of window, the offer's name pinned.
+WIDTHS = {"name": 125, "from": 80, "discount": 138, "commitments": 136, "overage": 95,
+          "rollover": 100, "years": 78, "shortfall_credit": 130, "price_protection": 138}
 
 
 def discount_text(offer: Offer) -> str:
@@ -87,7 +89,7 @@ def offers_frame(data: Data) -> pd.DataFrame:
     rows = []
     for o in scenario.offers:
         rows.append({
-            "name": o.name, "discount": discount_text(o),
+            "name": o.name, "from": o.side, "discount": discount_text(o),
             "commitments": format_amounts(o.commitments),
             "overage": None if o.overage is None else str(o.overage),
             "rollover": o.rollover, "years": o.years, "shortfall_credit": o.shortfall_credit,
@@ -146,7 +148,7 @@ def _write(offer: Data, key: str, value: Any) -> None:
         offer[key] = str(value).strip()
     elif key == "commitments":
         offer[key] = parse_amounts(str(value))
-    elif key == "overage":
+    elif key in ("overage", "from"):
         offer[key] = str(value)
     elif key == "price_protection":
         offer[key] = bool(value)
@@ -244,6 +246,11 @@ def apply_offer_edits(edit: TableEdit, state: Mapping[str, Any] | None) -> Table
     if not kept:
         del data["offers"]
     return replace(edit, data=data, offer_labels=labels, offer_hints=hints)
+
+
+def side_options() -> list[str]:
+    """The From column's choices."""
+    return ["vendor", "buyer"]
 
 
 def overage_options() -> list[str]:
