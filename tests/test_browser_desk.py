@@ -3,9 +3,10 @@
 What is typed survives: three offers typed into the Offers table, a portfolio lever moved a
 notch and a contract term edited come back after a reload and after a server restart (the
 working copy in the workspace); the table shows the three offers whole, without scrolling
-inside it (the offer's name pinned when it scrolls sideways), at 1280x800. A ramp in the ranking reads whole at 1280 and 1920. Two tabs on one
-workspace: a deletion in one is seen in the other on its next run, and one name cannot be
-saved twice. A 50 MB scenario upload says why in the page's message area.
+inside it (the offer's name pinned when it scrolls sideways), at 1280x800. A ramp in the
+ranking reads whole at 1280 and 1920. Two tabs on one workspace: a deletion in one is seen
+in the other on its next run, and one name cannot be saved twice. A 50 MB scenario upload
+says why in the page's message area.
 
 Each test has a server of its own (its own workspace folder), at 2,000 paths. Skipped when
 chromium or Playwright is missing, as ``tests/test_browser.py`` is.
@@ -47,7 +48,8 @@ QUERY = "?paths=2000"
 TYPED = (("Vendor opening", "4M: 10%", "4M"), ("Our counter", "3M: 10%", "3M / 3.5M / 4M"),
          ("Flat 8%", "8%", "3M"))
 #: Where each of those cells is, from the table's left edge: the row marker (33 px) and the
-#: middle of the Offer (125), Discount (138) and Commitment (136) columns, past From (80) (ui.offers.WIDTHS).
+#: middle of the Offer (125), Discount (138) and Commitment (136) columns, past From (80)
+#: (ui.offers.WIDTHS).
 CELL_X = (33 + 62, 33 + 125 + 80 + 69, 33 + 125 + 80 + 138 + 68)
 ROW_PX = 35
 
@@ -208,7 +210,7 @@ def test_typed_offers_a_lever_and_a_term_survive_a_reload_and_a_restart(browser,
         try:
             _tab(page, "Offers")
             _type_offers(page)
-            # The three offers whole in the table, no scroll inside it (the offer's name pinned when it scrolls sideways), at 1280x800.
+            # The three offers whole in the table, no scroll inside it (downwards), at 1280x800.
             grid = _offers_grid(page)
             box = _steady_box(page, grid)
             assert box["height"] >= ROW_PX * (len(TYPED) + 2), box  # header, rows, the add row
@@ -221,14 +223,14 @@ def test_typed_offers_a_lever_and_a_term_survive_a_reload_and_a_restart(browser,
             lever.focus()
             planned = _lever_value(page, "Cache hit rate")
             lever.press("ArrowLeft")
-            _settle(page)
+            assert _ran(page)
             notch = _lever_value(page, "Cache hit rate")
             assert notch != planned
             page.get_by_text("Contract terms", exact=True).click()
             tiers = _sidebar_input(page, "Discount tiers")
             tiers.fill("1M: 6% / 3M: 11% / 6M: 14%")
             tiers.press("Enter")
-            _settle(page)
+            assert _ran(page)
             address = page.url
             page.reload()
             page.wait_for_selector('[data-testid="stMetricValue"]', timeout=120_000)
@@ -304,7 +306,6 @@ def test_two_tabs_see_a_deletion_and_cannot_save_one_name_twice(browser, tmp_pat
             _tab(second, "Files")  # the second tab's next run lists it
             assert second.get_by_text(name, exact=False).count() >= 1
             _tab(first, "Files")
-            first.locator(".st-key-cp-messages").wait_for(state="attached")
             first.get_by_role("button", name="Delete").first.click()
             _settle(first)
             _tab(second, "Spend")  # its next run: gone
