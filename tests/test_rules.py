@@ -1,0 +1,302 @@
+"""Every contract term drawn, and each rule pinned by a figure worked out by hand.
+
+A test here fails when a rule of docs/model.md ("Contract evaluation", "The recommended
+commitment") changes: the shortfall credit on the balance not carried over, rollover, price
+protection, ramps, the credit in the closed-form sweep and in the newsvendor fractile.
+``reference`` restates the per-year rule for one path in plain Python scalars, as
+docs/model.md writes it, so the property tests compare the vectorized evaluation (and the
+sorted-usage sweep) against the rule itself rather than against each other.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from forecast.contract import (
+    YearlyUsage,
+    evaluate,
+    evaluate_commitment,
+    evaluate_flat,
+)
+from forecast.recommendation import (
+    SortedUsage,
+    closed_form,
+    fractile_exceedance,
+    recommend,
+    sweep_flat,
+)
+from forecast.scenario import Contract
+
+TIERS = [{"min_annual_commit": 500_000, "discount": 0.08},
+         {"min_annual_commit": 1_000_000, "discount": 0.12}]
+
+
+def terms(years: int = 1, **kw) -> Contract:
+    return Contract.model_validate({"years": years, **kw})
+
+
+def tier_discount(amount: float) -> float:
+    """The discount TIERS give a nominal annual amount (the highest tier it meets)."""
+    return 0.12 if amount >= 1_000_000 else 0.08 if amount >= 500_000 else 0.0
+
+
+def reference(per_year, usage, level, *, rollover, credit, overage, protected):
+    """One path's contract years by the rule of docs/model.md, in scalars.
+
+    Each year: the commitment (times the year's list-price level when price protected) plus
+    what the last year carried is the capacity; it covers ``capacity / (1 - d)`` of list
+    usage. The balance ``max(0, capacity - (1 - d) L)`` is unspent: a ``rollover`` share of
+    it carries into the next year (none out of the last year), and the credit pays back
+    ``credit`` times the rest. Overage is the list usage above the covered amount, at
+    ``1 - d`` or at list. Returns lists (cost, unused, overage, short) per year.
+    """
+    cost, unused, over, short = [], [], [], []
+    carry = 0.0
+    years = len(per_year)
+    for y in range(years):
+        d = tier_discount(per_year[y])
+        c = per_year[y] * (level[y] if protected else 1.0)
+        capacity = c + carry
+        above = max(0.0, usage[y] - capacity / (1.0 - d))
+        o = ((1.0 - d) if overage == "discounted" else 1.0) * above
+        balance = max(0.0, capacity - (1.0 - d) * usage[y])
+        carried = rollover * balance if y < years - 1 else 0.0
+        credited = credit * (balance - carried)
+        cost.append(c + o - credited)
+        unused.append(balance - carried - credited)
+        over.append(o)
+        short.append(balance - carried > 0.0)
+        carry = carried
+    return cost, unused, over, short
+
+
+# --------------------------------------------------------------------------- by hand
+def test_credit_pays_back_a_share_of_the_balance_not_carried_over():
+    # Two years of 100, no discount, rollover 50%, credit 40%. Usage 60 then 130.
+    # Year 1: balance 100 - 60 = 40; carried 0.5 * 40 = 20; credited 0.4 * (40 - 20) = 8;
+    #   cost 100 - 8 = 92; unused 40 - 20 - 8 = 12 (a credit on all 40 would give 84 and 4).
+    # Year 2: capacity 100 + 20 = 120 covers 120 of the 130: overage 10, cost 110, unused 0.
+    c = terms(2, rollover=0.5, shortfall_credit=0.4)
+    out = evaluate(c, np.array([[60.0, 130.0]]), 100)
+    np.testing.assert_allclose(out.cost[0], [92, 110])
+    np.testing.assert_allclose(out.unused[0], [12, 0])
+    np.testing.assert_allclose(out.overage[0], [0, 10])
+    np.testing.assert_array_equal(out.short[0], [True, False])
+
+
+def test_the_last_year_carries_nothing_and_its_whole_balance_earns_the_credit():
+    # Two years of 100, no discount, rollover 50%, credit 40%. Usage 50 then 100.
+    # Year 1: balance 50; carried 25; credited 0.4 * 25 = 10; cost 90; unused 15.
+    # Year 2 (the last): capacity 125, balance 125 - 100 = 25; nothing carries out of the
+    #   term, so credited 0.4 * 25 = 10, cost 100 - 10 = 90, unused 25 - 10 = 15.
+    c = terms(2, rollover=0.5, shortfall_credit=0.4)
+    out = evaluate(c, np.array([[50.0, 100.0]]), 100)
+    np.testing.assert_allclose(out.cost[0], [90, 90])
+    np.testing.assert_allclose(out.unused[0], [15, 15])
+    np.testing.assert_array_equal(out.short[0], [True, True])
+
+
+def test_full_rollover_is_not_short_until_the_last_year():
+    # Rollover 100%: year 1's balance 40 (usage 60 of 100) all carries, nothing is lost, so
+    # year 1 is not short; year 2 has 140 for 100 of usage: 40 lost at the end, short.
+    c = terms(2, rollover=1.0)
+    out = evaluate(c, np.array([[60.0, 100.0]]), 100)
+    np.testing.assert_array_equal(out.short[0], [False, True])
+    np.testing.assert_allclose(out.unused[0], [0, 40])
+
+
+def test_rollover_with_a_discount_covers_the_carried_balance_at_the_discount():
+    # One 10% tier from 0; two years of 90; rollover 100%; overage at list. Usage 50 then 150.
+    # Year 1: D = 0.9 * 50 = 45, balance 90 - 45 = 45, all carried; cost 90.
+    # Year 2: capacity 90 + 45 = 135 covers 135 / 0.9 = 150 of list: no overage; cost 90,
+    # discount earned 0.1 * 150 = 15 (all of year 2's usage is covered).
+    c = terms(2, rollover=1.0, overage="list",
+              discount_tiers=[{"min_annual_commit": 0, "discount": 0.1}])
+    out = evaluate(c, np.array([[50.0, 150.0]]), 90)
+    np.testing.assert_allclose(out.cost[0], [90, 90])
+    np.testing.assert_allclose(out.overage[0], [0, 0])
+    np.testing.assert_allclose(out.discount_earned[0], [5, 15])
+    np.testing.assert_allclose(out.unused[0], [0, 0])
+
+
+def test_price_protection_scales_the_commitment_not_the_discount():
+    # One tier of 10% from 100; commitment 100; price protected; the year's list prices are
+    # at 80% (level 0.8). The commitment billed is 100 * 0.8 = 80; the discount stays the
+    # nominal 100's tier, 10% (80 alone would earn none). Usage 60 at list: D = 54, cost
+    # max(80, 54) = 80, unused 26. Usage 100: covered 80 / 0.9 = 88.9, overage at the
+    # discounted rate 0.9 * (100 - 88.89) = 10, cost 80 + 10 = 90 (= 0.9 * 100).
+    c = terms(1, price_protection=True,
+              discount_tiers=[{"min_annual_commit": 100, "discount": 0.1}])
+    out = evaluate(c, np.array([[60.0], [100.0]]), 100, price_level=np.array([[0.8], [0.8]]))
+    np.testing.assert_allclose(out.discount, [0.1])
+    np.testing.assert_allclose(out.cost[:, 0], [80, 90])
+    np.testing.assert_allclose(out.unused[:, 0], [26, 0])
+    # Without protection the same level changes nothing: cost max(100, 54) = 100 and
+    # max(100, 90) = 100.
+    plain = terms(1, discount_tiers=[{"min_annual_commit": 100, "discount": 0.1}])
+    out = evaluate(plain, np.array([[60.0], [100.0]]), 100,
+                   price_level=np.array([[0.8], [0.8]]))
+    np.testing.assert_allclose(out.cost[:, 0], [100, 100])
+
+
+def test_a_ramp_earns_each_years_own_tier():
+    # Ramp 400k / 600k / 1.2M under TIERS: discounts 0, 8%, 12%. Usage 1M list each year,
+    # overage discounted: cost = max(C, (1 - d) L) = 1M, max(600k, 920k) = 920k,
+    # max(1.2M, 880k) = 1.2M; unused 0, 0, 1.2M - 880k = 320k.
+    c = terms(3, discount_tiers=TIERS)
+    out = evaluate(c, np.array([[1e6, 1e6, 1e6]]), [400_000, 600_000, 1_200_000])
+    np.testing.assert_allclose(out.discount, [0, 0.08, 0.12])
+    np.testing.assert_allclose(out.cost[0], [1_000_000, 920_000, 1_200_000])
+    np.testing.assert_allclose(out.unused[0], [0, 0, 320_000])
+
+
+def test_the_sweep_subtracts_the_credit_on_the_unused_commitment():
+    # One year, a 10% tier from 0, overage at list, credit 50%; two paths of list usage 800
+    # and 1,200; C = 900 covers K = 900 / 0.9 = 1,000.
+    # G(K) = E[max(0, L - K)] = (0 + 200) / 2 = 100.
+    # Unused before the credit U = 0.9 * (K - E[L] + G) = 0.9 * (1,000 - 1,000 + 100) = 90
+    #   (path 1: 900 - 720 = 180; path 2: 0; mean 90).
+    # Expected cost = C + rate G - s U = 900 + 100 - 0.5 * 90 = 955
+    #   (path 1: 900 - 0.5 * 180 = 810; path 2: 900 + 200 = 1,100; mean 955).
+    # Expected unused after the credit (1 - s) U = 45; overage rate G = 100.
+    c = terms(1, shortfall_credit=0.5, overage="list",
+              discount_tiers=[{"min_annual_commit": 0, "discount": 0.1}])
+    usage = np.array([[800.0], [1_200.0]])
+    su = SortedUsage(usage)
+    s = sweep_flat(c, su, su, np.array([900.0]))
+    assert s.expected_cost[0] == pytest.approx(955)
+    assert s.expected_unused[0] == pytest.approx(45)
+    assert s.expected_overage[0] == pytest.approx(100)
+    assert s.shortfall_probability[0] == pytest.approx(0.5)
+    r = evaluate_commitment(c, YearlyUsage.of(usage), 900.0)
+    assert r.expected_cost == pytest.approx(955)
+    assert r.expected_unused == pytest.approx(45)
+
+
+def test_fractile_exceedance_with_a_credit_by_hand():
+    # (1 - d)(1 - s) / (rate - s (1 - d)). d = 0.2, s = 0.5, overage at list (rate 1):
+    # 0.8 * 0.5 / (1 - 0.4) = 0.4 / 0.6 = 2/3. No credit: 0.8 / 1 = 0.8 = 1 - d.
+    # Overage discounted (rate 0.8), s = 0.5: 0.4 / (0.8 - 0.4) = 1: no interior optimum.
+    # s = 1: denominator 1 - 0.8 = 0.2, numerator 0: exceedance 0 (commit up to the top).
+    assert fractile_exceedance(terms(1, overage="list", shortfall_credit=0.5), 0.2) == \
+        pytest.approx(2 / 3)
+    assert fractile_exceedance(terms(1, overage="list"), 0.2) == pytest.approx(0.8)
+    assert fractile_exceedance(terms(1, shortfall_credit=0.5), 0.2) == pytest.approx(1.0)
+    assert fractile_exceedance(terms(1, overage="list", shortfall_credit=1.0), 0.2) == 0.0
+    # Discounted overage and a full credit: rate - s (1 - d) = 0.8 - 0.8 = 0: none inside.
+    assert fractile_exceedance(terms(1, shortfall_credit=1.0), 0.2) == 1.0
+
+
+def test_newsvendor_with_a_shortfall_credit():
+    """One 20% tier from 0, overage at list, credit 50%: C* = 0.8 F_L^-1(1 - 2/3).
+
+    The exceedance at the optimum is 2/3 (above), so K* is the 1/3 quantile of the yearly
+    list usage and C* = 0.8 K*. Usage: 3,000 evenly spaced values on [600k, 1.2M], whose
+    1/3 quantile is 600k + 600k / 3 = 800k, so C* = 640k to within one spacing (200).
+    """
+    usage = np.linspace(600_000, 1_200_000, 3_000)[:, None]
+    c = terms(1, overage="list", shortfall_credit=0.5,
+              discount_tiers=[{"min_annual_commit": 0, "discount": 0.2}])
+    rec = recommend(c, usage, usage)
+    assert rec.risk_neutral.annual_commit == pytest.approx(640_000, abs=0.8 * 400)
+    # Without the credit the fractile is at 1 - d = 0.8 exceedance: K* = 600k + 0.2 * 600k
+    # = 720k, C* = 0.8 * 720k = 576k.
+    plain = terms(1, overage="list", discount_tiers=[{"min_annual_commit": 0, "discount": 0.2}])
+    assert recommend(plain, usage, usage).risk_neutral.annual_commit == pytest.approx(
+        576_000, abs=0.8 * 400)
+
+
+# --------------------------------------------------------------------------- properties
+contract_terms = st.fixed_dictionaries({
+    "years": st.integers(1, 4),
+    "rollover": st.sampled_from([0.0, 0.25, 0.5, 1.0]),
+    "shortfall_credit": st.sampled_from([0.0, 0.3, 0.5, 1.0]),
+    "price_protection": st.booleans(),
+    "overage": st.sampled_from(["discounted", "list"]),
+})
+
+
+@settings(max_examples=80, deadline=None, derandomize=True)
+@given(seed=st.integers(0, 10_000), n=st.integers(1, 12), kw=contract_terms,
+       commit=st.floats(0, 2e6), ramp=st.booleans())
+def test_evaluation_follows_the_rule_with_every_term_drawn(seed, n, kw, commit, ramp):
+    # Every term drawn at once: rollover, shortfall credit, price protection (with a price
+    # level that moves per path and year), overage, a ramp across tier edges. The vectorized
+    # evaluation equals the scalar rule on every path and year (to 1e-9 relative).
+    rng = np.random.default_rng(seed)
+    years = kw["years"]
+    usage = rng.lognormal(np.log(1e6), 0.5, size=(n, years))
+    level = rng.uniform(0.6, 1.0, size=(n, years))
+    per_year = commit * np.linspace(0.5, 1.5, years) if ramp else np.full(years, commit)
+    c = terms(discount_tiers=TIERS, **kw)
+    out = evaluate(c, usage, per_year, price_level=level)
+    for p in range(n):
+        cost, unused, over, short = reference(
+            per_year, usage[p], level[p], rollover=kw["rollover"],
+            credit=kw["shortfall_credit"], overage=kw["overage"],
+            protected=kw["price_protection"])
+        np.testing.assert_allclose(out.cost[p], cost, rtol=1e-9, atol=1e-6)
+        np.testing.assert_allclose(out.unused[p], unused, rtol=1e-9, atol=1e-6)
+        np.testing.assert_allclose(out.overage[p], over, rtol=1e-9, atol=1e-6)
+        np.testing.assert_array_equal(out.short[p], short)
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(seed=st.integers(0, 10_000), n=st.integers(1, 40), kw=contract_terms,
+       commits=st.lists(st.floats(0, 2e6), min_size=1, max_size=5))
+def test_batched_flat_evaluation_matches_one_by_one_with_every_term(seed, n, kw, commits):
+    # evaluate_flat (candidates batched) against evaluate_commitment (one at a time) on the
+    # same usage and price levels: the expected cost, unused, overage, shortfall and
+    # stranded figures agree to 1e-9 relative.
+    rng = np.random.default_rng(seed)
+    years = kw["years"]
+    base = rng.lognormal(np.log(1e6), 0.4, size=(n, years))
+    opt = base * rng.uniform(0.3, 1.0, size=(n, years))
+    level = rng.uniform(0.6, 1.0, size=(n, years))
+    c = terms(discount_tiers=TIERS, **kw)
+    usage = YearlyUsage.of(opt, base, price_level=level)
+    flat = evaluate_flat(c, usage, np.array(commits))
+    for i, amount in enumerate(commits):
+        r = evaluate_commitment(c, usage, amount)
+        assert flat.expected_cost[i] == pytest.approx(r.expected_cost, rel=1e-9, abs=1e-6)
+        assert flat.expected_unused[i] == pytest.approx(r.expected_unused, rel=1e-9, abs=1e-6)
+        assert flat.expected_overage[i] == pytest.approx(r.expected_overage, rel=1e-9,
+                                                         abs=1e-6)
+        assert flat.shortfall_probability[i] == pytest.approx(r.shortfall_probability)
+        assert flat.stranded_savings[i] == pytest.approx(r.stranded_savings, rel=1e-9,
+                                                         abs=1e-6)
+        assert flat.gross_savings[i] == pytest.approx(r.gross_savings, rel=1e-9, abs=1e-6)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(seed=st.integers(0, 10_000), years=st.integers(1, 4), n=st.integers(1, 200),
+       commits=st.lists(st.floats(0, 3e6), min_size=1, max_size=6),
+       overage=st.sampled_from(["discounted", "list"]),
+       credit=st.sampled_from([0.0, 0.25, 0.5, 1.0]))
+def test_closed_form_sweep_with_a_credit_matches_the_rule(seed, years, n, commits, overage,
+                                                          credit):
+    # No rollover, no moving price level: the sorted-usage sweep is exact. With a credit s
+    # its expected cost is Y C + rate sum_y G_y(K) - s U; each path's cost by the scalar rule,
+    # averaged, must equal it (and the unused after the credit, (1 - s) U).
+    rng = np.random.default_rng(seed)
+    base = rng.lognormal(np.log(1e6), 0.3, size=(n, years))
+    opt = base * rng.uniform(0.3, 1.0, size=(n, years))
+    c = terms(years, discount_tiers=TIERS, overage=overage, shortfall_credit=credit)
+    usage = YearlyUsage.of(opt, base)
+    assert closed_form(c, usage)
+    s = sweep_flat(c, SortedUsage(opt), SortedUsage(base), np.array(commits))
+    ones = np.ones(years)
+    for i, amount in enumerate(commits):
+        rows = [reference(np.full(years, amount), opt[p], ones, rollover=0.0, credit=credit,
+                          overage=overage, protected=False) for p in range(n)]
+        cost = np.mean([sum(r[0]) for r in rows])
+        unused = np.mean([sum(r[1]) for r in rows])
+        over = np.mean([sum(r[2]) for r in rows])
+        short = np.mean([any(r[3]) for r in rows])
+        assert s.expected_cost[i] == pytest.approx(cost, rel=1e-9, abs=1e-6)
+        assert s.expected_unused[i] == pytest.approx(unused, rel=1e-9, abs=1e-6)
+        assert s.expected_overage[i] == pytest.approx(over, rel=1e-9, abs=1e-6)
+        assert s.shortfall_probability[i] == pytest.approx(short)
