@@ -161,3 +161,176 @@ def test_recommendation_on_certain_usage_by_hand():
     # Another appetite is the one quoted, and no run rate is tabled without one.
     other = recommend(c, usage, usage, appetite=0.3)
     assert other.appetite == 0.3 and other.run_rate is None
+
+
+# --------------------------------------------------------------------------- the desk
+def test_alternative_and_flat_costs_by_hand():
+    from forecast.negotiation import alternative, flat_costs
+
+    # Terms 3, 7, 11 over two years: mean 7; P10 3 + 0.2 * 4 = 3.8; P90 7 + 0.8 * 4 = 10.2.
+    a = alternative(YearlyUsage.of([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]))
+    assert (a.years, a.expected_cost, a.cost_p10, a.cost_p90) == pytest.approx(
+        (2, 7, 3.8, 10.2))
+    # One path of 600 then 1,400 list, no discount, C = 1,000 a year, overage at list.
+    # No rollover (closed form): 1,000 + (1,000 + 400) = 2,400, year 1 short.
+    # Full rollover (path by path): year 1's 400 carries, year 2 covers 1,400: 2,000, and
+    # nothing is lost: not short.
+    usage = YearlyUsage.of([[600.0, 1_400.0]])
+    cost, short = flat_costs(contract(2, overage="list"), usage, np.array([1_000.0]))
+    assert (cost[0], short[0]) == pytest.approx((2_400, 1))
+    cost, short = flat_costs(contract(2, overage="list", rollover=1.0), usage,
+                             np.array([1_000.0]))
+    assert (cost[0], short[0]) == pytest.approx((2_000, 0))
+    # A discount given: 50% on C = 1,000 covers 2,000 a year: cost 2,000, year 1 short.
+    cost, _ = flat_costs(contract(2, overage="list"), usage, np.array([1_000.0]),
+                         np.array([0.5]))
+    assert cost[0] == pytest.approx(2_000)
+
+
+def test_walk_away_by_hand():
+    from forecast.negotiation import walk_away
+
+    # One year; half the paths use 1M of list, half 2M: pay as you go 1.5M. One 10% tier
+    # from 0, overage at list. With K = C / 0.9: for K <= 1M the expected cost is
+    # 1.5M - C / 9; for 1M < K <= 2M it is C + 0.5 (2M - K) = 1M + C (1 - 1 / 1.8), which
+    # reaches 1.5M at C = 0.5M / (4 / 9) = 1.125M. Appetite 60%: the cap covers the 2M paths,
+    # C = 1.8M, so pay as you go bounds it: 1.125M, falling short on the 1M half.
+    usage = YearlyUsage.of(np.repeat([[1e6], [2e6]], 25, axis=0))
+    c = contract(overage="list", discount_tiers=[{"min_annual_commit": 0, "discount": 0.1}])
+    w = walk_away("offer", c, usage, 0.6, 1.5e6)
+    assert (w.offer, w.bound) == ("offer", "payg")
+    assert w.annual_commit == pytest.approx(1_125_000, abs=1.0)
+    assert w.expected_cost == pytest.approx(1.5e6, abs=0.01)
+    assert w.shortfall_probability == 0.5
+    # Appetite 10%: the cap covers the 1M paths, C = 0.9M (cost 1.5M - 0.1M = 1.4M): the
+    # appetite bounds it.
+    w = walk_away("offer", c, usage, 0.1, 1.5e6)
+    assert (w.bound, w.shortfall_probability) == ("appetite", 0.0)
+    assert w.annual_commit == pytest.approx(900_000, abs=1.0)
+    assert w.expected_cost == pytest.approx(1_400_000, abs=1.0)
+    # A tier from 5M only: nothing under it earns a discount, nothing above it beats pay as
+    # you go; the walk-away is $0, which costs pay as you go.
+    far = contract(overage="list", discount_tiers=[{"min_annual_commit": 5e6, "discount": 0.1}])
+    w = walk_away("far", far, usage, 0.6, 1.5e6)
+    assert (w.annual_commit, w.bound) == (0.0, "none")
+    assert w.expected_cost == pytest.approx(1.5e6)
+    # The same with a rollover (years 2, by direct evaluation): certain usage of 1M a year
+    # under TIERS, discounted overage: the cap covers 1M, C = 0.92 * 1M = 920k (8% tier),
+    # cost 2 * 920k = 1.84M < 2M.
+    two = YearlyUsage.of(np.full((20, 2), 1e6))
+    w = walk_away("roll", contract(2, rollover=0.5, discount_tiers=TIERS), two, 0.1, 2e6)
+    assert w.bound == "appetite"
+    assert w.annual_commit == pytest.approx(920_000, rel=1e-5)
+    assert w.expected_cost == pytest.approx(1_840_000, rel=1e-5)
+
+
+def test_break_even_discount_by_hand():
+    from forecast.negotiation import break_even_discount
+
+    # One year, paths at 0.5M and 1.5M list (pay as you go 1M), overage discounted.
+    # C = 1M at discount d: 0.5 (1M + max(1M, 1.5M (1 - d))) = 1.25M - 0.75M d until
+    # d = 1/3, then 1M: the least discount that costs no more than pay as you go is 1/3.
+    # C = 0.4M: at d = 0 it costs max(0.4M, L) = L, pay as you go already: 0. C = 2M: at
+    # least 2M whatever the discount: none.
+    usage = YearlyUsage.of(np.array([[0.5e6], [1.5e6]]))
+    out = break_even_discount(contract(), usage, np.array([1e6, 0.4e6, 2e6]), 1e6)
+    assert [b.annual_commit for b in out] == [1e6, 0.4e6, 2e6]
+    assert out[0].discount == pytest.approx(1 / 3, abs=1e-8)
+    assert (out[1].discount, out[2].discount) == (0.0, None)
+    # The same by direct evaluation (rollover on a one-year term changes nothing).
+    roll = YearlyUsage.of(np.array([[0.5e6, 0.5e6], [1.5e6, 1.5e6]]))
+    out = break_even_discount(contract(2, rollover=1.0), roll, np.array([1e6]), 2e6)
+    # Two years, rollover: year 1 carries the 0.5M path's unused 1M - 0.5M (1 - d)... at
+    # d = 1/3 each path still costs 1M a year (no overage on the 1.5M path at 1M / (2/3)
+    # = 1.5M covered), so the same 1/3.
+    assert out[0].discount == pytest.approx(1 / 3, abs=1e-6)
+
+
+def test_lower_threshold_and_asks_by_hand():
+    from forecast.negotiation import Clause, _with_lower_threshold, evaluate_offer, value_asks
+
+    c = contract(2, overage="list", discount_tiers=TIERS)
+    lowered, words = _with_lower_threshold(c, 700_000.0)
+    assert [(t.min_annual_commit, t.discount) for t in lowered.discount_tiers] == [
+        (500_000, 0.08), (700_000, 0.12)]
+    assert words == ("the 12% tier's threshold moved from $1,000,000 down to $700,000 a "
+                     "year")
+    assert _with_lower_threshold(c, 0.0) is None
+    assert _with_lower_threshold(c, 1_200_000.0) is None
+    # Three tiers: moving the middle one down keeps the tier above it.
+    three = contract(2, discount_tiers=[*TIERS, {"min_annual_commit": 2e6, "discount": 0.2}])
+    lowered, _ = _with_lower_threshold(three, 700_000.0)
+    assert [t.min_annual_commit for t in lowered.discount_tiers] == [500_000, 700_000, 2e6]
+    # Certain usage of 1M a year for two years; 700k a year fixed at 8%, overage at list:
+    # covered 700k / 0.92 = 760,870, overage 239,130, 939,130 a year, 1,878,261 in all.
+    # The 12% tier at 700k: covered 795,455, 904,545 a year, 1,809,091: worth 69,170.
+    # Overage at 0.92: 700k + 0.92 * 239,130 = 920k a year: worth 2 * 19,130 = 38,261.
+    # Rollover, a credit, price protection: nothing is unused and prices do not move: 0.
+    usage = YearlyUsage.of(np.full((20, 2), 1e6))
+    fixed = contract(2, overage="list", discount_tiers=TIERS, commitments=700_000)
+    offer = evaluate_offer("Vendor", fixed, usage, 0.1)
+    base = 2 * (700_000 + 1e6 - 700_000 / 0.92)
+    assert offer.result.expected_cost == pytest.approx(base)
+    asks = {a.clause: a for a in value_asks(offer, usage, 0.1)}
+    lower = 2 * (700_000 + 1e6 - 700_000 / 0.88)
+    assert asks[Clause.LOWER_THRESHOLD].expected_value == pytest.approx(base - lower)
+    assert asks[Clause.DISCOUNTED_OVERAGE].expected_value == pytest.approx(base - 1.84e6)
+    for clause in (Clause.ROLLOVER, Clause.SHORTFALL_CREDIT, Clause.PRICE_PROTECTION):
+        assert asks[clause].expected_value == pytest.approx(0, abs=1e-6)
+    ordered = value_asks(offer, usage, 0.1)
+    assert [a.clause for a in ordered[:2]] == [Clause.LOWER_THRESHOLD,
+                                               Clause.DISCOUNTED_OVERAGE]
+    assert all(a.offer == "Vendor" and a.shortfall_probability_after == 0 for a in ordered)
+    np.testing.assert_allclose(asks[Clause.LOWER_THRESHOLD].per_year_after, [700_000] * 2)
+    # Every rollover share above the offer's own is asked: 25%, 50% and 100%.
+    rollovers = [a.description for a in ordered if a.clause == Clause.ROLLOVER]
+    assert sorted(rollovers) == [f"rollover of {p} of unused commitment to the next year"
+                                 for p in ("100%", "25%", "50%")]
+    assert asks[Clause.SHORTFALL_CREDIT].description == \
+        "a credit of 50% of any unused commitment"
+    assert asks[Clause.DISCOUNTED_OVERAGE].description == \
+        "overage at the discounted rate instead of list"
+    # An offer that already has the clauses is not asked for them.
+    granted = contract(2, overage="discounted", discount_tiers=TIERS, commitments=700_000,
+                       rollover=1.0, shortfall_credit=0.5, price_protection=True)
+    kinds = {a.clause for a in value_asks(evaluate_offer("G", granted, usage, 0.1), usage, 0.1)}
+    assert kinds <= {Clause.LOWER_THRESHOLD, Clause.RAMP}
+
+
+def test_offers_ranked_and_dominated_by_hand():
+    from forecast.negotiation import _dominates, _rank, evaluate_offer, offer_level
+    from forecast.types import FlagLevel
+
+    # Certain usage of 1M a year for two years (pay as you go 2M); 700k a year fixed,
+    # overage discounted. At 12%: max(700k, 880k) = 880k a year, 1.76M; at 8%: 920k a
+    # year, 1.84M; at 0% (a tier from 5M): 2M, no saving: not worth signing, and red.
+    usage = YearlyUsage.of(np.full((20, 2), 1e6))
+
+    def fixed(d: float, edge: float = 0.0, years: int = 2):
+        return contract(years, commitments=700_000,
+                        discount_tiers=[{"min_annual_commit": edge, "discount": d}])
+
+    deep = evaluate_offer("Deep", fixed(0.12), usage, 0.1)
+    shallow = evaluate_offer("Shallow", fixed(0.08), usage, 0.1)
+    none = evaluate_offer("None", fixed(0.1, 5e6), usage, 0.1)
+    assert (deep.result.expected_cost, shallow.result.expected_cost) == pytest.approx(
+        (1.76e6, 1.84e6))
+    assert (deep.saving_vs_payg, shallow.saving_vs_payg) == pytest.approx((240_000, 160_000))
+    assert deep.worth_signing and shallow.worth_signing and not none.worth_signing
+    assert deep.within_appetite and deep.fixed
+    assert _dominates(deep, shallow) and not _dominates(shallow, deep)
+    assert not _dominates(deep, deep)  # not less in expectation
+    ranked = _rank([none, shallow, deep])
+    assert [(o.name, o.rank, o.dominated_by) for o in ranked] == [
+        ("Deep", 1, None), ("Shallow", 2, "Deep"), ("None", 3, "Shallow")]
+    assert offer_level(ranked[2]) == FlagLevel.RED
+    assert offer_level(ranked[0]) == deep.result.colour == FlagLevel.GREEN
+    # Another term is never compared path by path.
+    one_year = evaluate_offer("One", fixed(0.12, years=1), YearlyUsage.of(np.full((20, 1), 1e6)),
+                              0.1)
+    assert not _dominates(deep, one_year) and not _dominates(one_year, deep)
+    # Two offers worth signing, neither dominated: cheaper per year first. One year at 8%
+    # costs 920k in all, less than Deep's 1.76M, but more per year than Deep's 880k.
+    short = evaluate_offer("Short", fixed(0.08, years=1),
+                           YearlyUsage.of(np.full((20, 1), 1e6)), 0.1)
+    assert [o.name for o in _rank([short, deep])] == ["Deep", "Short"]
