@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 8501
 
-.PHONY: setup run test lint bench mutation system-deps clean
+.PHONY: setup run test lint bench docs mutation system-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 # Server settings (bound to 127.0.0.1, headless, no usage statistics, no tracebacks in the
-# page) come from .streamlit/config.toml; see the README to share the page on a LAN.
+# page) come from .streamlit/config.toml; see docs/app.md to share the page on a LAN.
 run: setup
 	$(BIN)/python -m streamlit run app.py --server.port $(PORT)
 
@@ -28,6 +28,11 @@ system-deps:
 test: setup system-deps
 	$(BIN)/python -m ruff check forecast tests bench app.py ui
 	$(BIN)/python -m pytest -n auto --dist loadgroup
+
+# Re-run every output block of README.md and docs/*.md and rewrite it in place (review the
+# diff); tests/test_docs.py checks the same blocks.
+docs: setup
+	$(BIN)/python scripts/update_docs.py
 
 bench: setup
 	$(BIN)/python bench/bench_plan.py

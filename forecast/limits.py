@@ -1,7 +1,7 @@
 """Bounds on what a user may type: past them a value is surely a typo (or a percentage
 typed where a fraction belongs), and the planner refuses it with a message saying why.
 
-One table read by the scenario schema, the command line (``--commit``) and the README
+One table read by the scenario schema, the command line (``--commit``) and docs/scenario.md
 (the bounds section lists the same figures). The bounds also keep every simulated cell
 finite: a workload's expected list spend is capped (:data:`MAX_MONTHLY_SPEND`), and the
 volatilities cannot push a path further than a factor of about ``exp(20)`` above it, far

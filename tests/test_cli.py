@@ -32,6 +32,7 @@ EXPECTED = {
     "unknown_model.yaml": "unknown model 'claude-sonet-4-5'",
     "unknown_price_book.yaml": "price_book: unknown price book 'acme-secret-rates'",
     "zero_paths.yaml": "simulation.paths",
+    "three_problems.yaml": "3 problems:",
 }
 
 

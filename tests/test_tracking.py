@@ -33,7 +33,7 @@ from forecast.tracking import (
 )
 from forecast.types import Lever
 from tests.conftest import ROOT
-from tests.inprocess import commitplan, finite_json, run_cli
+from tests.inprocess import finite_json, run_cli
 
 BOOK = load_price_book("anthropic-2026-11")
 EXAMPLE = ROOT / "scenarios" / "signed-contract-tracking.yaml"
@@ -487,23 +487,7 @@ def test_tracking_pdf_is_the_same_bytes_for_the_same_date(example: Any):
     assert render_tracking_pdf(example, day) == render_tracking_pdf(example, day)
 
 
-# --------------------------------------------------------------------------- README
-README = (ROOT / "README.md").read_text(encoding="utf-8")
-BLOCKS = [(c, out) for c, out in re.findall(r"```text\n\$ commitplan (.*?)\n(.*?)```", README,
-                                            re.S) if c.startswith("track ")]
-
-
-def test_the_readme_shows_the_example_tracked():
-    assert BLOCKS, "README: no `$ commitplan track` block"
-
-
-@pytest.mark.parametrize(("command", "expected"), BLOCKS, ids=[c for c, _ in BLOCKS])
-def test_readme_track_block_matches_the_command(command: str, expected: str):
-    import shlex
-
-    result = commitplan(*shlex.split(command))
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == expected.strip()
+# The `commitplan track` example of docs/tracking.md is re-run by tests/test_docs.py.
 
 
 def test_read_usage_to_date_names_the_file_on_error():
