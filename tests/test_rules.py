@@ -497,3 +497,53 @@ def test_the_json_of_one_commitment_by_hand():
         "bridge": {"today_list": pytest.approx(1_100), "levers": pytest.approx(550),
                    "payg": pytest.approx(550), "discount": pytest.approx(34),
                    "unused": pytest.approx(54), "expected_cost": pytest.approx(570)}}
+
+
+def test_a_search_that_needs_only_cost_and_shortfall_gets_zeros_for_the_rest():
+    # full=False: the cost and the shortfall probability as with full=True, zeros for the
+    # unused, overage, gross and stranded figures. One path of 600 list (today's 1,000), one
+    # year, no discount, C = 800: cost 800, short; unused 200 and stranded
+    # min(800, 1,000) - min(800, 600) = 200 only when asked for.
+    usage = YearlyUsage.of([[600.0]], [[1_000.0]])
+    full = evaluate_flat(terms(), usage, np.array([800.0]))
+    part = evaluate_flat(terms(), usage, np.array([800.0]), full=False)
+    for s in (full, part):
+        np.testing.assert_allclose([s.expected_cost, s.shortfall_probability], [[800], [1]])
+    np.testing.assert_allclose([full.expected_unused, full.stranded_savings,
+                                full.gross_savings], [[200], [200], [400]])
+    np.testing.assert_allclose([part.expected_unused, part.expected_overage,
+                                part.gross_savings, part.stranded_savings], np.zeros((4, 1)))
+    # More candidates than one batch (32): every one evaluated, in order: C = 0..39 on 600.
+    many = evaluate_flat(terms(), usage, np.arange(40.0))
+    np.testing.assert_allclose(many.expected_cost, np.full(40, 600.0))
+    np.testing.assert_allclose(many.commitment, np.arange(40.0))
+    # The stranded share: stranded over gross, 0 where there is no gross saving.
+    np.testing.assert_allclose(full.stranded_share, [0.5])
+    assert evaluate_flat(terms(), YearlyUsage.of([[600.0]]), np.array([800.0])) \
+        .stranded_share[0] == 0.0
+
+
+def test_yearly_takes_the_first_whole_years_and_a_given_discount_replaces_the_tier():
+    from forecast.contract import covered_list_spend, yearly
+
+    # 36 months 1..36 summed into 2 contract years: the third year of months is not used:
+    # 1 + ... + 12 = 78, 13 + ... + 24 = 222.
+    np.testing.assert_allclose(yearly(np.arange(1.0, 37.0), 2), [78, 222])
+    # A discount given per candidate replaces the tier's (here none): one path of 600 list,
+    # C = 400 at 50% covers 800: cost 400, unused 400 - 300 = 100; at 0%: 400 + 200 = 600.
+    usage = YearlyUsage.of([[600.0]])
+    s = evaluate_flat(terms(overage="list"), usage, np.array([400.0, 400.0]),
+                      discount=np.array([0.5, 0.0]))
+    np.testing.assert_allclose(s.expected_cost, [400, 600])
+    np.testing.assert_allclose(s.expected_unused, [100, 0])
+    np.testing.assert_allclose(s.discount, [0.5, 0.0])
+    # One discount for every candidate broadcasts: 25% covers 400 / 0.75 = 533.3, overage
+    # 66.7 at list: 466.7.
+    one = evaluate_flat(terms(overage="list"), usage, np.array([400.0]), discount=0.25)
+    np.testing.assert_allclose(one.expected_cost, [400 + 600 - 400 / 0.75])
+    # Integer amounts are evaluated as dollars, and the commitments come back as floats.
+    ints = evaluate_flat(terms(), usage, np.array([100, 700]))
+    assert ints.commitment.dtype == np.float64
+    np.testing.assert_allclose(ints.expected_cost, [600, 700])
+    np.testing.assert_allclose(covered_list_spend(np.array([90, 180]), np.array([0.1, 0.1])),
+                               [100, 200])

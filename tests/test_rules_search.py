@@ -334,3 +334,65 @@ def test_offers_ranked_and_dominated_by_hand():
     short = evaluate_offer("Short", fixed(0.08, years=1),
                            YearlyUsage.of(np.full((20, 1), 1e6)), 0.1)
     assert [o.name for o in _rank([short, deep])] == ["Deep", "Short"]
+
+
+def test_the_desk_as_json_by_hand():
+    from forecast.negotiation import (
+        Ask,
+        BreakEven,
+        Clause,
+        Position,
+        alternative,
+        evaluate_offer,
+    )
+
+    # Certain usage of 1M a year for two years: pay as you go 2M (P10 = P90 = 2M). The
+    # offer: 700k a year fixed at 12%, overage discounted: max(700k, 880k) = 880k a year,
+    # 1.76M, a saving of 240k; nothing falls short. Its walk-away: the cap covers 1M,
+    # 0.88 * 1M = 880k, which costs 1.76M: bounded by the appetite.
+    usage = YearlyUsage.of(np.full((20, 2), 1e6))
+    terms = contract(2, commitments=700_000,
+                     discount_tiers=[{"min_annual_commit": 0, "discount": 0.12}])
+    offer = evaluate_offer("Deep", terms, usage, 0.1)
+    payg = alternative(usage)
+    assert payg.to_dict() == {"years": 2, "expected_cost": 2e6, "cost_p10": 2e6,
+                              "cost_p90": 2e6}
+    walk = {"offer": "Deep", "annual_commit": pytest.approx(880_000, abs=1),
+            "expected_cost": pytest.approx(1.76e6, abs=2), "shortfall_probability": 0.0,
+            "bound": "appetite"}
+    assert offer.walk_away.to_dict() == walk
+    doc = offer.to_dict()
+    assert doc == {
+        "name": "Deep", "rank": 0, "fixed": True, "years": 2, "annual_commit": 700_000.0,
+        "discount": [0.12, 0.12], "expected_cost": pytest.approx(1.76e6),
+        "cost_p10": pytest.approx(1.76e6), "cost_p90": pytest.approx(1.76e6),
+        "saving_vs_payg": pytest.approx(240_000), "shortfall_probability": 0.0,
+        "stranded_savings": 0.0, "flag": "green", "reasons": [], "dominated_by": None,
+        "worth_signing": True, "best_flat": offer.best_flat.annual_commit,
+        "best_ramp": offer.best_ramp.per_year.tolist(), "walk_away": walk}
+    # A ramp is written per year, not as one annual amount.
+    ramp = evaluate_offer("Ramp", terms.model_copy(update={"commitments": [600_000, 800_000]}),
+                          usage, 0.1)
+    assert ramp.to_dict()["per_year"] == [600_000, 800_000]
+    assert "annual_commit" not in ramp.to_dict()
+    ask = Ask(Clause.ROLLOVER, "Deep", "words", 12.5, 0.05, np.array([1.0, 2.0]))
+    assert ask.to_dict() == {"clause": "rollover", "offer": "Deep", "description": "words",
+                             "expected_value": 12.5, "shortfall_probability_after": 0.05,
+                             "per_year_after": [1.0, 2.0]}
+    even = BreakEven(700_000.0, 0.05)
+    assert even.to_dict() == {"annual_commit": 700_000.0, "discount": 0.05}
+    pos = Position(alternative=payg, offers=[offer], target=offer, break_even=[even],
+                   named_break_even=[BreakEven(1.0, None)], opening_ask=ask, asks=[ask])
+    assert pos.walk_away == [offer.walk_away]
+    assert pos.to_dict() == {
+        "payg_expected_cost": 2e6, "payg": payg.to_dict(),
+        "target": {"offer": "Deep", "per_year": [700_000.0, 700_000.0],
+                   "expected_cost": pytest.approx(1.76e6),
+                   "saving_vs_payg": pytest.approx(240_000), "shortfall_probability": 0.0},
+        "walk_away": [walk], "break_even_discount": [even.to_dict()],
+        "named_break_even_discount": [{"annual_commit": 1.0, "discount": None}],
+        "opening_ask": ask.to_dict(), "asks": [ask.to_dict()]}
+    bare = Position(alternative=payg, offers=[], target=None, break_even=[],
+                    named_break_even=[], opening_ask=None)
+    assert bare.to_dict()["target"] is None and bare.to_dict()["opening_ask"] is None
+    assert bare.to_dict()["asks"] == []
