@@ -340,6 +340,10 @@ def test_tiers_by_hand():
     # K = 2M: 0.88 * 2M = 1.76M in the 12% tier.
     assert largest_commit_covering(c, 2_000_000) == pytest.approx(1_760_000)
     assert largest_commit_covering(c, 0.0) == 0.0
+    # On the edge: a 50% tier from 250 and K = 500: 0.5 * 500 = 250 meets the edge exactly,
+    # so 250 (which covers 500) and not 249, the dollar under it.
+    edge = terms(discount_tiers=[{"min_annual_commit": 250, "discount": 0.5}])
+    assert largest_commit_covering(edge, 500.0) == 250.0
 
 
 def test_yearly_usage_by_hand():

@@ -396,3 +396,53 @@ def test_the_desk_as_json_by_hand():
                     named_break_even=[], opening_ask=None)
     assert bare.to_dict()["target"] is None and bare.to_dict()["opening_ask"] is None
     assert bare.to_dict()["asks"] == []
+
+
+def test_negotiate_by_hand():
+    from forecast.errors import PlannerError
+    from forecast.negotiation import SCENARIO_OFFER, Clause, negotiate
+    from tests.conftest import make_scenario
+
+    # Certain usage of 1M a year for two years: pay as you go 2M. The scenario's contract
+    # (TIERS, overage discounted, the buyer chooses): 500k at 8% costs 2 * max(500k, 920k)
+    # = 1.84M, the cheapest (the 12% tier costs 2C >= 2M). "Fixed": 700k at 12%,
+    # 2 * max(700k, 880k) = 1.76M, no more on any path: it dominates the scenario's.
+    # "Poor": 1.5M at 1%, 3M: not worth signing, dominated by the scenario's (first listed).
+    s = make_scenario(horizon_months=24, contract={"years": 2, "discount_tiers": TIERS},
+                      offers=[{"name": "Fixed", "discount": 0.12, "commitments": 700_000},
+                              {"name": "Poor", "discount": 0.01, "commitments": 1_500_000}])
+    usage = YearlyUsage.of(np.full((20, 2), 1e6))
+    rec = recommend(s.contract, usage)
+    assert rec.recommended.annual_commit == 500_000
+    pos = negotiate(s, usage, rec, commits=[np.array([700_000.0])], asks_for=["Poor"])
+    assert pos.alternative.expected_cost == 2e6
+    assert [(o.name, o.rank, o.dominated_by) for o in pos.offers] == [
+        ("Fixed", 1, None), (SCENARIO_OFFER, 2, "Fixed"), ("Poor", 3, SCENARIO_OFFER)]
+    assert [o.result.expected_cost for o in pos.offers] == pytest.approx([1.76e6, 1.84e6,
+                                                                          3e6])
+    assert pos.target.name == "Fixed"
+    # The break-even curve: 12 points from 0 to 1.2 times the 90th percentile (1M),
+    # rounded to the thousand. Up to 1M, committing already costs pay as you go at d = 0;
+    # above it, 2C > 2M whatever the discount.
+    assert [b.annual_commit for b in pos.break_even] == [
+        0, 109_000, 218_000, 327_000, 436_000, 545_000, 655_000, 764_000, 873_000, 982_000,
+        1_091_000, 1_200_000]
+    assert [b.discount for b in pos.break_even] == [0.0] * 10 + [None, None]
+    assert [(b.annual_commit, b.discount) for b in pos.named_break_even] == [(700_000, 0.0)]
+    # Asks: Fixed has no tier above it, its overage is discounted and nothing is unused,
+    # so no ask is worth anything: no opening ask. Poor, asked for: a 50% credit on the
+    # 1.5M - 0.99M = 510k unused a year is worth 2 * 255k = 510k, the most valuable ask.
+    assert pos.opening_ask is None
+    assert pos.asks[0].offer == "Poor" and pos.asks[0].clause == Clause.SHORTFALL_CREDIT
+    assert pos.asks[0].expected_value == pytest.approx(510_000)
+    assert {a.offer for a in pos.asks} == {"Fixed", "Poor"}
+    assert all(a.expected_value == pytest.approx(0, abs=1e-6) for a in pos.asks
+               if a.offer == "Fixed")
+    with pytest.raises(PlannerError, match="--asks-for: no offer named Nobody; offers: Fixed"):
+        negotiate(s, usage, rec, asks_for=["Nobody"])
+    # A fixed commitment in the contract is the first named break-even.
+    fixed = s.model_copy(update={"contract": s.contract.model_copy(
+        update={"commitments": [900_000.0, 900_000.0]}), "offers": []})
+    pos = negotiate(fixed, usage, rec, commits=[np.array([700_000.0])])
+    assert [b.annual_commit for b in pos.named_break_even] == [900_000, 700_000]
+    assert [o.name for o in pos.offers] == [SCENARIO_OFFER]
