@@ -17,7 +17,7 @@ from forecast.formatting import pct, usd, usd_short
 from forecast.types import FlagLevel, Risk
 
 if TYPE_CHECKING:
-    from forecast.contract import CommitmentResult, RiskReason
+    from forecast.commitment import CommitmentResult, RiskReason
     from forecast.negotiation import Ask, OfferResult, WalkAway
     from forecast.plan import Plan
     from forecast.scenario import Contract
@@ -237,7 +237,8 @@ def colour_text(result: CommitmentResult, appetite: float) -> str:
 def tier_edge_note(plan: Plan) -> str | None:
     """When the recommended commitment sits on a tier edge: what the next tier would take
     and give, from the same paths."""
-    from forecast.contract import evaluate_commitment, next_tier
+    from forecast.commitment import evaluate_commitment
+    from forecast.contract import next_tier
 
     r = plan.recommendation.recommended
     contract = plan.scenario.contract
