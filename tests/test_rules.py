@@ -15,10 +15,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from forecast.commitment import evaluate_commitment
 from forecast.contract import (
     YearlyUsage,
     evaluate,
-    evaluate_commitment,
     evaluate_flat,
 )
 from forecast.recommendation import (
@@ -397,7 +397,7 @@ def test_yearly_usage_from_a_simulation_and_a_projection():
 
 
 def test_colours_by_hand():
-    from forecast.contract import risk_reasons, shortfall_level, stranded_level
+    from forecast.commitment import risk_reasons, shortfall_level, stranded_level
     from forecast.types import FlagLevel, Risk
 
     c = terms()  # appetite 10%, red line 20%; stranded amber 10%, red 25%
