@@ -57,6 +57,12 @@ def test_risk_bounded_commit_is_an_order_statistic_of_the_yearly_minimum():
     su = SortedUsage(USAGE)
     c = contract()
     assert [risk_bounded_commit(c, su, a) for a in (0.25, 0.99, 0.2)] == [10, 25, 5]
+    # Appetite 1: floor(4) = 4 is past the last path: the largest minimum, 25.
+    assert risk_bounded_commit(c, su, 1.0) == 25
+    # 0.29 * 100 is 28.999999999999996 in floating point: 29 paths may fall short (the 1e-9
+    # nudge), so K is the 30th smallest of 1..100, 30.
+    hundred = SortedUsage(np.arange(1.0, 101.0)[:, None])
+    assert risk_bounded_commit(c, hundred, 0.29) == 30
     # Under TIERS, K = 1.1M covers 0.88 * 1.1M = 968k below the 12% edge, so a dollar
     # under 1M in the 8% tier (0.92 * 1.1M = 1.012M is past it).
     big = SortedUsage(np.full((4, 1), 1_100_000.0))
@@ -91,6 +97,10 @@ def test_argmin_and_grid_by_hand():
     np.testing.assert_allclose(grid(1_000.0, 5, c, extra=np.array([123.0])),
                                [0, 123, 250, 499, 500, 750, 1_000])
     np.testing.assert_allclose(grid(0.0, 3, contract()), [0, 0.5, 1])
+    # An edge at the top is kept, with the dollar under it; a tier from 0 adds 0 (not -1).
+    np.testing.assert_allclose(grid(500.0, 3, c), [0, 250, 499, 500])
+    zero = contract(discount_tiers=[{"min_annual_commit": 0, "discount": 0.1}])
+    np.testing.assert_allclose(grid(100.0, 3, zero), [0, 50, 100])
 
 
 def test_closed_form_only_without_rollover_or_moving_prices():
