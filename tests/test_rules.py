@@ -551,3 +551,41 @@ def test_yearly_takes_the_first_whole_years_and_a_given_discount_replaces_the_ti
     np.testing.assert_allclose(ints.expected_cost, [600, 700])
     np.testing.assert_allclose(covered_list_spend(np.array([90, 180]), np.array([0.1, 0.1])),
                                [100, 200])
+
+
+def test_discounted_overage_earns_the_discount_on_all_the_usage():
+    # One 10% tier from 0, overage at the discounted rate, C = 900 (covers 1,000). Usage
+    # 1,200: all of it is billed at 0.9, so the discount earned is 0.1 * 1,200 = 120 (at
+    # list overage only the covered 1,000 would earn it: 100).
+    c = terms(discount_tiers=[{"min_annual_commit": 0, "discount": 0.1}])
+    out = evaluate(c, np.array([[1_200.0]]), 900)
+    np.testing.assert_allclose(out.discount_earned, [[120]])
+    np.testing.assert_allclose(out.cost, [[1_080]])
+    listed = evaluate(terms(overage="list", discount_tiers=[
+        {"min_annual_commit": 0, "discount": 0.1}]), np.array([[1_200.0]]), 900)
+    np.testing.assert_allclose(listed.discount_earned, [[100]])
+    # A given discount replaces the tier's: C = 900 at 25% covers 1,200: cost 900, no
+    # overage, 0.25 * 1,200 = 300 earned.
+    given = evaluate(c, np.array([[1_200.0]]), 900, discount=np.array([0.25]))
+    np.testing.assert_allclose([given.cost[0, 0], given.overage[0, 0],
+                                given.discount_earned[0, 0]], [900, 0, 300])
+    np.testing.assert_allclose(given.discount, [0.25])
+    # Less than a dollar unused is still a shortfall: C = 100, usage 99.5 (no discount).
+    short = evaluate(terms(), np.array([[99.5], [100.0]]), 100)
+    np.testing.assert_array_equal(short.short[:, 0], [True, False])
+    assert short.short.dtype == bool
+    np.testing.assert_allclose(short.list_usage, [[99.5], [100.0]])
+
+
+def test_amounts_given_as_integers_are_floats():
+    # Integer usage, commitments and discounts are read as floats (the arrays' dtype is
+    # part of the contract of YearlyUsage, as_commitment and the sweep).
+    from forecast.contract import as_commitment
+
+    u = YearlyUsage.of([[1, 2]], [[3, 4]])
+    assert u.optimized.dtype == np.float64 and u.current.dtype == np.float64
+    assert as_commitment(terms(2), 5).dtype == np.float64
+    assert evaluate(terms(2), np.array([[1.0, 2.0]]), [1, 2]).commitment.dtype == np.float64
+    s = evaluate_flat(terms(), YearlyUsage.of([[600.0]]), np.array([400.0]),
+                      discount=np.array([0]))
+    assert s.discount.dtype == np.float64
