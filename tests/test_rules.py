@@ -585,7 +585,41 @@ def test_amounts_given_as_integers_are_floats():
     u = YearlyUsage.of([[1, 2]], [[3, 4]])
     assert u.optimized.dtype == np.float64 and u.current.dtype == np.float64
     assert as_commitment(terms(2), 5).dtype == np.float64
+    from forecast.contract import discount_for
+
+    assert discount_for(terms(), np.array([1, 2])).dtype == np.float64  # no tiers: 0.0
     assert evaluate(terms(2), np.array([[1.0, 2.0]]), [1, 2]).commitment.dtype == np.float64
     s = evaluate_flat(terms(), YearlyUsage.of([[600.0]]), np.array([400.0]),
                       discount=np.array([0]))
     assert s.discount.dtype == np.float64
+
+
+def test_stranding_under_the_noise_floor_by_hand():
+    # Savings below a millionth of the discounted usage (or of $1) are float noise, not
+    # savings (commitment.NOISE). No tiers, one year.
+    def strand(base, opt, commit):
+        r = evaluate_commitment(terms(), YearlyUsage.of(opt, base), commit)
+        return r.gross_savings, r.stranded_savings, r.stranded_share
+
+    # 1,000 paths at 1M today and 999,500 optimized: a 500 saving, above the floor of
+    # 1e-6 * 1M = 1 (the floor scales with one path's usage, not the sum over paths).
+    # C = 1M strands all of it: min(1M, 1M) - min(1M, 999,500) = 500, share 1.
+    gross, stranded, share = strand(np.full((1_000, 1), 1e6), np.full((1_000, 1), 999_500.0),
+                                    1e6)
+    assert (gross, stranded, share) == pytest.approx((500, 500, 1.0))
+    # One path, 1M today and 600k optimized (floor 1): C = 600,000.5 strands 0.5, under the
+    # floor: share 0, the half dollar kept as stranded.
+    gross, stranded, share = strand([[1e6]], [[600_000.0]], 600_000.5)
+    assert gross == pytest.approx(400_000) and stranded == pytest.approx(0.5) and share == 0
+    # Exactly on the floor: today 0.5, optimized 0 (floor 1e-6 * max(0.5, 1) = 1e-6), C =
+    # 1e-6 strands 1e-6: on the floor is noise, share 0.
+    gross, stranded, share = strand([[0.5]], [[0.0]], 1e-6)
+    assert (gross, stranded, share) == (0.5, 1e-6, 0.0)
+    # Under $1 of usage the floor is 1e-6: 1.5e-6 stranded of a 0.5 saving is above it:
+    # share 1.5e-6 / 0.5 = 3e-6.
+    gross, stranded, share = strand([[1.0]], [[0.5]], 0.5 + 1.5e-6)
+    assert share == pytest.approx(3e-6, rel=1e-3)
+    # No saving in expectation (path A saves 3, path B costs 3 more) while C = 1 would
+    # strand (1 - 0 + 1 - 1) / 2 = 0.5: with no saving, nothing is stranded.
+    gross, stranded, share = strand([[3.0], [1.0]], [[0.0], [4.0]], 1.0)
+    assert (gross, stranded, share) == (0.0, 0.0, 0.0)
