@@ -623,3 +623,14 @@ def test_stranding_under_the_noise_floor_by_hand():
     # strand (1 - 0 + 1 - 1) / 2 = 0.5: with no saving, nothing is stranded.
     gross, stranded, share = strand([[3.0], [1.0]], [[0.0], [4.0]], 1.0)
     assert (gross, stranded, share) == (0.0, 0.0, 0.0)
+
+
+def test_a_commitment_coloured_at_the_appetite_asked_for_and_labelled_as_asked():
+    # The hand-worked commitment (360 a year on usage 100..1,000, 30% short): red at the
+    # contract's 10% appetite (past its 20% red line), green at an appetite of 50%.
+    usage = np.arange(100.0, 1_001.0, 100.0)[:, None]
+    c = terms(overage="list", discount_tiers=[{"min_annual_commit": 0, "discount": 0.1}])
+    u = YearlyUsage.of(usage, 2 * usage)
+    assert evaluate_commitment(c, u, 360.0).colour == "red"
+    lax = evaluate_commitment(c, u, 360.0, appetite=0.5, label="mine")
+    assert (lax.colour, lax.reasons, lax.label) == ("green", (), "mine")
