@@ -634,3 +634,22 @@ def test_a_commitment_coloured_at_the_appetite_asked_for_and_labelled_as_asked()
     assert evaluate_commitment(c, u, 360.0).colour == "red"
     lax = evaluate_commitment(c, u, 360.0, appetite=0.5, label="mine")
     assert (lax.colour, lax.reasons, lax.label) == ("green", (), "mine")
+
+
+def test_colour_lines_are_exclusive_and_risk_reasons_take_the_appetite():
+    from forecast.commitment import SLACK, risk_reasons, shortfall_level, stranded_level
+    from forecast.types import FlagLevel, Risk
+
+    c = terms()  # stranded amber 10%, red 25%; shortfall appetite 10%, red line 20%
+    # On a line (to the float, slack included) is not past it.
+    assert stranded_level(0.25 + SLACK, c) == FlagLevel.AMBER
+    assert stranded_level(0.10 + SLACK, c) == FlagLevel.GREEN
+    assert shortfall_level(0.20 + SLACK, c) == FlagLevel.AMBER
+    assert shortfall_level(0.10 + SLACK, c) == FlagLevel.GREEN
+    # 15% short: amber at the contract's 10%, green at an appetite of 20%.
+    (reason,) = risk_reasons(c, np.array([100.0]), np.array([0.1]), 0.0, 0.15)
+    assert (reason.risk, reason.level) == (Risk.SHORTFALL, FlagLevel.AMBER)
+    assert risk_reasons(c, np.array([100.0]), np.array([0.1]), 0.0, 0.15, 0.2) == ()
+    # Half a dollar committed with no discount is committed with no discount.
+    (reason,) = risk_reasons(c, np.array([0.5]), np.array([0.0]), 0.0, 0.0)
+    assert (reason.risk, reason.level, reason.value) == (Risk.NO_DISCOUNT, FlagLevel.RED, 1.0)
