@@ -456,3 +456,49 @@ def test_negotiate_by_hand():
     pos = negotiate(fixed, usage, rec, commits=[np.array([700_000.0])])
     assert [b.annual_commit for b in pos.named_break_even] == [900_000, 700_000]
     assert [o.name for o in pos.offers] == [SCENARIO_OFFER]
+
+
+def test_risk_bounded_direct_by_hand():
+    from forecast.recommendation import risk_bounded_direct
+
+    # Two years, rollover 50%, no tiers; path i uses L_i both years. Year 1 loses half of
+    # any balance, so a path falls short exactly when L_i < C: P(short) = P(L < C).
+    two = contract(2, rollover=0.5)
+
+    def cap(levels, appetite, high):
+        usage = YearlyUsage.of(np.repeat(np.asarray(levels, dtype=float)[:, None], 2, axis=1))
+        return risk_bounded_direct(two, usage, appetite, high)
+
+    # L = 100, 200, ..., 1,000; appetite 20%: P(L < C) <= 0.2 up to C = 300 (100 and 200
+    # below it), on the line included.
+    assert cap(np.arange(100, 1_001, 100), 0.2, 1_000.0) == pytest.approx(300, abs=1e-3)
+    # A path at 0.5 and appetite 0: the largest C is 0.5, under the bracket's first step.
+    assert cap([0.5, *range(100, 1_000, 100)], 0.0, 1_000.0) == pytest.approx(0.5, abs=1e-3)
+    # The answer in the last step of the bracket (968.75 to 1,000): 990.
+    assert cap([990.0, 2_000.0], 0.0, 1_000.0) == pytest.approx(990, abs=1e-3)
+    # Everything up to the top is within the appetite: the top, 1 (the top is at least $1).
+    assert cap([0.5, 1.5], 0.5, 0.5) == 1.0
+
+
+def test_recommendation_with_rollover_on_certain_usage_by_hand():
+    # 5M of list every year for three years, a 10% tier from 3M, half of unused rolls over,
+    # overage discounted: any C from 3M to 4.5M costs 4.5M a year; the cheapest is the edge,
+    # 3M (ties to the smaller). No path falls short below K = 5M: the risk-bounded cap is
+    # 0.9 * 5M = 4.5M. The sweep (direct evaluation) draws the same curve: 13.5M at 3M.
+    c = contract(3, rollover=0.5, discount_tiers=[{"min_annual_commit": 3e6, "discount": 0.1}])
+    usage = np.full((20, 3), 5e6)
+    rec = recommend(c, usage, usage, n_grid=11)
+    assert rec.recommended.annual_commit == 3e6
+    assert rec.risk_bounded.annual_commit == pytest.approx(4.5e6, rel=1e-6)
+    assert rec.recommended.expected_cost == pytest.approx(13.5e6)
+    at = {float(x): y for x, y in zip(rec.sweep.commitment, rec.sweep.expected_cost,
+                                      strict=True)}
+    assert at[3e6] == pytest.approx(13.5e6) and at[0.0] == pytest.approx(15e6)
+    assert rec.grid_optimum == 3e6
+    # Appetite 0 on spread usage (1M to 3M a year, 21 paths): the cap is the smallest
+    # path's cover, 1M (no tier below 3M), and the recommendation is capped at it.
+    spread = np.repeat(np.linspace(1e6, 3e6, 21)[:, None], 3, axis=1)
+    capped = recommend(c, spread, spread, appetite=0.0, n_grid=11)
+    assert capped.risk_bounded.annual_commit == pytest.approx(1e6, rel=1e-5)
+    assert capped.recommended.annual_commit <= capped.risk_bounded.annual_commit
+    assert capped.recommended.shortfall_probability == 0.0
