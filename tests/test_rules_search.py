@@ -502,3 +502,30 @@ def test_recommendation_with_rollover_on_certain_usage_by_hand():
     assert capped.risk_bounded.annual_commit == pytest.approx(1e6, rel=1e-5)
     assert capped.recommended.annual_commit <= capped.risk_bounded.annual_commit
     assert capped.recommended.shortfall_probability == 0.0
+
+
+def test_the_ramp_search_by_hand():
+    from forecast.recommendation import _polish, _Year, joint_ramp
+
+    # One 20% tier from 0, overage at list; ten paths using 100, 200, ..., 1,000 in year 1
+    # and twice that in year 2; appetite 20%: 2 paths of 10 may fall short in some year.
+    # A year's cost at C (K = C / 0.8): C + E[max(0, L - K)]. Year 1: C = 160 (K = 200):
+    # 160 + (0 + 0 + 100 + ... + 800) / 10 = 160 + 360 = 520; C = 240 (K = 300): 240 + 280
+    # = 520 (a tie: the smaller); C = 80: 80 + 450 = 530; C = 0: 550. Year 2: C = 320
+    # (K = 400): 320 + 720 = 1,040, tied with 480 (K = 600: 480 + 560); 160: 160 + 900.
+    # Both short only on the first path (100 < 200, 200 < 400): 1 path <= 2.
+    c = contract(2, overage="list", discount_tiers=[{"min_annual_commit": 0, "discount": 0.2}])
+    first = np.arange(100.0, 1_001.0, 100.0)
+    usage = np.stack([first, 2 * first], axis=1)
+    np.testing.assert_allclose(joint_ramp(c, usage, 0.2), [160, 320])
+    years = [_Year(c, usage[:, 0]), _Year(c, usage[:, 1])]
+    np.testing.assert_allclose(years[0].cost(np.array([0.0, 80.0, 160.0, 240.0])),
+                               [550, 530, 520, 520])
+    # Polished from nothing: each year moves to its cheapest within the room the other
+    # leaves: [160, 320]; from [240, 480] (as cheap, more at risk) it stays: no move saves.
+    np.testing.assert_allclose(_polish(years, np.array([0.0, 0.0]), 2), [160, 320])
+    np.testing.assert_allclose(_polish(years, np.array([240.0, 480.0]), 2), [240, 480])
+    # No room at all (appetite 0): no year may fall short on any path: year 1 covers at
+    # most 100 (C = 80, cost 530), year 2 at most 200 (C = 160, 1,060).
+    np.testing.assert_allclose(joint_ramp(c, usage, 0.0), [80, 160])
+    np.testing.assert_allclose(_polish(years, np.array([0.0, 0.0]), 0), [80, 160])
