@@ -16,6 +16,7 @@ from forecast.contract import (
     YearlyUsage,
     evaluate,
 )
+from forecast.results import Serializable
 from forecast.scenario import Contract
 from forecast.types import (
     COMMITMENT_LABELS,
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 
 # --------------------------------------------------------------------------- the result
 @dataclass(frozen=True)
-class Bridge:
+class Bridge(Serializable):
     """One savings bridge over the contract term, from the means over the paths.
 
     ``today_list - levers = payg``, ``payg - discount + unused = expected_cost`` (docs/model.md,
@@ -57,22 +58,14 @@ class Bridge:
         """Pay as you go on the optimized path minus the expected cost: what committing adds."""
         return self.payg - self.expected_cost
 
-    def to_dict(self) -> dict[str, float]:
-        return {"today_list": self.today_list, "levers": self.levers, "payg": self.payg,
-                "discount": self.discount, "unused": self.unused,
-                "expected_cost": self.expected_cost}
-
 
 @dataclass(frozen=True)
-class RiskReason:
+class RiskReason(Serializable):
     """One risk behind a commitment's colour: which, how bad, and the figure."""
 
     risk: Risk
     level: FlagLevel
     value: float
-
-    def to_dict(self) -> dict[str, object]:
-        return {"risk": str(self.risk), "level": str(self.level), "value": self.value}
 
 
 @dataclass(frozen=True)
