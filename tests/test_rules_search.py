@@ -82,6 +82,15 @@ def test_exact_candidates_by_hand():
     lst = contract(overage="list", discount_tiers=[{"min_annual_commit": 0, "discount": 0.2}])
     np.testing.assert_allclose(exact_candidates(lst, su), [0, 80, 160, 240])
     np.testing.assert_allclose(exact_candidates(lst, su, cap=200), [0, 80, 160, 200])
+    # Twenty paths 100..2,000: j = ceil(0.2 * 20) - 1 = 3, the order statistics 300, 400,
+    # 500 cover 240, 320, 400.
+    su20 = SortedUsage(np.linspace(100.0, 2_000.0, 20)[:, None])
+    np.testing.assert_allclose(exact_candidates(lst, su20), [0, 240, 320, 400])
+    # A full credit (s = 1): exceedance 0, K* at the top: j = 10 - 1 = 9, the statistics 900
+    # and 1,000 (twice, clipped to the last path) cover 720 and 800.
+    full = contract(overage="list", shortfall_credit=1.0,
+                    discount_tiers=[{"min_annual_commit": 0, "discount": 0.2}])
+    np.testing.assert_allclose(exact_candidates(full, su), [0, 720, 800])
 
 
 def test_argmin_and_grid_by_hand():
@@ -89,6 +98,12 @@ def test_argmin_and_grid_by_hand():
     assert _argmin(np.array([3.0, 1.0, 2.0]), np.array([5.0, 5.0, 6.0])) == 1.0
     assert _argmin(np.array([1.0, 2.0, 3.0]), np.array([5.004, 5.0, 6.0])) == 1.0
     assert _argmin(np.array([1.0, 2.0, 3.0]), np.array([5.006, 5.0, 6.0])) == 2.0
+    # The tie line: best + 1e-9 max(|best|, 1) + 0.005, included. At 5: 5.005000005.
+    line = 5.0 + 1e-9 * 5.0 + 0.005
+    assert _argmin(np.array([2.0, 1.0]), np.array([5.0, line])) == 1.0
+    # At 1M the relative part is 0.001: 0.0055 above is a tie; at 1 it is 1e-9 (not 2e-9).
+    assert _argmin(np.array([2.0, 1.0]), np.array([1e6, 1e6 + 0.0055])) == 1.0
+    assert _argmin(np.array([2.0, 1.0]), np.array([1.0, 1.0 + 0.005 + 1.5e-9])) == 2.0
     # 5 points from 0 to 1,000, the edges under it (500) and a dollar under each (499), and
     # the extra 123; the edge at 2,000 is past the top.
     c = contract(discount_tiers=[{"min_annual_commit": 500, "discount": 0.1},
@@ -122,7 +137,17 @@ def test_safe_commit_by_hand():
     assert safe_commit_amount(tier, opt, base) == pytest.approx(512, abs=1e-6)
     # Amber at 100%: every K is safe, up to the largest usage, 1,000.
     lax = contract(stranded_thresholds={"amber": 1.0, "red": 1.0})
-    assert safe_commit_amount(lax, opt, base) == pytest.approx(1_000)
+    assert safe_commit_amount(lax, opt, base) == 1_000.0
+    # Two paths, today 1,000 each, optimized 600 and 800 (gross 300): for K in [600, 800]
+    # the share is (K - (600 + K) / 2) / 300, 10% at K = 660.
+    two_base = SortedUsage(np.array([[1_000.0], [1_000.0]]))
+    two_opt = SortedUsage(np.array([[600.0], [800.0]]))
+    assert safe_commit_amount(contract(), two_opt, two_base) == pytest.approx(660, abs=1e-6)
+    # Under a dollar: today 1, optimized 0.5: the share (min(K, 1) - min(K, 0.5)) / 0.5 is
+    # 10% at K = 0.55.
+    tiny = safe_commit_amount(contract(), SortedUsage(np.array([[0.5]])),
+                              SortedUsage(np.array([[1.0]])))
+    assert tiny == pytest.approx(0.55, abs=1e-9)
     # No saving (optimized = today's): nothing is safe to commit on a saving.
     assert safe_commit_amount(contract(), base, base) == 0.0
 
@@ -137,6 +162,23 @@ def test_sweep_with_a_discount_given_by_hand():
     np.testing.assert_allclose(s.expected_unused, [100, 0], atol=1e-9)
     np.testing.assert_allclose(s.expected_overage, [0, 50], atol=1e-9)
     np.testing.assert_allclose(s.discount, [0.2, 0.05])
+    # Integer commitments and discounts come back as floats.
+    ints = sweep_flat(contract(), su, su, np.array([900]), np.array([0]))
+    assert ints.commitment.dtype == np.float64 and ints.discount.dtype == np.float64
+
+
+def test_sweep_gross_and_stranded_by_hand():
+    # One year, a 10% tier from 0, overage at list; optimized paths 800 and 1,200, today's
+    # twice that. C = 900 covers K = 1,000. Gross: 0.9 * (2,000 - 1,000) = 900. Stranded:
+    # 0.9 * ((E[L_base] - G_base) - (E[L_opt] - G_opt)) = 0.9 * ((2,000 - 1,000) - (1,000 -
+    # 100)) = 90 (per path min(900, D_base) - min(900, D_opt): 900 - 720 and 900 - 900).
+    c = contract(overage="list", discount_tiers=[{"min_annual_commit": 0, "discount": 0.1}])
+    opt = SortedUsage(np.array([[800.0], [1_200.0]]))
+    base = SortedUsage(np.array([[1_600.0], [2_400.0]]))
+    s = sweep_flat(c, opt, base, np.array([900.0, 0.0]))
+    # (C = 0 earns the tier from 0 too: the same 900 gross, nothing stranded.)
+    np.testing.assert_allclose(s.gross_savings, [900, 900])
+    np.testing.assert_allclose(s.stranded_savings, [90, 0])
 
 
 def test_recommendation_on_certain_usage_by_hand():
