@@ -132,3 +132,52 @@ def test_caching_warnings_name_the_lever_below_break_even():
                                        "cache_ttl": "5m"}})
     (line,) = caching_warnings(today, BOOK)
     assert "current cache_hit_rate 10%" in line
+
+
+def test_corners_carry_long_prompts_and_us_inference_and_skip_unused_models():
+    # A workload with half its traffic on long prompts and half US-only: every corner is the
+    # request cost with both shares (Sonnet 4.5 has a long-prompt band; Opus 5.5 a US
+    # multiplier of 1.1), not without them.
+    w = {"current": {"models": {"claude-sonnet-4-5": 0.5, "claude-opus-5-5": 0.5}},
+         "long_prompt_share": 0.5, "us_inference_share": 0.5}
+    s = make_scenario(w)
+    levers = LeverSet(models={"claude-sonnet-4-5": 0.5, "claude-opus-5-5": 0.5})
+    tokens = s.workloads[0].token_counts
+    both = request_cost(BOOK, tokens, levers, long_prompt_share=0.5, us_inference_share=0.5)
+    got = corner_costs(s, BOOK).current[0]
+    assert got == pytest.approx(both)
+    assert got != pytest.approx(request_cost(BOOK, tokens, levers, us_inference_share=0.5))
+    assert got != pytest.approx(request_cost(BOOK, tokens, levers, long_prompt_share=0.5))
+    # A model at share 0 listed first does not end the sum: Sonnet alone, 1,000 input
+    # tokens, 3,000 micro-dollars.
+    first_zero = LeverSet(models={"claude-haiku-4-5": 0.0, "claude-sonnet-4-5": 1.0})
+    assert request_cost(BOOK, Tokens(input=1000), first_zero) == pytest.approx(0.003)
+
+
+def test_interpolation_scales_with_the_corner_differences():
+    # Corners three times POWERS: batch alone at 0.75: 3 + 0.75 * (6 - 3) = 5.25.
+    triple = CornerCosts(3 * POWERS.values)
+    assert interpolate(triple, 0.0, 0.0, 0.75)[0] == pytest.approx(5.25)
+    # The ramp polynomial's constant terms: a0 = c000 = 3 and b0 = c001 - c000 = 3.
+    np.testing.assert_allclose(ramp_polynomial(triple)[:, 0], [3, 54, 135, 3, 54, 135])
+
+
+def test_caching_warnings_at_the_line_and_past_unused_entries():
+    prefix = {"cacheable_prefix": 2000, "input": 100, "output": 10}
+    be = BOOK.break_even_hit_rate("claude-sonnet-4-5", CacheTTL.FIVE_MINUTES)  # 0.25 / 1.15
+    # Exactly at break-even caching costs what it saves: not warned about.
+    at = make_scenario({"tokens": prefix, "optimized": {"cache_hit_rate": be, "cache_ttl": "5m"}})
+    assert caching_warnings(at, BOOK) == []
+    # A batch hit rate on a plan that batches nothing is not read.
+    idle = make_scenario({"tokens": prefix, "optimized": {
+        "cache_hit_rate": 0.5, "cache_ttl": "5m", "batch_cache_hit_rate": 0.1}})
+    assert caching_warnings(idle, BOOK) == []
+    # A model at share 0 listed first does not hide the next: Sonnet at 10% is warned about,
+    # and the line ends with what the planner does about it.
+    mix = make_scenario({"tokens": prefix, "optimized": {
+        "models": {"claude-haiku-4-5": 0.0, "claude-sonnet-4-5": 1.0},
+        "cache_hit_rate": 0.1, "cache_ttl": "5m"}})
+    (line,) = caching_warnings(mix, BOOK)
+    assert "on claude-sonnet-4-5;" in line
+    assert line.endswith("caching costs more than it saves here, so it is priced as a cost, "
+                         "not a saving")
