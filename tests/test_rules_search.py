@@ -422,6 +422,11 @@ def test_the_desk_as_json_by_hand():
         "stranded_savings": 0.0, "flag": "green", "reasons": [], "dominated_by": None,
         "worth_signing": True, "best_flat": offer.best_flat.annual_commit,
         "best_ramp": offer.best_ramp.per_year.tolist(), "walk_away": walk}
+    # No best flat or ramp under the offer's terms: null, not an error.
+    from dataclasses import replace
+
+    bare_offer = replace(offer, best_flat=None, best_ramp=None).to_dict()
+    assert (bare_offer["best_flat"], bare_offer["best_ramp"]) == (None, None)
     # A ramp is written per year, not as one annual amount.
     ramp = evaluate_offer("Ramp", terms.model_copy(update={"commitments": [600_000, 800_000]}),
                           usage, 0.1)
