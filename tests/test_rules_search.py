@@ -576,3 +576,37 @@ def test_the_ramp_search_by_hand():
     # most 100 (C = 80, cost 530), year 2 at most 200 (C = 160, 1,060).
     np.testing.assert_allclose(joint_ramp(c, usage, 0.0), [80, 160])
     np.testing.assert_allclose(_polish(years, np.array([0.0, 0.0]), 0), [80, 160])
+
+
+def test_the_desk_on_another_term_and_with_nothing_worth_signing():
+    from types import SimpleNamespace
+
+    from forecast.negotiation import _offer_usage, break_even_discount, negotiate
+
+    # A one-year offer on a two-year plan takes its own yearly sums from the simulation:
+    # 24 months of 1 on two paths sum to 12 in its one year; with no simulation, or the
+    # same term, the plan's usage is used as it is.
+    usage = YearlyUsage.of(np.full((2, 2), 12.0))
+    sim = SimpleNamespace(optimized=np.ones((2, 24)), current=2 * np.ones((2, 24)),
+                          reverted=np.ones((2, 24)))
+    one = _offer_usage(contract(1), usage, sim)
+    assert one.years == 1 and one.current[0, 0] == 24
+    assert _offer_usage(contract(2), usage, sim) is usage
+    assert _offer_usage(contract(1), usage, None) is usage
+    # Nothing worth signing: 1.5M a year at 1% on usage of 1M (3M against 2M): no target,
+    # no opening ask.
+    from tests.conftest import make_scenario
+
+    s = make_scenario(horizon_months=24, contract={
+        "years": 2, "commitments": 1_500_000,
+        "discount_tiers": [{"min_annual_commit": 0, "discount": 0.01}]})
+    flat = YearlyUsage.of(np.full((20, 2), 1e6))
+    pos = negotiate(s, flat, recommend(s.contract, flat))
+    assert pos.target is None and pos.opening_ask is None
+    # The break-even search starts from no discount, not the tier's: one year, paths at
+    # 0.5M and 1.5M, C = 1M under a 40% tier from 0 costs pay as you go at 40% already, but
+    # the least discount that does is 1/3.
+    deep = contract(discount_tiers=[{"min_annual_commit": 0, "discount": 0.4}])
+    (b,) = break_even_discount(deep, YearlyUsage.of(np.array([[0.5e6], [1.5e6]])),
+                               np.array([1e6]), 1e6)
+    assert b.discount == pytest.approx(1 / 3, abs=1e-8)
