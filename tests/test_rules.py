@@ -496,8 +496,14 @@ def test_the_json_of_one_commitment_by_hand():
         "gross_savings": pytest.approx(495), "stranded_savings": pytest.approx(36),
         "stranded_share": pytest.approx(36 / 495),
         # 30% falls short: past the 20% red line; 7.3% stranded: under the amber 10%.
+        # The shortfall's dollars: the expected unused commitment, 54.
         "flag": "red", "reasons": [{"risk": "shortfall", "level": "red",
-                                     "value": pytest.approx(0.3)}],
+                                     "value": pytest.approx(0.3),
+                                     "dollars": pytest.approx(54)}],
+        # Cost minus pay as you go per path: 260, 160, 60 (usage 100..300), then -40 on the
+        # seven others. P90 at position 8.1 of the sorted ten: 160 + 0.1 * 100 = 170; the
+        # worst 10% (one path): 260.
+        "extra_cost_p90": pytest.approx(170), "cvar90_extra_cost": pytest.approx(260),
         "bridge": {"today_list": pytest.approx(1_100), "levers": pytest.approx(550),
                    "payg": pytest.approx(550), "discount": pytest.approx(34),
                    "unused": pytest.approx(54), "expected_cost": pytest.approx(570)}}

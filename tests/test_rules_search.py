@@ -421,6 +421,10 @@ def test_the_desk_as_json_by_hand():
         "saving_vs_payg": pytest.approx(240_000), "shortfall_probability": 0.0,
         "stranded_savings": 0.0, "flag": "green", "reasons": [], "dominated_by": None,
         "worth_signing": True, "best_flat": offer.best_flat.annual_commit,
+        # Against pay as you go on every path: 1.76M - 2M = -240k, at P90 and in the worst
+        # 10% alike (the usage is certain); nothing unused (880k of usage against 700k).
+        "extra_cost_p90": pytest.approx(-240_000), "cvar90_extra_cost": pytest.approx(-240_000),
+        "expected_unused": 0.0,
         "best_ramp": offer.best_ramp.per_year.tolist(), "walk_away": walk}
     # No best flat or ramp under the offer's terms: null, not an error.
     from dataclasses import replace
@@ -448,7 +452,7 @@ def test_the_desk_as_json_by_hand():
                    "saving_vs_payg": pytest.approx(240_000), "shortfall_probability": 0.0},
         "walk_away": [walk], "break_even_discount": [even.to_dict()],
         "named_break_even_discount": [{"annual_commit": 1.0, "discount": None}],
-        "opening_ask": ask.to_dict(), "asks": [ask.to_dict()]}
+        "opening_ask": ask.to_dict(), "asks": [ask.to_dict()], "package": None}
     bare = Position(alternative=payg, offers=[], target=None, break_even=[],
                     named_break_even=[], opening_ask=None)
     assert bare.to_dict()["target"] is None and bare.to_dict()["opening_ask"] is None
@@ -457,7 +461,7 @@ def test_the_desk_as_json_by_hand():
 
 def test_negotiate_by_hand():
     from forecast.errors import PlannerError
-    from forecast.negotiation import SCENARIO_OFFER, Clause, negotiate
+    from forecast.negotiation import SCENARIO_OFFER, negotiate
     from tests.conftest import make_scenario
 
     # Certain usage of 1M a year for two years: pay as you go 2M. The scenario's contract
@@ -486,16 +490,7 @@ def test_negotiate_by_hand():
         1_091_000, 1_200_000]
     assert [b.discount for b in pos.break_even] == [0.0] * 10 + [None, None]
     assert [(b.annual_commit, b.discount) for b in pos.named_break_even] == [(700_000, 0.0)]
-    # Asks: Fixed has no tier above it, its overage is discounted and nothing is unused,
-    # so no ask is worth anything: no opening ask. Poor, asked for: a 50% credit on the
-    # 1.5M - 0.99M = 510k unused a year is worth 2 * 255k = 510k, the most valuable ask.
-    assert pos.opening_ask is None
-    assert pos.asks[0].offer == "Poor" and pos.asks[0].clause == Clause.SHORTFALL_CREDIT
-    assert pos.asks[0].expected_value == pytest.approx(510_000)
-    assert {a.offer for a in pos.asks} == {"Fixed", "Poor"}
-    assert all(a.expected_value == pytest.approx(0, abs=1e-6) for a in pos.asks
-               if a.offer == "Fixed")
-    with pytest.raises(PlannerError, match="--asks-for: no offer named Nobody; offers: Fixed"):
+    with pytest.raises(PlannerError, match="--asks-for: no offer named Nobody"):
         negotiate(s, usage, rec, asks_for=["Nobody"])
     # A fixed commitment in the contract is the first named break-even.
     fixed = s.model_copy(update={"contract": s.contract.model_copy(
