@@ -206,6 +206,8 @@ def _plan_text(plan: Any) -> str:
         out.append(f"  {sign or ' '} {words:<58} {shown:>14}")
     out.append(f"  {SAVING_LABEL}: {usd(r.saving_vs_today)} (vs pay as you go: "
                f"{usd(r.saving_vs_payg)})")
+    out.append(f"  {narrative.precision_line(plan)}")
+    out += [f"  {line}" for line in narrative.noise_lines(plan)]
     out += ["", "Optimize, then commit"]
     out += [f"  {i}. {line.plain}" for i, line in enumerate(narrative.conclusion(plan), 1)]
     out += ["", "Other commitments (money over the term)"]

@@ -22,12 +22,14 @@ simulation (a leading paths axis) alike: the last axis is always months or years
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from forecast.errors import ContractError
+from forecast.precision import Controls, Estimate, plain_mean, proportion, quantile
 from forecast.scenario import Contract
 from forecast.types import (
     COMMITMENT_LABELS,
@@ -152,6 +154,11 @@ class YearlyUsage:
     price_level : ndarray of shape (n_paths, years)
         Mean list-price level of each year (1 = the price book's prices); a price-protected
         commitment is scaled by it.
+    controls : Controls, optional
+        Control variates with known means (the simulated yearly usage on both paths against
+        the projection's): every expected figure is then estimated through them
+        (:mod:`forecast.precision`); without them (usage typed by hand, no projection), the
+        plain mean over the paths.
     """
 
     optimized: FloatArray
@@ -159,6 +166,7 @@ class YearlyUsage:
     planned: FloatArray
     reverted: FloatArray
     price_level: FloatArray
+    controls: Controls | None = None
 
     @classmethod
     def of(cls, optimized: FloatArray, current: FloatArray | None = None,
@@ -176,14 +184,24 @@ class YearlyUsage:
 
     @classmethod
     def from_simulation(cls, sim: Simulation, years: int) -> YearlyUsage:
-        """Yearly sums of a simulation's monthly series (paths x months)."""
+        """Yearly sums of a simulation's monthly series (paths x months); with the
+        simulation's exact monthly means (``sim.expected_optimized``, ``sim.expected_current``,
+        the projection's), the yearly usage on both paths becomes the control variates."""
         planned = getattr(sim, "planned", None)
         level = getattr(sim, "price_level", None)
-        return cls.of(
+        usage = cls.of(
             yearly(sim.optimized, years), yearly(sim.current, years),
             None if planned is None else yearly(planned, years),
             yearly(sim.reverted, years),
             None if level is None else yearly(level, years) / 12.0)
+        known_opt = getattr(sim, "expected_optimized", None)
+        known_cur = getattr(sim, "expected_current", None)
+        if known_opt is None or known_cur is None or usage.n_paths < 4 * usage.years + 4:
+            return usage
+        controls = Controls(np.concatenate([usage.optimized, usage.current], axis=1),
+                            np.concatenate([yearly(np.asarray(known_opt), years),
+                                            yearly(np.asarray(known_cur), years)]))
+        return dataclasses.replace(usage, controls=controls)
 
     @classmethod
     def from_projection(cls, projection: Projection, years: int) -> YearlyUsage:
@@ -200,9 +218,27 @@ class YearlyUsage:
         return self.optimized.shape[1]
 
     def with_optimized(self, optimized: FloatArray) -> YearlyUsage:
-        """The same usage with another optimized path (e.g. ``planned``)."""
+        """The same usage with another optimized path (e.g. ``planned``); the control
+        variates stay those of the simulated paths (still valid controls for any figure)."""
         return YearlyUsage(np.atleast_2d(optimized), self.current, self.planned,
-                           self.reverted, self.price_level)
+                           self.reverted, self.price_level, self.controls)
+
+    def mean(self, values: FloatArray) -> Estimate:
+        """``E[values]`` for a per-path figure of shape (n_paths,), with its standard error:
+        through the control variates when known, else the plain mean."""
+        if self.controls is None:
+            return plain_mean(values)
+        return self.controls.mean(values)
+
+    def means(self, values: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Estimates and standard errors of many per-path figures, shape (n_paths, m) in,
+        two arrays of shape (m,) out."""
+        y = np.asarray(values, dtype=float)
+        if self.controls is None:
+            n = y.shape[0]
+            se = y.std(axis=0, ddof=1) / np.sqrt(n) if n > 1 else np.zeros(y.shape[1])
+            return y.mean(axis=0), se
+        return self.controls.means(y)
 
 
 # --------------------------------------------------------------------------- one commitment
@@ -403,6 +439,9 @@ class Bridge:
     discount: float
     unused: float
     expected_cost: float
+    #: Monte Carlo standard error of each line, by the line's name (docs/model.md,
+    #: "Precision"); empty for a bridge not estimated from paths.
+    standard_errors: dict[str, float] = field(default_factory=dict)
 
     @property
     def saving_vs_today(self) -> float:
@@ -418,6 +457,10 @@ class Bridge:
         return {"today_list": self.today_list, "levers": self.levers, "payg": self.payg,
                 "discount": self.discount, "unused": self.unused,
                 "expected_cost": self.expected_cost}
+
+    def se_to_dict(self) -> dict[str, float]:
+        """The standard error of each line, keyed as :meth:`to_dict` (0 where unknown)."""
+        return {key: float(self.standard_errors.get(key, 0.0)) for key in self.to_dict()}
 
 
 @dataclass(frozen=True)
@@ -458,6 +501,18 @@ class CommitmentResult:
     stranded_share: float
     colour: FlagLevel
     reasons: tuple[RiskReason, ...] = field(default_factory=tuple)
+    #: Monte Carlo standard errors (docs/model.md, "Precision"): of ``expected_cost``,
+    #: ``saving_vs_today``, ``saving_vs_payg`` (through the control variates when the usage
+    #: has them), of ``shortfall_probability`` (binomial) and of the cost quantiles.
+    expected_cost_se: float = 0.0
+    saving_vs_today_se: float = 0.0
+    saving_vs_payg_se: float = 0.0
+    shortfall_probability_se: float = 0.0
+    cost_p10_se: float = 0.0
+    cost_p90_se: float = 0.0
+    #: Per path, the cost over the term minus pay as you go, shape (n_paths,): two options'
+    #: difference and its paired standard error come from these (None for one path).
+    extra_cost_paths: FloatArray | None = field(default=None, repr=False, compare=False)
 
     @property
     def flag(self) -> FlagLevel:
@@ -526,6 +581,13 @@ class CommitmentResult:
             "flag": str(self.colour),
             "reasons": [r.to_dict() for r in self.reasons],
             "bridge": self.bridge.to_dict(),
+            "expected_cost_se": self.expected_cost_se,
+            "saving_vs_today_se": self.saving_vs_today_se,
+            "saving_vs_payg_se": self.saving_vs_payg_se,
+            "shortfall_probability_se": self.shortfall_probability_se,
+            "cost_p10_se": self.cost_p10_se,
+            "cost_p90_se": self.cost_p90_se,
+            "bridge_se": self.bridge.se_to_dict(),
         }
 
 
@@ -595,12 +657,24 @@ def evaluate_commitment(contract: Contract, usage: YearlyUsage,
     out = evaluate(contract, optimized, commitment, usage.price_level)
     c, d = out.commitment, out.discount
     total = out.cost.sum(axis=-1)
-    p10, p50, p90 = np.quantile(total, [0.1, 0.5, 0.9])
+    p10, p50, p90 = (quantile(total, q) for q in (0.1, 0.5, 0.9))
     d_base, d_opt = (1.0 - d) * baseline, (1.0 - d) * optimized
     c_eff = c * usage.price_level if contract.price_protection else c
-    gross = float((d_base - d_opt).sum(axis=-1).mean())
-    stranded = float((np.minimum(c_eff, d_base) - np.minimum(c_eff, d_opt)).sum(axis=-1)
-                     .mean())
+    today_paths = baseline.sum(axis=-1)
+    payg_paths = optimized.sum(axis=-1)
+    # Every expected figure at once, through the same control variates (or plain means):
+    # linear in the per-path figure, so the bridge's lines still add up to the cent.
+    figures = np.stack([
+        today_paths, payg_paths, out.discount_earned.sum(axis=-1), out.unused.sum(axis=-1),
+        total, out.overage.sum(axis=-1), (d_base - d_opt).sum(axis=-1),
+        (np.minimum(c_eff, d_base) - np.minimum(c_eff, d_opt)).sum(axis=-1),
+        today_paths - total, payg_paths - total], axis=1)
+    means, ses = usage.means(figures)
+    today, payg, earned, unused, expected, overage, gross, stranded = (
+        float(v) for v in means[:8])
+    se = dict(zip(("today_list", "payg", "discount", "unused", "expected_cost"),
+                  (float(v) for v in ses[[0, 1, 2, 3, 4]]), strict=True))
+    se["levers"] = float(usage.mean(today_paths - payg_paths).se)
     noise = NOISE * max(float(d_base.sum(axis=-1).mean()), 1.0)
     if gross <= noise or stranded <= noise:
         # No saving to strand (or the optimized path costs more): nothing is stranded.
@@ -608,31 +682,45 @@ def evaluate_commitment(contract: Contract, usage: YearlyUsage,
         stranded = max(stranded, 0.0) if gross > noise else 0.0
     else:
         share = stranded / gross
-    today = float(baseline.sum(axis=-1).mean())
-    payg = float(optimized.sum(axis=-1).mean())
-    bridge = Bridge(today_list=today, levers=today - payg, payg=payg,
-                    discount=float(out.discount_earned.sum(axis=-1).mean()),
-                    unused=float(out.unused.sum(axis=-1).mean()),
-                    expected_cost=float(total.mean()))
-    shortfall = float(out.short.any(axis=-1).mean())
-    reasons = risk_reasons(contract, c, d, share, shortfall, appetite)
+    bridge = Bridge(today_list=today, levers=today - payg, payg=payg, discount=earned,
+                    unused=unused, expected_cost=expected, standard_errors=se)
+    short = out.short.any(axis=-1)
+    shortfall = proportion(short)
+    reasons = risk_reasons(contract, c, d, share, shortfall.value, appetite)
     return CommitmentResult(
         kind=kind,
         label=COMMITMENT_LABELS[kind] if label is None else label,
         per_year=c,
         discount=d,
         expected_cost=bridge.expected_cost,
-        cost_p10=float(p10),
-        cost_p50=float(p50),
-        cost_p90=float(p90),
-        shortfall_probability=shortfall,
+        cost_p10=p10.value,
+        cost_p50=p50.value,
+        cost_p90=p90.value,
+        shortfall_probability=shortfall.value,
         shortfall_by_year=out.short.mean(axis=0) if out.short.ndim > 1 else out.short * 1.0,
         expected_unused=bridge.unused,
-        expected_overage=float(out.overage.sum(axis=-1).mean()),
+        expected_overage=overage,
         bridge=bridge,
         gross_savings=gross,
         stranded_savings=stranded,
         stranded_share=share,
         colour=worst(r.level for r in reasons),
         reasons=reasons,
+        expected_cost_se=se["expected_cost"],
+        saving_vs_today_se=float(ses[8]),
+        saving_vs_payg_se=float(ses[9]),
+        shortfall_probability_se=shortfall.se,
+        cost_p10_se=p10.se,
+        cost_p90_se=p90.se,
+        extra_cost_paths=total - payg_paths,
     )
+
+
+def compare(a: CommitmentResult, b: CommitmentResult, usage: YearlyUsage) -> Estimate:
+    """``E[cost of a - cost of b]`` on the same paths, with its paired standard error: the
+    two are within noise of each other when it is within two standard errors of zero
+    (:meth:`forecast.precision.Estimate.within_noise`)."""
+    if a.extra_cost_paths is None or b.extra_cost_paths is None \
+            or a.extra_cost_paths.shape != b.extra_cost_paths.shape:
+        return Estimate(a.expected_cost - b.expected_cost, float("nan"))
+    return usage.mean(a.extra_cost_paths - b.extra_cost_paths)

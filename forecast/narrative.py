@@ -270,6 +270,42 @@ def ramp_note(plan: Plan) -> str | None:
             f"(appetite {pct(rec.appetite)}): usage grows over the term, so ask for it.")
 
 
+def precision_line(plan: Plan) -> str:
+    """The Monte Carlo error of the recommendation's figures, in words (docs/model.md,
+    "Precision")."""
+    r = plan.recommendation.recommended
+    share = r.expected_cost_se / r.expected_cost if r.expected_cost > 0 else 0.0
+    return (f"Monte Carlo error at {plan.n_paths:,} paths (one standard error): expected "
+            f"cost ±{usd(r.expected_cost_se)} ({share * 100:.2g}%), saving vs pay as you go "
+            f"±{usd(r.saving_vs_payg_se)}, shortfall probability "
+            f"±{r.shortfall_probability_se * 100:.2f} points.")
+
+
+def noise_lines(plan: Plan) -> list[str]:
+    """Options the simulation cannot tell apart: their difference in expected cost on the
+    same paths is within two standard errors of its paired difference."""
+    from forecast.contract import compare
+
+    out = []
+    rec = plan.recommendation
+    contract = plan.scenario.contract
+    if rec.ramp.is_ramp:
+        diff = compare(rec.ramp, rec.recommended, plan.usage)
+        if diff.within_noise():
+            out.append(
+                f"The ramp {with_tier(rec.ramp, contract)} and "
+                f"{with_tier(rec.recommended, contract)} flat are within noise of each "
+                f"other: {usd(abs(diff.value))} apart in "
+                f"expectation, ±{usd(diff.se)} (paired, same paths).")
+    if plan.position is not None:
+        for call in plan.position.within_noise:
+            out.append(
+                f"Offers {call.first!r} and {call.second!r} are within noise of each other: "
+                f"{usd(abs(call.difference))} apart in expectation, ±{usd(call.difference_se)} "
+                "(paired, same paths); more paths, or another term, decides between them.")
+    return out
+
+
 #: The bridge's lines in order: (key, words, sign shown before the amount).
 BRIDGE_LINES: tuple[tuple[str, str, str], ...] = (
     ("today_list", "today's path at list", ""),

@@ -20,6 +20,7 @@ valued (docs/model.md, "Negotiation").
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -37,6 +38,7 @@ from forecast.contract import (
     tier_bounds,
 )
 from forecast.formatting import pct, usd
+from forecast.precision import Estimate, quantile
 from forecast.recommendation import (
     Recommendation,
     SortedUsage,
@@ -87,10 +89,20 @@ class Alternative:
     expected_cost: float
     cost_p10: float
     cost_p90: float
+    #: Monte Carlo standard errors (0 for the expected cost when the usage has control
+    #: variates: pay as you go is one, estimated at its exact mean).
+    expected_cost_se: float = 0.0
+    cost_p10_se: float = 0.0
+    cost_p90_se: float = 0.0
+    #: The plain mean over the paths: what the searches (walk-away, break-even) compare
+    #: their own plain means with, so that their comparisons are on one footing.
+    sample_mean: float | None = None
 
     def to_dict(self) -> dict:
         return {"years": self.years, "expected_cost": self.expected_cost,
-                "cost_p10": self.cost_p10, "cost_p90": self.cost_p90}
+                "cost_p10": self.cost_p10, "cost_p90": self.cost_p90,
+                "expected_cost_se": self.expected_cost_se, "cost_p10_se": self.cost_p10_se,
+                "cost_p90_se": self.cost_p90_se}
 
 
 @dataclass(frozen=True)
@@ -177,6 +189,10 @@ class OfferResult:
         return self.alternative.expected_cost - self.result.expected_cost
 
     @property
+    def saving_vs_payg_se(self) -> float:
+        return self.result.saving_vs_payg_se
+
+    @property
     def within_appetite(self) -> bool:
         return self.result.shortfall_probability <= self.appetite + 1e-12
 
@@ -198,6 +214,9 @@ class OfferResult:
             "expected_cost": r.expected_cost, "cost_p10": r.cost_p10, "cost_p90": r.cost_p90,
             "saving_vs_payg": self.saving_vs_payg,
             "shortfall_probability": r.shortfall_probability,
+            "expected_cost_se": r.expected_cost_se, "cost_p10_se": r.cost_p10_se,
+            "cost_p90_se": r.cost_p90_se, "saving_vs_payg_se": self.saving_vs_payg_se,
+            "shortfall_probability_se": r.shortfall_probability_se,
             "stranded_savings": r.stranded_savings, "flag": str(r.colour),
             "reasons": [x.to_dict() for x in r.reasons],
             "dominated_by": self.dominated_by, "worth_signing": self.worth_signing,
@@ -206,6 +225,21 @@ class OfferResult:
             "walk_away": self.walk_away.to_dict(),
         }
         return out
+
+
+@dataclass(frozen=True)
+class CloseCall:
+    """Two offers whose expected costs differ by less than two standard errors of their
+    paired difference (same paths): Monte Carlo cannot tell them apart at these paths."""
+
+    first: str
+    second: str
+    difference: float
+    difference_se: float
+
+    def to_dict(self) -> dict:
+        return {"first": self.first, "second": self.second, "difference": self.difference,
+                "difference_se": self.difference_se}
 
 
 @dataclass(frozen=True)
@@ -220,6 +254,9 @@ class Position:
     named_break_even: list[BreakEven]
     opening_ask: Ask | None
     asks: list[Ask] = field(default_factory=list)
+    #: Offers next to each other in the ranking whose expected costs are within noise of
+    #: each other (:class:`CloseCall`).
+    within_noise: list[CloseCall] = field(default_factory=list)
 
     @property
     def walk_away(self) -> list[WalkAway]:
@@ -234,21 +271,28 @@ class Position:
                 "offer": t.name, "per_year": t.result.per_year.tolist(),
                 "expected_cost": t.result.expected_cost,
                 "saving_vs_payg": t.saving_vs_payg,
-                "shortfall_probability": t.result.shortfall_probability},
+                "shortfall_probability": t.result.shortfall_probability,
+                "expected_cost_se": t.result.expected_cost_se,
+                "saving_vs_payg_se": t.saving_vs_payg_se,
+                "shortfall_probability_se": t.result.shortfall_probability_se},
             "walk_away": [w.to_dict() for w in self.walk_away],
             "break_even_discount": [b.to_dict() for b in self.break_even],
             "named_break_even_discount": [b.to_dict() for b in self.named_break_even],
             "opening_ask": None if self.opening_ask is None else self.opening_ask.to_dict(),
             "asks": [a.to_dict() for a in self.asks],
+            "within_noise": [c.to_dict() for c in self.within_noise],
         }
 
 
 # --------------------------------------------------------------------------- helpers
 def alternative(usage: YearlyUsage) -> Alternative:
-    """Pay as you go on the optimized path at list, over the usage's term."""
+    """Pay as you go on the optimized path at list, over the usage's term (its expected
+    cost through the usage's control variates: the exact mean when it has them)."""
     total = usage.optimized.sum(axis=1)
-    p10, p90 = np.quantile(total, [0.1, 0.9])
-    return Alternative(usage.years, float(total.mean()), float(p10), float(p90))
+    p10, p90 = quantile(total, 0.1), quantile(total, 0.9)
+    mean = usage.mean(total)
+    return Alternative(usage.years, mean.value, p10.value, p90.value, mean.se, p10.se,
+                       p90.se, float(total.mean()))
 
 
 def flat_costs(terms: Contract, usage: YearlyUsage, commitments: FloatArray,
@@ -343,6 +387,12 @@ def break_even_discount(terms: Contract, usage: YearlyUsage, commitments: FloatA
     return out
 
 
+def _plain(payg: Alternative) -> float:
+    """Pay as you go's plain mean over the paths: the walk-away and break-even searches
+    compare it with plain means of the same paths (their comparisons are paired)."""
+    return payg.expected_cost if payg.sample_mean is None else payg.sample_mean
+
+
 def _dominates(a: OfferResult, b: OfferResult) -> bool:
     """a costs no more than b on every path and less in expectation (same paths, same term)."""
     if a.terms.years != b.terms.years:
@@ -378,7 +428,7 @@ def evaluate_offer(name: str, terms: Contract, usage: YearlyUsage, appetite: flo
         name=name, terms=terms, fixed=per_year is not None, result=result,
         best_flat=rec.recommended, best_ramp=rec.ramp, alternative=payg,
         path_costs=costs.sum(axis=-1), appetite=appetite,
-        walk_away=walk_away(name, terms, usage, appetite, payg.expected_cost))
+        walk_away=walk_away(name, terms, usage, appetite, _plain(payg)))
 
 
 def _rank(offers: list[OfferResult]) -> list[OfferResult]:
@@ -396,6 +446,22 @@ def _replace(offer: OfferResult, **changes: object) -> OfferResult:
     from dataclasses import replace
 
     return replace(offer, **changes)
+
+
+def _close_calls(offers: list[OfferResult], usage: YearlyUsage) -> list[CloseCall]:
+    """Offers next in rank (same term, so on the same paths and years) whose paired
+    difference in expected cost is within noise (docs/model.md, "Precision")."""
+    out = []
+    for a, b in itertools.pairwise(offers):
+        if a.terms.years != b.terms.years or a.path_costs.shape != b.path_costs.shape:
+            continue
+        diff = usage.mean(b.path_costs - a.path_costs) if a.terms.years == usage.years \
+            else Estimate(float((b.path_costs - a.path_costs).mean()),
+                          float((b.path_costs - a.path_costs).std(ddof=1)
+                                / np.sqrt(max(a.path_costs.size, 1))))
+        if diff.within_noise():
+            out.append(CloseCall(a.name, b.name, diff.value, diff.se))
+    return out
 
 
 # --------------------------------------------------------------------------- asks
@@ -512,9 +578,10 @@ def negotiate(scenario: Scenario, usage: YearlyUsage, recommendation: Recommenda
                            + ", ".join(o.name for o in offers))
     return Position(
         alternative=payg, offers=offers, target=target,
-        break_even=break_even_discount(terms, usage, curve, payg.expected_cost),
+        break_even=break_even_discount(terms, usage, curve, _plain(payg)),
         named_break_even=break_even_discount(terms, usage, np.array(named),
-                                             payg.expected_cost) if named else [],
+                                             _plain(payg)) if named else [],
+        within_noise=_close_calls(offers, usage),
         opening_ask=opening, asks=sorted(asks, key=lambda a: -a.expected_value))
 
 

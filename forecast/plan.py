@@ -6,6 +6,7 @@ three always show the same figures for the same seed.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -150,8 +151,11 @@ class Plan:
                          "max_shortfall_probability": rec.appetite},
             "saving": {"label": SAVING_LABEL, "vs_today": r.saving_vs_today,
                        "vs_payg": r.saving_vs_payg,
-                       "of_which_stranded": r.stranded_savings},
+                       "of_which_stranded": r.stranded_savings,
+                       "vs_today_se": r.saving_vs_today_se,
+                       "vs_payg_se": r.saving_vs_payg_se},
             "bridge": r.bridge.to_dict(),
+            "bridge_se": r.bridge.se_to_dict(),
             "yearly_list_usage": {
                 "current_mean": self.usage.current.mean(axis=0).tolist(),
                 "optimized_mean": self.usage.optimized.mean(axis=0).tolist(),
@@ -339,6 +343,9 @@ def build_plan(
         say(f"simulating {n_paths:,} paths x {scenario.horizon_months} months x "
             f"{len(scenario.workloads)} workloads")
         simulation = simulate(scenario, book, n_paths=n_paths, seed=seed)
+    # The projection is the simulation's exact mean: the control variates of every figure.
+    simulation = dataclasses.replace(simulation, expected_current=projection.current_total,
+                                     expected_optimized=projection.optimized_total)
     usage = YearlyUsage.from_simulation(simulation, contract.years)
     say("sweeping commitments")
     run_rate = 12.0 * float(projection.current_total[0])
