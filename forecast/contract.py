@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from forecast.errors import ContractError
-from forecast.precision import Controls, Estimate, plain_mean, proportion, quantile
+from forecast.precision import Controls, Estimate, plain_mean, proportion, quantiles
 from forecast.scenario import Contract
 from forecast.types import (
     COMMITMENT_LABELS,
@@ -657,7 +657,7 @@ def evaluate_commitment(contract: Contract, usage: YearlyUsage,
     out = evaluate(contract, optimized, commitment, usage.price_level)
     c, d = out.commitment, out.discount
     total = out.cost.sum(axis=-1)
-    p10, p50, p90 = (quantile(total, q) for q in (0.1, 0.5, 0.9))
+    p10, p50, p90 = quantiles(total, (0.1, 0.5, 0.9))
     d_base, d_opt = (1.0 - d) * baseline, (1.0 - d) * optimized
     c_eff = c * usage.price_level if contract.price_protection else c
     today_paths = baseline.sum(axis=-1)

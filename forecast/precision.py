@@ -77,15 +77,31 @@ def quantile(values: FloatArray, q: float) -> Estimate:
     """The q-quantile of per-path values of shape (n_paths,) (numpy's linear rule) and the
     distribution-free standard error from the order statistics one binomial standard
     deviation either side of rank ``n q``."""
-    y = np.sort(np.asarray(values, dtype=float).ravel())
+    return quantiles(values, (q,))[0]
+
+
+def quantiles(values: FloatArray, qs: tuple[float, ...]) -> list[Estimate]:
+    """:func:`quantile` at several levels, with one partial sort for all of them."""
+    y = np.asarray(values, dtype=float).ravel()
     n = y.size
-    value = float(np.quantile(y, q))
     if n < 3:
-        return Estimate(value, 0.0)
-    half = math.sqrt(n * q * (1.0 - q))
-    lo = int(min(max(math.floor(n * q - half), 0), n - 1))
-    hi = int(min(max(math.ceil(n * q + half), 0), n - 1))
-    return Estimate(value, float(y[hi] - y[lo]) / 2.0)
+        return [Estimate(float(np.quantile(y, q)), 0.0) for q in qs]
+    ranks: dict[float, tuple[int, int, int, int, float]] = {}
+    for q in qs:
+        position = (n - 1) * q  # numpy's linear rule: between ranks floor and floor + 1
+        below = math.floor(position)
+        half = math.sqrt(n * q * (1.0 - q))
+        lo = int(min(max(math.floor(n * q - half), 0), n - 1))
+        hi = int(min(max(math.ceil(n * q + half), 0), n - 1))
+        ranks[q] = (below, min(below + 1, n - 1), lo, hi, position - below)
+    needed = sorted({k for r in ranks.values() for k in r[:4]})
+    part = np.partition(y, needed)
+    out = []
+    for q in qs:
+        below, above, lo, hi, frac = ranks[q]
+        value = part[below] + frac * (part[above] - part[below])
+        out.append(Estimate(float(value), float(part[hi] - part[lo]) / 2.0))
+    return out
 
 
 class Controls:
@@ -151,6 +167,8 @@ class Controls:
         yc = y - ybar
         coef = self._u.T @ yc  # (r, m)
         estimate = ybar + self._w @ coef
+        # The residual sum of squares: |yc|^2 minus its part in the controls' span (U is
+        # orthonormal); to float rounding, about 1e-16 of |yc|^2.
         resid = np.einsum("nm,nm->m", yc, yc) - np.einsum("rm,rm->m", coef, coef)
         dof = max(self.n - self.rank - 1, 1)
         var = np.maximum(resid, 0.0) / dof * (1.0 / self.n + float(self._w @ self._w))
