@@ -31,16 +31,17 @@ from typing import Any
 
 import streamlit as st
 
-from forecast.errors import PlannerError, ScenarioError
-from forecast.plan import Plan
-from forecast.scenario import (
+from forecast import (
+    Plan,
+    PlannerError,
     Scenario,
+    ScenarioError,
     load_scenario,
     parse_scenario,
     scenario_price_book,
     scenario_to_dict,
 )
-from ui import cache, edits, headline, offers, sidebar, views
+from ui import cache, edits, headline, offers, portfolio, sidebar, views
 from ui.state import ScenarioStore
 from ui.text import md
 from ui.workspace import Workspace, workspace_folder
@@ -57,65 +58,8 @@ VIEWS = ("Spend", "Commitment", "Offers", "Tracking", "Savings", "Workloads", "S
 
 st.set_page_config(page_title="Commitment Planner", layout="wide",
                    initial_sidebar_state="expanded")
-st.html("""<style>
-[data-testid="stMainBlockContainer"] {padding-top: 3rem; padding-bottom: 2rem;}
-@media (max-width: 1280px) {
-  [data-testid="stMainBlockContainer"] {padding-left: 1.25rem; padding-right: 1.25rem;}
-}
-@media (max-width: 1100px) {
-  [data-testid="stMain"] [role="tablist"] {gap: 0.75rem;}
-}
-[data-testid="stSidebarUserContent"] {padding-top: 0.5rem;}
-[data-testid="stMetricValue"] {font-size: clamp(1.4rem, 2.1vw, 1.85rem);}
-.st-key-cp-headline [data-testid="stMetric"] {flex: 1 1 7.5rem; min-width: 7.5rem;}
-.cp-flag {border-left: 6px solid; border-radius: 4px; padding: 0.35rem 0.7rem;
-          margin: 0.15rem 0; font-size: 0.95rem; line-height: 1.35;}
-.cp-flag.cp-minor {font-size: 0.85rem; padding: 0.2rem 0.7rem;}
-.cp-level {font-weight: 700; letter-spacing: 0.04em;}
-.cp-why {font-size: 0.9rem; line-height: 1.4; margin-top: 0.4rem;}
-.cp-why p {margin: 0 0 0.25rem 0;}
-.cp-steps {margin: 0 0 0 1.25rem; padding: 0;}
-.cp-next {margin: 0 0 0 1.25rem; padding: 0;}
-.cp-next li.cp-done {color: #1a7f37;}
-[class*="st-key-cp-lever-"] [role="group"] > div[data-orientation="horizontal"]::after {
-  content: ""; position: absolute; top: calc(50% + 0.3rem); width: 3px; height: 0.6rem;
-  margin-left: -1.5px; border-radius: 1px; background: #31333f; opacity: 0.55;
-  pointer-events: none;}
-.cp-why p, .cp-why li, .cp-next li {font-size: 0.86rem; line-height: 1.4;}
-[data-testid="stLayoutWrapper"]:has(> .st-key-cp-messages:empty),
-.st-key-cp-messages:empty {display: none;}
-[data-testid="stLayoutWrapper"]:has(> .st-key-cp-saving) {
-  flex: 3 1 8rem; width: auto; min-width: 8rem;}
-.st-key-cp-saving [data-testid="stMetricLabel"] p {white-space: normal;}
-[data-testid="stLayoutWrapper"]:has(> .st-key-cp-position-box) {
-  flex: 3 1 24rem; min-width: min(24rem, 100%);}
-[data-testid="stLayoutWrapper"]:has(> .st-key-cp-bridge-box) {
-  flex: 2 1 17rem; min-width: min(17rem, 100%);}
-.cp-box-title {font-size: 0.78rem; font-weight: 700; letter-spacing: 0.03em; color: #5a5f6b;
-               margin: 0 0 0.15rem 0; line-height: 1.3;}
-.cp-position {border-left: 6px solid #b26a00; background: #fff8ec; border-radius: 4px;
-              padding: 0.3rem 0.7rem;}
-.cp-position dl {display: grid; grid-template-columns: max-content 1fr; column-gap: 0.7rem;
-                 row-gap: 0.1rem; margin: 0;}
-.cp-position dt {font-weight: 700; font-size: 0.84rem; line-height: 1.35;}
-.cp-position dd {margin: 0; font-size: 0.84rem; line-height: 1.35;}
-.cp-bridge {border-left: 6px solid #1f6feb; background: #f0f6ff; border-radius: 4px;
-            padding: 0.3rem 0.7rem;}
-.cp-bridge table {border-collapse: collapse; width: 100%; margin: 0; border: none;}
-.cp-bridge td {padding: 0 0.25rem; border: none; font-size: 0.84rem; line-height: 1.35;}
-.cp-bridge td:first-child {width: 0.8rem; padding-left: 0;}
-.cp-bridge td:last-child {text-align: right; white-space: nowrap;
-                          font-variant-numeric: tabular-nums;}
-.cp-bridge tr.cp-total td {font-weight: 700;}
-.cp-bridge p {font-size: 0.84rem; line-height: 1.35; margin: 0.15rem 0 0 0;}
-[class*="st-key-cp-track-year-"] [data-testid="stMetric"] {flex: 1 1 8rem; min-width: 8rem;}
-[data-testid="stLayoutWrapper"]:has(> [class*="st-key-cp-burn-"]) {
-  flex: 1 1 24rem; min-width: min(24rem, 100%);}
-[data-testid="stLayoutWrapper"]:has(> .st-key-cp-track-kept) {
-  flex: 1 1 22rem; min-width: min(22rem, 100%);}
-.st-key-cp-fan {flex: 0 0 auto !important;
-               height: clamp(320px, calc(100vh - 400px), 700px) !important;}
-</style>""")
+# The page's styles (ui/style.css), set once at the top.
+st.html("<style>\n" + (ROOT / "ui" / "style.css").read_text(encoding="utf-8") + "</style>")
 ss = st.session_state
 
 
@@ -186,7 +130,7 @@ except ScenarioError as exc:
     problems = exc.problems
     latest = entry.latest
 try:
-    scenario = parse_scenario(edits.apply_portfolio_levers(latest, controls.levers))
+    scenario = parse_scenario(portfolio.apply_portfolio_levers(latest, controls.levers))
 except ScenarioError as exc:  # a lever moved where the schema does not follow: say which
     problems = [*problems, *(f"portfolio levers: {p}" for p in exc.problems)]
     scenario = parse_scenario(latest)
@@ -297,7 +241,7 @@ if tabs["Files"].open:
 # --------------------------------------------------------------------------- the next notch
 # A lever nudged one notch is often nudged again: its next notch is worked out while the
 # advisor reads this answer, so that the next nudge answers at once.
-ahead = edits.next_notch(levers_before, controls.levers, controls.tracks)
+ahead = portfolio.next_notch(levers_before, controls.levers, controls.tracks)
 if ahead is not None and not problems:
-    next_scenario = parse_scenario(edits.apply_portfolio_levers(latest, ahead))
+    next_scenario = parse_scenario(portfolio.apply_portfolio_levers(latest, ahead))
     cache.plan_ahead(next_scenario.model_dump_json(), *run_settings(next_scenario))

@@ -149,7 +149,7 @@ def simulation_alone(repeats: int = 5) -> list[float]:
     """The simulation under a lever change, timed in this process at the same moment: what
     the machine's load makes of the part of the time the page cannot avoid."""
     sys.path.insert(0, str(ROOT))
-    from forecast.scenario import load_scenario, scenario_price_book
+    from forecast.scenario_io import load_scenario, scenario_price_book
     from forecast.simulation import simulate
 
     scenario = load_scenario(ROOT / "scenarios" / "enterprise-portfolio.yaml")

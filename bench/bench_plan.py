@@ -44,7 +44,8 @@ from forecast.plan import Plan, build_plan  # noqa: E402
 from forecast.precision import plain_mean  # noqa: E402
 from forecast.pricebook import PriceBook, load_price_book  # noqa: E402
 from forecast.recommendation import recommend  # noqa: E402
-from forecast.scenario import Scenario, load_scenario  # noqa: E402
+from forecast.scenario import Scenario  # noqa: E402
+from forecast.scenario_io import load_scenario  # noqa: E402
 from forecast.simulation import simulate  # noqa: E402
 
 ENTERPRISE = ROOT / "scenarios" / "enterprise-portfolio.yaml"

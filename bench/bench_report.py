@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 from forecast.plan import build_plan  # noqa: E402
 from forecast.pricebook import load_price_book  # noqa: E402
 from forecast.report import render_pdf  # noqa: E402
-from forecast.scenario import load_scenario  # noqa: E402
+from forecast.scenario_io import load_scenario  # noqa: E402
 
 SCENARIO = ROOT / "scenarios" / "enterprise-portfolio.yaml"
 SMALL = ROOT / "scenarios" / "team-three-workloads.yaml"

@@ -14,8 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from forecast import limits
-from forecast.errors import PlannerError
+from forecast import PlannerError, limits
 
 EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT = 0, 1, 2
 #: Same cap as the scenario schema's simulation.paths (memory grows with paths x months x
@@ -24,8 +23,7 @@ MAX_PATHS = 100_000
 
 
 def _load(path: str) -> tuple[Any, Any]:
-    from forecast.pricebook import load_price_book
-    from forecast.scenario import load_scenario
+    from forecast import load_price_book, load_scenario
 
     scenario = load_scenario(path)
     book = load_price_book(scenario.price_book, Path(path).parent)
@@ -71,7 +69,7 @@ def _json(document: Any) -> str:
 
 # --------------------------------------------------------------------------- validate
 def cmd_validate(args: argparse.Namespace) -> int:
-    from forecast.projection import project
+    from forecast import project
 
     scenario, book = _load(args.file)
     warnings = project(scenario, book).warnings
@@ -85,7 +83,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 # --------------------------------------------------------------------------- project
 def cmd_project(args: argparse.Namespace) -> int:
-    from forecast.projection import project, projection_to_dict
+    from forecast import project
+    from forecast.projection import projection_to_dict
 
     _check_output(args)
     scenario, book = _load(args.file)
@@ -153,7 +152,7 @@ def _progress(enabled: bool) -> Any:
 
 
 def _run_plan(args: argparse.Namespace) -> tuple[Any, Any, Any]:
-    from forecast.plan import build_plan
+    from forecast import build_plan
 
     _check_output(args)
     scenario, book = _load(args.file)
@@ -287,7 +286,7 @@ def _position_text(plan: Any) -> list[str]:
 # --------------------------------------------------------------------------- report
 def cmd_report(args: argparse.Namespace) -> int:
     """The negotiation PDF; the output path is checked before the simulation runs."""
-    from forecast.report import write_pdf
+    from forecast import write_pdf
     from forecast.types import Audience
 
     tracking = None
@@ -303,7 +302,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def _report_tracking(args: argparse.Namespace) -> Any:
     """``report --usage``: the signed contract against usage to date, for its page."""
-    from forecast.tracking import read_usage_to_date, require_signed_contract, track
+    from forecast import read_usage_to_date, track
+    from forecast.tracking import require_signed_contract
 
     if args.audience == "vendor":
         print("note: the tracking page goes in the internal copy only", file=sys.stderr)
@@ -470,7 +470,7 @@ def _usage_sources(paths: Sequence[str]) -> list[tuple[str, bytes]]:
 
 def cmd_import(args: argparse.Namespace) -> int:
     """``commitplan import``: nothing is written when anything fails."""
-    from forecast.usage import import_usage
+    from forecast import import_usage
 
     if args.output and Path(args.output).suffix.lower() == ".json":
         raise PlannerError(f"{args.output}: write the scenario as .yaml; it carries a "
@@ -532,12 +532,12 @@ _EXTRA_COMMANDS.append(register_import)
 # --------------------------------------------------------------------------- backtest
 def cmd_backtest(args: argparse.Namespace) -> int:
     """``commitplan backtest``: fit on the first K months, compare the forecast with the rest."""
+    from forecast import price_history
     from forecast.backtest import backtest, rolling_backtest
-    from forecast.usage import price_history
 
     contract = None
     if args.contract:
-        from forecast.scenario import load_scenario
+        from forecast import load_scenario
 
         contract = load_scenario(args.contract).contract
     history = price_history(_usage_sources(args.usage), _book_ref(args.price_book),
@@ -595,8 +595,8 @@ def _date_arg(text: str) -> Any:
 
 def cmd_prices(args: argparse.Namespace) -> int:
     """``commitplan prices``: the book as in force on a date."""
+    from forecast import load_price_book
     from forecast.formatting import table
-    from forecast.pricebook import load_price_book
 
     book = load_price_book(args.price_book or "anthropic-2026-11")
     rows = book.as_of(args.on)
@@ -671,7 +671,7 @@ def _month_arg(text: str) -> str:
 def _track(args: argparse.Namespace) -> Any:
     """Load the scenario, read the usage to date and track the contract (the output path
     is checked before any work)."""
-    from forecast.tracking import read_usage_to_date, track
+    from forecast import read_usage_to_date, track
 
     if args.output is not None:
         from forecast.files import check_output
@@ -691,8 +691,8 @@ def cmd_track(args: argparse.Namespace) -> int:
     tracking = _track(args)
     inputs = _inputs(args)
     if args.output is not None and Path(args.output).suffix.lower() == ".pdf":
+        from forecast import render_tracking_pdf
         from forecast.files import write_output
-        from forecast.report import render_tracking_pdf
 
         write_output(args.output, render_tracking_pdf(tracking), inputs, what="the report")
         print(f"wrote {args.output}", file=sys.stderr)
@@ -787,7 +787,7 @@ _EXTRA_COMMANDS.append(register_track)
 # --------------------------------------------------------------------------- export
 def cmd_export(args: argparse.Namespace) -> int:
     """``commitplan export --focus``: both files written together or not at all."""
-    from forecast.focus import focus_export, write_focus
+    from forecast import focus_export, write_focus
 
     scenario, book = _load(args.file)
     args.scenario = scenario

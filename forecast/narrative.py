@@ -12,12 +12,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from forecast.commitment import compare
 from forecast.contract import tier_edges
 from forecast.formatting import pct, usd, usd_short
 from forecast.types import FlagLevel, Risk
 
 if TYPE_CHECKING:
-    from forecast.contract import CommitmentResult, RiskReason
+    from forecast.commitment import CommitmentResult, RiskReason
     from forecast.negotiation import Ask, OfferResult, WalkAway
     from forecast.plan import Plan
     from forecast.scenario import Contract
@@ -237,7 +238,8 @@ def colour_text(result: CommitmentResult, appetite: float) -> str:
 def tier_edge_note(plan: Plan) -> str | None:
     """When the recommended commitment sits on a tier edge: what the next tier would take
     and give, from the same paths."""
-    from forecast.contract import evaluate_commitment, next_tier
+    from forecast.commitment import evaluate_commitment
+    from forecast.contract import next_tier
 
     r = plan.recommendation.recommended
     contract = plan.scenario.contract
@@ -284,8 +286,6 @@ def precision_line(plan: Plan) -> str:
 def noise_lines(plan: Plan) -> list[str]:
     """Options the simulation cannot tell apart: their difference in expected cost on the
     same paths is within two standard errors of its paired difference."""
-    from forecast.contract import compare
-
     out = []
     rec = plan.recommendation
     contract = plan.scenario.contract

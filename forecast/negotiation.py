@@ -27,12 +27,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from forecast.commitment import CommitmentResult, evaluate_commitment
 from forecast.contract import (
-    CommitmentResult,
     YearlyUsage,
     discount_for,
     evaluate,
-    evaluate_commitment,
     evaluate_flat,
     next_tier,
     tier_bounds,

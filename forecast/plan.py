@@ -12,14 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from forecast.contract import (
-    CommitmentResult,
-    YearlyUsage,
-    as_commitment,
-    discount_for,
-    evaluate_commitment,
-    next_tier,
-)
+from forecast.commitment import CommitmentResult, evaluate_commitment
+from forecast.contract import YearlyUsage, as_commitment, discount_for, next_tier
 from forecast.cost import caching_warnings
 from forecast.errors import PlannerError
 from forecast.formatting import pct, usd

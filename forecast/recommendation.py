@@ -29,12 +29,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from forecast.commitment import CommitmentResult, evaluate_commitment
 from forecast.contract import (
-    CommitmentResult,
     FlatSummary,
     YearlyUsage,
     discount_for,
-    evaluate_commitment,
     evaluate_flat,
     largest_commit_covering,
     overage_rate,

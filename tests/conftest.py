@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from forecast.pricebook import load_price_book
-from forecast.scenario import Scenario, parse_scenario
+from forecast.scenario import Scenario
+from forecast.scenario_io import parse_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))

@@ -20,11 +20,11 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from forecast.plan import SAVING_LABEL
-from forecast.scenario import load_scenario, read_scenario_text
+from forecast.scenario_io import load_scenario, read_scenario_text
 from forecast.variations import STANDARD_VARIANTS
 from forecast.waiting import batch_eligible_share
 from tests.conftest import ROOT, SCENARIOS
-from ui import edits
+from ui import portfolio
 from ui.text import md
 
 APP = str(ROOT / "app.py")
@@ -171,7 +171,7 @@ def test_every_bundled_scenario_runs_in_every_view(path):
 def batch_shifts() -> tuple[float, ...]:
     """The batch slider's notches on the enterprise example (weights do not move them)."""
     n = len(ENTERPRISE_SCENARIO.workloads)
-    return edits.batch_track(ENTERPRISE_SCENARIO, np.ones(n)).shifts
+    return portfolio.batch_track(ENTERPRISE_SCENARIO, np.ones(n)).shifts
 
 
 def test_a_slider_starts_at_the_plan_and_a_notch_moves_it_one_step():

@@ -17,7 +17,7 @@ import pytest
 from forecast import narrative
 from forecast.formatting import usd_short
 from forecast.plan import build_plan
-from forecast.scenario import read_scenario_text, scenario_price_book
+from forecast.scenario_io import read_scenario_text, scenario_price_book
 from tests.test_app import (  # noqa: F401  (_fresh: the autouse fixture, shared)
     ENTERPRISE,
     ENTERPRISE_SCENARIO,

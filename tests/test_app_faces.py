@@ -18,7 +18,7 @@ from forecast.cli import main
 from forecast.formatting import usd_short
 from forecast.plan import SAVING_LABEL, build_plan
 from forecast.report import render_pdf
-from forecast.scenario import load_scenario, scenario_price_book
+from forecast.scenario_io import load_scenario, scenario_price_book
 from tests.conftest import ROOT
 from tests.test_app import _fresh, metric, open_app  # noqa: F401  (_fresh: autouse fixture)
 from ui.text import md

@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 
 from forecast.focus import focus_export
 from forecast.formatting import pct, usd_short
-from forecast.scenario import load_scenario, scenario_price_book
+from forecast.scenario_io import load_scenario, scenario_price_book
 from forecast.tracking import WarningKind, track_usage
 from tests.conftest import ROOT
 from tests.test_app import (  # noqa: F401  (_fresh: the autouse fixture, shared)

@@ -21,7 +21,8 @@ from forecast.formatting import parse_amounts
 from forecast.plan import build_plan
 from forecast.pricebook import load_price_book
 from forecast.report import render_pdf
-from forecast.scenario import Realization, parse_scenario, read_scenario_text
+from forecast.scenario import Realization
+from forecast.scenario_io import parse_scenario, read_scenario_text
 from tests.conftest import BASE_WORKLOAD, ROOT, SCENARIOS
 from tests.inprocess import finite_json, run_cli
 
@@ -342,7 +343,7 @@ def test_uploads_may_use_bundled_price_books_only(tmp_path: Path, monkeypatch):
     secret = tmp_path / "secret.yaml"
     secret.write_text("password: hunter2\n")
     touched: list[str] = []
-    monkeypatch.setattr("forecast.scenario.load_price_book",
+    monkeypatch.setattr("forecast.scenario_checks.load_price_book",
                         lambda ref, base_dir=None: touched.append(ref))
     text = yaml.safe_dump(with_value("price_book", str(secret)))
     with pytest.raises(ScenarioError) as info:

@@ -9,12 +9,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from forecast.contract import YearlyUsage, evaluate_commitment
+from forecast.commitment import evaluate_commitment
+from forecast.contract import YearlyUsage
 from forecast.formatting import rounded_shares, usd_short
 from forecast.plan import build_plan
 from forecast.pricebook import load_price_book
 from forecast.recommendation import recommend
-from forecast.scenario import Contract, load_scenario
+from forecast.scenario import Contract
+from forecast.scenario_io import load_scenario
 from forecast.types import CommitmentKind, FlagKind, FlagLevel, Risk
 from tests.conftest import SCENARIOS, make_scenario
 
@@ -294,7 +296,7 @@ def test_walk_back_exposure_is_zero_at_probability_zero_and_grows_with_it():
 
 
 def make_scenario_from(data: dict):
-    from forecast.scenario import parse_scenario
+    from forecast.scenario_io import parse_scenario
 
     return parse_scenario(data)
 

@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from forecast.contract import YearlyUsage, discount_for, evaluate, evaluate_commitment, yearly
+from forecast.commitment import evaluate_commitment
+from forecast.contract import YearlyUsage, discount_for, evaluate, yearly
 from forecast.recommendation import SortedUsage, recommend, risk_bounded_commit, sweep_flat
 from forecast.scenario import Contract
 from forecast.types import FlagLevel

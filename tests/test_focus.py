@@ -30,7 +30,7 @@ from forecast.focus import (
     write_focus,
 )
 from forecast.pricebook import load_price_book
-from forecast.scenario import load_scenario
+from forecast.scenario_io import load_scenario
 from forecast.types import CommitmentKind
 from tests.conftest import ROOT, make_scenario
 from tests.inprocess import run_cli

@@ -16,7 +16,8 @@ import yaml
 
 from forecast.errors import PlannerError
 from forecast.plan import build_plan
-from forecast.scenario import Scenario, load_scenario
+from forecast.scenario import Scenario
+from forecast.scenario_io import load_scenario
 from forecast.simulation import MEMORY_ENV, estimate_memory, memory_budget, simulate
 from tests.conftest import ROOT, make_scenario
 

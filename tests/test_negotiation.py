@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 from pypdf import PdfReader
 
-from forecast.contract import YearlyUsage, evaluate_commitment
+from forecast.commitment import evaluate_commitment
+from forecast.contract import YearlyUsage
 from forecast.negotiation import (
     Clause,
     alternative,
@@ -22,7 +23,8 @@ from forecast.plan import build_plan
 from forecast.pricebook import load_price_book
 from forecast.recommendation import recommend
 from forecast.report import render_pdf
-from forecast.scenario import Contract, load_scenario, parse_scenario, scenario_to_dict
+from forecast.scenario import Contract, scenario_to_dict
+from forecast.scenario_io import load_scenario, parse_scenario
 from forecast.types import Audience, FlagKind
 from tests.conftest import ROOT, make_scenario
 

@@ -12,7 +12,7 @@ from forecast.errors import PlannerError, ScenarioError
 from forecast.plan import build_plan, display_grid
 from forecast.pricebook import load_price_book
 from forecast.projection import project
-from forecast.scenario import load_scenario
+from forecast.scenario_io import load_scenario
 from forecast.types import CommitmentKind, FlagKind, FlagLevel, Risk
 from tests.conftest import ROOT, SCENARIOS, make_scenario
 from tests.inprocess import commitplan

@@ -8,11 +8,13 @@ import dataclasses
 import numpy as np
 import pytest
 
-from forecast.contract import YearlyUsage, evaluate_commitment
+from forecast.commitment import evaluate_commitment
+from forecast.contract import YearlyUsage
 from forecast.precision import Controls, plain_mean, proportion, quantile
 from forecast.pricebook import load_price_book
 from forecast.projection import project
-from forecast.scenario import Scenario, load_scenario
+from forecast.scenario import Scenario
+from forecast.scenario_io import load_scenario
 from forecast.simulation import simulate
 from tests.conftest import ROOT
 

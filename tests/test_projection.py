@@ -76,7 +76,7 @@ def test_caching_below_break_even_is_reported_and_costs_more(book):
 
 
 def test_bundled_examples_project(book):
-    from forecast.scenario import load_scenario
+    from forecast.scenario_io import load_scenario
 
     assert len(SCENARIOS) >= 3
     for path in SCENARIOS:
@@ -141,7 +141,7 @@ def test_each_contract_year_is_the_simulations_mean(book, path):
     # within 1% of the mean of 20,000 simulated paths, and within 4.5 standard errors of it
     # (computed from the sample), so the gap is Monte Carlo error, not a bias.
     from forecast.contract import yearly
-    from forecast.scenario import load_scenario
+    from forecast.scenario_io import load_scenario
     from forecast.simulation import simulate
 
     s = load_scenario(path)

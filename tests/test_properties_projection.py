@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 from forecast.cost import request_cost
 from forecast.pricebook import load_price_book
 from forecast.projection import project
-from forecast.scenario import LeverSet, Tokens, dump_scenario, read_scenario_text
+from forecast.scenario import LeverSet, Tokens
+from forecast.scenario_io import dump_scenario, read_scenario_text
 from tests.conftest import make_scenario
 
 BOOK = load_price_book("anthropic-2026-11")

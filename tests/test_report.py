@@ -20,7 +20,7 @@ from forecast.formatting import pct, usd
 from forecast.plan import build_plan
 from forecast.pricebook import load_price_book
 from forecast.report import conclusion, render_pdf, write_pdf
-from forecast.scenario import load_scenario
+from forecast.scenario_io import load_scenario
 from forecast.typeset import text
 from tests.conftest import ROOT, make_scenario
 from tests.inprocess import commitplan

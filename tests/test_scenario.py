@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from forecast.errors import ScenarioError
-from forecast.scenario import dump_scenario, load_scenario, read_scenario_text, save_scenario
+from forecast.scenario_io import dump_scenario, load_scenario, read_scenario_text, save_scenario
 from tests.conftest import SCENARIOS, make_scenario
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from forecast.contract import yearly
 from forecast.recommendation import recommend
-from forecast.scenario import load_scenario
+from forecast.scenario_io import load_scenario
 from forecast.sensitivity import assumptions, tornado
 from forecast.simulation import simulate, simulate_variants
 from tests.conftest import ROOT, make_scenario

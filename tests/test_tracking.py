@@ -22,7 +22,7 @@ import pytest
 
 from forecast.errors import PlannerError
 from forecast.pricebook import load_price_book
-from forecast.scenario import load_scenario, parse_scenario
+from forecast.scenario_io import load_scenario, parse_scenario
 from forecast.tracking import (
     LEVER_TOLERANCE,
     Status,
@@ -420,7 +420,7 @@ def test_no_signed_contract_names_contract_commitments():
 
 # --------------------------------------------------------------------------- the CLI
 def _files(tmp_path: Path, s: Any, content: bytes) -> tuple[str, str]:
-    from forecast.scenario import save_scenario
+    from forecast.scenario_io import save_scenario
 
     scenario_path, usage = tmp_path / "s.yaml", tmp_path / "usage.csv"
     save_scenario(s, scenario_path)

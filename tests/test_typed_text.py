@@ -86,7 +86,7 @@ def test_every_chart_mark_names_its_tooltip():
     page's charts either names its tooltip, with money as text in the page's format, or has
     none."""
     from forecast.plan import build_plan
-    from forecast.scenario import load_scenario, scenario_price_book
+    from forecast.scenario_io import load_scenario, scenario_price_book
     from tests.conftest import ROOT
 
     scenario = load_scenario(ROOT / "scenarios" / "team-three-workloads.yaml")

@@ -1,4 +1,5 @@
-"""The page's scenario edits (``ui/edits.py``): table cells, portfolio levers and their tracks.
+"""The page's scenario edits (``ui/edits.py``, ``ui/portfolio.py``): table cells, portfolio
+levers and their tracks.
 
 Each expected value is written out by hand from the scenario it edits.
 """
@@ -9,11 +10,12 @@ import numpy as np
 import pytest
 
 from forecast.errors import ScenarioError
-from forecast.scenario import load_scenario, parse_scenario, scenario_to_dict
+from forecast.scenario import scenario_to_dict
+from forecast.scenario_io import load_scenario, parse_scenario
 from forecast.types import CacheTTL, Waiting
 from forecast.waiting import batch_eligible_share
 from tests.conftest import ROOT, SCENARIOS, make_scenario
-from ui import edits
+from ui import edits, portfolio
 
 ENTERPRISE = scenario_to_dict(load_scenario(ROOT / "scenarios" / "enterprise-portfolio.yaml"))
 
@@ -148,21 +150,21 @@ def two_workloads() -> dict:
 
 def test_a_batch_notch_moves_each_workload_from_its_own_plan():
     """+10 points of what may batch: W0 0.2 -> 0.3; W1 half of 0.7 -> 0.6 x 0.7 = 0.42."""
-    moved = parse_scenario(edits.apply_portfolio_levers(
-        two_workloads(), edits.PortfolioLevers(batch_shift=0.1)))
+    moved = parse_scenario(portfolio.apply_portfolio_levers(
+        two_workloads(), portfolio.PortfolioLevers(batch_shift=0.1)))
     assert [w.target.batch_share for w in moved.workloads] == pytest.approx([0.3, 0.42])
 
 
 def test_the_batch_lever_ends_at_nothing_and_at_all_that_may_wait():
     data = two_workloads()
-    none = parse_scenario(edits.apply_portfolio_levers(data, edits.PortfolioLevers(-1.0)))
+    none = parse_scenario(portfolio.apply_portfolio_levers(data, portfolio.PortfolioLevers(-1.0)))
     assert [w.target.batch_share for w in none.workloads] == [0.0, 0.0]
-    every = parse_scenario(edits.apply_portfolio_levers(data, edits.PortfolioLevers(1.0)))
+    every = parse_scenario(portfolio.apply_portfolio_levers(data, portfolio.PortfolioLevers(1.0)))
     assert [w.target.batch_share for w in every.workloads] == pytest.approx([1.0, 0.7])
 
 
 def test_batch_all_eligible_sets_each_workload_to_its_eligible_share():
-    data = edits.apply_portfolio_levers(ENTERPRISE, edits.PortfolioLevers(batch_shift=1.0))
+    data = portfolio.apply_portfolio_levers(ENTERPRISE, portfolio.PortfolioLevers(batch_shift=1.0))
     for w in parse_scenario(data).workloads:
         if w.waiting == Waiting.GRAY:  # under an hour nothing can wait; else the non-urgent
             expected = 0.0 if w.acceptable_latency_minutes < 60 else 1.0 - w.urgent_share
@@ -173,10 +175,10 @@ def test_batch_all_eligible_sets_each_workload_to_its_eligible_share():
 
 def test_a_cache_notch_moves_each_hit_rate_and_zero_turns_caching_off():
     data = two_workloads()
-    up = parse_scenario(edits.apply_portfolio_levers(data, edits.PortfolioLevers(
+    up = parse_scenario(portfolio.apply_portfolio_levers(data, portfolio.PortfolioLevers(
         cache_shift=0.05)))
     assert [w.target.cache_hit_rate for w in up.workloads] == pytest.approx([0.55, 0.95])
-    down = parse_scenario(edits.apply_portfolio_levers(data, edits.PortfolioLevers(
+    down = parse_scenario(portfolio.apply_portfolio_levers(data, portfolio.PortfolioLevers(
         cache_shift=-0.5)))  # W0 0.5 -> 0: off; W1 0.9 -> 0.4
     assert down.workloads[0].target.cache_ttl == CacheTTL.NONE
     assert down.workloads[0].target.cache_hit_rate == 0.0
@@ -185,14 +187,14 @@ def test_a_cache_notch_moves_each_hit_rate_and_zero_turns_caching_off():
 
 def test_a_cache_notch_starts_caching_where_the_plan_had_none():
     data = scenario_to_dict(make_scenario({**PREFIX, "optimized": {"lands_month": 2}}))
-    w = parse_scenario(edits.apply_portfolio_levers(data, edits.PortfolioLevers(
+    w = parse_scenario(portfolio.apply_portfolio_levers(data, portfolio.PortfolioLevers(
         cache_shift=0.1))).workloads[0]
     assert w.target.cache_hit_rate == pytest.approx(0.1)
     assert w.target.cache_ttl == CacheTTL.FIVE_MINUTES
 
 
 def test_cache_ttl_for_every_workload_that_caches():
-    data = edits.apply_portfolio_levers(ENTERPRISE, edits.PortfolioLevers(cache_ttl="1h"))
+    data = portfolio.apply_portfolio_levers(ENTERPRISE, portfolio.PortfolioLevers(cache_ttl="1h"))
     for w in parse_scenario(data).workloads:
         if w.target.cache_hit_rate > 0:
             assert w.target.cache_ttl == CacheTTL.ONE_HOUR, w.name
@@ -200,9 +202,9 @@ def test_cache_ttl_for_every_workload_that_caches():
 
 def test_routing_moves_a_share_of_one_models_traffic():
     i = row_of("Sales email drafting")  # Sonnet 4.5 only, kept on the optimized path
-    levers = edits.PortfolioLevers(route_share=0.3, route_from="claude-sonnet-4-5",
+    levers = portfolio.PortfolioLevers(route_share=0.3, route_from="claude-sonnet-4-5",
                                    route_to="claude-haiku-4-5")
-    w = parse_scenario(edits.apply_portfolio_levers(ENTERPRISE, levers)).workloads[i]
+    w = parse_scenario(portfolio.apply_portfolio_levers(ENTERPRISE, levers)).workloads[i]
     assert w.target.models == pytest.approx({"claude-sonnet-4-5": 0.7, "claude-haiku-4-5": 0.3})
     assert w.current.models == {"claude-sonnet-4-5": 1.0}
 
@@ -211,18 +213,18 @@ def test_landing_and_ramp_move_from_each_plan_within_bounds():
     """Lands 2 and 5, ramps 0 and 3 months, horizon 12: two months later lands 4 and 7;
     twelve later both land in month 12 (the horizon); ramps a month shorter are 0 and 2."""
     data = two_workloads()
-    later = parse_scenario(edits.apply_portfolio_levers(data, edits.PortfolioLevers(
+    later = parse_scenario(portfolio.apply_portfolio_levers(data, portfolio.PortfolioLevers(
         lands_shift=2, ramp_shift=-1)))
     assert [(w.lands_month, w.ramp_months) for w in later.workloads] == [(4, 0), (7, 2)]
-    last = parse_scenario(edits.apply_portfolio_levers(data, edits.PortfolioLevers(
+    last = parse_scenario(portfolio.apply_portfolio_levers(data, portfolio.PortfolioLevers(
         lands_shift=12)))
     assert [w.lands_month for w in last.workloads] == [12, 12]
-    assert edits.PortfolioLevers(lands_shift=2, ramp_shift=-1).describe() == [
+    assert portfolio.PortfolioLevers(lands_shift=2, ramp_shift=-1).describe() == [
         "land 2 months later", "ramp 1 month shorter"]
 
 
 def test_no_lever_moved_changes_nothing():
-    assert edits.apply_portfolio_levers(ENTERPRISE, edits.PortfolioLevers()) is ENTERPRISE
+    assert portfolio.apply_portfolio_levers(ENTERPRISE, portfolio.PortfolioLevers()) is ENTERPRISE
 
 
 # --------------------------------------------------------------------------- lever tracks
@@ -230,7 +232,7 @@ def test_the_batch_track_starts_at_the_planned_share():
     """Batched fractions of what may wait: W0 0.2, W1 0.5; spend weights 1 and 3; eligible
     shares 1 and 0.7. Planned portfolio share = (1 x 1 x 0.2 + 3 x 0.7 x 0.5) / (1 + 2.1)
     = 1.25 / 3.1. Notches of 5 points run from -0.50 (W1 reaches 0) to +0.80 (W0 reaches 1)."""
-    track = edits.batch_track(parse_scenario(two_workloads()), np.array([1.0, 3.0]))
+    track = portfolio.batch_track(parse_scenario(two_workloads()), np.array([1.0, 3.0]))
     assert track.shifts[0] == -0.5 and track.shifts[-1] == 0.8
     assert len(track.shifts) == 27 and track.shifts[track.planned] == 0.0
     assert track.value_of(0.0) == pytest.approx(1.25 / 3.1)
@@ -246,7 +248,7 @@ def test_the_cache_track_weighs_only_workloads_with_a_prefix():
     scenario = parse_scenario({**two_workloads(), "workloads": [
         *two_workloads()["workloads"], {**scenario_to_dict(make_scenario())["workloads"][0],
                                         "name": "no prefix"}]})
-    track = edits.cache_track(scenario, np.array([2.0, 2.0, 100.0]))
+    track = portfolio.cache_track(scenario, np.array([2.0, 2.0, 100.0]))
     assert track.value_of(0.0) == pytest.approx(0.7)
     assert track.value_of(0.1) == pytest.approx(0.8)
     assert track.shifts[0] == -0.9 and track.shifts[-1] == 0.5
@@ -254,22 +256,22 @@ def test_the_cache_track_weighs_only_workloads_with_a_prefix():
 
 def test_month_tracks_show_the_months_they_give():
     scenario = parse_scenario(two_workloads())
-    lands = edits.months_track(scenario, ramp=False)
+    lands = portfolio.months_track(scenario, ramp=False)
     # From -4 (the later one, month 5, lands in month 1) to +10 (the earlier one, month 2,
     # lands in month 12, the horizon).
     assert lands.shifts == tuple(range(-4, 11)) and lands.shifts[lands.planned] == 0
     assert lands.value_of(0) == "months 2–5"
     assert lands.value_of(-4) == "month 1" and lands.value_of(10) == "month 12"
-    ramp = edits.months_track(scenario, ramp=True)
+    ramp = portfolio.months_track(scenario, ramp=True)
     assert ramp.value_of(0) == "0–3 months" and ramp.value_of(-3) == "0 months"
     assert ramp.value_of(2) == "2–5 months"
 
 
 def test_no_track_when_nothing_can_move():
     interactive = parse_scenario(scenario_to_dict(make_scenario({"waiting": "interactive"})))
-    assert edits.batch_track(interactive, np.array([1.0])) is None
-    assert edits.cache_track(interactive, np.array([1.0])) is None
-    assert edits.months_track(interactive, ramp=False) is None
+    assert portfolio.batch_track(interactive, np.array([1.0])) is None
+    assert portfolio.cache_track(interactive, np.array([1.0])) is None
+    assert portfolio.months_track(interactive, ramp=False) is None
 
 # --------------------------------------------------------------------------- variants
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
@@ -295,22 +297,22 @@ def test_the_next_notch_follows_one_lever_the_way_it_moved():
     """A nudge of one tracked lever predicts one more notch the same way; any other change
     (a second lever, or a lever without a track) predicts nothing; the track's end stops it."""
     scenario = parse_scenario(two_workloads())
-    tracks = {"batch": edits.batch_track(scenario, np.array([1.0, 3.0])),
+    tracks = {"batch": portfolio.batch_track(scenario, np.array([1.0, 3.0])),
               "cache": None,
-              "lands": edits.months_track(scenario, ramp=False)}
-    plan = edits.PortfolioLevers()
-    assert edits.next_notch(plan, edits.PortfolioLevers(batch_shift=-0.05), tracks) == \
-        edits.PortfolioLevers(batch_shift=-0.1)
-    assert edits.next_notch(edits.PortfolioLevers(lands_shift=2),
-                            edits.PortfolioLevers(lands_shift=1), tracks) == \
-        edits.PortfolioLevers(lands_shift=0)
+              "lands": portfolio.months_track(scenario, ramp=False)}
+    plan = portfolio.PortfolioLevers()
+    assert portfolio.next_notch(plan, portfolio.PortfolioLevers(batch_shift=-0.05), tracks) == \
+        portfolio.PortfolioLevers(batch_shift=-0.1)
+    assert portfolio.next_notch(portfolio.PortfolioLevers(lands_shift=2),
+                            portfolio.PortfolioLevers(lands_shift=1), tracks) == \
+        portfolio.PortfolioLevers(lands_shift=0)
     # Two levers at once, an untracked one, the end of the track (+0.80), nothing moved.
-    assert edits.next_notch(plan, edits.PortfolioLevers(batch_shift=0.05, lands_shift=1),
+    assert portfolio.next_notch(plan, portfolio.PortfolioLevers(batch_shift=0.05, lands_shift=1),
                             tracks) is None
-    assert edits.next_notch(plan, edits.PortfolioLevers(cache_shift=0.05), tracks) is None
-    assert edits.next_notch(edits.PortfolioLevers(batch_shift=0.75),
-                            edits.PortfolioLevers(batch_shift=0.8), tracks) is None
-    assert edits.next_notch(plan, plan, tracks) is None
+    assert portfolio.next_notch(plan, portfolio.PortfolioLevers(cache_shift=0.05), tracks) is None
+    assert portfolio.next_notch(portfolio.PortfolioLevers(batch_shift=0.75),
+                            portfolio.PortfolioLevers(batch_shift=0.8), tracks) is None
+    assert portfolio.next_notch(plan, plan, tracks) is None
     # Another setting changed with it (a TTL): not a nudge.
-    assert edits.next_notch(plan, edits.PortfolioLevers(batch_shift=0.05, cache_ttl="1h"),
+    assert portfolio.next_notch(plan, portfolio.PortfolioLevers(batch_shift=0.05, cache_ttl="1h"),
                             tracks) is None

@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 
 from forecast.errors import ScenarioError
-from forecast.scenario import load_scenario, parse_scenario, scenario_to_dict
+from forecast.scenario import scenario_to_dict
+from forecast.scenario_io import load_scenario, parse_scenario
 from tests.conftest import ROOT
 from ui import edits, offers
 
@@ -127,7 +128,7 @@ def test_kept_offers_show_in_the_table_and_edit_in_place():
 def test_the_offers_round_trip_through_the_scenario_file():
     """What the table writes is what the YAML download holds: loading it gives the offers
     back."""
-    from forecast.scenario import dump_scenario, read_scenario_text
+    from forecast.scenario_io import dump_scenario, read_scenario_text
 
     scenario = edits.validate(typed(VENDOR, {"name": "Our counter", "discount": "2.5M: 10%",
                                              "rollover": 0.25, "price_protection": True}))

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from forecast.scenario import load_scenario, parse_scenario, scenario_to_dict
+from forecast.scenario import scenario_to_dict
+from forecast.scenario_io import load_scenario, parse_scenario
 from tests.conftest import ROOT, SCENARIOS
-from ui import edits
+from ui import edits, portfolio
 from ui.importing import ImportRecord, next_steps, record_import
 from ui.state import ScenarioStore
 from ui.workspace import DEFAULT_FOLDER, ENV_VAR, EntryKind, Workspace, workspace_folder
@@ -114,16 +115,16 @@ def test_names_stay_unique(tmp_path):
 def test_save_variant_keeps_both_and_resets_the_source(tmp_path):
     store = open_store(tmp_path)
     source = store.active
-    edited = edits.apply_portfolio_levers(scenario_to_dict(ENTERPRISE),
-                                          edits.PortfolioLevers(batch_shift=-1.0))
+    edited = portfolio.apply_portfolio_levers(scenario_to_dict(ENTERPRISE),
+                                          portfolio.PortfolioLevers(batch_shift=-1.0))
     store.record(source, scenario_to_dict(ENTERPRISE), edited,
-                 edits.PortfolioLevers(batch_shift=-1.0))
+                 portfolio.PortfolioLevers(batch_shift=-1.0))
     gen = store.entries[source].gen
     made = store.save_variant(source, "No batch")
     assert store.active == "No batch" and store.entries[made].saved == {**edited,
                                                                         "name": "No batch"}
     back = store.entries[source]
-    assert back.effective == back.saved and back.levers == edits.PortfolioLevers()
+    assert back.effective == back.saved and back.levers == portfolio.PortfolioLevers()
     assert back.gen == gen + 1  # its widgets start again from how it was saved
     assert "No batch" in open_store(tmp_path).names
 
@@ -143,7 +144,7 @@ def test_widget_keys_belong_to_the_scenario_and_its_generation(tmp_path):
     # The widgets' last valid edit; leaving the scenario folds it into where they start
     # from, under new keys (the old widgets' state is dropped when they are not drawn).
     edited = {**scenario_to_dict(ENTERPRISE), "horizon_months": 24}
-    store.record(ENTERPRISE.name, edited, edited, edits.PortfolioLevers())
+    store.record(ENTERPRISE.name, edited, edited, portfolio.PortfolioLevers())
     store.activate(TEAM.name)
     assert store.key("lever_batch") == f"{TEAM.name}|0|lever_batch"
     store.activate(ENTERPRISE.name)

@@ -6,7 +6,8 @@ import math
 
 import pytest
 
-from forecast.scenario import load_scenario, parse_scenario, scenario_to_dict
+from forecast.scenario import scenario_to_dict
+from forecast.scenario_io import load_scenario, parse_scenario
 from forecast.variations import (
     STANDARD_VARIANTS,
     aggressive_batch,

@@ -42,16 +42,23 @@ from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
-from forecast import charts
-from forecast.negotiation import negotiate
-from forecast.plan import Plan, build_plan
-from forecast.scenario import Scenario, scenario_price_book
-from forecast.sensitivity import SENSITIVITY_PATHS, SensitivityRow, tornado
-from forecast.simulation import Simulation, simulate
+from forecast import (
+    Plan,
+    Scenario,
+    SensitivityRow,
+    Simulation,
+    build_plan,
+    charts,
+    negotiate,
+    scenario_price_book,
+    simulate,
+    tornado,
+)
+from forecast.sensitivity import SENSITIVITY_PATHS
 from forecast.types import CommitmentKind
 
 if TYPE_CHECKING:
-    from forecast.tracking import Tracking
+    from forecast import Tracking
     from ui.workspace import UsageFile
 
 #: Contract terms the simulation does not read: when only these change, it is reused. Any
@@ -177,7 +184,7 @@ def tracking_for(scenario_json: str, usage_key: str, as_of: str | None, paths: i
     forecast.errors.PlannerError
         The tracker's message (not cached: asked again, it is raised again).
     """
-    from forecast.tracking import track_usage
+    from forecast import track_usage
 
     scenario = Scenario.model_validate_json(scenario_json)
     return track_usage(scenario, scenario_price_book(scenario), _sources(), as_of=as_of,
@@ -188,7 +195,7 @@ def tracking_for(scenario_json: str, usage_key: str, as_of: str | None, paths: i
 def focus_files(scenario_json: str, paths: int, seed: int) -> dict[str, bytes]:
     """``forecast.focus.focus_export(...).files()`` and ``focus.zip`` holding both (file name
     to bytes)."""
-    from forecast.focus import focus_export
+    from forecast import focus_export
 
     scenario = Scenario.model_validate_json(scenario_json)
     files = focus_export(scenario, scenario_price_book(scenario), paths=paths,

@@ -15,12 +15,11 @@ from collections.abc import Sequence
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from forecast import narrative
+from forecast import CommitmentResult, Contract, Flag, Plan, narrative
 from forecast.charts import FLAG_COLOURS
-from forecast.contract import CommitmentResult, tier_edges
+from forecast.contract import tier_edges
 from forecast.formatting import pct, usd, usd_short
-from forecast.plan import SAVING_LABEL, Flag, Plan
-from forecast.scenario import Contract
+from forecast.plan import SAVING_LABEL
 from forecast.types import CommitmentKind, FlagKind
 from ui.text import html_text, md
 

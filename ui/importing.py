@@ -14,10 +14,10 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from forecast.scenario import Scenario
+from forecast import Scenario
 
 if TYPE_CHECKING:
-    from forecast.usage import UsageImport
+    from forecast import UsageImport
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,9 @@ from typing import Any
 
 import pandas as pd
 
+from forecast import Scenario
 from forecast.formatting import format_amounts, format_tiers, parse_amounts, parse_tiers, pct
-from forecast.scenario import Offer, Scenario
+from forecast.scenario import Offer
 from forecast.types import Overage
 from ui.edits import TableEdit
 

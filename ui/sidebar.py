@@ -14,12 +14,10 @@ from typing import Any
 
 import streamlit as st
 
+from forecast import PriceBook, Scenario, project
 from forecast.formatting import format_amounts, format_tiers, parse_amounts, parse_tiers, pct
-from forecast.pricebook import PriceBook
-from forecast.projection import project
-from forecast.scenario import Scenario
 from forecast.types import CacheTTL, FloatArray, Overage
-from ui import edits
+from ui import portfolio
 from ui.importing import record_import
 from ui.state import ScenarioStore, scenario_data
 from ui.text import md
@@ -40,10 +38,10 @@ class Controls:
     """What the sidebar sets: portfolio levers, scenario fields by dotted path, and the
     problems of what could not be read (each naming its field)."""
 
-    levers: edits.PortfolioLevers
+    levers: portfolio.PortfolioLevers
     settings: dict[str, Any] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
-    tracks: dict[str, edits.LeverTrack | None] = field(default_factory=dict)
+    tracks: dict[str, portfolio.LeverTrack | None] = field(default_factory=dict)
 
 
 def the_store() -> ScenarioStore:
@@ -120,13 +118,13 @@ def on_reset() -> None:
 def spend_weights(scenario_json: str) -> FloatArray:
     """Each workload's mean monthly list spend on today's path, shape (n_workloads,): what
     the portfolio levers' values are weighted by."""
-    from forecast.scenario import scenario_price_book
+    from forecast import scenario_price_book
 
     scenario = Scenario.model_validate_json(scenario_json)
     return project(scenario, scenario_price_book(scenario)).current.mean(axis=0)
 
 
-def _marker_css(key: str, track: edits.LeverTrack) -> str:
+def _marker_css(key: str, track: portfolio.LeverTrack) -> str:
     """A tick under the slider's track at the planned notch (the thumb's ``left`` is the
     same percentage of the same box)."""
     where = 100.0 * track.planned / max(len(track.shifts) - 1, 1)
@@ -134,7 +132,7 @@ def _marker_css(key: str, track: edits.LeverTrack) -> str:
             f"{{left: {where:.3f}%;}}")
 
 
-def lever_labels(track: edits.LeverTrack, show: Callable[[Any], str],
+def lever_labels(track: portfolio.LeverTrack, show: Callable[[Any], str],
                  notch: Callable[[Any], str]) -> dict[Any, str]:
     """The slider's label for each notch: the portfolio value it gives, "as planned: ..." at
     the plan. Streamlit tells notches apart by their labels, so two notches that give the
@@ -150,10 +148,10 @@ def lever_labels(track: edits.LeverTrack, show: Callable[[Any], str],
     return labels
 
 
-def _lever(label: str, name: str, track: edits.LeverTrack | None, current: Any,
+def _lever(label: str, name: str, track: portfolio.LeverTrack | None, current: Any,
            show: Callable[[Any], str], notch: Callable[[Any], str], help_text: str,
            css: list[str]) -> Any:
-    """One portfolio slider over a :class:`ui.edits.LeverTrack`: it starts at the plan
+    """One portfolio slider over a :class:`ui.portfolio.LeverTrack`: it starts at the plan
     ("as planned: 80%"), a notch moves every workload one step either way, and the plan is
     marked on the track. Returns the shift chosen (0 when nothing can move)."""
     if track is None:
@@ -177,13 +175,13 @@ def _months_moved(shift: int) -> str:
     return f"{shift:+d} mo"
 
 
-def _portfolio_levers(basis: Scenario, book: PriceBook, saved: edits.PortfolioLevers,
-                      tracks: dict[str, edits.LeverTrack | None]) -> edits.PortfolioLevers:
+def _portfolio_levers(basis: Scenario, book: PriceBook, saved: portfolio.PortfolioLevers,
+                      tracks: dict[str, portfolio.LeverTrack | None]) -> portfolio.PortfolioLevers:
     weights = spend_weights(basis.model_dump_json())
-    tracks.update(batch=edits.batch_track(basis, weights),
-                  cache=edits.cache_track(basis, weights),
-                  lands=edits.months_track(basis, ramp=False),
-                  ramp=edits.months_track(basis, ramp=True))
+    tracks.update(batch=portfolio.batch_track(basis, weights),
+                  cache=portfolio.cache_track(basis, weights),
+                  lands=portfolio.months_track(basis, ramp=False),
+                  ramp=portfolio.months_track(basis, ramp=True))
     css: list[str] = []
     batch = _lever(
         "Batch: share of the batch-eligible spend", "batch",
@@ -227,7 +225,7 @@ def _portfolio_levers(basis: Scenario, book: PriceBook, saved: edits.PortfolioLe
                   "A notch makes every ramp a month longer or shorter.", css)
     st.html(f"<style>{''.join(css)}</style>")
     st.caption("Per-workload levers: the table in the Workloads tab.")
-    return edits.PortfolioLevers(
+    return portfolio.PortfolioLevers(
         batch_shift=float(batch), cache_shift=float(hit), cache_ttl=ttl,
         route_share=route_share, route_from=route_from, route_to=route_to,
         lands_shift=int(lands), ramp_shift=int(ramp))
@@ -277,7 +275,7 @@ def render(basis: Scenario, book: PriceBook, paths_cap: int | None) -> Controls:
                              "compare the two.")
         right.form_submit_button("Save", on_click=on_save_variant, width="stretch")
 
-    tracks: dict[str, edits.LeverTrack | None] = {}
+    tracks: dict[str, portfolio.LeverTrack | None] = {}
     with st.expander("Portfolio levers: every workload at once", expanded=True):
         levers = _portfolio_levers(basis, book, entry.levers, tracks)
 

@@ -21,10 +21,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from forecast.errors import PlannerError
-from forecast.scenario import Scenario, scenario_to_dict
-from ui.edits import PortfolioLevers, unique_name
+from forecast import PlannerError, Scenario, scenario_to_dict
+from ui.edits import unique_name
 from ui.importing import ImportRecord
+from ui.portfolio import PortfolioLevers
 from ui.workspace import (
     EntryKind,
     Kept,

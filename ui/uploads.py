@@ -15,16 +15,15 @@ from typing import TYPE_CHECKING
 
 import yaml
 
-from forecast.errors import PlannerError, ScenarioError
+from forecast import PlannerError, Scenario, ScenarioError, read_scenario_text
 from forecast.files import MAX_SCENARIO_BYTES
 from forecast.pricebook import bundled_price_book_ids
-from forecast.scenario import Scenario, read_scenario_text
 from forecast.usage import MAX_USAGE_FILE_BYTES
 
 if TYPE_CHECKING:
-    from forecast.usage import UsageImport
+    from forecast import UsageImport
 
-#: ``read_scenario_text`` takes ``allow_book_paths`` (forecast/scenario.py): the library
+#: ``read_scenario_text`` takes ``allow_book_paths`` (forecast/scenario_io.py): the library
 #: refuses book paths itself, with its own message; False makes the page check first.
 LIBRARY_REFUSES_BOOK_PATHS = True
 
@@ -116,7 +115,7 @@ def import_usage_uploads(files: Sequence[tuple[str, bytes]]) -> UsageImport:
         A file too big, the importer's message (naming the file, bucket or row), or an
         unexpected failure (named, without a traceback).
     """
-    from forecast.usage import import_usage
+    from forecast import import_usage
 
     names = ", ".join(n for n, _ in files) or "usage files"
     if not files:

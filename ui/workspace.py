@@ -33,14 +33,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from forecast.errors import ScenarioError
-from forecast.scenario import (
-    Scenario,
-    atomic_write,
-    dump_scenario,
-    read_scenario_text,
-    scenario_to_dict,
-)
+from forecast import Scenario, ScenarioError, dump_scenario, read_scenario_text, scenario_to_dict
+from forecast.scenario_io import atomic_write
 
 ENV_VAR = "COMMITPLAN_WORKSPACE"
 #: The subfolder that keeps usage to date per tracked scenario.

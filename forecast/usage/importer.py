@@ -480,7 +480,7 @@ def _validate(document: dict[str, Any],
     from dataclasses import replace
 
     from forecast.cost import request_cost
-    from forecast.scenario import parse_scenario
+    from forecast.scenario_io import parse_scenario
 
     try:
         scenario = parse_scenario(document)

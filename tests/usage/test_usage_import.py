@@ -18,7 +18,7 @@ import pytest
 from forecast import limits
 from forecast.errors import ImportUsageError
 from forecast.projection import project
-from forecast.scenario import read_scenario_text
+from forecast.scenario_io import read_scenario_text
 from forecast.usage import (
     AVERAGE_MONTH_DAYS,
     MonthUse,

@@ -1,0 +1,178 @@
+"""The PDFs put together: the document (US Letter, margins, metadata; the same story and date
+give the same bytes), ``render_pdf`` for either copy, ``render_tracking_pdf``, and
+``write_pdf`` that writes it whole or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from forecast.report.appendix import _appendix
+from forecast.report.internal import (
+    _forecast,
+    _offers,
+    _options,
+    _options_on_the_table,
+    _savings,
+    _sensitivity,
+    _summary,
+)
+from forecast.report.tracked import tracking_page
+from forecast.report.vendor import _vendor_summary, _vendor_timeline
+from forecast.types import Audience
+from forecast.typeset import (
+    BODY,
+    MARGIN,
+    NAME_LIMIT,
+    canvas_maker,
+    no_orphan_headings,
+    para,
+    register_fonts,
+    text,
+)
+
+if TYPE_CHECKING:
+    from reportlab.platypus import Flowable, SimpleDocTemplate
+
+    from forecast import Plan, Tracking
+
+
+def render_tracking_pdf(tracking: Tracking, generated: dt.date | None = None) -> bytes:
+    """The tracking page on its own (``commitplan track -o OUT.pdf``), as bytes."""
+
+    generated = generated or dt.date.today()
+    register_fonts()
+    buffer = io.BytesIO()
+    doc = _document(buffer, f"Commitment tracking: {tracking.scenario_name}",
+                    "A signed commitment against usage to date")
+    story = [para(text(tracking.scenario_name, NAME_LIMIT), "title"),
+             *tracking_page(tracking, doc.width)]
+    doc.build(no_orphan_headings(story),
+              canvasmaker=canvas_maker(tracking.scenario_name, generated,
+                                       "commitment tracking · internal"))
+    return buffer.getvalue()
+
+
+# --------------------------------------------------------------------------- entry points
+def _document(buffer: io.BytesIO, title: str, subject: str) -> SimpleDocTemplate:
+    """A US Letter document with the report's margins and metadata (invariant: the same
+    story and date give the same bytes)."""
+    from reportlab.lib.pagesizes import letter
+    from reportlab.platypus import SimpleDocTemplate
+
+    return SimpleDocTemplate(
+        buffer, pagesize=letter, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
+        bottomMargin=0.85 * 72, title=title, author="Commitment Planner", subject=subject,
+        creator="Commitment Planner (forecast.report)", invariant=1, lang="en",
+        initialFontName=BODY)
+
+
+def render_pdf(plan: Plan, generated: dt.date | None = None,
+               audience: Audience = Audience.INTERNAL, tracking: Tracking | None = None
+               ) -> bytes:
+    """The negotiation PDF of a plan, as bytes.
+
+    Parameters
+    ----------
+    plan : Plan
+        The plan to report (``build_plan``); its sensitivity rows, when present, fill the
+        sensitivity page.
+    generated : datetime.date, optional
+        The date printed as "prepared" (default: today). The same plan and date give the
+        same bytes.
+    audience : Audience
+        ``internal`` (default): everything, "internal" on every page. ``vendor``: the copy
+        for the other side of the table: the ask, the usage evidence and the optimization
+        plan with its timeline; nothing of the appetite, the walk-away, the alternative,
+        the cost curve or the risk tables.
+    tracking : Tracking, optional
+        The signed contract against usage to date (:func:`forecast.tracking.track`): adds
+        the tracking page after the summary, in the internal copy only.
+
+    Returns
+    -------
+    bytes
+        The PDF document.
+    """
+    from reportlab.platypus import PageBreak
+
+    generated = generated or dt.date.today()
+    register_fonts()
+    buffer = io.BytesIO()
+    doc = _document(buffer, f"Commitment plan: {plan.scenario.name}",
+                    "Spend commitment sizing for the negotiation")
+    width = doc.width
+    if audience == Audience.VENDOR:
+        first = _vendor_summary(plan, generated, width) + _vendor_timeline(plan, width)
+        sections = [_savings(plan, width, checks=False),
+                    _appendix(plan, width, generated, internal=False)]
+        document = "commitment proposal"
+    else:
+        first = _summary(plan, generated, width)
+        sections = [tracking_page(tracking, width) if tracking is not None else [],
+                    _offers(plan, width), _options_on_the_table(plan, width),
+                    _forecast(plan, width), _options(plan, width), _savings(plan, width),
+                    _sensitivity(plan, width), _appendix(plan, width, generated)]
+        document = "commitment plan · internal"
+    story: list[Flowable] = list(first)
+    for section in sections:
+        if section:
+            story.append(PageBreak())
+            story += section
+    story = no_orphan_headings(story)
+    doc.build(story, canvasmaker=canvas_maker(plan.scenario.name, generated, document))
+    return buffer.getvalue()
+
+
+def check_output_path(path: str | Path, inputs: Sequence[str | Path] = ()) -> Path:
+    """The path a report can be written to, checked before any work is done.
+
+    Raises
+    ------
+    PlannerError
+        When the path is a folder, one of ``inputs``, read-only, or its folder does not
+        exist (see :func:`forecast.files.check_output`).
+    """
+    from forecast.files import check_output
+
+    return check_output(path, inputs).path
+
+
+def write_pdf(plan: Plan, path: str | Path, generated: dt.date | None = None,
+              audience: Audience = Audience.INTERNAL, inputs: Sequence[str | Path] = (),
+              tracking: Tracking | None = None) -> None:
+    """Render the PDF and write it whole or not at all.
+
+    The document is rendered in memory first, then written by
+    :func:`forecast.files.write_output`: a regular file atomically (a failed export leaves
+    no file behind, or the previous one as it was), a device or FIFO in place, never over
+    one of ``inputs``.
+
+    Parameters
+    ----------
+    plan : Plan
+        The plan to report.
+    path : str or Path
+        The PDF to write.
+    generated : datetime.date, optional
+        The date printed as "prepared" (default: today).
+    inputs : sequence of str or Path
+        The files the plan was read from (the scenario): the PDF must be none of them.
+    tracking : Tracking, optional
+        Usage to date tracked against the signed contract: adds the tracking page.
+
+    Raises
+    ------
+    PlannerError
+        When the file cannot be written (a folder, a missing folder, no permission, an
+        input), naming the path.
+    """
+    from forecast.files import write_output
+
+    check_output_path(path, inputs)
+    write_output(path, render_pdf(plan, generated, audience, tracking), inputs,
+                 what="the report")
