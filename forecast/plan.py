@@ -18,6 +18,7 @@ from forecast.cost import caching_warnings
 from forecast.errors import PlannerError
 from forecast.formatting import pct, usd
 from forecast.negotiation import Position, negotiate
+from forecast.precision import quantiles
 from forecast.pricebook import PriceBook
 from forecast.projection import Projection, project
 from forecast.recommendation import Recommendation, recommend
@@ -150,12 +151,7 @@ class Plan:
                        "vs_payg_se": r.saving_vs_payg_se},
             "bridge": r.bridge.to_dict(),
             "bridge_se": r.bridge.se_to_dict(),
-            "yearly_list_usage": {
-                "current_mean": self.usage.current.mean(axis=0).tolist(),
-                "optimized_mean": self.usage.optimized.mean(axis=0).tolist(),
-                "optimized_p10": np.quantile(self.usage.optimized, 0.1, axis=0).tolist(),
-                "optimized_p90": np.quantile(self.usage.optimized, 0.9, axis=0).tolist(),
-            },
+            "yearly_list_usage": self._yearly_list_usage(),
             "recommendation": {
                 "recommended": r.to_dict(),
                 "risk_neutral": rec.risk_neutral.to_dict(),
@@ -176,6 +172,26 @@ class Plan:
             "flags": [f.to_dict() for f in self.flags],
             "sensitivity": [r.to_dict() for r in self.sensitivity],
             "warnings": self.projection.warnings,
+        }
+
+
+    def _yearly_list_usage(self) -> dict[str, list[float]]:
+        """Yearly list usage: the plain means over the paths and the optimized path's P10
+        and P90, each with its standard error."""
+        opt = self.usage.optimized
+        bands = [quantiles(opt[:, y], (0.1, 0.9)) for y in range(opt.shape[1])]
+        return {
+            "current_mean": self.usage.current.mean(axis=0).tolist(),
+            "optimized_mean": opt.mean(axis=0).tolist(),
+            "optimized_p10": np.quantile(opt, 0.1, axis=0).tolist(),
+            "optimized_p90": np.quantile(opt, 0.9, axis=0).tolist(),
+            "current_mean_se": (self.usage.current.std(axis=0, ddof=1)
+                                / np.sqrt(self.n_paths)).tolist() if self.n_paths > 1
+            else [0.0] * opt.shape[1],
+            "optimized_mean_se": (opt.std(axis=0, ddof=1) / np.sqrt(self.n_paths)).tolist()
+            if self.n_paths > 1 else [0.0] * opt.shape[1],
+            "optimized_p10_se": [p10.se for p10, _ in bands],
+            "optimized_p90_se": [p90.se for _, p90 in bands],
         }
 
 

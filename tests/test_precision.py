@@ -134,3 +134,39 @@ def test_quoted_standard_errors_agree_with_the_spread_across_seeds(across_seeds,
     spread = across_seeds[figure].std(ddof=1)
     quoted = across_seeds[f"{figure}_se"].mean()
     assert quoted == pytest.approx(spread, rel=0.2), (figure, quoted, spread)
+
+
+# --------------------------------------------------------------------------- the faces
+def test_plan_json_carries_a_finite_standard_error_beside_every_quoted_estimate():
+    from forecast.cli import _plan_text
+    from forecast.plan import build_plan
+
+    data = _scenario().model_dump(mode="json")
+    # An offer with the scenario contract's own terms costs the same on every path (a
+    # difference of 0 with a standard error of 0: within noise); one at a 30% discount
+    # costs clearly less than both.
+    data["offers"] = [{"name": "Same terms", "discount_tiers": data["contract"]["discount_tiers"]},
+                      {"name": "Deep", "discount": 0.30, "commitments": 150_000}]
+    plan = build_plan(Scenario.model_validate(data), BOOK, paths=1000, sensitivity=False)
+    doc = plan.to_dict()
+    assert set(doc["bridge_se"]) == set(doc["bridge"])
+    assert doc["bridge_se"]["payg"] < 1e-6 * doc["bridge"]["payg"]  # a control: exact
+    assert {"vs_today_se", "vs_payg_se"} <= set(doc["saving"])
+    keys = {"expected_cost_se", "saving_vs_today_se", "saving_vs_payg_se",
+            "shortfall_probability_se", "cost_p10_se", "cost_p90_se"}
+    for result in [doc["recommendation"]["recommended"], *doc["candidates"]]:
+        assert keys <= set(result)
+        assert all(np.isfinite(result[k]) and result[k] >= 0 for k in keys)
+    # The binomial error of the recommended commitment's shortfall, sqrt(p (1 - p) / 1000).
+    r = doc["recommendation"]["recommended"]
+    p = r["shortfall_probability"]
+    assert r["shortfall_probability_se"] == pytest.approx(np.sqrt(p * (1 - p) / 1000))
+    assert all({"expected_cost_se", "saving_vs_payg_se", "shortfall_probability_se"}
+               <= set(o) for o in doc["offers"])
+    assert {"optimized_p10_se", "optimized_p90_se"} <= set(doc["yearly_list_usage"])
+    calls = {(c["first"], c["second"]) for c in doc["position"]["within_noise"]}
+    assert {("scenario contract", "Same terms"), ("Same terms", "scenario contract")} & calls
+    assert not any("Deep" in pair for pair in calls)
+    text = _plan_text(plan)
+    assert "Monte Carlo error at 1,000 paths" in text
+    assert "'Same terms'" in text and "are within noise of each other" in text
