@@ -312,10 +312,10 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def _warm_up() -> None:
-    """:func:`forecast.typeset.warm_up`; a failure here is left for the export itself to
-    meet and report."""
+    """:func:`forecast.report.build.warm_up`; a failure here is left for the export itself
+    to meet and report."""
     try:
-        from forecast.typeset import warm_up
+        from forecast.report.build import warm_up
 
         warm_up()
     except Exception:  # the export meets the same failure and reports it

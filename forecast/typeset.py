@@ -360,27 +360,6 @@ def _vl_fonts() -> None:
     vlc.register_font_directory(str(FONT_DIR))
 
 
-#: The smallest chart there is: rendering it starts vl-convert's engine.
-_FIRST_CHART = ('{"$schema": "https://vega.github.io/schema/vega-lite/v5.json", '
-                '"data": {"values": [{"x": 0}]}, "mark": "point", '
-                '"encoding": {"x": {"field": "x", "type": "quantitative"}}}')
-
-
-def warm_up() -> None:
-    """Import what the PDF needs (altair, reportlab, svglib), register the fonts and start
-    the chart engine with one tiny chart: the fixed cost of every export, paid once per
-    process. ``commitplan report`` runs it in a thread while the plan simulates (numpy and
-    the engine release the interpreter), and joins it before the first page is set.
-    """
-    import vl_convert as vlc
-
-    import forecast.report  # noqa: F401  (the PDF's modules: altair, reportlab, svglib)
-
-    register_fonts()
-    _vl_fonts()
-    vlc.vegalite_to_svg(_FIRST_CHART)
-
-
 def chart_drawing(chart: alt.TopLevelMixin, width: float) -> Drawing:
     """A chart as a reportlab vector drawing ``width`` points wide.
 

@@ -176,3 +176,27 @@ def write_pdf(plan: Plan, path: str | Path, generated: dt.date | None = None,
     check_output_path(path, inputs)
     write_output(path, render_pdf(plan, generated, audience, tracking), inputs,
                  what="the report")
+
+
+#: The smallest chart there is: rendering it starts vl-convert's engine.
+_FIRST_CHART = ('{"$schema": "https://vega.github.io/schema/vega-lite/v5.json", '
+                '"data": {"values": [{"x": 0}]}, "mark": "point", '
+                '"encoding": {"x": {"field": "x", "type": "quantitative"}}}')
+
+
+def warm_up() -> None:
+    """Import what the PDF needs (altair, reportlab, svglib), register the fonts and start
+    the chart engine with one tiny chart: the fixed cost of every export, paid once per
+    process. ``commitplan report`` runs it in a thread while the plan simulates (numpy and
+    the engine release the interpreter), and joins it before the first page is set.
+    """
+    import reportlab.platypus  # noqa: F401
+    import svglib.svglib  # noqa: F401
+    import vl_convert as vlc
+
+    import forecast.charts  # noqa: F401  (altair)
+    from forecast.typeset import _vl_fonts, register_fonts
+
+    register_fonts()
+    _vl_fonts()
+    vlc.vegalite_to_svg(_FIRST_CHART)
