@@ -89,9 +89,9 @@ def _cube_coefficients(corners: CornerCosts) -> FloatArray:
     shape (n_workloads, 2, 2, 2).
     """
     d = corners.values.copy()
-    for axis in (1, 2, 3):
-        high = [slice(None)] * 4
-        low = [slice(None)] * 4
+    for axis in (-3, -2, -1):
+        high = [slice(None)] * d.ndim
+        low = [slice(None)] * d.ndim
         high[axis], low[axis] = 1, 0
         d[tuple(high)] -= d[tuple(low)]
     return d
@@ -114,7 +114,7 @@ def coalition_unit_cost(corners: CornerCosts, moments: RampMoments,
     for i in (0, 1) if Lever.ROUTING in moved else (0,):
         for j in (0, 1) if Lever.CACHING in moved else (0,):
             for k in (0, 1) if Lever.BATCH in moved else (0,):
-                out = out + d[:, i, j, k] * moments.power(i + j + k, batch=k == 1)
+                out = out + d[..., i, j, k] * moments.power(i + j + k, batch=k == 1)
     return out
 
 
@@ -158,7 +158,8 @@ def attribute(corners: CornerCosts, volume: FloatArray, moments: RampMoments,
         done = after
     # Saving once the plan has fully landed, at the volume the workload starts at: a launch
     # is ranked on its launch volume, not on a later (or smaller) month's.
-    per_month = run_rate * (corners.current - corners.optimized)
+    start = corners.at_start()
+    per_month = run_rate * (start.current - start.optimized)
     order_idx = np.argsort(-per_month, kind="stable")
     rank = np.empty(len(per_month), dtype=np.int64)
     rank[order_idx] = np.arange(1, len(per_month) + 1)

@@ -19,7 +19,9 @@ For a training window ending at month K (docs/model.md, "Forecasting from histor
    is what sizing on the forecast cost.
 
 Actual and simulated costs are both at the price book's latest entries, so that a price
-change inside the history is not scored as a forecast error. The contract is the one given
+change inside the history is not scored as a forecast error; for the same reason the
+simulation keeps each workload on the models that ran it (no retirement moves it to a
+successor the actuals never used). The contract is the one given
 (its first year), or a 10% discount on any commitment with overage at list: at the
 discounted rate any commitment below usage costs the same, so overage at list is what makes
 the size matter.
@@ -256,7 +258,9 @@ def backtest(history: PricedHistory, train_months: int, horizon: int | None = No
     length = min(60, max(13, horizon + 1))
     scenario = train.scenario.model_copy(update={"horizon_months": length,
                                                  "contract": contract})
-    sim = simulate(scenario, history.book, n_paths=paths, seed=seed)
+    # The actual months were billed on the models that ran them: a retirement inside the
+    # window would move the forecast to a successor the actuals never used.
+    sim = simulate(scenario, history.book.without_retirements(), n_paths=paths, seed=seed)
     labels = [month_offset(scenario.start, j) for j in range(length)]
     days = np.array([days_in_month(m) for m in labels], dtype=float)
     spend = sim.current * (days / AVERAGE_MONTH_DAYS)  # (paths, months), calendar months

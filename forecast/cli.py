@@ -627,8 +627,11 @@ def cmd_prices(args: argparse.Namespace) -> int:
     """``commitplan prices``: the book as in force on a date."""
     from forecast import load_price_book
     from forecast.formatting import table
+    from forecast.pricebook import LATEST_PRICE_BOOK
 
-    book = load_price_book(args.price_book or "anthropic-2026-11")
+    book = load_price_book(args.price_book or LATEST_PRICE_BOOK)
+    if args.unverified:
+        return _prices_unverified(book, args)
     rows = book.as_of(args.on)
     if args.model:
         model_id = book.resolve_model(args.model)
@@ -638,7 +641,9 @@ def cmd_prices(args: argparse.Namespace) -> int:
         rows = [r for r in rows if r["model"] == model_id]
     if args.json:
         print(json.dumps({"price_book": book.id, "effective_date": str(book.effective_date),
-                          "on": str(args.on) if args.on else None, "models": rows,
+                          "on": str(args.on) if args.on else None,
+                          "currency": book.currency, "batch_discount": book.batch_discount,
+                          "source": book.source, "models": rows,
                           "not_expressed": list(book.not_expressed)}, indent=2))
         return EXIT_OK
 
@@ -659,15 +664,43 @@ def cmd_prices(args: argparse.Namespace) -> int:
                    f">{r['threshold'] // 1000:,}k: {money(r['long_input'])} / "
                    f"{money(r['long_output'])}",
                    "-" if r["us_multiplier"] is None else f"{r['us_multiplier']:g}x",
-                   f"{r['tokenizer_factor']:g}", ", ".join(r["changes"]) or "-"]
+                   "-" if r["fast_multiplier"] is None else f"{r['fast_multiplier']:g}x"
+                   + (f" to {r['fast_until']}" if r["fast_until"] else ""),
+                   f"{r['tokenizer_factor']:g}", ", ".join(r["changes"]) or "-",
+                   "-" if r["retires"] is None else f"{r['retires']} -> {r['successor']}",
+                   "" if r["verified"] else "*"]
                   for r in rows]
     out.append(table(table_rows, ["model", "input", "5m write", "1h write", "cache read",
-                                  "output", "long prompt (in / out)", "US only", "tokenizer",
-                                  "changed on"], right={1, 2, 3, 4, 5, 7, 8}))
+                                  "output", "long prompt (in / out)", "US only", "fast",
+                                  "tokenizer", "changed on", "retires", ""],
+                     right={1, 2, 3, 4, 5, 7, 9}))
+    if any(not r["verified"] for r in rows):
+        out += ["", "* some figures from secondary sources only: see --unverified"]
     if book.not_expressed and not args.model:
         out += ["", "Not expressed by this book (priced at standard rates):",
                 *(f"  - {line}" for line in book.not_expressed)]
     print("\n".join(out))
+    return EXIT_OK
+
+
+def _prices_unverified(book: Any, args: argparse.Namespace) -> int:
+    """``commitplan prices --unverified``: the figures found only in secondary sources."""
+    from forecast.formatting import table
+
+    rows = book.unverified()
+    if args.model:
+        model_id = book.resolve_model(args.model)
+        rows = [r for r in rows if r["model"] in (model_id, "*")]
+    if args.json:
+        print(json.dumps({"price_book": book.id, "unverified": rows}, indent=2))
+        return EXIT_OK
+    if not rows:
+        print(f"Price book {book.id}: every figure is from the vendor's own pages.")
+        return EXIT_OK
+    print(f"Price book {book.id}: figures found only in secondary sources (not on the "
+          "vendor's pages as read)\n")
+    print(table([[r["model"], r["fields"], r["url"]] for r in rows],
+                ["model", "fields", "source"]))
     return EXIT_OK
 
 
@@ -679,7 +712,10 @@ def register_prices(sub: Any) -> None:
     p.add_argument("--model", metavar="M", help="one model (an id, alias or display name)")
     p.add_argument("--on", type=_date_arg, metavar="DATE",
                    help="the day (YYYY-MM-DD); default: the latest entries")
-    p.add_argument("--price-book", metavar="ID|FILE", help="a bundled id or a book file")
+    p.add_argument("--price-book", metavar="ID|FILE",
+                   help="a bundled id or a book file; default: the newest bundled book")
+    p.add_argument("--unverified", action="store_true",
+                   help="list the figures found only in secondary sources, with their pages")
     p.add_argument("--json", action="store_true", help="print JSON for machines")
     p.set_defaults(func=cmd_prices)
 
@@ -821,27 +857,38 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     scenario, book = _load(args.file)
     args.scenario = scenario
-    export = focus_export(scenario, book, args.paths, args.seed)
+    export = focus_export(scenario, book, args.paths, args.seed, args.focus_version,
+                          args.planned)
     written = write_focus(export, args.output, _inputs(args))
     source = "the scenario's contract.commitments" if str(export.source) == "scenario" \
         else "the recommended commitment (the scenario names none)"
-    print(f"wrote {', '.join(str(p) for p in written)}: {len(export.contract_commitment)} "
-          f"contract years, {source}", file=sys.stderr)
+    kind = "a plan (identifiers planned-..., not the provider's)" if export.planned \
+        else f"signed contract {scenario.contract.id}"
+    print(f"wrote {', '.join(str(p) for p in written)} (FOCUS {export.version}): "
+          f"{len(export.contract_commitment)} contract years, {source}; {kind}",
+          file=sys.stderr)
     return EXIT_OK
 
 
 def register_export(sub: Any) -> None:
     p = sub.add_parser(
-        "export", help="export the contract and the monthly projection (FOCUS 1.3)",
-        description="Write the contract as a FinOps FOCUS 1.3 Contract Commitment dataset "
+        "export", help="export the contract and the monthly projection (FOCUS 1.4 or 1.3)",
+        description="Write the contract as a FinOps FOCUS Contract Commitment dataset "
                     "(contract_commitment.csv, one row per contract year: the scenario's "
-                    "commitments, or the recommended one) and the monthly projection beside "
-                    "it (projection.csv, projected figures as x_ columns), into a folder: "
-                    "both files or neither.")
+                    "signed commitments with contract.id, or with --planned a plan or the "
+                    "recommended commitment, marked as planned) and the monthly projection "
+                    "beside it (projection.csv, one row per calendar month, projected "
+                    "figures as x_ columns), into a folder: both files or neither.")
     p.add_argument("file", metavar="SCENARIO", help="scenario file (.yaml or .json)")
     fmt = p.add_mutually_exclusive_group(required=True)
     fmt.add_argument("--focus", action="store_true",
-                     help="FOCUS 1.3: contract_commitment.csv and projection.csv")
+                     help="FOCUS: contract_commitment.csv and projection.csv")
+    p.add_argument("--focus-version", choices=("1.3", "1.4"), default="1.4",
+                   help="FOCUS version of contract_commitment.csv (default 1.4, the latest "
+                        "ratified; 1.4 is not readable as 1.3)")
+    p.add_argument("--planned", action="store_true",
+                   help="export a plan (no contract.id, or no contract.commitments: the "
+                        "recommended commitment), its identifiers marked planned-...")
     p.add_argument("-o", "--output", required=True, metavar="DIR",
                    help="folder to write into (created when missing)")
     p.add_argument("--paths", type=_whole_number(1, MAX_PATHS),

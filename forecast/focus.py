@@ -1,14 +1,22 @@
-"""FOCUS export: the contract in the FinOps FOCUS 1.3 Contract Commitment shape, and the
-monthly projection beside it (docs/model.md, "FOCUS export").
+"""FOCUS export: the contract in the FinOps FOCUS Contract Commitment shape (1.3 or 1.4),
+and the monthly projection beside it (docs/model.md, "FOCUS export"; docs/focus.md).
 
 Two files, written together or not at all (:func:`write_focus`):
 
-- ``contract_commitment.csv``: the Contract Commitment dataset (introduced in FOCUS 1.3),
-  one row per contract year, the 13 columns the dataset requires. The scenario's
-  ``contract.commitments`` when it names them (the signed contract), else the recommended
-  commitment. Each column below says which rule of the specification its value follows
-  (column type, whether it may be null, data type, allowed values).
-- ``projection.csv``: one row per month of the term. FOCUS has no projection dataset: the
+- ``contract_commitment.csv``: the Contract Commitment dataset, one row per contract year:
+  the 13 columns FOCUS 1.3 requires, or the 27 of FOCUS 1.4 (its 13 plus the commitment's
+  applicability, benefit category, model, duration, fulfilment and payment terms, lifecycle
+  status, discount, dates and the provider's and invoice issuer's names; the two
+  conditional pricing-currency columns and the upfront percentage do not apply). 1.4 is not
+  a superset a 1.3 reader accepts, so the version is chosen (:data:`FOCUS_VERSIONS`).
+  The scenario's ``contract.commitments`` with its ``contract.id`` are a signed contract;
+  anything else (no id, or the recommended commitment) is a plan, exported only when asked
+  (``planned=True``) and marked as one: the identifiers start ``planned-`` and say they are
+  not the provider's, the description says so, and in 1.4 the lifecycle status is
+  ``Proposed``. Each column below says which rule of the specification its value follows.
+- ``projection.csv``: one row per calendar month of the term, its figures for the month's
+  true days (the simulation's months are average months of 30.44 days: a February is
+  28 / 30.44 of one). FOCUS has no projection dataset: the
   month's bounds borrow the Cost and Usage dataset's ``BillingPeriodStart`` /
   ``BillingPeriodEnd`` (Date/Time, inclusive start, exclusive end), ``ContractId`` and
   ``ContractCommitmentId`` join it to the commitment rows, and every projected figure is a
@@ -26,6 +34,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import datetime as dt
 import io
 import os
 import re
@@ -40,10 +49,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from forecast.contract import YearlyUsage, as_commitment, discount_for, evaluate
-from forecast.errors import UserFileError
+from forecast.errors import PlannerError, UserFileError
 from forecast.formatting import pct, usd
 from forecast.types import CommitmentKind, Overage
-from forecast.usage.months import month_offset
+from forecast.usage.months import AVERAGE_MONTH_DAYS, days_in_month, month_offset
 
 if TYPE_CHECKING:
     from forecast.pricebook import PriceBook
@@ -55,6 +64,15 @@ BILLING_CURRENCY = "USD"
 COMMITMENT_TYPE = "Annual spend commitment"
 CONTRACT_COMMITMENT_FILE = "contract_commitment.csv"
 PROJECTION_FILE = "projection.csv"
+
+#: FOCUS versions the export writes, and the default: the latest ratified version whose
+#: specification text was read (docs/focus.md says where).
+FOCUS_VERSIONS = ("1.3", "1.4")
+DEFAULT_FOCUS_VERSION = "1.4"
+#: The provider, as FOCUS 1.4's ServiceProviderName and InvoiceIssuerName want it.
+PROVIDER_NAME = "Anthropic"
+#: Prefix of identifiers the export makes up for a plan (not the provider's).
+PLANNED_PREFIX = "planned-"
 
 #: The Contract Commitment dataset's columns (FOCUS 1.3, dataset.md): all 13 are required
 #: in the dataset. Rule of each value, as written in :func:`contract_commitment_rows`.
@@ -73,6 +91,27 @@ CONTRACT_COMMITMENT_COLUMNS = (
     "ContractCommitmentDescription",
     "BillingCurrency",
 )
+#: FOCUS 1.4's Contract Commitment columns: 1.3's and the 14 mandatory ones 1.4 adds
+#: (ContractCommitmentPaymentUpfrontPercentage, PricingCurrency and
+#: PricingCurrencyContractCommitmentCost are conditional on partial upfront payments and
+#: on pricing in another currency than billing; neither applies).
+CONTRACT_COMMITMENT_COLUMNS_1_4 = tuple(sorted((
+    *CONTRACT_COMMITMENT_COLUMNS,
+    "ContractCommitmentApplicability",
+    "ContractCommitmentBenefitCategory",
+    "ContractCommitmentCreated",
+    "ContractCommitmentDiscountPercentage",
+    "ContractCommitmentDurationType",
+    "ContractCommitmentFulfillmentInterval",
+    "ContractCommitmentLastUpdated",
+    "ContractCommitmentLifecycleStatus",
+    "ContractCommitmentModel",
+    "ContractCommitmentOfferCategory",
+    "ContractCommitmentPaymentInterval",
+    "ContractCommitmentPaymentModel",
+    "InvoiceIssuerName",
+    "ServiceProviderName",
+)))
 #: Columns of ``projection.csv``: FOCUS columns first, then the custom ones (ColumnHandling:
 #: custom columns after every FOCUS column, not intermixed).
 PROJECTION_COLUMNS = (
@@ -108,13 +147,32 @@ def decimal(value: float, places: int = 2) -> str:
     return "0" if text in ("-0", "") else text
 
 
-def contract_id(scenario: Scenario) -> str:
-    """``contract.id``, or one made from the scenario's name and start (a placeholder until
-    the provider's identifier is written into ``contract.id``)."""
-    if scenario.contract.id:
+def contract_id(scenario: Scenario, planned: bool = False) -> str:
+    """``contract.id`` for a signed contract; for a plan, ``planned-`` and the id or one
+    made from the scenario's name and start (never taken for the provider's)."""
+    if scenario.contract.id and not planned:
         return scenario.contract.id
-    slug = re.sub(r"[^a-z0-9]+", "-", scenario.name.lower()).strip("-")[:60]
-    return f"{slug or 'contract'}-{scenario.start}"
+    base = scenario.contract.id or re.sub(r"[^a-z0-9]+", "-",
+                                          scenario.name.lower()).strip("-")[:60]
+    return f"{PLANNED_PREFIX}{base or 'contract'}-{scenario.start}"
+
+
+def contract_columns(version: str) -> tuple[str, ...]:
+    """The Contract Commitment columns of a FOCUS version, in the file's order."""
+    return CONTRACT_COMMITMENT_COLUMNS_1_4 if version == "1.4" else CONTRACT_COMMITMENT_COLUMNS
+
+
+def lifecycle_status(scenario: Scenario, planned: bool, today: dt.date) -> str:
+    """FOCUS 1.4 ContractCommitmentLifecycleStatus: ``Proposed`` for a plan; for a signed
+    contract ``Pending`` before its start, ``Active`` during it, ``Expired`` after."""
+    if planned:
+        return "Proposed"
+    start = dt.date(int(scenario.start[:4]), int(scenario.start[5:]), 1)
+    end_label = month_offset(scenario.start, 12 * scenario.contract.years)
+    end = dt.date(int(end_label[:4]), int(end_label[5:]), 1)
+    if today < start:
+        return "Pending"
+    return "Active" if today < end else "Expired"
 
 
 # --------------------------------------------------------------------------- the export
@@ -128,16 +186,22 @@ class FocusExport:
         The commitment exported, per contract year.
     source : CommitmentKind
         ``scenario`` (the contract's commitments) or ``recommended``.
+    version : str
+        The FOCUS version of the Contract Commitment file (``1.3`` or ``1.4``).
+    planned : bool
+        A plan, not a signed contract: its identifiers are the planner's (``planned-...``).
     """
 
     contract_commitment: list[dict[str, str | None]]
     projection: list[dict[str, str | None]]
     commitment: Any
     source: CommitmentKind
+    version: str = DEFAULT_FOCUS_VERSION
+    planned: bool = False
 
     def files(self) -> dict[str, bytes]:
         """File name to CSV bytes (UTF-8, header row, ``\\r\\n`` line ends as RFC 4180)."""
-        return {CONTRACT_COMMITMENT_FILE: _csv(CONTRACT_COMMITMENT_COLUMNS,
+        return {CONTRACT_COMMITMENT_FILE: _csv(contract_columns(self.version),
                                                self.contract_commitment),
                 PROJECTION_FILE: _csv(PROJECTION_COLUMNS, self.projection)}
 
@@ -152,19 +216,23 @@ def _csv(columns: Sequence[str], rows: list[dict[str, str | None]]) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def contract_commitment_rows(scenario: Scenario, per_year: Any, source: CommitmentKind
-                             ) -> list[dict[str, str | None]]:
-    """One Contract Commitment row per contract year (FOCUS 1.3; the rule of each column is
-    given beside its value)."""
+def contract_commitment_rows(scenario: Scenario, per_year: Any, source: CommitmentKind,
+                             version: str = DEFAULT_FOCUS_VERSION, planned: bool = False,
+                             today: dt.date | None = None) -> list[dict[str, str | None]]:
+    """One Contract Commitment row per contract year (FOCUS 1.3 or 1.4; the rule of each
+    column is given beside its value)."""
     contract = scenario.contract
     years = contract.years
     discount = discount_for(contract, per_year)
-    cid = contract_id(scenario)
+    cid = contract_id(scenario, planned)
     rule = "at list" if contract.overage == Overage.LIST else "at the discounted rate"
     carry = f"{pct(contract.rollover)} of any unused balance carries into the next year" \
         if contract.rollover > 0 else "unused commitment does not roll over"
     origin = "" if source == CommitmentKind.SCENARIO else \
         " Recommended by Commitment Planner: the scenario names no commitment."
+    if planned:
+        origin += (" Planned, not signed: the identifiers are the planner's, not the "
+                   "provider's.")
     rows = []
     for y in range(years):
         rows.append({
@@ -202,25 +270,81 @@ def contract_commitment_rows(scenario: Scenario, per_year: Any, source: Commitme
             # Dimension, Mandatory, String, CurrencyFormat (ISO 4217); not null for Spend.
             "BillingCurrency": BILLING_CURRENCY,
         })
+    if version == "1.4":
+        today = dt.date.today() if today is None else today
+        status = lifecycle_status(scenario, planned, today)
+        for y, row in enumerate(rows):
+            row.update({
+                # JSON object, not null: the commitment covers every Claude API charge.
+                "ContractCommitmentApplicability": '{"IsGlobalScope":true}',
+                # String, not null, allowed values: a discount on list prices.
+                "ContractCommitmentBenefitCategory": "Discount",
+                # Date/Time, not null: the scenario holds no signing date; the contract's
+                # start stands for both (a planner's record, not the provider's).
+                "ContractCommitmentCreated": row["ContractPeriodStart"],
+                "ContractCommitmentLastUpdated": row["ContractPeriodStart"],
+                # Decimal 0 to 1, not null for Discount: the year's tier.
+                "ContractCommitmentDiscountPercentage": decimal(float(discount[y]), 6),
+                # String, "[n] [unit]": the contract's length.
+                "ContractCommitmentDurationType": f"{years} Year{'s' if years > 1 else ''}",
+                # Allowed values: each year's commitment is measured over its year.
+                "ContractCommitmentFulfillmentInterval": "Annual",
+                # Allowed values: Proposed for a plan; Pending, Active, Expired by date.
+                "ContractCommitmentLifecycleStatus": status,
+                # Allowed values: an aggregate spend commitment, usage may vary.
+                "ContractCommitmentModel": "Discontinuous",
+                # Allowed values: terms negotiated with the provider.
+                "ContractCommitmentOfferCategory": "Negotiated",
+                # Allowed values: usage is invoiced monthly, drawing the commitment down;
+                # nothing is paid upfront (PaymentUpfrontPercentage does not apply).
+                "ContractCommitmentPaymentInterval": "Monthly",
+                "ContractCommitmentPaymentModel": "No Upfront",
+                # String, not null.
+                "InvoiceIssuerName": PROVIDER_NAME,
+                "ServiceProviderName": PROVIDER_NAME,
+            })
     return rows
 
 
 def focus_export(scenario: Scenario, book: PriceBook, paths: int | None = None,
-                 seed: int | None = None) -> FocusExport:
+                 seed: int | None = None, version: str = DEFAULT_FOCUS_VERSION,
+                 planned: bool = False, today: dt.date | None = None) -> FocusExport:
     """Simulate the scenario and build both datasets.
 
     The commitment is ``contract.commitments`` when given, else the recommended one
-    (:func:`forecast.recommendation.recommend`). The projection is the optimized path
-    (walk-back drawn) at the commitment's discount: per month, the expected list cost and
-    the expected consumption at the discounted rate with its P10 and P90 over the paths;
-    on each contract year's last month, the year's shortfall probability and its expected
-    stranded savings (docs/model.md, "Stranded savings"): a year's figures, shown once on
-    the month the year closes, so that a column sums to the term's total.
+    (:func:`forecast.recommendation.recommend`). A signed contract needs ``contract.id``
+    (the provider's identifier); without it, or for a recommendation, the export is a plan
+    and is made only with ``planned=True``.
+
+    The projection is the optimized path (walk-back drawn) at the commitment's discount:
+    per calendar month (its true days), the expected list cost and the expected consumption
+    at the discounted rate with its P10 and P90 over the paths; on each contract year's last
+    month, the year's shortfall probability and its expected stranded savings
+    (docs/model.md, "Stranded savings"): a year's figures, shown once on the month the year
+    closes. The year's figures are the simulation's (years of 365.24 days); the months sum
+    to the calendar year's days.
+
+    Raises
+    ------
+    PlannerError
+        An unknown ``version``; a plan exported without ``planned``.
     """
     from forecast.recommendation import recommend
     from forecast.simulation import simulate
 
     contract = scenario.contract
+    if version not in FOCUS_VERSIONS:
+        raise PlannerError(f"--focus-version {version!r}: the export writes FOCUS "
+                           f"{' or '.join(FOCUS_VERSIONS)}")
+    signed = contract.commitments is not None and bool(contract.id)
+    if not signed and not planned:
+        why = ("contract.id: required to export a signed contract; write the provider's "
+               "contract identifier into contract.id" if contract.commitments is not None
+               else "the scenario names no commitment (contract.commitments): the export "
+               "would be the recommended commitment, not a signed contract")
+        raise PlannerError(f"{why}; export it as a plan with --planned (its identifiers "
+                           f"are then marked {PLANNED_PREFIX}..., not the provider's)")
+    planned = not signed  # --planned on a signed contract changes nothing
     n_paths = scenario.simulation.paths if paths is None else paths
     seed = scenario.simulation.seed if seed is None else seed
     sim = simulate(scenario, book, n_paths=n_paths, seed=seed)
@@ -240,11 +364,13 @@ def focus_export(scenario: Scenario, book: PriceBook, paths: int | None = None,
     shortfall = outcome.short.mean(axis=0)
 
     term = 12 * years
-    listed = sim.optimized[:, :term]
+    # The simulation's months are average months; a calendar month holds its true days.
+    days = np.array([days_in_month(month_offset(scenario.start, k)) for k in range(term)])
+    listed = sim.optimized[:, :term] * (days / AVERAGE_MONTH_DAYS)
     rate = np.repeat(1.0 - discount, 12)  # (term,)
     contracted = listed * rate
     p10, p90 = np.quantile(contracted, [0.1, 0.9], axis=0)
-    cid = contract_id(scenario)
+    cid = contract_id(scenario, planned)
     rows = []
     for k in range(term):
         y, closing = divmod(k, 12)[0], k % 12 == 11
@@ -261,8 +387,9 @@ def focus_export(scenario: Scenario, book: PriceBook, paths: int | None = None,
             "x_ShortfallProbability": decimal(float(shortfall[y]), 6) if closing else None,
             "x_StrandedSavings": decimal(float(stranded[y])) if closing else None,
         })
-    return FocusExport(contract_commitment_rows(scenario, per_year, source), rows, per_year,
-                       source)
+    return FocusExport(contract_commitment_rows(scenario, per_year, source, version, planned,
+                                                today), rows, per_year, source, version,
+                       planned)
 
 
 # --------------------------------------------------------------------------- writing

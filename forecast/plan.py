@@ -14,7 +14,7 @@ import numpy as np
 
 from forecast.commitment import CommitmentResult, evaluate_commitment
 from forecast.contract import YearlyUsage, as_commitment, discount_for, next_tier
-from forecast.cost import caching_warnings
+from forecast.cost import caching_warnings, corner_costs_by_month
 from forecast.errors import PlannerError
 from forecast.formatting import pct, usd
 from forecast.negotiation import Position, negotiate
@@ -469,6 +469,8 @@ def _flags(scenario: Scenario, book: PriceBook, rec: Recommendation,
             flags.append(Flag(FlagKind.WAITING_TEST, FlagLevel.AMBER, 0.0, w.warning))
     for text in caching_warnings(scenario, book):
         flags.append(Flag(FlagKind.CACHING_BREAK_EVEN, FlagLevel.AMBER, 0.0, text))
+    for move in corner_costs_by_month(scenario, book)[1]:
+        flags.append(Flag(FlagKind.MODEL_RETIRES, FlagLevel.AMBER, 0.0, move.message()))
     return flags
 
 

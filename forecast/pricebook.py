@@ -18,184 +18,52 @@ book"):
   multiplier was 0.1 (fields not named are as in the entry after it). History is priced
   with the entry in force on the day of the usage, the forecast with the latest.
 
-:meth:`PriceBook.token_prices` gives the list price of each token class for a model, band,
-region and date: the one place that the usage import and the cost model read prices from.
-Every price is finite and below a documented bound (:data:`MAX_PRICE`, ...), so that a typo
-such as ``input: 3e9`` or ``.inf`` is refused with a message naming the field.
+A model's entry (:class:`ModelPrice` and its parts) lives in :mod:`forecast.price_entries`
+and is re-exported here. :meth:`PriceBook.token_prices` gives the list price of each token
+class for a model, band, region, speed and date: the one place that the usage import and
+the cost model read prices from. Every price is finite and below a documented bound
+(:data:`MAX_PRICE`, ...), so that a typo such as ``input: 3e9`` or ``.inf`` is refused with
+a message naming the field.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import re
-from dataclasses import dataclass
-from enum import StrEnum
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Self
+from typing import Any
 
 import numpy as np
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from forecast.errors import PriceBookError
-from forecast.types import CacheTTL, FloatArray
-
-_DATE_SUFFIX = re.compile(r"-\d{8}$")
-_CONTEXT_SUFFIX = re.compile(r"\[\d+[km]\]$")  # claude-sonnet-5-5[1m]: the 1M-context variant
-
-#: Highest accepted price, USD per million tokens. The dearest list price is $75 (output of
-#: the Opus 4 and 4.1 generation); a figure above $1,000 is surely a typo.
-MAX_PRICE = 1_000.0
-#: Highest accepted multiplier (cache writes are 1.25x and 2x, US inference 1.1x).
-MAX_MULTIPLIER = 10.0
-#: Highest accepted long-prompt threshold, in prompt tokens (context windows are up to 1M).
-MAX_THRESHOLD = 10_000_000
-#: Largest price-book file read, in bytes (the bundled one is about 10 kB).
-MAX_BOOK_BYTES = 1_000_000
-
-Price = Annotated[float, Field(ge=0.0, le=MAX_PRICE, allow_inf_nan=False)]
-Multiplier = Annotated[float, Field(gt=0.0, le=MAX_MULTIPLIER, allow_inf_nan=False)]
-ReadMultiplier = Annotated[float, Field(ge=0.0, le=MAX_MULTIPLIER, allow_inf_nan=False)]
-
-
-class InferenceGeo(StrEnum):
-    """Where inference runs (the usage report's ``inference_geo``)."""
-
-    GLOBAL = "global"
-    US = "us"
-
-
-#: Token classes in the order of :class:`TokenPrices` and of the usage import.
-TOKEN_CLASSES: tuple[str, ...] = (
-    "uncached_input", "cache_write_5m", "cache_write_1h", "cache_read", "output",
+from forecast.price_entries import (  # noqa: F401 (re-exported: callers import them from here)
+    _CONTEXT_SUFFIX,
+    _DATE_SUFFIX,
+    MAX_BOOK_BYTES,
+    MAX_MULTIPLIER,
+    MAX_PRICE,
+    MAX_THRESHOLD,
+    SOURCED_FIELDS,
+    TOKEN_CLASSES,
+    CacheMultipliers,
+    EarlierPrices,
+    FastMode,
+    InferenceGeo,
+    LongPromptBand,
+    ModelPrice,
+    Multiplier,
+    Price,
+    ReadMultiplier,
+    Source,
+    Speed,
+    TokenPrices,
+    _Frozen,
 )
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-
-class CacheMultipliers(_Frozen):
-    """Cache prices as multipliers of the input price."""
-
-    write_5m: Multiplier = 1.25
-    write_1h: Multiplier = 2.0
-    read: ReadMultiplier = 0.1
-
-
-class LongPromptBand(_Frozen):
-    """Prices of a request whose prompt is above ``threshold`` tokens (every token of it).
-
-    ``cache_write_5m``, ``cache_write_1h`` and ``cache_read`` are multipliers of the band's
-    ``input``; left out, they are the model's.
-    """
-
-    threshold: int = Field(ge=1, le=MAX_THRESHOLD)
-    input: Price
-    output: Price
-    cache_write_5m: Multiplier | None = None
-    cache_write_1h: Multiplier | None = None
-    cache_read: ReadMultiplier | None = None
-
-
-#: Fields of a model's entry that may change on a date.
-_DATED_FIELDS = ("input", "output", "cache_write_5m", "cache_write_1h", "cache_read",
-                 "long_prompt", "inference_geo")
-
-
-class EarlierPrices(_Frozen):
-    """Prices in force before ``until``: only the fields that differ from the next entry.
-
-    ``long_prompt: null`` says the model had no band then (a band added later).
-    """
-
-    until: dt.date
-    input: Price | None = None
-    output: Price | None = None
-    cache_write_5m: Multiplier | None = None
-    cache_write_1h: Multiplier | None = None
-    cache_read: ReadMultiplier | None = None
-    long_prompt: LongPromptBand | None = None
-    inference_geo: dict[InferenceGeo, Multiplier] | None = None
-
-
-class ModelPrice(_Frozen):
-    """One model's latest list prices in USD per million tokens, and its earlier entries.
-
-    ``cache_write_5m``, ``cache_write_1h`` and ``cache_read`` are multipliers of ``input``
-    that override the book's defaults for this model.
-    """
-
-    display_name: str | None = None
-    input: Price
-    output: Price
-    cache_write_5m: Multiplier | None = None
-    cache_write_1h: Multiplier | None = None
-    cache_read: ReadMultiplier | None = None
-    long_prompt: LongPromptBand | None = None
-    inference_geo: dict[InferenceGeo, Multiplier] = Field(default_factory=dict)
-    tokenizer_factor: float = Field(1.0, gt=0, le=MAX_MULTIPLIER, allow_inf_nan=False)
-    aliases: tuple[str, ...] = ()
-    before: tuple[EarlierPrices, ...] = ()
-
-    @model_validator(mode="after")
-    def _dates_increase(self) -> Self:
-        dates = [b.until for b in self.before]
-        for i in range(1, len(dates)):
-            if dates[i] <= dates[i - 1]:
-                raise ValueError(f"before[{i}].until: {dates[i]} is not after "
-                                 f"before[{i - 1}].until {dates[i - 1]}; list earlier entries "
-                                 "oldest first")
-        return self
-
-    def on(self, day: dt.date | None) -> ModelPrice:
-        """The entry in force on ``day`` (the latest for ``None``), without ``before``."""
-        if day is None or not self.before:
-            return self if not self.before else self.model_copy(update={"before": ()})
-        update: dict[str, Any] = {"before": ()}
-        for earlier in reversed(self.before):  # newest first: the oldest applicable wins
-            if day >= earlier.until:
-                break
-            for name in earlier.model_fields_set & set(_DATED_FIELDS):
-                update[name] = getattr(earlier, name)
-        if update.get("inference_geo", {}) is None:
-            update["inference_geo"] = {}
-        return self.model_copy(update=update)
-
-    @property
-    def change_dates(self) -> list[dt.date]:
-        """Dates on which this model's prices changed, oldest first."""
-        return [b.until for b in self.before]
-
-
-@dataclass(frozen=True)
-class TokenPrices:
-    """List price of each token class, USD per million tokens, before the batch discount.
-
-    The region multiplier is included; cache prices are the multipliers times the input
-    price of the band in force.
-    """
-
-    uncached_input: float
-    cache_write_5m: float
-    cache_write_1h: float
-    cache_read: float
-    output: float
-
-    def as_array(self) -> FloatArray:
-        """ndarray of shape (5,), in the order of :data:`TOKEN_CLASSES`."""
-        return np.array([getattr(self, c) for c in TOKEN_CLASSES])
-
-    def cache_write(self, ttl: CacheTTL) -> float:
-        """Write price for a TTL (the input price for ``none``: plain input)."""
-        if ttl == CacheTTL.FIVE_MINUTES:
-            return self.cache_write_5m
-        if ttl == CacheTTL.ONE_HOUR:
-            return self.cache_write_1h
-        return self.uncached_input
+from forecast.types import CacheTTL, FloatArray
 
 
 class PriceBook(_Frozen):
@@ -224,10 +92,26 @@ class PriceBook(_Frozen):
     cache_multipliers: CacheMultipliers = CacheMultipliers()
     models: dict[str, ModelPrice]
 
+    sources: tuple[Source, ...] = ()
+
     @model_validator(mode="after")
     def _has_models(self) -> PriceBook:
         if not self.models:
             raise ValueError("models: a price book must price at least one model")
+        for model_id, price in self.models.items():
+            if price.successor is not None and price.successor not in self.models:
+                raise ValueError(f"models.{model_id}.successor: {price.successor!r} is not a "
+                                 "model of this book; name the model that takes over")
+            if price.successor == model_id:
+                raise ValueError(f"models.{model_id}.successor: a model cannot succeed itself")
+        for model_id in self.models:  # a chain of successors must end
+            seen, m = {model_id}, self.models[model_id].successor
+            while m is not None:
+                if m in seen:
+                    raise ValueError(f"models.{model_id}.successor: the successors form a "
+                                     f"circle through {m!r}")
+                seen.add(m)
+                m = self.models[m].successor
         return self
 
     # -- look-ups -----------------------------------------------------------------------
@@ -269,7 +153,8 @@ class PriceBook(_Frozen):
 
     def token_prices(self, model_id: str, on: dt.date | None = None,
                      long_prompt: bool = False,
-                     geo: InferenceGeo = InferenceGeo.GLOBAL) -> TokenPrices:
+                     geo: InferenceGeo = InferenceGeo.GLOBAL,
+                     speed: Speed = Speed.STANDARD) -> TokenPrices:
         """List price of each token class: the single source of prices for every cost.
 
         Parameters
@@ -283,6 +168,9 @@ class PriceBook(_Frozen):
             ignored for a model without a band.
         geo : InferenceGeo
             Region the request ran in; its multiplier applies to every token class.
+        speed : Speed
+            ``fast`` pays the model's fast-mode multiplier on every token class, on the days
+            fast mode is offered; elsewhere the standard price (the caller warns).
         """
         price = self.entry(model_id, on)
         band = price.long_prompt if long_prompt else None
@@ -294,6 +182,8 @@ class PriceBook(_Frozen):
                     self.cache_multipliers.write_1h)
         r = _first(band and band.cache_read, price.cache_read, self.cache_multipliers.read)
         m = price.inference_geo.get(geo, 1.0)
+        if speed == Speed.FAST:
+            m *= self.models[model_id].fast_multiplier(on) or 1.0
         return TokenPrices(uncached_input=m * p_in, cache_write_5m=m * p_in * w5,
                            cache_write_1h=m * p_in * w1, cache_read=m * p_in * r,
                            output=m * p_out)
@@ -371,23 +261,83 @@ class PriceBook(_Frozen):
         Rows hold ``model``, ``display_name``, the five token-class prices (USD/MTok), the
         long-prompt band (``threshold``, ``long_input``, ``long_output``; ``None`` without),
         ``us_multiplier`` (``None`` where US-only inference is not offered),
-        ``tokenizer_factor`` and ``changes`` (the model's change dates).
+        ``fast_multiplier`` (``None`` where fast mode is not offered that day) and
+        ``fast_until`` (its removal day), ``batch_discount``, ``currency``,
+        ``tokenizer_factor``, ``changes`` (the model's change dates), ``retires`` and
+        ``successor``, ``sources`` (page and whether verified, per field) and ``verified``
+        (every figure of the row from the vendor's own pages). Money is rounded to 10
+        decimals so that 0.1 x 3 prints as 0.3.
         """
         rows = []
         for model_id, price in self.models.items():
             p = self.token_prices(model_id, day)
             band = price.on(day).long_prompt
+            sources = self.sources_of(model_id)
             rows.append({
                 "model": model_id, "display_name": price.display_name,
-                **{c: getattr(p, c) for c in TOKEN_CLASSES},
+                **{c: _money(getattr(p, c)) for c in TOKEN_CLASSES},
                 "threshold": band.threshold if band else None,
-                "long_input": band.input if band else None,
-                "long_output": band.output if band else None,
+                "long_input": _money(band.input) if band else None,
+                "long_output": _money(band.output) if band else None,
                 "us_multiplier": self.region_multiplier(model_id, InferenceGeo.US, day),
+                "fast_multiplier": price.fast_multiplier(day),
+                "fast_until": str(price.fast.until) if price.fast and price.fast.until
+                else None,
+                "batch_discount": self.batch_discount,
+                "currency": self.currency,
                 "tokenizer_factor": price.tokenizer_factor,
                 "changes": [str(d) for d in price.change_dates],
+                "retires": str(price.retires) if price.retires else None,
+                "successor": price.successor,
+                "sources": [s.model_dump(mode="json", exclude_none=True) for s in sources],
+                "verified": all(s.verified for s in sources),
             })
         return rows
+
+    def sources_of(self, model_id: str) -> list[Source]:
+        """The sources of a model's figures: its own, then the book's (batch, cache)."""
+        return [*self.models[model_id].sources, *self.sources]
+
+    def unverified(self) -> list[dict[str, str]]:
+        """Figures found only in secondary sources: one row per model (or ``*`` for the
+        book) and source, with the fields it vouches for and its page."""
+        out = [{"model": "*", "fields": ", ".join(s.fields), "url": s.url,
+                "note": s.note or ""} for s in self.sources if not s.verified]
+        for model_id, price in self.models.items():
+            out += [{"model": model_id, "fields": ", ".join(s.fields), "url": s.url,
+                     "note": s.note or ""} for s in price.sources if not s.verified]
+        return out
+
+    # -- retirements ---------------------------------------------------------------------
+    def without_retirements(self) -> PriceBook:
+        """The same prices with no model retiring (a backtest compares usage as it ran)."""
+        models = {m: p.model_copy(update={"retires": None, "successor": None})
+                  for m, p in self.models.items()}
+        return self.model_copy(update={"models": models})
+
+    def retirement(self, model_id: str) -> tuple[dt.date, str] | None:
+        """A retiring model's retirement day and the model that takes over (following a
+        chain of successors to one that does not retire before it); ``None`` otherwise."""
+        price = self.models[model_id]
+        if price.retires is None or price.successor is None:
+            return None
+        return price.retires, price.successor
+
+    def successor_on(self, model_id: str, day: dt.date) -> str:
+        """The model a workload on ``model_id`` runs on at ``day``: itself until its
+        retirement, then its successor (and the successor's successor, if that retires
+        too by then)."""
+        m = model_id
+        while True:
+            price = self.models[m]
+            if price.retires is None or price.successor is None or day < price.retires:
+                return m
+            m = price.successor
+
+
+def _money(v: float) -> float:
+    """A price without binary noise (0.30000000000000004 -> 0.3): 10 decimals."""
+    return round(float(v), 10)
 
 
 def _first(*values: Any) -> float:
@@ -414,6 +364,9 @@ def bundled_price_book_ids() -> list[str]:
 
 
 DEFAULT_PRICE_BOOK = "anthropic-2026-11"
+#: The newest bundled book: what new imports and ``commitplan prices`` use. Scenarios keep
+#: the book they name (their figures stay reproducible).
+LATEST_PRICE_BOOK = "anthropic-2026-12"
 
 #: What a bound means, for messages about a number past it.
 _BOUND_HINTS = {

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from forecast.attribution import WATERFALL_ORDER, Attribution, attribute, coalition_unit_cost
-from forecast.cost import caching_warnings, corner_costs
+from forecast.cost import caching_warnings, corner_costs_by_month
 from forecast.pricebook import PriceBook
 from forecast.scenario import Scenario
 from forecast.timeline import (
@@ -128,7 +128,7 @@ def project(scenario: Scenario, book: PriceBook) -> Projection:
     book : PriceBook
         The book that prices it (``load_price_book(scenario.price_book)``).
     """
-    corners = corner_costs(scenario, book)
+    corners, retirements = corner_costs_by_month(scenario, book)
     level = expected_price_level(scenario)
     volume = expected_volume(scenario) * level[:, None]  # (months, W)
     moments = ramp_moments(scenario)
@@ -136,7 +136,8 @@ def project(scenario: Scenario, book: PriceBook) -> Projection:
     optimized = volume * coalition_unit_cost(corners, moments, frozenset(LEVERS))
     v = workload_vectors(scenario)
     waiting = waiting_test(scenario)
-    warnings = [w.warning for w in waiting if w.warning] + caching_warnings(scenario, book)
+    warnings = ([w.warning for w in waiting if w.warning] + caching_warnings(scenario, book)
+                + [r.message() for r in retirements])
     return Projection(
         scenario_name=scenario.name,
         price_book=book.id,

@@ -673,6 +673,10 @@ class Scenario(_Strict):
     uncertainty: Uncertainty = Uncertainty()
     contract: Contract = Contract()
     offers: list[Offer] = Field(default_factory=list)
+    #: The discount off list the buyer pays today (0.12 = 12% off), from a cost report's
+    #: amount against its list amount; absent = 0 (list prices). A record of where a renewal
+    #: starts from: it does not change the forecast, which is at list.
+    current_discount: float | None = Field(None, ge=0.0, lt=1.0, allow_inf_nan=False)
 
     @field_validator("start", mode="before")
     @classmethod

@@ -4,14 +4,16 @@ workload's expected list spend (which needs the cost formula, one floor above th
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
+import re
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from forecast import limits
-from forecast.cost import corner_costs
+from forecast.cost import corner_costs_by_month
 from forecast.errors import PriceBookError
 from forecast.pricebook import (
     DEFAULT_PRICE_BOOK,
@@ -50,8 +52,14 @@ def _price_book_problems(data: dict[str, Any], base_dir: Path | None,
     workloads = data.get("workloads")
     for i, w in enumerate(workloads if isinstance(workloads, list) else []):
         w = _mapping(w)
+        current = _mapping(_mapping(w.get("current")).get("models"))
         for part in ("current", "optimized"):
             for model in _mapping(_mapping(w.get(part)).get("models")):
+                if part == "optimized" and isinstance(model, str) and model in book.models \
+                        and model not in current:  # kept where it is: moved with a warning
+                    retired = _retired_by_start(book, model, data.get("start"))
+                    if retired:
+                        problems.append(f"workloads[{i}].optimized.models: {retired}")
                 if isinstance(model, str) and model not in book.models:
                     close = difflib.get_close_matches(model, book.model_ids, n=1)
                     hint = f"did you mean {close[0]!r}? " if close else ""
@@ -67,6 +75,21 @@ def _price_book_problems(data: dict[str, Any], base_dir: Path | None,
     return book, problems
 
 
+def _retired_by_start(book: PriceBook, model: str, start: Any) -> str | None:
+    """Why a plan cannot move traffic onto ``model``: it retires on or before the first day
+    of the scenario's start month (``None`` when it does not). Traffic already on it (the
+    current mix) is moved to the successor by the forecast, with a warning."""
+    if not isinstance(start, str) or not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", start):
+        start = Scenario.model_fields["start"].default
+    first = dt.date(int(start[:4]), int(start[5:7]), 1)
+    moved = book.successor_on(model, first)
+    if moved == model:
+        return None
+    retires = book.models[model].retires
+    return (f"{model!r} retires on {retires}, before this plan's start {start}: a plan "
+            f"cannot move traffic onto it; route to its successor {moved!r}")
+
+
 def _spend_problems(scenario: Scenario, book: PriceBook) -> list[str]:
     """Workloads whose expected list spend passes :data:`limits.MAX_MONTHLY_SPEND` in some
     month: each field may be plausible alone and their product still a typo.
@@ -74,10 +97,10 @@ def _spend_problems(scenario: Scenario, book: PriceBook) -> list[str]:
     The bound is taken at the dearest of the 8 lever corners, on the paths where the
     workload launches, so no path's expected spend is above it.
     """
-    n_w = len(scenario.workloads)
     launch = np.array([w.launch_probability for w in scenario.workloads])
     volume = expected_volume(scenario) / np.where(launch > 0, launch, 1.0)  # (M, W)
-    unit = corner_costs(scenario, book).values.reshape(n_w, -1).max(axis=1)  # (W,)
+    values = corner_costs_by_month(scenario, book)[0].values
+    unit = values.reshape(*values.shape[:-3], -1).max(axis=-1)  # (W,) or (M, W)
     spend = volume * unit
     labels = month_labels(scenario)
     cap = limits.MAX_MONTHLY_SPEND

@@ -54,7 +54,7 @@ from enum import IntEnum
 
 import numpy as np
 
-from forecast.cost import CornerCosts, corner_costs, ramp_polynomial
+from forecast.cost import CornerCosts, corner_costs_by_month, ramp_polynomial
 from forecast.errors import PlannerError
 from forecast.pricebook import PriceBook
 from forecast.scenario import Scenario
@@ -237,6 +237,8 @@ class Model:
     n_months: int
     order: IntArray
     n_gray: int
+    # With a model retiring inside the horizon the three below carry a month axis before W:
+    # base_cost (M, W), plan_poly and batch_poly (3, M, W).
     base_cost: FloatArray  # (W,) R * a0: spend at today's levers per unit relative volume
     plan_poly: FloatArray  # (3, W) R * c1..c3: plan minus today = c1 x + c2 x^2 + c3 x^3
     batch_poly: FloatArray  # (3, W) R * b0..b2: the batch lever's part, x (b0 + b1 x + b2 x^2)
@@ -316,8 +318,9 @@ def build_model(scenario: Scenario, book: PriceBook, corners: CornerCosts | None
     gray = walk_back_candidates(scenario)
     order = np.concatenate([np.flatnonzero(~gray), np.flatnonzero(gray)])
     v = {key: value[order] for key, value in v.items()}
-    corners = corner_costs(scenario, book) if corners is None else corners
-    a0, a1, a2, b0, b1, b2 = ramp_polynomial(corners)[:, order] * v["volume"]
+    corners = corner_costs_by_month(scenario, book)[0] if corners is None else corners
+    # (6, W), or (6, M, W) when a model retires inside the horizon (cost by month)
+    a0, a1, a2, b0, b1, b2 = ramp_polynomial(corners)[..., order] * v["volume"]
     token = unc.token_drift
     # Cost is linear in tokens per request, so token drift is more volume growth: its rate
     # adds to the drift and its (independent) volatility to the workload's.
@@ -579,7 +582,8 @@ def _slip_months(m: Model, d: Draws) -> FloatArray:
 
 
 def _polynomial(coeffs: FloatArray, x: FloatArray) -> FloatArray:
-    """``x (c0 + c1 x + c2 x^2)`` for coefficients of shape (3, W) and x of shape (M, W)."""
+    """``x (c0 + c1 x + c2 x^2)`` for coefficients of shape (3, W) or (3, M, W) and x of
+    shape (M, W)."""
     c0, c1, c2 = coeffs
     return x * (c0 + x * (c1 + x * c2))
 
@@ -590,8 +594,11 @@ def _polynomial_cells(coeffs: FloatArray, x: np.ndarray, out: np.ndarray) -> np.
     The coefficients are spread over (W, B) first: numpy runs a contiguous operand twice as
     fast as one broadcast along the paths.
     """
-    shape = (coeffs.shape[1], x.shape[2])
-    c0, c1, c2 = (np.broadcast_to(c.astype(CELL)[:, None], shape).copy() for c in coeffs)
+    if coeffs.ndim == 3:  # by month (a retirement): broadcast along the paths, no copies
+        c0, c1, c2 = (c.astype(CELL)[:, :, None] for c in coeffs)
+    else:
+        shape = (coeffs.shape[1], x.shape[2])
+        c0, c1, c2 = (np.broadcast_to(c.astype(CELL)[:, None], shape).copy() for c in coeffs)
     np.multiply(x, c2, out=out)
     out += c1
     out *= x
@@ -631,7 +638,11 @@ def evaluate(m: Model, d: Draws, ws: _Workspace | None = None,
 
     if volume is None:
         volume = _volume(m, d, ws, shared)
-    current = np.matmul(m.base_cost.astype(CELL), volume).astype(np.float64)  # (M, B)
+    if m.base_cost.ndim == 2:  # cost by month: (M, 1, W) @ (M, W, B)
+        current = np.matmul(m.base_cost.astype(CELL)[:, None, :], volume)[:, 0, :]
+        current = current.astype(np.float64)
+    else:
+        current = np.matmul(m.base_cost.astype(CELL), volume).astype(np.float64)  # (M, B)
     current_sums = _path_sum(volume, common) * m.base_cost
 
     # The plan's spend minus today's, per cell: volume * (c1 x + c2 x^2 + c3 x^3).
@@ -644,14 +655,14 @@ def evaluate(m: Model, d: Draws, ws: _Workspace | None = None,
         np.multiply(volume, _polynomial(m.plan_poly, x_fixed).astype(CELL)[:, :, None],
                     out=unit)
         if m.n_gray:
-            batch = _polynomial(m.batch_poly[:, gray], x_fixed[:, gray])
+            batch = _polynomial(m.batch_poly[..., gray], x_fixed[:, gray])
             np.multiply(volume[:, gray], batch.astype(CELL)[:, :, None], out=back)
     else:
         x = _fraction(m, d, lands, ws)
         _polynomial_cells(m.plan_poly, x, unit)
         unit *= volume
         if m.n_gray:
-            _polynomial_cells(m.batch_poly[:, gray], x[:, gray], back)
+            _polynomial_cells(m.batch_poly[..., gray], x[:, gray], back)
             back *= volume[:, gray]
     planned = current + np.matmul(np.ones(n_w, dtype=CELL), unit)
     plan_sums = current_sums + _path_sum(unit, common)
@@ -830,7 +841,7 @@ def simulate_variants(scenarios: Sequence[Scenario], book: PriceBook, n_paths: i
     check_memory(base, n_paths)
     # Pricing the lever corners is the slow part of reading a scenario; most variants
     # (growth, volatility, realization, slip, walk-back, price cuts) keep them.
-    key, corners = _cost_inputs(base), corner_costs(base, book)
+    key, corners = _cost_inputs(base), corner_costs_by_month(base, book)[0]
     models = [build_model(s, book, corners if i == 0 or _cost_inputs(s) == key else None)
               for i, s in enumerate(scenarios)]
     # Variants that keep the volume model share its mixing matrices (months x months per

@@ -110,6 +110,7 @@ class FlagKind(StrEnum):
     BEATEN = "beaten"
     CACHING_BREAK_EVEN = "caching_break_even"
     WAITING_TEST = "waiting_test"
+    MODEL_RETIRES = "model_retires"
 
 
 def worst(levels: Iterable[FlagLevel]) -> FlagLevel:

@@ -238,6 +238,9 @@ def test_the_focus_download_holds_both_files_of_the_export():
     for name, data in export.items():
         assert archive.read(name) == data == files[name]
     # One commitment row per contract year, the signed amounts (header + 2 rows).
-    rows = export["contract_commitment.csv"].decode().strip().split("\r\n")
-    assert len(rows) == 1 + SIGNED.contract.years
-    assert [r.split(",")[6] for r in rows[1:]] == ["250000", "350000"]
+    import csv
+
+    rows = list(csv.DictReader(io.StringIO(export["contract_commitment.csv"].decode())))
+    assert len(rows) == SIGNED.contract.years
+    assert [r["ContractCommitmentCost"] for r in rows] == ["250000", "350000"]
+    assert {r["ContractId"] for r in rows} == {SIGNED.contract.id}  # signed: the provider's

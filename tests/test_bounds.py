@@ -350,7 +350,8 @@ def test_uploads_may_use_bundled_price_books_only(tmp_path: Path, monkeypatch):
         read_scenario_text(text, "upload.yaml", allow_book_paths=False)
     (problem,) = info.value.problems
     assert problem.startswith("price_book: is '/") and problem.endswith(
-        "; uploaded scenarios may use bundled price books only: anthropic-2026-11")
+        "; uploaded scenarios may use bundled price books only: anthropic-2026-11, "
+        "anthropic-2026-12")
     assert touched == [] and "hunter2" not in str(info.value)
 
 

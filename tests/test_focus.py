@@ -1,4 +1,7 @@
-"""FOCUS 1.3 export (forecast/focus.py): the Contract Commitment dataset and the projection.
+"""FOCUS export (forecast/focus.py): the Contract Commitment dataset and the projection.
+
+This file checks the 1.3 file (``version="1.3"``); tests/test_focus_versions.py checks every
+column rule of 1.3 and 1.4, the signed/planned identifiers and the command line's flags.
 
 Column rules checked against the specification's dataset.md and columns/*.md for the
 Contract Commitment dataset (introduced in 1.3): 13 columns, all required in the dataset;
@@ -82,9 +85,12 @@ def check_contract_commitment(data: bytes, years: int) -> list[dict[str, str]]:
 
 def test_the_nightly_ramp_as_contract_commitments():
     s = load_scenario(ROOT / "scenarios" / "nightly-enrichment.yaml")
-    export = focus_export(s, BOOK, paths=200, seed=1)
+    assert s.contract.id is None  # commitments but no provider id: exported as a plan
+    export = focus_export(s, BOOK, paths=200, seed=1, version="1.3", planned=True)
     rows = check_contract_commitment(export.files()[CONTRACT_COMMITMENT_FILE], 3)
-    assert export.source == CommitmentKind.SCENARIO
+    assert export.source == CommitmentKind.SCENARIO and export.planned
+    assert rows[0]["ContractId"] == "planned-acme-renewal-2027-nightly-enrichment-2027-01"
+    assert "Planned, not signed" in rows[0]["ContractCommitmentDescription"]
     costs = [Decimal(r["ContractCommitmentCost"]) for r in rows]
     assert costs == [Decimal(900000), Decimal(1100000), Decimal(1300000)]
     assert sum(costs) == Decimal(3300000)  # the contract's total, to the cent
@@ -102,7 +108,7 @@ def test_the_recommended_commitment_when_the_scenario_names_none():
 
     s = load_scenario(ROOT / "scenarios" / "team-three-workloads.yaml")
     assert s.contract.commitments is None
-    export = focus_export(s, BOOK, paths=300, seed=5)
+    export = focus_export(s, BOOK, paths=300, seed=5, version="1.3", planned=True)
     plan = build_plan(s, BOOK, paths=300, seed=5, sensitivity=False, negotiation=False)
     assert export.source == CommitmentKind.RECOMMENDED
     assert list(export.commitment) == list(plan.recommendation.recommended.per_year)
@@ -124,19 +130,32 @@ def deterministic() -> Any:
 
 
 def test_projection_columns_and_figures_worked_by_hand():
-    export = focus_export(deterministic(), BOOK, paths=50, seed=0)
+    export = focus_export(deterministic(), BOOK, paths=50, seed=0, version="1.3")
     header, rows = read(export.files()[PROJECTION_FILE])
     assert header[:5] == ["BillingPeriodStart", "BillingPeriodEnd", "BillingCurrency",
                           "ContractId", "ContractCommitmentId"]
     assert all(c.startswith("x_") for c in header[5:])  # custom columns after FOCUS ones
     assert len(rows) == 12
+    # $1,500 an average month (365.2425 / 12 = 30.436875 days) is $1,500 x days / 30.436875
+    # in a calendar month: January 1,500 x 31 / 30.436875 = 1,527.75; February
+    # 1,500 x 28 / 30.436875 = 1,379.91; April 1,500 x 30 / 30.436875 = 1,478.47.
+    # Consumption at the discounted rate: 0.9 of each (1,374.98; 1,241.91; 1,330.62).
+    listed = {"2027-01": "1527.75", "2027-02": "1379.91", "2027-04": "1478.47"}
+    contracted = {"2027-01": "1374.98", "2027-02": "1241.91", "2027-04": "1330.62"}
     for row in rows:
         assert DATE_TIME.match(row["BillingPeriodStart"])
         assert row["ContractCommitmentId"] == "ACME-1/year-1"
-        assert Decimal(row["x_ListCostExpected"]) == Decimal(1500)
-        # Consumption at the discounted rate: 0.9 x 1,500; no spread, P10 = P90.
-        assert Decimal(row["x_ContractedCostExpected"]) == Decimal(1350)
-        assert row["x_ContractedCostP10"] == row["x_ContractedCostP90"] == "1350"
+        month = row["BillingPeriodStart"][:7]
+        if month in listed:
+            assert row["x_ListCostExpected"] == listed[month]
+            assert row["x_ContractedCostExpected"] == contracted[month]
+        # no spread: P10 = P90 = the expectation
+        assert row["x_ContractedCostP10"] == row["x_ContractedCostP90"] == \
+            row["x_ContractedCostExpected"]
+    # The year's 365 days: 1,500 x 365 / 30.436875 = 17,988.05 (an average year of 365.2425
+    # days would be 18,000), so February is no longer overstated by 30.44 / 28 - 1 = 8.7%.
+    total = sum(Decimal(r["x_ListCostExpected"]) for r in rows)
+    assert abs(total - Decimal("17988.05")) <= Decimal("0.06")  # 12 roundings of half a cent
     # The year's figures on its closing month only (null elsewhere): usage 0.9 x 18,000 =
     # 16,200 < 20,000 falls short on every path; stranded = min(C, 0.9 x 36,000) -
     # min(C, 16,200) = 20,000 - 16,200 = 3,800.
@@ -155,7 +174,7 @@ def test_decimal_is_numeric_format():
 
 # --------------------------------------------------------------------------- writing
 def export_small() -> Any:
-    return focus_export(deterministic(), BOOK, paths=20, seed=0)
+    return focus_export(deterministic(), BOOK, paths=20, seed=0, version="1.3")
 
 
 def test_a_new_folder_holds_both_files(tmp_path: Path):
@@ -211,13 +230,14 @@ def test_a_failed_new_folder_leaves_nothing(tmp_path: Path, monkeypatch: Any):
 def test_cli_export_folder_cases(tmp_path: Path):
     scenario = ROOT / "scenarios" / "nightly-enrichment.yaml"
     result = run_cli("export", str(scenario), "--focus", "-o", str(tmp_path / "out"),
-                     "--paths", "100")
+                     "--paths", "100", "--planned")
     assert result.code == 0, result.stderr
     assert "3 contract years, the scenario's contract.commitments" in result.stderr
 
     a_file = tmp_path / "a-file"
     a_file.write_text("keep")
-    result = run_cli("export", str(scenario), "--focus", "-o", str(a_file), "--paths", "100")
+    result = run_cli("export", str(scenario), "--focus", "-o", str(a_file), "--paths", "100",
+                     "--planned")
     assert result.code == 2 and "a-file: is a file; give a folder" in result.stderr
     assert a_file.read_text() == "keep"
 
@@ -226,16 +246,17 @@ def test_cli_export_folder_cases(tmp_path: Path):
     read_only.chmod(stat.S_IRUSR | stat.S_IXUSR)
     try:
         result = run_cli("export", str(scenario), "--focus", "-o", str(read_only),
-                         "--paths", "100")
+                         "--paths", "100", "--planned")
         assert result.code == 2 and "read-only" in result.stderr
         assert os.listdir(read_only) == []
         result = run_cli("export", str(scenario), "--focus", "-o", str(read_only / "new"),
-                         "--paths", "100")
+                         "--paths", "100", "--planned")
         assert result.code == 2 and "read-only" in result.stderr
     finally:
         read_only.chmod(stat.S_IRWXU)
 
-    result = run_cli("export", str(scenario), "--focus", "-o", str(tmp_path / "no" / "x"))
+    result = run_cli("export", str(scenario), "--focus", "-o", str(tmp_path / "no" / "x"),
+                     "--planned")
     assert result.code == 2 and "is not an existing folder" in result.stderr
     result = run_cli("export", str(scenario), "-o", str(tmp_path / "x"))
     assert result.code == 2 and "--focus" in result.stderr
@@ -245,7 +266,8 @@ def test_cli_export_never_writes_over_the_scenario(tmp_path: Path):
     scenario = tmp_path / PROJECTION_FILE  # a scenario saved under the export's name
     scenario.write_text((ROOT / "scenarios" / "nightly-enrichment.yaml").read_text())
     before = scenario.read_bytes()
-    result = run_cli("export", str(scenario), "--focus", "-o", str(tmp_path), "--paths", "50")
+    result = run_cli("export", str(scenario), "--focus", "-o", str(tmp_path), "--paths", "50",
+                     "--planned")
     assert result.code == 2 and "is the input" in result.stderr
     assert scenario.read_bytes() == before
     assert sorted(os.listdir(tmp_path)) == [PROJECTION_FILE]

@@ -49,6 +49,13 @@ _CLAUSES["offers"].append({"name": "Credit", "discount_tiers": [
     {"min_annual_commit": 400000, "discount": 0.1}], "shortfall_credit": 0.5,
     "price_protection": True, "years": 2})
 BUNDLED.append(_CLAUSES)
+# One on the 2026-12 book whose models retire inside the horizon (Opus 4.5 from 2027-02,
+# Sonnet 4.5 from 2026-12), with a current discount and a contract id: mutations reach the
+# retirement moves, current_discount and the new book.
+_RETIRING = yaml.safe_load((ROOT / "scenarios" / "nightly-enrichment.yaml").read_text())
+_RETIRING.update(price_book="anthropic-2026-12", start="2026-10", current_discount=0.12)
+_RETIRING["contract"]["id"] = "ACME-2026-10"
+BUNDLED.append(_RETIRING)
 FAST = settings(derandomize=True, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
@@ -93,6 +100,8 @@ EDGES: dict[str, list[Any]] = {
     "price_protection": [True, False, 1, "yes"],
     "commitments": [[0], [1e11], [1, 2], [], [-1]],
     "red_shortfall_probability": [0.05, 1.0, 0.0],
+    "current_discount": [0.0, 0.9999, 1.0, -0.01, "12%"],
+    "price_book": ["anthropic-2026-11", "anthropic-2026-12", "anthropic-2027-01"],
 }
 
 
@@ -381,7 +390,9 @@ def tracking_command_lines(draw: st.DrawFn) -> list[str]:
         weights = ["--json", "--json", "--as-of", "--as-of", "-o", "-o", "--paths", "--seed",
                    "--jsn"]
     else:
-        options = {"--focus": [], "-o": [FOLDERS], "--paths": [NUMBERS], "--seed": [NUMBERS]}
+        options = {"--focus": [], "-o": [FOLDERS], "--paths": [NUMBERS], "--seed": [NUMBERS],
+                   "--planned": [], "--focus-version": [st.sampled_from(
+                       ["1.3", "1.4", "1.5", "", "1.30"])]}
         weights = sorted(options)
         if draw(st.integers(0, 9)) > 0:
             argv.append("--focus")
@@ -527,8 +538,11 @@ def history_command_lines(draw: st.DrawFn) -> list[str]:
     if command == "prices":
         argv = ["prices"]
         options: dict[str, list[Any]] = {"--model": [st.sampled_from(
-            ["claude-sonnet-5-5", "Claude Haiku 5.5", "gpt-4", "", "x" * 2000])],
-            "--on": [DATES], "--json": []}
+            ["claude-sonnet-5-5", "Claude Haiku 5.5", "claude-fable-5-2", "gpt-4", "",
+             "x" * 2000])],
+            "--on": [DATES], "--json": [], "--unverified": [],
+            "--price-book": [st.sampled_from(["anthropic-2026-11", "anthropic-2026-12",
+                                              "anthropic-2027-01", "", "{SCEN}"])]}
     elif command == "report":
         argv = ["report", "{SCEN}", "-o", draw(st.sampled_from(["{PDF}", "{PDF}", "{SCEN}"])),
                 "--no-sensitivity", "--paths", "30"]

@@ -198,8 +198,10 @@ def focus_files(scenario_json: str, paths: int, seed: int) -> dict[str, bytes]:
     from forecast import focus_export
 
     scenario = Scenario.model_validate_json(scenario_json)
-    files = focus_export(scenario, scenario_price_book(scenario), paths=paths,
-                         seed=seed).files()
+    # The page offers the export for a signed contract; without contract.id it is marked
+    # as a plan (identifiers planned-...) rather than refused.
+    files = focus_export(scenario, scenario_price_book(scenario), paths=paths, seed=seed,
+                         planned=not scenario.contract.id).files()
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in files.items():

@@ -420,7 +420,8 @@ def _savings(plan: Plan, width: float, checks: bool = True) -> list[Flowable]:
            "landed; it sets the migration order.", "note"),
     ]))
     found = [f for f in plan.flags
-             if f.kind in (FlagKind.WAITING_TEST, FlagKind.CACHING_BREAK_EVEN)]
+             if f.kind in (FlagKind.WAITING_TEST, FlagKind.CACHING_BREAK_EVEN,
+                           FlagKind.MODEL_RETIRES)]
     if checks and found:
         story.append(para("Checks on the plan", "h2"))
         story.append(_flag_table(found, width))

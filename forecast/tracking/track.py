@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from forecast.cost import corner_costs, interpolate, request_cost
+from forecast.cost import CornerCosts, corner_costs_by_month, interpolate, request_cost
 from forecast.errors import PlannerError
 from forecast.formatting import pct, usd
 from forecast.pricebook import PriceBook
@@ -250,7 +250,9 @@ def _workload_tracks(scenario: Scenario, book: PriceBook, t_a: int,
     as_of = _label(start, t_a - 1)
     days_a = days_in_month(as_of)
     now = by_month.get(t_a, {})
-    corners = corner_costs(scenario, book)
+    corners = corner_costs_by_month(scenario, book)[0]
+    if corners.by_month:  # a model retires inside the horizon: the as-of month's models
+        corners = CornerCosts(corners.values[t_a - 1])
     in_place = np.array([_planned_levers(w, t_a)[3] for w in scenario.workloads])
     unit_plans = interpolate(corners, in_place, in_place, in_place)  # (W,) per volume unit
     plan_spend = expected_volume(scenario)[t_a - 1] * unit_plans * days_a / AVERAGE_MONTH_DAYS

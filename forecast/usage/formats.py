@@ -1,6 +1,8 @@
 """Which reader a file needs, told from its content; and bounded reads of usage files.
 
-A JSON file whose results carry ``amount`` is a cost report; one with ``data_refreshed_at``,
+A JSON page of flat rows (``group`` with ``usage`` or ``cost``) is the analytics API's
+``/analytics/usage`` or ``/analytics/cost`` (beta); a JSON file whose results carry ``amount``
+is a cost report; one with ``data_refreshed_at``,
 ``organization_id``, ``requests`` or ``product`` is an analytics usage report; any other
 page with ``data[]`` is the legacy Admin API report. Anything else that is not JSON is read
 as a Console CSV. The file name's suffix is a hint only (an upload may be misnamed).
@@ -17,6 +19,7 @@ from pathlib import Path, PurePath
 from forecast.errors import ImportUsageError
 from forecast.usage.admin_report import read_admin_report
 from forecast.usage.analytics_report import is_analytics_page, read_analytics_report
+from forecast.usage.analytics_rows import read_analytics_rows, row_page_kind
 from forecast.usage.console_csv import read_console_csv
 from forecast.usage.cost_report import is_cost_page, read_cost_report
 from forecast.usage.records import CostRecords, UsageRecords, parse_json
@@ -24,7 +27,8 @@ from forecast.usage.records import CostRecords, UsageRecords, parse_json
 #: Largest usage file read, in bytes (100 MiB).
 MAX_USAGE_FILE_BYTES = 100 * 2**20
 
-_EXPECTED = ("expected a usage report page (.json: the usage and cost analytics API, the "
+_EXPECTED = ("expected a usage report page (.json: the usage and cost analytics API's "
+             "/analytics/usage and /analytics/cost pages or its usage and cost reports, the "
              "legacy Admin API report, or a cost report) or a Console usage export (.csv)")
 
 
@@ -77,6 +81,8 @@ def read_usage(name: str, content: bytes | str) -> UsageRecords | CostRecords:
     if suffix == ".csv" or (suffix != ".json" and text.lstrip()[:1] not in ("{", "[")):
         return read_console_csv(text, name)
     page = parse_json(text, name)
+    if row_page_kind(page) is not None:
+        return read_analytics_rows(page, name)
     if is_cost_page(page):
         return read_cost_report(page, name)
     if is_analytics_page(page):

@@ -23,7 +23,7 @@ import pandas as pd
 
 from forecast import limits
 from forecast.errors import ImportUsageError, PlannerError
-from forecast.pricebook import DEFAULT_PRICE_BOOK, PriceBook, load_price_book
+from forecast.pricebook import LATEST_PRICE_BOOK, PriceBook, load_price_book
 from forecast.types import CacheTTL, Waiting
 from forecast.usage.formats import read_usage
 from forecast.usage.growth import (
@@ -164,7 +164,7 @@ def price_history(sources: Sequence[tuple[str, bytes | str]], price_book: str | 
     if batch_share is not None and not 0.0 <= batch_share <= 1.0:
         raise ImportUsageError(f"batch_share is {batch_share:g}; give a share between 0 and 1 "
                                "(0.3 for 30%)")
-    book_ref = price_book or DEFAULT_PRICE_BOOK
+    book_ref = price_book or LATEST_PRICE_BOOK
     book = load_price_book(book_ref)
     parts: list[UsageRecords] = []
     costs: list[CostRecords] = []
@@ -172,7 +172,8 @@ def price_history(sources: Sequence[tuple[str, bytes | str]], price_book: str | 
     for file_name, content in sources:
         records = read_usage(file_name, content)
         read.append(SourceRead(file_name, records.fmt, len(records.buckets), len(records.rows),
-                               len(records.incomplete)))
+                               len(records.incomplete), records.version,
+                               records.bucket_width))
         if isinstance(records, CostRecords):
             costs.append(records)
         else:
@@ -305,6 +306,10 @@ def build_import(history: PricedHistory, group_by: GroupBy | str | None = None,
     tokens = frame.groupby("group")[[*TOKEN_CLASSES, "list_cost"]].sum().reindex(order)
     rate, rate_problem = _effective_rate(history, plan)
     warnings += [rate_problem] if rate_problem else []
+    if rate is not None:
+        document["current_discount"] = round(rate.current_discount, 4)
+        scenario = scenario.model_copy(update={"current_discount":
+                                               document["current_discount"]})
     report = ImportReport(
         sources=history.sources, duplicates=history.duplicates, months=plan,
         used_months=used, provisional_months=sorted(provisional),

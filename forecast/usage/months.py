@@ -8,8 +8,11 @@ Choices where the history does not decide:
   the history (a missing page) is always scaled, and a month with no data at all inside it
   is an error. ``keep_last`` keeps the last N of the months used.
 - **Provisional months.** Analytics data is not final until about 30 days after the usage
-  date: a month that ends less than :data:`PROVISIONAL_DAYS` days before the report's
-  ``data_refreshed_at`` is provisional, shown but kept out of the fit (unless asked).
+  date: a month whose last usage day (its last calendar day, from 00:00) is less than
+  :data:`PROVISIONAL_DAYS` days before the report's ``data_refreshed_at`` is provisional,
+  shown but kept out of the fit (unless asked). Counted from the last day, not from the
+  month's exclusive end: at a 2026-09-30T12:00 watermark, 31 August is 30.5 days back, so
+  August is final.
 - **Days.** Months have 28 to 31 days; the growth fit works on per-day rates, and the
   forecast's months are average months of :data:`AVERAGE_MONTH_DAYS` days.
 """
@@ -97,8 +100,10 @@ class MonthCoverage:
         if self.use == MonthUse.DROPPED:
             return f"{self.month} {self.coverage:.0%} covered, dropped"
         if self.use == MonthUse.PROVISIONAL:
-            return (f"{self.month} provisional (within {PROVISIONAL_DAYS} days of the "
-                    "report's data_refreshed_at), not fitted")
+            part = "" if self.coverage >= _FULL else \
+                f"partial ({self.coverage:.0%} covered) and "
+            return (f"{self.month} {part}provisional (its last day within "
+                    f"{PROVISIONAL_DAYS} days of the report's data_refreshed_at), not fitted")
         if self.use == MonthUse.AFTER:
             return f"{self.month} after the fitting window"
         return f"{self.month} left out (--months)"
@@ -137,12 +142,14 @@ def month_coverage(spans: Any) -> tuple[list[str], Any]:
 
 
 def provisional_months(labels: list[str], watermark: np.datetime64 | None) -> set[str]:
-    """Months that end less than :data:`PROVISIONAL_DAYS` days before the watermark."""
+    """Months whose last usage day starts less than :data:`PROVISIONAL_DAYS` days before
+    the watermark (the usage date of a month's last day is that day, 00:00 UTC)."""
     if watermark is None:
         return set()
     cutoff = watermark - np.timedelta64(PROVISIONAL_DAYS, "D")
-    ends = (np.array(labels, dtype="datetime64[M]") + 1).astype("datetime64[ns]")
-    return {m for m, e in zip(labels, ends, strict=True) if e > cutoff}
+    last_day = ((np.array(labels, dtype="datetime64[M]") + 1).astype("datetime64[D]")
+                - np.timedelta64(1, "D")).astype("datetime64[ns]")
+    return {m for m, d in zip(labels, last_day, strict=True) if d > cutoff}
 
 
 def plan_months(labels: list[str], coverage: Any, keep_last: int | None = None,

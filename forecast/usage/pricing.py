@@ -15,8 +15,12 @@ them), token class by token class at :meth:`forecast.pricebook.PriceBook.token_p
   the global price applies, with a warning.
 - **Tiers.** ``batch`` pays the book's batch discount. A line without a tier (the analytics
   report has none) is standard unless the buyer gives the batch share, which then applies
-  to it; other tiers (``priority``, ...) and ``speed: fast`` are priced at standard rates,
-  with a warning (the book lists them as not expressed).
+  to it; other tiers (``priority``, ...) are priced at standard rates, with a warning (the
+  book lists them as not expressed).
+- **Speed.** ``speed: fast`` pays the model's fast-mode multiplier on the days the book says
+  fast mode was offered; a fast line the book has no multiplier for is priced at standard
+  rates with a warning. The ``*_latest`` columns price fast lines at today's multiplier, or
+  at standard rates where fast mode has since been removed (the forecast cannot buy it).
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.cost import MTOK
-from forecast.pricebook import InferenceGeo, PriceBook
+from forecast.pricebook import InferenceGeo, PriceBook, Speed
 from forecast.usage.records import TOKEN_CLASSES
 
 _WINDOW = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kKmM]?)\s*-\s*(\d+(?:\.\d+)?)\s*([kKmM]?)\s*$")
@@ -106,6 +110,7 @@ def price_rows(rows: pd.DataFrame, starts: Any, ends: Any, book: PriceBook,
     tier = rows["service_tier"].astype(object).to_numpy()
     geo = rows["inference_geo"].astype(object).to_numpy()
     is_us = geo == InferenceGeo.US.value
+    is_fast = (rows["speed"].astype(object) == Speed.FAST.value).to_numpy()
     is_batch = tier == "batch"
     no_tier = pd.isna(rows["service_tier"]).to_numpy()
     disc = book.batch_discount
@@ -119,7 +124,8 @@ def price_rows(rows: pd.DataFrame, starts: Any, ends: Any, book: PriceBook,
     out = {name: np.zeros(n) for name in ("list_cost", "list_cost_latest",
                                            "before_region_latest", "base_band_latest")}
     flags = {name: np.zeros(n, dtype=bool) for name in ("long", "us", "has_band",
-                                                        "offers_us", "straddle")}
+                                                        "offers_us", "straddle",
+                                                        "fast_unpriced", "fast_gone")}
     span = (ends - starts).astype(np.int64).astype(float)
     models = rows["model"].to_numpy()
     for model_id in pd.unique(models):
@@ -133,11 +139,20 @@ def price_rows(rows: pd.DataFrame, starts: Any, ends: Any, book: PriceBook,
                 continue
             cost, long, us, straddle = _entry_cost(book, model_id, on, tokens[idx], lo[idx],
                                                    hi[idx], is_us[idx])
+            fast_m = price.fast_multiplier(on)
+            cost = np.where(is_fast[idx], cost * (fast_m or 1.0), cost)
             out["list_cost"][idx] += frac * cost * tier_factor[idx]
             flags["straddle"][idx] |= straddle & (frac > 0)
+            if fast_m is None:
+                flags["fast_unpriced"][idx] |= is_fast[idx] & (frac > 0)
         cost, long, us, _ = _entry_cost(book, model_id, None, tokens[idx], lo[idx], hi[idx],
                                         is_us[idx])
+        fast_now = price.fast_multiplier(None)
+        cost = np.where(is_fast[idx], cost * (fast_now or 1.0), cost)
+        if fast_now is None and price.fast is not None:
+            flags["fast_gone"][idx] = is_fast[idx]
         base = tokens[idx] @ book.token_prices(model_id).as_array() / MTOK
+        base = np.where(is_fast[idx], base * (fast_now or 1.0), base)
         region = book.region_multiplier(model_id, InferenceGeo.US)
         out["list_cost_latest"][idx] = cost * tier_factor[idx]
         out["before_region_latest"][idx] = np.where(us, cost / (region or 1.0), cost) * \
@@ -204,11 +219,17 @@ def _warnings(rows: pd.DataFrame, tokens: Any, no_tier: Any, is_us: Any,
         tok = total[tier.isin(other).to_numpy()].sum()
         out.append(f"service tier {', '.join(map(str, other))} ({tok:,.0f} tokens) priced at "
                    "standard list prices (the price book has no separate prices for it)")
-    fast = (rows["speed"].astype(object) == "fast").to_numpy()
-    if fast.any():
-        out.append(f"{total[fast].sum():,.0f} tokens at speed fast priced at standard rates: "
-                   "the price book does not hold the fast-mode premium, so their cost is "
-                   "understated")
+    unpriced = flags["fast_unpriced"]
+    if unpriced.any():
+        models = ", ".join(sorted(set(rows["model"].to_numpy()[unpriced])))
+        out.append(f"{total[unpriced].sum():,.0f} tokens at speed fast on {models}, for days "
+                   "the price book has no fast-mode multiplier for: priced at standard rates, "
+                   "so their cost is understated")
+    gone = flags["fast_gone"]
+    if gone.any():
+        models = ", ".join(sorted(set(rows["model"].to_numpy()[gone])))
+        out.append(f"{total[gone].sum():,.0f} tokens at speed fast on {models}, whose fast "
+                   "mode has been removed: the forecast prices them at standard rates")
     if flags["straddle"].any():
         models = ", ".join(sorted(set(rows["model"].to_numpy()[flags["straddle"]])))
         out.append(f"{total[flags['straddle']].sum():,.0f} tokens of {models} are in a "

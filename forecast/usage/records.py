@@ -51,6 +51,8 @@ class UsageFormat(StrEnum):
     ANALYTICS_JSON = "usage and cost analytics API usage report (JSON)"
     COST_JSON = "cost report (JSON)"
     CONSOLE_CSV = "Console usage export (CSV)"
+    ANALYTICS_USAGE_ROWS = "usage and cost analytics API /analytics/usage page (JSON, beta)"
+    ANALYTICS_COST_ROWS = "usage and cost analytics API /analytics/cost page (JSON, beta)"
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,10 @@ class UsageRecords:
         ``data_refreshed_at`` of an analytics page: data past it is incomplete.
     incomplete : list of str
         Labels of buckets left out because they end past the watermark.
+    version : str or None
+        The API version the page was read as (the analytics pages' beta header value).
+    bucket_width : str or None
+        The page's ``time_bucket_width`` where it states one.
     """
 
     rows: pd.DataFrame
@@ -82,6 +88,8 @@ class UsageRecords:
     fmt: UsageFormat | None = None
     watermark: np.datetime64 | None = None
     incomplete: list[str] = field(default_factory=list)
+    version: str | None = None
+    bucket_width: str | None = None
 
     def locate(self, row: Any) -> str:
         """Where a row of ``rows`` came from: file and bucket, or file and CSV row."""
@@ -116,6 +124,8 @@ class CostRecords:
     fmt: UsageFormat = UsageFormat.COST_JSON
     watermark: np.datetime64 | None = None
     incomplete: list[str] = field(default_factory=list)
+    version: str | None = None
+    bucket_width: str | None = None
 
 
 # --------------------------------------------------------------------------- JSON helpers

@@ -46,6 +46,8 @@ class SourceRead:
     buckets: int
     rows: int
     incomplete: int = 0
+    version: str | None = None
+    bucket_width: str | None = None
 
     @property
     def kind(self) -> str:
@@ -54,7 +56,10 @@ class SourceRead:
     def describe(self) -> str:
         cut = f", {self.incomplete} incomplete buckets past data_refreshed_at left out" \
             if self.incomplete else ""
-        return f"{self.name} ({self.fmt}, {self.buckets} buckets, {self.rows} rows{cut})"
+        version = f", read as anthropic-beta {self.version}" if self.version else ""
+        width = f", time_bucket_width {self.bucket_width}" if self.bucket_width else ""
+        return (f"{self.name} ({self.fmt}{version}{width}, {self.buckets} buckets, "
+                f"{self.rows} rows{cut})")
 
 
 @dataclass(frozen=True)
@@ -119,6 +124,24 @@ class EffectiveRate:
         """Billed / list in the latest reconciled month: where a renewal starts from."""
         last = self.months[-1]
         return last["billed"] / last["list"] if last["list"] else float("nan")
+
+    @property
+    def report_discount(self) -> float | None:
+        """The discount the cost pages state themselves in the latest reconciled month:
+        1 - amount / list_amount (``None`` where they carry no list amount)."""
+        last = self.months[-1]
+        lst = last.get("report_list", float("nan"))
+        if not lst == lst or lst <= 0:  # NaN or nothing listed
+            return None
+        return 1.0 - last["billed"] / lst
+
+    @property
+    def current_discount(self) -> float:
+        """The scenario's ``current_discount``: the cost pages' own discount where they give
+        the list amount, else billed against the usage priced at the book; within [0, 1)."""
+        d = self.report_discount
+        d = self.discount_today if d is None else d
+        return min(max(d, 0.0), 0.9999) if d == d else 0.0
 
     @property
     def discount_today(self) -> float:
@@ -385,10 +408,19 @@ class UsageImport:
             "shared part of their shocks is uncertainty.shared_growth_volatility "
             f"({pct(r.shared_volatility, 1)}), each workload's volatility the rest.",
         ]
+        used_provisional = [m.month for m in self.months if m.provisional and m.used]
+        if used_provisional:
+            lines.append("Provisional months fitted (--include-provisional; data not final "
+                         "until about 30 days after the usage date, may still be revised): "
+                         + ", ".join(used_provisional) + ".")
         if r.effective_rate is not None:
             er = r.effective_rate
             lines.append(f"Effective rate (cost report): {er.today:.4f} of list in "
-                         f"{er.months[-1]['month']} ({pct(er.discount_today, 1)} off list).")
+                         f"{er.months[-1]['month']} ({pct(er.discount_today, 1)} off list). "
+                         f"current_discount = {er.current_discount:.4f}: "
+                         + ("1 - amount / list_amount as the cost pages state them"
+                            if er.report_discount is not None else
+                            "1 - billed / the usage priced at the book") + ".")
         for g in r.groups:
             if g.scenario_cost is None:
                 lines.append(f"- {g.name}: no usage in {level}, left out.")

@@ -247,3 +247,41 @@ def test_fuzzed_price_books_load_or_are_refused_naming_the_field(fields: dict, b
     prices = book.token_prices("m").as_array()
     assert all(math.isfinite(p) for p in prices)
     assert book.batch_discount < 1.0
+
+
+NEW_BOOK_VALUES = st.one_of(
+    PRICE_VALUES, st.sampled_from(["2026-11-30", "2027-13-01", "n", "m", "zz", ""]),
+    st.dictionaries(st.sampled_from(["multiplier", "since", "until", "fields", "url",
+                                     "verified", "note"]),
+                    st.one_of(PRICE_VALUES, st.sampled_from(["2026-06-01", "2026-05-01",
+                                                             ["input"], ["price"], [],
+                                                             "https://x", True])),
+                    max_size=4),
+    st.lists(st.dictionaries(st.sampled_from(["fields", "url", "verified"]),
+                             st.sampled_from([["input"], ["fast"], ["nope"], "https://x",
+                                              "", True, 3, None]), max_size=3), max_size=2))
+
+
+@FUZZ
+@given(fields=st.dictionaries(st.sampled_from(["fast", "retires", "successor", "sources"]),
+                              NEW_BOOK_VALUES, max_size=4))
+def test_fuzzed_new_book_fields_load_or_are_refused_naming_the_field(fields: dict):
+    """fast, retires, successor and sources (anthropic-2026-12's fields), malformed."""
+    data = {"id": "fuzz", "effective_date": "2026-12-01", "source": "fuzz",
+            "models": {"m": {"input": 3.0, "output": 15.0, **fields},
+                       "n": {"input": 1.0, "output": 5.0}}}
+    try:
+        book = _parse_book(json.dumps(data, allow_nan=True), "fuzz.json")
+    except PriceBookError as exc:
+        text = str(exc)
+        assert text.startswith("price book fuzz.json: ")
+        assert "models.m" in text or "models: " in text, text
+        return
+    import datetime as dt
+
+    from forecast.pricebook import Speed
+
+    for day in (None, dt.date(2026, 6, 1)):
+        prices = book.token_prices("m", day, speed=Speed.FAST).as_array()
+        assert all(math.isfinite(p) and p >= 0 for p in prices)
+    assert book.successor_on("m", dt.date(2030, 1, 1)) in book.models
