@@ -28,8 +28,12 @@ command line's median).
 
 from __future__ import annotations
 
-import argparse
 import os
+
+# One BLAS thread, as the library sets it (forecast/__init__.py); numpy comes first here.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import argparse
 import resource
 import statistics
 import subprocess
