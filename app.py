@@ -42,6 +42,7 @@ from forecast import (
     scenario_to_dict,
 )
 from ui import cache, edits, headline, offers, portfolio, sidebar, views
+from ui.book import book_section
 from ui.state import ScenarioStore
 from ui.text import md
 from ui.workspace import Workspace, workspace_folder
@@ -237,6 +238,7 @@ if tabs["Compare"].open:
 if tabs["Files"].open:
     with tabs["Files"]:
         views.files(store, scenario, plan, scenario_json, paths, seed)
+        book_section(store)
 
 # --------------------------------------------------------------------------- the next notch
 # A lever nudged one notch is often nudged again: its next notch is worked out while the

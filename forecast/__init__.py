@@ -7,7 +7,9 @@ commitment sizes against it and flags savings a commitment would strand.
 The public API is the names below (the faces import from here): the scenario and its files,
 the forecast, the commitment, the recommendation, the negotiation desk, ``build_plan`` (one
 call for every face), tracking after signing, usage history and the exports. They load on
-first use, so that ``commitplan`` starts without pandas.
+first use, so that ``commitplan`` starts without pandas. No name here is also the name of a
+module of the package (``forecast.backtest`` is one): once that module is loaded,
+``from forecast import name`` would give the module.
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from forecast.contract import (
     evaluate,
 )
 from forecast.precision import Estimate, proportion, quantiles
+from forecast.results import Serializable, as_dict
 from forecast.scenario import Contract
 from forecast.types import (
     COMMITMENT_LABELS,
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
 
 # --------------------------------------------------------------------------- the result
 @dataclass(frozen=True)
-class Bridge:
+class Bridge(Serializable):
     """One savings bridge over the contract term, from the means over the paths.
 
     ``today_list - levers = payg``, ``payg - discount + unused = expected_cost`` (docs/model.md,
@@ -62,9 +63,8 @@ class Bridge:
         return self.payg - self.expected_cost
 
     def to_dict(self) -> dict[str, float]:
-        return {"today_list": self.today_list, "levers": self.levers, "payg": self.payg,
-                "discount": self.discount, "unused": self.unused,
-                "expected_cost": self.expected_cost}
+        """The six lines, from the fields (their errors apart: :meth:`se_to_dict`)."""
+        return {k: v for k, v in as_dict(self).items() if k != "standard_errors"}
 
     def se_to_dict(self) -> dict[str, float]:
         """The standard error of each line, keyed as :meth:`to_dict` (0 where unknown)."""
@@ -72,15 +72,12 @@ class Bridge:
 
 
 @dataclass(frozen=True)
-class RiskReason:
+class RiskReason(Serializable):
     """One risk behind a commitment's colour: which, how bad, and the figure."""
 
     risk: Risk
     level: FlagLevel
     value: float
-
-    def to_dict(self) -> dict[str, object]:
-        return {"risk": str(self.risk), "level": str(self.level), "value": self.value}
 
 
 @dataclass(frozen=True)

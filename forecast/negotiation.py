@@ -48,6 +48,7 @@ from forecast.recommendation import (
     risk_bounded_direct,
     sweep_flat,
 )
+from forecast.results import Serializable, as_dict
 from forecast.scenario import Contract, DiscountTier, Scenario
 from forecast.types import CommitmentKind, FlagLevel, FloatArray, Overage
 
@@ -81,7 +82,7 @@ class Clause(StrEnum):
 
 
 @dataclass(frozen=True)
-class Alternative:
+class Alternative(Serializable):
     """Pay as you go on the optimized path, at list: the buyer's alternative (over a term)."""
 
     years: int
@@ -98,14 +99,12 @@ class Alternative:
     sample_mean: float | None = None
 
     def to_dict(self) -> dict:
-        return {"years": self.years, "expected_cost": self.expected_cost,
-                "cost_p10": self.cost_p10, "cost_p90": self.cost_p90,
-                "expected_cost_se": self.expected_cost_se, "cost_p10_se": self.cost_p10_se,
-                "cost_p90_se": self.cost_p90_se}
+        """The fields but ``sample_mean`` (the searches' internal footing)."""
+        return {k: v for k, v in as_dict(self).items() if k != "sample_mean"}
 
 
 @dataclass(frozen=True)
-class WalkAway:
+class WalkAway(Serializable):
     """The largest flat commitment worth signing under an offer's terms.
 
     ``bound`` says what stops it: ``payg`` (a bigger one costs more than paying as you go in
@@ -119,26 +118,18 @@ class WalkAway:
     shortfall_probability: float
     bound: str
 
-    def to_dict(self) -> dict:
-        return {"offer": self.offer, "annual_commit": self.annual_commit,
-                "expected_cost": self.expected_cost,
-                "shortfall_probability": self.shortfall_probability, "bound": self.bound}
-
 
 @dataclass(frozen=True)
-class BreakEven:
+class BreakEven(Serializable):
     """The least flat discount worth accepting for committing ``annual_commit`` a year;
     ``None`` when no discount makes it cost no more than paying as you go."""
 
     annual_commit: float
     discount: float | None
 
-    def to_dict(self) -> dict:
-        return {"annual_commit": self.annual_commit, "discount": self.discount}
-
 
 @dataclass(frozen=True)
-class Ask:
+class Ask(Serializable):
     """One clause asked for, valued on the same paths against the offer as it stands."""
 
     clause: Clause
@@ -147,12 +138,6 @@ class Ask:
     expected_value: float
     shortfall_probability_after: float
     per_year_after: FloatArray
-
-    def to_dict(self) -> dict:
-        return {"clause": str(self.clause), "offer": self.offer,
-                "description": self.description, "expected_value": self.expected_value,
-                "shortfall_probability_after": self.shortfall_probability_after,
-                "per_year_after": self.per_year_after.tolist()}
 
 
 @dataclass(frozen=True)
@@ -227,7 +212,7 @@ class OfferResult:
 
 
 @dataclass(frozen=True)
-class CloseCall:
+class CloseCall(Serializable):
     """Two offers whose expected costs differ by less than two standard errors of their
     paired difference (same paths): Monte Carlo cannot tell them apart at these paths."""
 
@@ -235,10 +220,6 @@ class CloseCall:
     second: str
     difference: float
     difference_se: float
-
-    def to_dict(self) -> dict:
-        return {"first": self.first, "second": self.second, "difference": self.difference,
-                "difference_se": self.difference_se}
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,8 @@ the next; peak memory depends on the block, not on paths x months x workloads. E
 of every block draws from its own generator, seeded from ``SeedSequence(seed,
 spawn_key=(block, stream))``: a seed reproduces every result to the byte, and switching one
 effect on or off (a variant of the scenario) leaves every other effect's draws unchanged.
-Only the effects a scenario has are drawn (no realization draws when its sd is 0, ...).
+Only the effects a scenario has are drawn (no realization draws when its sd is 0, ...). The
+model a block reads and its draws are :mod:`forecast.draws`; this module runs the blocks.
 
 The cells (months x workloads x paths of a block) are float32, laid out with paths last so
 that a month's slab of workloads is contiguous; the unit cost is the cubic of
@@ -44,37 +45,27 @@ workloads is a matrix product. Per-path totals are kept in float64.
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import math
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from enum import IntEnum
 
 import numpy as np
 
-from forecast.cost import CornerCosts, corner_costs_by_month, ramp_polynomial
+from forecast.cost import corner_costs_by_month
+from forecast.draws import CELL, Draws, Model, Row, _months, build_model, draw
 from forecast.errors import PlannerError
 from forecast.pricebook import PriceBook
 from forecast.scenario import Scenario
 from forecast.timeline import (
-    active_mask,
-    beta_parameters,
     month_labels,
-    monthly_cut_hazard,
-    months_since_start,
     ramp_fraction,
     slip_distribution,
     slip_support,
-    spread,
-    walk_back_candidates,
-    workload_vectors,
 )
-from forecast.types import FloatArray, IntArray
+from forecast.types import FloatArray
 
-#: dtype of the cells (months x workloads x paths of a block).
-CELL = np.float32
 #: Cells simulated at once: a block holds ``BLOCK_CELLS // (months x workloads)`` paths (at
 #: least ``MIN_BLOCK_PATHS``), small enough for the CPU's cache, large enough that numpy's
 #: per-call overhead is small.
@@ -95,21 +86,6 @@ _PLAN_OVERHEAD = 64 << 20
 #: The default memory budget of one plan; the environment variable overrides it.
 DEFAULT_MEMORY_MIB = 2048
 MEMORY_ENV = "COMMITPLAN_MEMORY_MIB"
-
-
-class Stream(IntEnum):
-    """The random effects; each block draws each effect from its own generator."""
-
-    WALK = 0
-    SHARED = 1
-    GROWTH_FIT = 2
-    REALIZATION = 3
-    SLIP = 4
-    REVERT = 5
-    HAPPENS = 6
-    LAUNCH = 7
-    PRICE_CUT = 8
-    CUT_SIZE = 9
 
 
 @dataclass(frozen=True)
@@ -208,276 +184,6 @@ def check_memory(scenario: Scenario, n_paths: int) -> None:
             f"horizon_months or the number of workloads, or raise {MEMORY_ENV}")
 
 
-# --------------------------------------------------------------------------- the model
-#: Log-volume of a month with no volume (before a launch, after a sunset, on a path where
-#: the workload never launches): exp of it is exactly 0, and it stays finite in float32.
-_NO_VOLUME = -1e30
-
-
-class Row(IntEnum):
-    """Rows of a block's random inputs after the monthly normals: each enters the log-volume
-    through one column of the per-workload mixing matrix (:attr:`Model.mixing`)."""
-
-    ONES = 0  # times the deterministic log-drift
-    NOT_LAUNCHED = 1  # 1 on paths where the workload does not launch, times -1e30
-    GROWTH_FIT = 2  # the standard normal of the growth fit, times sd * months since start
-    SHARED_AT_START = 3  # the shared shock at a launch's first month, subtracted
-
-
-@dataclass(frozen=True)
-class Model:
-    """A scenario as the engine reads it: per-workload vectors in engine column order.
-
-    Columns are the scenario's workloads reordered so that the walk-back candidates come
-    last (``order[j]`` is the scenario index of column j): their extra work runs on one
-    contiguous slab. Costs are per unit of *relative* volume (the stated volume R is folded
-    into them), so the log-volume the cells carry stays near 0, where float32 is precise.
-    """
-
-    n_months: int
-    order: IntArray
-    n_gray: int
-    # With a model retiring inside the horizon the three below carry a month axis before W:
-    # base_cost (M, W), plan_poly and batch_poly (3, M, W).
-    base_cost: FloatArray  # (W,) R * a0: spend at today's levers per unit relative volume
-    plan_poly: FloatArray  # (3, W) R * c1..c3: plan minus today = c1 x + c2 x^2 + c3 x^3
-    batch_poly: FloatArray  # (3, W) R * b0..b2: the batch lever's part, x (b0 + b1 x + b2 x^2)
-    walk_scale: FloatArray  # (W,) monthly log-volatility (workload and token drift)
-    shared_vol: float
-    growth_sd: FloatArray  # (W,) standard error of the monthly log-growth
-    first: IntArray  # (W,) 0-based index of the workload's first month
-    rows: tuple[Row, ...]  # the extra input rows this scenario needs, in order
-    mixing: FloatArray  # (W, M, K) log-volume = mixing @ inputs, per workload
-    launch_probability: FloatArray  # (W,)
-    lands: FloatArray  # (W,) planned landing month
-    ramp_len: FloatArray  # (W,) ramp months, at least 1
-    realization_mean: float
-    realization_sd: float
-    slip_mean: float
-    walk_back_probability: float
-    term_end: float
-    cut_hazard: float
-    cut_mean: float
-    cut_sd: float
-
-    @property
-    def n_workloads(self) -> int:
-        return len(self.order)
-
-    @property
-    def has_walk(self) -> bool:
-        return bool(np.any(self.walk_scale > 0))
-
-    @property
-    def n_inputs(self) -> int:
-        """K: rows of a block's random inputs (monthly normals, then :attr:`rows`)."""
-        return self.mixing.shape[2]
-
-    @property
-    def fixed_ramp(self) -> bool:
-        """True when the fraction in place is the same on every path (no realization spread,
-        no slip): the unit cost is then priced once per month and workload."""
-        return self.realization_sd == 0 and self.slip_mean == 0
-
-
-def _mixing(walk_scale: FloatArray, log_drift: FloatArray, first: IntArray,
-            growth_sd: FloatArray, rows: tuple[Row, ...], with_walk: bool) -> FloatArray:
-    """Per-workload matrix that turns a block's inputs into log-volume, shape (W, M, K).
-
-    Month t's log-volume of workload w is the sum of its scaled normals from its first month
-    to t (a lower-triangular block: a running sum as one matrix product, several times
-    faster than cumsum over the months axis), plus one column per extra input row.
-    """
-    n_months, n_w = log_drift.shape
-    n_steps = n_months - 1 if with_walk else 0
-    out = np.zeros((n_w, n_months, n_steps + len(rows)), dtype=CELL)
-    t = np.arange(n_months)[:, None]  # month index of the output
-    if with_walk:
-        j = np.arange(n_steps)[None, :]  # the normal of the step into month j + 2
-        for_month = (j < t)[None] & (j[None] >= first[:, None, None])  # (W, M, M - 1)
-        np.multiply(for_month, walk_scale.astype(CELL)[:, None, None], out=out[:, :, :n_steps])
-    since = np.maximum(t.T - first[:, None], 0)  # (W, M)
-    for k, row in enumerate(rows, start=n_steps):
-        if row == Row.ONES:
-            out[:, :, k] = log_drift.T
-        elif row == Row.NOT_LAUNCHED:
-            out[:, :, k] = _NO_VOLUME
-        elif row == Row.GROWTH_FIT:
-            out[:, :, k] = since * growth_sd[:, None]
-        else:
-            out[:, :, k] = 1.0
-    return out
-
-
-def build_model(scenario: Scenario, book: PriceBook, corners: CornerCosts | None = None
-                ) -> Model:
-    """Read a scenario and its book into the engine's vectors (``corners``: the scenario's
-    corner costs, when already known)."""
-    unc = scenario.uncertainty
-    v = workload_vectors(scenario)
-    gray = walk_back_candidates(scenario)
-    order = np.concatenate([np.flatnonzero(~gray), np.flatnonzero(gray)])
-    v = {key: value[order] for key, value in v.items()}
-    corners = corner_costs_by_month(scenario, book)[0] if corners is None else corners
-    # (6, W), or (6, M, W) when a model retires inside the horizon (cost by month)
-    a0, a1, a2, b0, b1, b2 = ramp_polynomial(corners)[..., order] * v["volume"]
-    token = unc.token_drift
-    # Cost is linear in tokens per request, so token drift is more volume growth: its rate
-    # adds to the drift and its (independent) volatility to the workload's.
-    walk_scale = np.sqrt(v["volatility"] ** 2 + token.volatility**2)
-    s0 = unc.shared_growth_volatility
-    drift = np.log1p(v["growth"]) + np.log1p(token.monthly) - 0.5 * (walk_scale**2 + s0 * s0)
-    months = _months(scenario.horizon_months)[:, None]
-    active = active_mask(months, v["starts"], v["ends"]) > 0
-    log_drift = np.where(active, drift * months_since_start(scenario)[:, order], _NO_VOLUME)
-    first = v["starts"].astype(np.int64) - 1
-    rows = [Row.ONES]
-    if np.any(v["launch_probability"] < 1):
-        rows.append(Row.NOT_LAUNCHED)
-    if np.any(v["growth_sd"] > 0):
-        rows.append(Row.GROWTH_FIT)
-    if s0 > 0 and np.any(first > 0):
-        rows.append(Row.SHARED_AT_START)
-    cuts = unc.price_cuts
-    return Model(
-        n_months=scenario.horizon_months,
-        order=order,
-        n_gray=int(gray.sum()),
-        base_cost=a0,
-        plan_poly=np.stack([a1 + b0, a2 + b1, b2]),
-        batch_poly=np.stack([b0, b1, b2]),
-        walk_scale=walk_scale,
-        shared_vol=s0,
-        growth_sd=v["growth_sd"],
-        first=first,
-        rows=tuple(rows),
-        mixing=_mixing(walk_scale, log_drift, first, v["growth_sd"], tuple(rows),
-                       bool(np.any(walk_scale > 0))),
-        launch_probability=v["launch_probability"],
-        lands=v["lands"],
-        ramp_len=np.maximum(v["ramp"], 1.0),
-        realization_mean=unc.lever_realization.mean,
-        realization_sd=spread(unc.lever_realization.sd),
-        slip_mean=unc.slip_months.mean,
-        walk_back_probability=unc.walk_back_probability,
-        term_end=float(min(scenario.horizon_months, 12 * scenario.contract.years)),
-        cut_hazard=monthly_cut_hazard(cuts.annual_probability),
-        cut_mean=cuts.size.mean,
-        cut_sd=spread(cuts.size.sd),
-    )
-
-
-# --------------------------------------------------------------------------- draws
-@dataclass
-class Draws:
-    """The random draws of one block of paths, in engine column order ``order``.
-
-    Arrays are None where the scenario does not need the effect. Normals and uniforms are
-    parameter-free, so a variant of the scenario reuses them as they are (a slip is drawn as
-    a uniform and read through the Poisson quantile function, so a variant's slip moves
-    monotonically with its mean); a Beta remembers the parameters it was drawn with.
-    """
-
-    block: int
-    n_paths: int
-    order: IntArray
-    walk: FloatArray | None = None  # (M - 1, W, B) standard normals, float32
-    shared: FloatArray | None = None  # (M - 1, B) standard normals, float32
-    growth: FloatArray | None = None  # (W, B) standard normals, float32
-    realization: FloatArray | None = None  # (W, B) Beta, float32
-    realization_params: tuple[float, float] = (1.0, 0.0)
-    slip: FloatArray | None = None  # (W, B) uniforms: the slip's quantile
-    revert: FloatArray | None = None  # (W, B) uniforms: when the batch move reverts
-    happens: FloatArray | None = None  # (W, B) uniforms: whether it does
-    launch: FloatArray | None = None  # (W, B) uniforms: whether the workload launches
-    cut: FloatArray | None = None  # (M - 1, B) uniforms: whether a price cut falls
-    cut_size: FloatArray | None = None  # (M - 1, B) Beta
-    cut_size_params: tuple[float, float] = (0.0, 0.0)
-
-    def reordered(self, order: IntArray) -> Draws:
-        """The same draws with columns in another engine order (a variant that changes
-        which workloads can walk back)."""
-        if np.array_equal(order, self.order):
-            return self
-        position = np.empty_like(self.order)
-        position[self.order] = np.arange(len(self.order))
-        take = position[order]
-        out = copy.copy(self)
-        out.order = order
-        for name in ("walk", "growth", "realization", "slip", "revert", "happens", "launch"):
-            value = getattr(self, name)
-            if value is not None:
-                setattr(out, name, np.take(value, take, axis=-2))
-        return out
-
-
-def _generator(entropy: int, block: int, stream: Stream) -> np.random.Generator:
-    return np.random.Generator(np.random.PCG64(
-        np.random.SeedSequence(entropy, spawn_key=(block, int(stream)))))
-
-
-def draw(model: Model, entropy: int, block: int, n_paths: int, prior: Draws | None = None,
-         walk_out: FloatArray | None = None) -> Draws:
-    """Draw what ``model`` needs for one block, reusing ``prior``'s draws where they apply.
-
-    Parameters
-    ----------
-    prior : Draws, optional
-        Draws of the same block for another scenario of the same shape: its normals and
-        uniforms are reused, its Beta draws too when the parameters match (else the Beta is
-        drawn again from its own stream, which keeps it close to the old draw).
-    walk_out : ndarray, optional
-        Buffer of shape (M - 1, W, n_paths), float32, for the monthly normals.
-    """
-    if prior is not None:
-        prior = prior.reordered(model.order)
-    n_m, n_w = model.n_months, model.n_workloads
-    out = Draws(block, n_paths, model.order)
-
-    def take(name: str, stream: Stream, make: Callable[[np.random.Generator], FloatArray]
-             ) -> FloatArray:
-        old = None if prior is None else getattr(prior, name)
-        return make(_generator(entropy, block, stream)) if old is None else old
-
-    def beta(name: str, stream: Stream, params: tuple[float, float], shape: tuple[int, ...]
-             ) -> FloatArray:
-        """A Beta draw, the prior's when its parameters are these ones."""
-        setattr(out, f"{name}_params", params)
-        if prior is not None and getattr(prior, f"{name}_params") == params:
-            return getattr(prior, name)
-        return _generator(entropy, block, stream).beta(*beta_parameters(*params), shape)
-
-    if model.has_walk:
-        out.walk = take("walk", Stream.WALK, lambda g: g.standard_normal(
-            (n_m - 1, n_w, n_paths), dtype=CELL, out=walk_out))
-    if model.shared_vol > 0:
-        out.shared = take("shared", Stream.SHARED,
-                          lambda g: g.standard_normal((n_m - 1, n_paths), dtype=CELL))
-    if np.any(model.growth_sd > 0):
-        out.growth = take("growth", Stream.GROWTH_FIT,
-                          lambda g: g.standard_normal((n_w, n_paths), dtype=CELL))
-    if model.realization_sd > 0:
-        out.realization = beta("realization", Stream.REALIZATION,
-                               (model.realization_mean, model.realization_sd),
-                               (n_w, n_paths)).astype(CELL, copy=False)
-    if model.slip_mean > 0:
-        out.slip = take("slip", Stream.SLIP, lambda g: g.random((n_w, n_paths)))
-    if model.n_gray:
-        out.revert = take("revert", Stream.REVERT,
-                          lambda g: g.random((n_w, n_paths), dtype=CELL))
-        if 0 < model.walk_back_probability < 1:
-            out.happens = take("happens", Stream.HAPPENS,
-                               lambda g: g.random((n_w, n_paths), dtype=CELL))
-    if np.any(model.launch_probability < 1):
-        out.launch = take("launch", Stream.LAUNCH, lambda g: g.random((n_w, n_paths)))
-    if model.cut_hazard > 0:
-        out.cut = take("cut", Stream.PRICE_CUT, lambda g: g.random((n_m - 1, n_paths)))
-        if model.cut_sd > 0:
-            out.cut_size = beta("cut_size", Stream.CUT_SIZE, (model.cut_mean, model.cut_sd),
-                                (n_m - 1, n_paths))
-    return out
-
-
 # --------------------------------------------------------------------------- one block
 @dataclass
 class _Workspace:
@@ -509,11 +215,6 @@ class _BlockSums:
     price_level: FloatArray
     current_by_workload: FloatArray
     optimized_by_workload: FloatArray
-
-
-def _months(n_months: int) -> FloatArray:
-    """Month numbers 1, 2, ..., n_months as floats."""
-    return np.arange(1.0, n_months + 1.0)
 
 
 def _running_sum(steps: FloatArray) -> FloatArray:

@@ -20,9 +20,9 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("forecast", "ui")
 MAX_LINES = 600
 #: Modules not yet split into rooms of one concept: skipped (and said so) until they are;
-#: one listed that is within the limit fails, so the list only shrinks.
-NOT_YET_SPLIT = {"forecast/cli.py",
-                 "forecast/scenario.py", "forecast/simulation.py"}
+#: one listed that is within the limit fails, so the list only shrinks. ``scenario.py`` is
+#: the pydantic schema alone (its classes kept in one module while fields are added to them).
+NOT_YET_SPLIT = {"forecast/scenario.py"}
 
 
 def _module_name(path: Path) -> str:
@@ -137,9 +137,9 @@ def test_the_graph_sees_every_kind_of_import():
     # the top; the CLI imports the public API and, inside functions, the tracking package.
     graph = import_graph()
     assert "forecast.scenario" in graph["forecast.scenario_io"]
-    assert "forecast.limits" in graph["forecast.cli"]  # from forecast import limits
-    assert "forecast" in graph["forecast.cli"]  # from forecast import PlannerError
-    assert "forecast.tracking" in graph["forecast.cli"]  # inside a function
+    assert "forecast.limits" in graph["forecast.cli.common"]  # from forecast import limits
+    assert "forecast" in graph["forecast.cli.common"]  # from forecast import PlannerError
+    assert "forecast.tracking" in graph["forecast.cli.common"]  # inside _month_arg
     # under `if TYPE_CHECKING:` only: the report names LeverSet for its annotations
     assert "forecast.scenario" not in graph["forecast.report"]
 

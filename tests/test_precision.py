@@ -138,7 +138,7 @@ def test_quoted_standard_errors_agree_with_the_spread_across_seeds(across_seeds,
 
 # --------------------------------------------------------------------------- the faces
 def test_plan_json_carries_a_finite_standard_error_beside_every_quoted_estimate():
-    from forecast.cli import _plan_text
+    from forecast.cli.display import _plan_text
     from forecast.plan import build_plan
 
     data = _scenario().model_dump(mode="json")

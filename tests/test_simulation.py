@@ -247,7 +247,7 @@ def test_a_paths_draws_do_not_depend_on_how_many_paths_follow(book):
 
 
 def test_only_the_effects_a_scenario_has_are_drawn(book):
-    from forecast.simulation import build_model, draw
+    from forecast.draws import build_model, draw
 
     plain = make_scenario({"optimized": {"batch_share": 1.0}})
     d = draw(build_model(plain, book), 0, 0, 10)

@@ -1,4 +1,4 @@
-"""After signing: the commitment tracked against usage to date (forecast/tracking.py).
+"""After signing: the commitment tracked against usage to date (forecast/tracking/).
 
 Figures worked by hand from small Console exports written here (prices of
 anthropic-2026-11: Sonnet 4.5 $3 / $15, Haiku 4.5 $1 / $5, Opus 4.5 $5 / $25 per million
@@ -300,10 +300,14 @@ def test_example_summary_and_json_keys(example: Any):
     assert list(frame["year"]) == [1, 2]
     document = example.to_dict()
     assert set(document) == {"as_of", "years", "workloads", "warnings"}
-    assert set(document["years"][0]) == {"year", "committed", "consumed_to_date",
-                                         "expected_at_year_end", "p10", "p90",
-                                         "shortfall_probability", "expected_unused"}
-    assert set(document["workloads"][0]) == {"name", "planned", "observed", "status"}
+    # every field of a year and of a workload, in the order the dataclass declares them
+    # (forecast.results: one serializer, so that the JSON never drops a field)
+    assert list(document["years"][0]) == [
+        "year", "first_month", "last_month", "committed", "discount", "consumed_to_date",
+        "expected_at_year_end", "p10", "p90", "shortfall_probability", "expected_unused",
+        "expected_overage", "months_observed"]
+    assert list(document["workloads"][0]) == ["name", "month", "planned", "observed",
+                                              "status", "checks", "extra_cost", "lands"]
     assert all(isinstance(w, str) for w in document["warnings"])
     burn = example.burn_down
     assert len(burn) == 24

@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from forecast.formatting import pct
+from forecast.results import Serializable
 from forecast.types import Lever, Overage
 
 
@@ -41,7 +42,7 @@ class WarningKind(StrEnum):
 
 # --------------------------------------------------------------------------- results
 @dataclass(frozen=True)
-class LeverValues:
+class LeverValues(Serializable):
     """A workload's levers in one month, planned or observed.
 
     ``None`` where a value is not known (a lever the files cannot show). ``list_spend`` is
@@ -52,10 +53,6 @@ class LeverValues:
     cache_hit_rate: float | None
     models: dict[str, float] | None
     list_spend: float | None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"batch_share": self.batch_share, "cache_hit_rate": self.cache_hit_rate,
-                "models": self.models, "list_spend": self.list_spend}
 
 
 @dataclass(frozen=True)
@@ -72,7 +69,7 @@ class LeverCheck:
 
 
 @dataclass(frozen=True)
-class WorkloadTrack:
+class WorkloadTrack(Serializable):
     """A workload in the as-of month.
 
     Attributes
@@ -93,14 +90,9 @@ class WorkloadTrack:
     extra_cost: float
     lands: str
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "planned": self.planned.to_dict(),
-                "observed": None if self.observed is None else self.observed.to_dict(),
-                "status": str(self.status)}
-
 
 @dataclass(frozen=True)
-class YearTrack:
+class YearTrack(Serializable):
     """One contract year: consumption (at the discounted rate) against the commitment.
 
     ``p10`` and ``p90`` are quantiles of the consumption at year end over the paths;
@@ -125,13 +117,6 @@ class YearTrack:
     @property
     def closed(self) -> bool:
         return self.months_observed >= 12
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"year": self.year, "committed": self.committed,
-                "consumed_to_date": self.consumed_to_date,
-                "expected_at_year_end": self.expected_at_year_end, "p10": self.p10,
-                "p90": self.p90, "shortfall_probability": self.shortfall_probability,
-                "expected_unused": self.expected_unused}
 
 
 @dataclass(frozen=True)
