@@ -75,6 +75,27 @@ class BacktestMonth:
 
 
 @dataclass(frozen=True)
+class BacktestTotal:
+    """The forecast year's total (the first twelve forecast months, or all of them when
+    fewer): the sum a commitment is tested against, actual against the simulated sums'
+    percentiles."""
+
+    months: int
+    actual: float
+    p10: float
+    p50: float
+    p90: float
+
+    @property
+    def inside(self) -> bool:
+        return self.p10 * (1 - EDGE) <= self.actual <= self.p90 * (1 + EDGE)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"months": self.months, "actual": self.actual, "p10": self.p10,
+                "p50": self.p50, "p90": self.p90, "inside_p10_p90": self.inside}
+
+
+@dataclass(frozen=True)
 class CommitmentCheck:
     """The commitment recommended at the origin against the best one in hindsight.
 
@@ -113,11 +134,20 @@ class Backtest:
     commitment: CommitmentCheck
     paths: int
     seed: int
+    total: BacktestTotal | None = None
+    #: The growth the simulation drew from, as written to the scenario (caps included):
+    #: ``workloads`` (name and growth of each) and ``uncertainty`` (the shared part).
+    simulated: dict[str, Any] | None = None
 
     @property
     def coverage_p10_p90(self) -> float:
         """Share of the forecast months whose actual is inside P10-P90."""
         return float(np.mean([m.inside for m in self.months]))
+
+    @property
+    def coverage_p10_p90_yearly(self) -> float:
+        """1.0 when the forecast year's total is inside its P10-P90, else 0.0."""
+        return float(self.total.inside) if self.total is not None else float("nan")
 
     @property
     def median_abs_pct_error(self) -> float:
@@ -132,11 +162,15 @@ class Backtest:
             "horizon": len(self.months),
             "months": [m.to_dict() for m in self.months],
             "coverage_p10_p90": self.coverage_p10_p90,
+            "coverage_p10_p90_monthly": self.coverage_p10_p90,
+            "coverage_p10_p90_yearly": self.coverage_p10_p90_yearly,
+            "year_total": None if self.total is None else self.total.to_dict(),
             "median_abs_pct_error": self.median_abs_pct_error,
             "commitment": self.commitment.to_dict(),
             "fit": {"growth_monthly": self.fit.monthly, "growth_sd": self.fit.monthly_se,
                     "growth_low_95": lo, "growth_high_95": hi,
-                    "volatility": self.fit.volatility},
+                    "volatility": self.fit.volatility, "months": self.fit.months},
+            "simulated": self.simulated,
             "prices": "latest entries of the price book (actual and forecast alike)",
             "paths": self.paths, "seed": self.seed,
         }
@@ -152,7 +186,8 @@ class Backtest:
             f"{months[-1].month}); {self.paths:,} paths, seed {self.seed}; costs at the "
             "price book's latest prices",
             f"Fitted growth {pct(self.fit.monthly, 2)} a month (standard error "
-            f"{pct(self.fit.monthly_se, 2)}), volatility {pct(self.fit.volatility, 2)}",
+            f"{pct(self.fit.monthly_se, 2)}), volatility {pct(self.fit.volatility, 2)}"
+            + ("" if self.simulated is None else "; " + _simulated_text(self.simulated)),
             "",
             table([[m.month, usd(m.actual, 2), usd(m.p10, 2), usd(m.p50, 2), usd(m.p90, 2),
                     "yes" if m.inside else "no"] for m in months],
@@ -160,7 +195,11 @@ class Backtest:
             "",
             f"Inside P10-P90: {sum(m.inside for m in months)} of {len(months)} "
             f"({pct(self.coverage_p10_p90)}); median's absolute error "
-            f"{pct(self.median_abs_pct_error, 1)} on average",
+            f"{pct(self.median_abs_pct_error, 1)} on average"
+            + ("" if self.total is None else
+               f"; the {self.total.months} months' total {usd(self.total.actual, 2)} is "
+               f"{'inside' if self.total.inside else 'outside'} P10-P90 "
+               f"({usd(self.total.p10, 2)} to {usd(self.total.p90, 2)})"),
             f"Commitment recommended at {self.origin} ({c.contract}): {usd(c.recommended)} a "
             f"year; on the {c.months} actual months it costs {usd(c.recommended_cost, 2)}. "
             f"Best flat commitment in hindsight: {usd(c.hindsight_best)} a year, "
@@ -186,9 +225,25 @@ class RollingBacktest:
         return float(np.mean([abs(m.p50 - m.actual) / m.actual
                               for b in self.origins for m in b.months]))
 
+    @property
+    def coverage_p10_p90_yearly(self) -> float:
+        """Share of origins whose forecast year's total is inside its P10-P90."""
+        return float(np.mean([b.total.inside for b in self.origins if b.total is not None]))
+
+    @property
+    def coverage_by_horizon(self) -> list[float]:
+        """Share inside P10-P90 of the h-th forecast month, h = 1, 2, ... (over the origins
+        that forecast that far)."""
+        longest = max(len(b.months) for b in self.origins)
+        return [float(np.mean([b.months[h].inside for b in self.origins
+                               if len(b.months) > h])) for h in range(longest)]
+
     def to_dict(self) -> dict[str, Any]:
         return {"origins": [b.to_dict() for b in self.origins],
                 "coverage_p10_p90": self.coverage_p10_p90,
+                "coverage_p10_p90_monthly": self.coverage_p10_p90,
+                "coverage_p10_p90_yearly": self.coverage_p10_p90_yearly,
+                "coverage_p10_p90_by_horizon": self.coverage_by_horizon,
                 "median_abs_pct_error": self.median_abs_pct_error,
                 "forecasts": sum(len(b.months) for b in self.origins)}
 
@@ -204,9 +259,9 @@ class RollingBacktest:
             table(rows, ["origin", "trained on", "forecast", "inside P10-P90",
                          "median abs error", "fitted growth", "commitment extra cost"],
                   right={1, 2, 3, 4, 5, 6}),
-            f"Pooled: inside P10-P90 {pct(self.coverage_p10_p90)} of month forecasts "
-            f"(about 80% when calibrated); median's absolute error "
-            f"{pct(self.median_abs_pct_error, 1)}",
+            f"Pooled: inside P10-P90 {pct(self.coverage_p10_p90)} of month forecasts and "
+            f"{pct(self.coverage_p10_p90_yearly)} of the forecast years' totals (about 80% "
+            f"when calibrated); median's absolute error {pct(self.median_abs_pct_error, 1)}",
         ])
 
 
@@ -273,8 +328,15 @@ def backtest(history: PricedHistory, train_months: int, horizon: int | None = No
     year = spend[:, 1:13].sum(axis=1, keepdims=True)
     recommended = float(recommend(contract, year, year).recommended.annual_commit)
     check = _commitment_check(contract, recommended, actual[first:first + horizon])
+    k = min(12, horizon)
+    t10, t50, t90 = np.percentile(spend[:, 1:1 + k].sum(axis=1), [10, 50, 90])
+    total = BacktestTotal(k, float(actual[first:first + k].sum()), float(t10), float(t50),
+                          float(t90))
+    simulated = {"workloads": [{"name": w["name"], "growth": w["growth"]}
+                               for w in train.report.written],
+                 "uncertainty": train.report.written_uncertainty}
     return Backtest(train_months, origin, train.used_months[0], months, train.total, check,
-                    paths, seed)
+                    paths, seed, total, simulated)
 
 
 def rolling_backtest(history: PricedHistory, horizon: int | None = None,
@@ -293,6 +355,23 @@ def rolling_backtest(history: PricedHistory, horizon: int | None = None,
         out.append(backtest(history, k, h, group_by, contract, paths, seed,
                             include_provisional, _actuals=actuals))
     return RollingBacktest(out)
+
+
+def _simulated_text(simulated: dict[str, Any]) -> str:
+    """The growth as written to the scenario, caps included, in a sentence."""
+    from forecast.formatting import pct
+
+    parts = [f"{w['name']} {pct(w['growth']['monthly'], 2)} (sd "
+             f"{pct(w['growth']['monthly_sd'], 2)}), volatility "
+             f"{pct(w['growth']['volatility'], 2)}" for w in simulated["workloads"]]
+    u = simulated.get("uncertainty") or {}
+    if u:
+        parts.append(f"shared by all: volatility {pct(u.get('shared_growth_volatility', 0), 2)}"
+                     f", sd {pct(u.get('shared_growth_sd', 0), 2)}")
+    months = {w["growth"].get("fit_months", 0) for w in simulated["workloads"]}
+    fitted = ", ".join(str(m) for m in sorted(months))
+    return (f"simulated as written ({fitted} months fitted; each path draws its volatility): "
+            + "; ".join(parts))
 
 
 def _one_year(contract: Contract) -> Contract:

@@ -18,11 +18,13 @@ from enum import IntEnum
 import numpy as np
 
 from forecast.cost import CornerCosts, corner_costs_by_month, ramp_polynomial
+from forecast.limits import MAX_FIT_FACTOR
 from forecast.pricebook import PriceBook
 from forecast.scenario import Scenario
 from forecast.timeline import (
     active_mask,
     beta_parameters,
+    fit_factor_dof,
     monthly_cut_hazard,
     months_since_start,
     spread,
@@ -48,6 +50,9 @@ class Stream(IntEnum):
     LAUNCH = 7
     PRICE_CUT = 8
     CUT_SIZE = 9
+    VOL_FIT = 10
+    SHARED_VOL_FIT = 11
+    SHARED_GROWTH_FIT = 12
 
 
 def _months(n_months: int) -> FloatArray:
@@ -67,7 +72,7 @@ class Row(IntEnum):
 
     ONES = 0  # times the deterministic log-drift
     NOT_LAUNCHED = 1  # 1 on paths where the workload does not launch, times -1e30
-    GROWTH_FIT = 2  # the standard normal of the growth fit, times sd * months since start
+    GROWTH_FIT = 2  # the path's log-growth error (F sd eps + F0 sd0 eps0), times months since
     SHARED_AT_START = 3  # the shared shock at a launch's first month, subtracted
 
 
@@ -92,6 +97,10 @@ class Model:
     walk_scale: FloatArray  # (W,) monthly log-volatility (workload and token drift)
     shared_vol: float
     growth_sd: FloatArray  # (W,) standard error of the monthly log-growth
+    fit_dof: FloatArray  # (W,) degrees of freedom of the drawn volatility (0: not drawn)
+    fit_share: FloatArray  # (W,) share of the walk's variance that is fitted (s^2 / scale^2)
+    shared_growth_sd: float
+    shared_dof: float
     first: IntArray  # (W,) 0-based index of the workload's first month
     rows: tuple[Row, ...]  # the extra input rows this scenario needs, in order
     mixing: FloatArray  # (W, M, K) log-volume = mixing @ inputs, per workload
@@ -116,6 +125,15 @@ class Model:
         return bool(np.any(self.walk_scale > 0))
 
     @property
+    def has_growth_fit(self) -> bool:
+        return bool(np.any(self.growth_sd > 0) or self.shared_growth_sd > 0)
+
+    @property
+    def draws_volatility(self) -> bool:
+        """True when some workload draws its own volatility (a fit with its months)."""
+        return bool(np.any((self.fit_dof > 0) & ((self.fit_share > 0) | (self.growth_sd > 0))))
+
+    @property
     def n_inputs(self) -> int:
         """K: rows of a block's random inputs (monthly normals, then :attr:`rows`)."""
         return self.mixing.shape[2]
@@ -128,7 +146,7 @@ class Model:
 
 
 def _mixing(walk_scale: FloatArray, log_drift: FloatArray, first: IntArray,
-            growth_sd: FloatArray, rows: tuple[Row, ...], with_walk: bool) -> FloatArray:
+            rows: tuple[Row, ...], with_walk: bool) -> FloatArray:
     """Per-workload matrix that turns a block's inputs into log-volume, shape (W, M, K).
 
     Month t's log-volume of workload w is the sum of its scaled normals from its first month
@@ -150,7 +168,7 @@ def _mixing(walk_scale: FloatArray, log_drift: FloatArray, first: IntArray,
         elif row == Row.NOT_LAUNCHED:
             out[:, :, k] = _NO_VOLUME
         elif row == Row.GROWTH_FIT:
-            out[:, :, k] = since * growth_sd[:, None]
+            out[:, :, k] = since
         else:
             out[:, :, k] = 1.0
     return out
@@ -181,7 +199,7 @@ def build_model(scenario: Scenario, book: PriceBook, corners: CornerCosts | None
     rows = [Row.ONES]
     if np.any(v["launch_probability"] < 1):
         rows.append(Row.NOT_LAUNCHED)
-    if np.any(v["growth_sd"] > 0):
+    if np.any(v["growth_sd"] > 0) or unc.shared_growth_sd > 0:
         rows.append(Row.GROWTH_FIT)
     if s0 > 0 and np.any(first > 0):
         rows.append(Row.SHARED_AT_START)
@@ -196,9 +214,14 @@ def build_model(scenario: Scenario, book: PriceBook, corners: CornerCosts | None
         walk_scale=walk_scale,
         shared_vol=s0,
         growth_sd=v["growth_sd"],
+        fit_dof=fit_factor_dof(v["fit_months"]),
+        fit_share=np.divide(v["volatility"] ** 2, walk_scale**2,
+                            out=np.zeros_like(walk_scale), where=walk_scale > 0),
+        shared_growth_sd=unc.shared_growth_sd,
+        shared_dof=float(fit_factor_dof(unc.shared_fit_months)),
         first=first,
         rows=tuple(rows),
-        mixing=_mixing(walk_scale, log_drift, first, v["growth_sd"], tuple(rows),
+        mixing=_mixing(walk_scale, log_drift, first, tuple(rows),
                        bool(np.any(walk_scale > 0))),
         launch_probability=v["launch_probability"],
         lands=v["lands"],
@@ -231,6 +254,9 @@ class Draws:
     walk: FloatArray | None = None  # (M - 1, W, B) standard normals, float32
     shared: FloatArray | None = None  # (M - 1, B) standard normals, float32
     growth: FloatArray | None = None  # (W, B) standard normals, float32
+    vol_fit: FloatArray | None = None  # (W, B) volatility factor F of the fit, float32
+    shared_vol_fit: FloatArray | None = None  # (B,) the shared volatility's F
+    shared_growth: FloatArray | None = None  # (B,) standard normals: the shared growth error
     realization: FloatArray | None = None  # (W, B) Beta, float32
     realization_params: tuple[float, float] = (1.0, 0.0)
     slip: FloatArray | None = None  # (W, B) uniforms: the slip's quantile
@@ -251,7 +277,8 @@ class Draws:
         take = position[order]
         out = copy.copy(self)
         out.order = order
-        for name in ("walk", "growth", "realization", "slip", "revert", "happens", "launch"):
+        for name in ("walk", "growth", "vol_fit", "realization", "slip", "revert", "happens",
+                     "launch"):
             value = getattr(self, name)
             if value is not None:
                 setattr(out, name, np.take(value, take, axis=-2))
@@ -303,6 +330,16 @@ def draw(model: Model, entropy: int, block: int, n_paths: int, prior: Draws | No
     if np.any(model.growth_sd > 0):
         out.growth = take("growth", Stream.GROWTH_FIT,
                           lambda g: g.standard_normal((n_w, n_paths), dtype=CELL))
+    if model.draws_volatility:
+        out.vol_fit = take("vol_fit", Stream.VOL_FIT,
+                           lambda g: fit_factor(g, model.fit_dof, n_paths).astype(CELL))
+    if model.shared_growth_sd > 0:
+        out.shared_growth = take("shared_growth", Stream.SHARED_GROWTH_FIT,
+                                 lambda g: g.standard_normal(n_paths))
+    if model.shared_dof > 0 and (model.shared_vol > 0 or model.shared_growth_sd > 0):
+        out.shared_vol_fit = take("shared_vol_fit", Stream.SHARED_VOL_FIT,
+                                  lambda g: fit_factor(g, np.array([model.shared_dof]),
+                                                       n_paths)[0])
     if model.realization_sd > 0:
         out.realization = beta("realization", Stream.REALIZATION,
                                (model.realization_mean, model.realization_sd),
@@ -322,4 +359,53 @@ def draw(model: Model, entropy: int, block: int, n_paths: int, prior: Draws | No
         if model.cut_sd > 0:
             out.cut_size = beta("cut_size", Stream.CUT_SIZE, (model.cut_mean, model.cut_sd),
                                 (n_m - 1, n_paths))
+    return out
+
+
+def fit_factor(g: np.random.Generator, dof: FloatArray, n_paths: int) -> FloatArray:
+    """Each path's volatility factor F = sqrt(min(nu / X, c^2)), X ~ chi-square(nu).
+
+    A volatility s fitted on n months is s_true times sqrt(X / nu) with nu = n - 2 (normal
+    shocks); a path that draws s F has, at every horizon, Student's t with nu degrees of
+    freedom as its log-volume's law (with its growth error scaled by F too), the predictive
+    distribution of a fit on n months. c = :data:`~forecast.limits.MAX_FIT_FACTOR` keeps
+    the expected volume finite (docs/model.md, "Forecasting from history").
+
+    Parameters
+    ----------
+    dof : ndarray of shape (W,)
+        nu per workload; 0 draws F = 1.
+
+    Returns
+    -------
+    ndarray of shape (W, n_paths)
+    """
+    nu = np.where(dof > 0, dof, 1.0)[:, None]
+    x = g.chisquare(nu, (dof.size, n_paths))
+    f2 = np.minimum(nu / x, MAX_FIT_FACTOR**2)
+    return np.where(dof[:, None] > 0, np.sqrt(f2), 1.0)
+
+
+def shared_walk(m: Model, d: Draws) -> FloatArray | None:
+    """The shared shock's running sum, shape (M, B) (its volatility drawn per path when
+    fitted), or None without one."""
+    if d.shared is None:
+        return None
+    scale = m.shared_vol if d.shared_vol_fit is None else m.shared_vol * d.shared_vol_fit
+    steps = scale * d.shared
+    out = np.zeros((steps.shape[0] + 1, steps.shape[1]))
+    np.cumsum(steps, axis=0, out=out[1:])
+    return out
+
+
+def growth_error(m: Model, d: Draws) -> FloatArray:
+    """Each path's monthly log-growth error, shape (W, B): the workload's own, sd F eps, plus
+    the one its history shares with the others, sd0 F0 eps0."""
+    out = np.zeros((m.n_workloads, d.n_paths))
+    if d.growth is not None:
+        own = m.growth_sd[:, None] * d.growth
+        out += own if d.vol_fit is None else own * d.vol_fit
+    if d.shared_growth is not None:
+        shared = m.shared_growth_sd * d.shared_growth
+        out += shared if d.shared_vol_fit is None else shared * d.shared_vol_fit
     return out

@@ -33,6 +33,12 @@ MAX_VOLATILITY = 1.0
 #: from it, which raises the mean volume by exp(sd^2 n^2 / 2) after n months: 0.1 over 60
 #: months is already a factor of 3.6e7 (the importer caps what it writes, and says so).
 MAX_GROWTH_SD = 0.1
+#: Months a growth fit may say it used (``growth.fit_months``): 3 (the fewest fitted) to 600.
+FIT_MONTHS_RANGE = (3, 600)
+#: A path's drawn volatility is at most this multiple of the fitted one (the scaled inverse
+#: chi-square of a fit on 3 or 4 months has so heavy a tail that, uncapped, the expected
+#: volume would be infinite; docs/model.md, "Forecasting from history").
+MAX_FIT_FACTOR = 2.5
 #: Monthly drift of tokens per request: -20% to +20% (1.2^12 = 9x a year).
 TOKEN_DRIFT_RANGE = (-0.2, 0.2)
 #: Monthly volatility of tokens per request: at most 0.2.

@@ -33,6 +33,8 @@ from forecast.scenario_messages import _at, _each, _show, validation_problems
 from forecast.scenario_values import (
     _NO_BOOL,
     Commitment,
+    FitMonths,
+    GrowthSd,
     Name,
     Requests,
     Share,
@@ -150,12 +152,16 @@ class Growth(_Strict):
     ``monthly_sd`` is the standard error of a growth rate fitted on history (the importer
     writes it): each simulated path draws its own growth rate from it, so a short history
     widens the fan instead of being taken at face value (0: the rate is known).
+    ``fit_months`` is the number of months the fit used (0: not fitted): each path then also
+    draws its own volatility, a scaled inverse chi-square with ``fit_months - 2`` degrees of
+    freedom, and its growth error scaled with it, so that a fit on few months has the fat
+    tails of Student's t (docs/model.md, "Forecasting from history").
     """
 
     monthly: Annotated[float, _NO_BOOL, _rate(*limits.GROWTH_RANGE, "a monthly growth")] = 0.0
     volatility: Volatility = 0.0
-    monthly_sd: Annotated[float, _NO_BOOL, _rate(0.0, limits.MAX_GROWTH_SD,
-                                                 "a growth standard error")] = 0.0
+    monthly_sd: GrowthSd = 0.0
+    fit_months: FitMonths = 0
 
 
 #: Values one usage_match field may list: plain names, at least one.
@@ -393,6 +399,8 @@ class Uncertainty(_Strict):
     """Spreads of the Monte Carlo simulation; all zero gives the deterministic projection."""
 
     shared_growth_volatility: Volatility = 0.0
+    shared_growth_sd: GrowthSd = 0.0
+    shared_fit_months: FitMonths = 0
     lever_realization: Realization = Realization()
     slip_months: Slip = Slip()
     walk_back_probability: Share = 0.0

@@ -111,7 +111,10 @@ def _spend_problems(scenario: Scenario, book: PriceBook) -> list[str]:
             f"workloads[{i}]: expected list spend reaches ${spend[month, i]:.3g} a month by "
             f"{labels[month]}; above ${cap:.0e} (a hundred billion dollars) a month it is "
             "surely a typo: check requests_per_month or monthly_tokens, tokens and "
-            "growth.monthly")
+            "growth.monthly" + (
+                "; growth.monthly_sd and fit_months lift the expected spend (each path draws "
+                "its growth and volatility): a shorter horizon or a smaller monthly_sd keeps "
+                "it bounded" if scenario.workloads[i].growth.monthly_sd > 0 else ""))
     return problems
 
 

@@ -62,6 +62,19 @@ Commitment = Annotated[float, _NO_BOOL, Field(ge=0.0), _at_most(
     limits.MAX_ANNUAL_COMMIT, "$100 billion a year")]
 Volatility = Annotated[float, _NO_BOOL, _rate(0.0, limits.MAX_VOLATILITY,
                                               "a monthly volatility")]
+GrowthSd = Annotated[float, _NO_BOOL, _rate(0.0, limits.MAX_GROWTH_SD,
+                                            "a growth standard error")]
+
+
+def _fit_months(value: int) -> int:
+    low, high = limits.FIT_MONTHS_RANGE
+    if value != 0 and not low <= value <= high:
+        raise ValueError(f"is {value}; give the months the growth was fitted on, {low} to "
+                         f"{high} (or 0 when the growth is not fitted)")
+    return value
+
+
+FitMonths = Annotated[int, _NO_BOOL, AfterValidator(_fit_months)]
 
 _CONTROL_NAMES = {0: "NUL", 7: "BEL", 8: "backspace", 9: "tab", 10: "line break",
                   13: "carriage return", 27: "ESC", 127: "DEL"}

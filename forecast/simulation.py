@@ -8,7 +8,13 @@ Each path draws (docs/model.md, "Simulation"):
   exactly; a launch's walk starts at its first month, at its stated volume;
 - growth-fit uncertainty: each path and workload draws its monthly log-growth once,
   ``ln(1 + g) + monthly_sd * eps``, constant over the months (this shifts the mean up by
-  ``exp(monthly_sd^2 n^2 / 2)`` after n months, and the projection includes it);
+  ``exp(monthly_sd^2 n^2 / 2)`` after n months, and the projection includes it); the part
+  of the error a history shares between its workloads (``shared_growth_sd``) is one normal
+  per path for all of them;
+- predictive volatility: a workload fitted on n months (``growth.fit_months``) draws its
+  volatility per path, s F with F^2 a scaled inverse chi-square with n - 2 degrees of
+  freedom (capped), and its growth error is scaled by the same F: the fan of a short
+  history has Student's t tails (the shared shock likewise, with ``shared_fit_months``);
 - lever realization: the fraction of the planned change achieved, Beta per path and workload
   (one draw moves all three levers of that workload);
 - slip: the landing month moves later by a Poisson number of months;
@@ -54,7 +60,17 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from forecast.cost import corner_costs_by_month
-from forecast.draws import CELL, Draws, Model, Row, _months, build_model, draw
+from forecast.draws import (
+    CELL,
+    Draws,
+    Model,
+    Row,
+    _months,
+    build_model,
+    draw,
+    growth_error,
+    shared_walk,
+)
 from forecast.errors import PlannerError
 from forecast.pricebook import PriceBook
 from forecast.scenario import Scenario
@@ -240,6 +256,12 @@ def _volume(m: Model, d: Draws, ws: _Workspace, shared: FloatArray | None,
         k = n_m - 1
         if not np.may_share_memory(d.walk, inputs):
             inputs[:k] = d.walk
+        if d.vol_fit is not None:
+            # The fitted part of each walk's variance drawn per path: scale^2 (1 + (F^2 - 1)
+            # share), F^2 s^2 + (token drift's volatility)^2.
+            factor = np.sqrt(1.0 + (d.vol_fit * d.vol_fit - 1.0) * m.fit_share[:, None]
+                             ).astype(CELL)
+            inputs[:k] *= factor
     for i, row in enumerate(m.rows, start=k):
         if row == Row.ONES:
             inputs[i] = 1.0
@@ -247,7 +269,7 @@ def _volume(m: Model, d: Draws, ws: _Workspace, shared: FloatArray | None,
             np.greater_equal(d.launch, m.launch_probability[:, None], out=inputs[i],
                              casting="unsafe")
         elif row == Row.GROWTH_FIT:
-            inputs[i] = d.growth
+            inputs[i] = growth_error(m, d)
         else:
             inputs[i] = -shared[m.first]
     volume = ws.get(name, (n_m, n_w, n_p))
@@ -331,7 +353,7 @@ def evaluate(m: Model, d: Draws, ws: _Workspace | None = None,
 
     # Factors common to every workload of a path and month: the shared shock and the price
     # level. They multiply the sums over workloads, never the cells.
-    shared = None if d.shared is None else _running_sum(m.shared_vol * d.shared)
+    shared = shared_walk(m, d)
     level = _price_level(m, d)
     common = None if shared is None else np.exp(shared)
     if level is not None:
@@ -421,6 +443,11 @@ def _same_volume(m: Model, base: Model) -> bool:
     """True when ``m`` turns the same draws into the same relative volume as ``base``."""
     return (m.rows == base.rows and np.array_equal(m.order, base.order)
             and np.array_equal(m.launch_probability, base.launch_probability)
+            and np.array_equal(m.growth_sd, base.growth_sd)
+            and np.array_equal(m.fit_dof, base.fit_dof)
+            and np.array_equal(m.fit_share, base.fit_share)
+            and (m.shared_growth_sd, m.shared_dof, m.shared_vol)
+            == (base.shared_growth_sd, base.shared_dof, base.shared_vol)
             and np.array_equal(m.mixing, base.mixing))
 
 
@@ -454,7 +481,7 @@ def _simulate_models(scenarios: Sequence[Scenario], models: Sequence[Model], ent
         for i, m in enumerate(models):
             d = block if i == 0 else draw(m, entropy, b, n, prior=block)
             if i == 0 and len(models) > 1:
-                shared = None if d.shared is None else _running_sum(m.shared_vol * d.shared)
+                shared = shared_walk(m, d)
                 base_volume = _volume(m, d, ws, shared, name="base_volume")
             sums = evaluate(m, d, ws, base_volume if i == 0 or reuse[i] else None)
             for name, out in series[i].items():

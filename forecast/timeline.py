@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from forecast.limits import MAX_FIT_FACTOR
 from forecast.scenario import Scenario
 from forecast.types import BoolArray, FloatArray, Waiting
 
@@ -39,6 +40,7 @@ def workload_vectors(scenario: Scenario) -> dict[str, FloatArray]:
         "growth": np.array([w.growth.monthly for w in ws], dtype=float),
         "volatility": np.array([w.growth.volatility for w in ws], dtype=float),
         "growth_sd": np.array([w.growth.monthly_sd for w in ws], dtype=float),
+        "fit_months": np.array([w.growth.fit_months for w in ws], dtype=float),
         "lands": np.array([w.lands_month for w in ws], dtype=float),
         "ramp": np.array([w.ramp_months for w in ws], dtype=float),
         "starts": np.array([w.starts_month for w in ws], dtype=float),
@@ -83,12 +85,14 @@ def months_since_start(scenario: Scenario) -> FloatArray:
 
 
 def expected_volume(scenario: Scenario) -> FloatArray:
-    """Expected volume per month: ``R * ((1 + g) (1 + m))^n * exp(sd^2 n^2 / 2)`` for the n
-    months since the workload's first month while active, times the launch probability.
+    """Expected volume per month: ``R * ((1 + g) (1 + m))^n * U_n`` for the n months since
+    the workload's first month while active, times the launch probability.
 
-    m is the token drift per month (cost is linear in tokens per request). The last factor is
-    the growth fit's uncertainty: each path draws its monthly log-growth once with standard
-    error sd, and ``E[exp(sd * eps * n)] = exp(sd^2 n^2 / 2)`` (docs/model.md, "Simulation").
+    m is the token drift per month (cost is linear in tokens per request). U_n is the growth
+    fit's uncertainty (:func:`fit_uncertainty_factor`): each path draws its monthly
+    log-growth once with standard error sd (and, for a fit on few months, its volatility),
+    which lifts the mean; with no volatility draw ``U_n = exp(sd^2 n^2 / 2)``
+    (docs/model.md, "Simulation").
 
     Returns
     -------
@@ -97,10 +101,74 @@ def expected_volume(scenario: Scenario) -> FloatArray:
     v = workload_vectors(scenario)
     t = month_numbers(scenario)[:, None]
     n = months_since_start(scenario)
-    rate = (1.0 + v["growth"]) * (1.0 + scenario.uncertainty.token_drift.monthly)
-    growth = rate**n * np.exp(0.5 * (v["growth_sd"] * n) ** 2)
+    unc = scenario.uncertainty
+    rate = (1.0 + v["growth"]) * (1.0 + unc.token_drift.monthly)
+    growth = rate**n * fit_uncertainty_factor(n, v["volatility"], v["growth_sd"],
+                                              v["fit_months"])
+    growth *= fit_uncertainty_factor(n, unc.shared_growth_volatility, unc.shared_growth_sd,
+                                     unc.shared_fit_months)
     active = active_mask(t, v["starts"], v["ends"])
     return v["volume"] * growth * active * v["launch_probability"]
+
+
+#: Gauss-Legendre nodes of the fit-uncertainty integral over the drawn variance factor.
+_FIT_NODES = 96
+
+
+def fit_factor_dof(fit_months: FloatArray | float) -> FloatArray:
+    """Degrees of freedom of the volatility a fit on n months draws: n - 2 (n - 1 monthly
+    changes about a fitted slope); 0 (no draw) when the growth is not fitted."""
+    n = np.asarray(fit_months, dtype=float)
+    return np.where(n >= 3, n - 2.0, 0.0)
+
+
+def fit_uncertainty_factor(n: FloatArray, volatility: FloatArray | float,
+                           growth_sd: FloatArray | float, fit_months: FloatArray | float
+                           ) -> FloatArray:
+    """Mean lift of the volume after n months from the growth fit's uncertainty.
+
+    A path draws F^2 = min(nu / X, c^2), X ~ chi-square(nu), nu = fit_months - 2,
+    c = :data:`~forecast.limits.MAX_FIT_FACTOR` (F = 1 when not fitted); its walk has
+    variance F^2 s^2 a month, its log-growth error is F sd eps, and its drift is the
+    stated one, ln(1 + g) - s^2 / 2. So E[volume] / (1 + g)^n is
+    ``exp(-n s^2 / 2) E[exp(F^2 (n s^2 + n^2 sd^2) / 2)]``, which is
+    ``exp(n^2 sd^2 / 2)`` when F = 1. The expectation over F^2 (a scaled inverse
+    chi-square, capped) is ``exp(A c^2) P(X <= nu / c^2)`` plus the integral over
+    y = F^2 in (0, c^2) of ``exp(A y)`` times its density, by Gauss-Legendre.
+
+    Parameters
+    ----------
+    n : ndarray of shape (n_months, n_workloads)
+        Months since the workload's first month.
+    volatility, growth_sd, fit_months : ndarray of shape (n_workloads,) or float
+
+    Returns
+    -------
+    ndarray of shape (n_months, n_workloads)
+    """
+    from scipy.special import chdtr, gammaln, roots_legendre
+
+    n = np.asarray(n, dtype=float)
+    s2 = np.broadcast_to(np.asarray(volatility, dtype=float) ** 2, n.shape[-1:])
+    sd2 = np.broadcast_to(np.asarray(growth_sd, dtype=float) ** 2, n.shape[-1:])
+    dof = np.broadcast_to(fit_factor_dof(fit_months), n.shape[-1:])
+    a = 0.5 * (n * s2 + n * n * sd2)
+    out = np.exp(0.5 * n * n * sd2)
+    cap = MAX_FIT_FACTOR**2
+    x, w = roots_legendre(_FIT_NODES)
+    y = 0.5 * cap * (x + 1.0)  # nodes on (0, c^2)
+    for nu in np.unique(dof[dof > 0]):
+        cols = dof == nu
+        # Density of Y = nu / X: p_X(nu / y) nu / y^2, p_X the chi-square density.
+        z = nu / y
+        log_density = ((nu / 2 - 1) * np.log(z) - z / 2 - (nu / 2) * np.log(2.0)
+                       - gammaln(nu / 2) + np.log(nu) - 2 * np.log(y))
+        weight = 0.5 * cap * w * np.exp(log_density)  # (nodes,)
+        ac = a[..., cols]
+        tail = np.exp(ac * cap) * chdtr(nu, nu / cap)
+        body = np.exp(ac[..., None] * y) @ weight
+        out[..., cols] = np.exp(-0.5 * n[..., cols] * s2[cols]) * (tail + body)
+    return out
 
 
 def monthly_cut_hazard(annual_probability: float) -> float:

@@ -1,5 +1,6 @@
-"""The backtest: a flat history worked by hand, the bundled twelve-month history, the JSON
-the command prints, and calibration on histories drawn from known parameters."""
+"""The backtest: a flat history worked by hand, the bundled twelve-month history and the JSON
+the command prints (calibration on histories drawn from known parameters:
+tests/test_calibration.py)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,6 @@ from tests.inprocess import commitplan
 
 HISTORY = sorted((ROOT / "tests" / "fixtures" / "usage" / "history").glob("*.json"))
 sys.path.insert(0, str(ROOT / "tests" / "fixtures" / "usage"))
-from make_history import history_pages  # noqa: E402
 
 CSV_HEADER = ("date,model,workspace,api_key,service_tier,input_tokens_uncached,"
               "cache_write_5m_tokens,cache_write_1h_tokens,cache_read_tokens,output_tokens\n")
@@ -71,6 +71,12 @@ def test_rolling_backtest_forecasts_from_every_origin(flat):
     assert [b.origin for b in r.origins] == ["2026-09", "2026-10", "2026-11"]
     assert [len(b.months) for b in r.origins] == [2, 2, 1]
     assert r.coverage_p10_p90 == 1.0
+    # Flat: every path is the actual, so each origin's total (2, 2 and 1 months) is inside,
+    # and both horizons are held; the second by the two origins that reach it.
+    assert [b.total.months for b in r.origins] == [2, 2, 1]
+    assert r.coverage_p10_p90_yearly == 1.0 and r.coverage_by_horizon == [1.0, 1.0]
+    doc = r.to_dict()
+    assert doc["coverage_p10_p90_monthly"] == 1.0 and doc["coverage_p10_p90_yearly"] == 1.0
 
 
 def test_the_bundled_history_backtest_json(tmp_path):
@@ -84,6 +90,16 @@ def test_the_bundled_history_backtest_json(tmp_path):
     assert 0.0 <= doc["coverage_p10_p90"] <= 1.0 and doc["median_abs_pct_error"] >= 0
     inside = [m["p10"] <= m["actual"] <= m["p90"] for m in doc["months"]]
     assert doc["coverage_p10_p90"] == pytest.approx(np.mean(inside))
+    assert doc["coverage_p10_p90_monthly"] == doc["coverage_p10_p90"]
+    # The year's total: the six forecast months (fewer than twelve), actual their sum.
+    year = doc["year_total"]
+    assert year["months"] == 6
+    assert year["actual"] == pytest.approx(sum(m["actual"] for m in doc["months"]))
+    assert doc["coverage_p10_p90_yearly"] == float(year["p10"] <= year["actual"] <= year["p90"])
+    # What was simulated is what the scenario holds: six months fitted, 6 - 2 = 4 degrees of
+    # freedom for each path's volatility.
+    simulated = doc["simulated"]["workloads"]
+    assert simulated and all(w["growth"]["fit_months"] == 6 for w in simulated)
     # The actuals are the history's monthly totals (no price change inside it).
     imported = commitplan("import", *map(str, HISTORY), "--report").stdout
     may = next(line for line in imported.splitlines() if line.startswith("2026-05"))
@@ -107,27 +123,3 @@ def default_contract_text() -> str:
     from forecast.backtest import _describe
 
     return _describe(default_contract())
-
-
-def test_coverage_near_80_percent_on_histories_from_known_parameters():
-    # 60 histories drawn from the model the planner assumes (growth 3% a month, volatility
-    # 5%, weekday pattern and daily noise inside each month; tests/fixtures/usage/
-    # make_history.py), one page each, fitted on 12 months and forecast 3. The P10-P90 band
-    # should hold the actual about 80% of the time. The months of one history share its fit,
-    # so the standard error is computed from the histories' own coverages (clustered), and
-    # the tolerance is 4.5 of them. (The fit's volatility is estimated from 11 shocks, so the
-    # band is a little narrow: Student's t with 10 degrees of freedom puts 77% inside
-    # +/-1.2816 estimated sd; a simulation that ignores the growth's standard error loses
-    # a few points more at 3 months.)
-    per_history = []
-    for seed in range(60):
-        pages = history_pages(seed=seed, months=15, daily=False)
-        data = [json.loads(text)["data"][0] for text in pages.values()]
-        one_page = json.dumps({"data": data, "data_refreshed_at": "2030-01-01T00:00:00Z"})
-        history = price_history([("history.json", one_page)])
-        b = backtest(history, train_months=12, horizon=3, paths=500, seed=seed)
-        per_history.append(b.coverage_p10_p90)
-    coverage = float(np.mean(per_history))
-    se = float(np.std(per_history, ddof=1) / np.sqrt(len(per_history)))
-    assert abs(coverage - 0.80) <= 4.5 * se, (coverage, se)
-    assert se < 0.05

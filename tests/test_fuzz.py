@@ -33,6 +33,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from forecast import limits
+from forecast.errors import PlannerError
 from tests.conftest import ROOT, SCENARIOS
 from tests.inprocess import Run, finite_json, run_cli
 
@@ -48,6 +49,10 @@ _CLAUSES["contract"].update(shortfall_credit=0.25, price_protection=True,
 _CLAUSES["offers"].append({"name": "Credit", "discount_tiers": [
     {"min_annual_commit": 400000, "discount": 0.1}], "shortfall_credit": 0.5,
     "price_protection": True, "years": 2})
+# A growth fitted on history, with the part of its error the workloads share.
+_CLAUSES["workloads"][0]["growth"] = {**_CLAUSES["workloads"][0].get("growth", {}),
+                                      "monthly_sd": 0.01, "fit_months": 12}
+_CLAUSES["uncertainty"].update(shared_growth_sd=0.005, shared_fit_months=12)
 BUNDLED.append(_CLAUSES)
 # One on the 2026-12 book whose models retire inside the horizon (Opus 4.5 from 2027-02,
 # Sonnet 4.5 from 2026-12), with a current discount and a contract id: mutations reach the
@@ -81,6 +86,10 @@ EDGES: dict[str, list[Any]] = {
                 limits.TOKEN_DRIFT_RANGE[1]],
     "volatility": [0.0, limits.MAX_TOKEN_DRIFT_VOLATILITY, limits.MAX_VOLATILITY],
     "shared_growth_volatility": [0.0, limits.MAX_VOLATILITY],
+    "monthly_sd": [0.0, limits.MAX_GROWTH_SD, 0.1000001],
+    "shared_growth_sd": [0.0, limits.MAX_GROWTH_SD, 0.2],
+    "fit_months": [0, 2, 3, 600, 601, 12.0, 12.5, "12"],
+    "shared_fit_months": [0, 1, 3, 600, 10**9],
     "mean": [0.0, 1e-12, 1.0, 0.999999, limits.MAX_SLIP_MONTHS],
     "sd": [0.0, 1e-200, limits.MIN_BETA_SD, 0.2],
     "cacheable_prefix": [0, limits.MAX_TOKENS_PER_REQUEST], "input": [0, 1e5],
@@ -605,3 +614,22 @@ def test_desk_argument_errors_name_the_argument(tmp_path: Path):
         result = checked(*argv)
         assert result.code == 2 and needle in result.stderr, (argv, result.stderr)
         assert not out.exists()
+
+
+@pytest.mark.parametrize(("where", "value", "message"), [
+    ("growth", 2, "workloads[0].growth.fit_months: is 2; give the months the growth was "
+                  "fitted on, 3 to 600 (or 0 when the growth is not fitted)"),
+    ("growth", 601, "workloads[0].growth.fit_months: is 601"),
+    ("uncertainty", -1, "uncertainty.shared_fit_months: is -1"),
+])
+def test_fit_months_out_of_range_name_the_field(where: str, value: int, message: str):
+    from forecast.scenario_io import parse_scenario
+
+    doc = copy.deepcopy(_CLAUSES)
+    if where == "growth":
+        doc["workloads"][0]["growth"]["fit_months"] = value
+    else:
+        doc["uncertainty"]["shared_fit_months"] = value
+    with pytest.raises(PlannerError) as info:
+        parse_scenario(doc)
+    assert message in str(info.value)

@@ -20,6 +20,7 @@ The fit (docs/model.md, "Forecasting from history"):
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -50,6 +51,11 @@ class GrowthFit:
     slope: float
     slope_se: float
     volatility: float
+
+    @property
+    def slope_weight(self) -> float:
+        """se(b) / s: the slope's error per unit of volatility, sqrt(sum W_k^2)."""
+        return self.slope_se / self.volatility if self.volatility > 0 else 0.0
 
     @property
     def monthly(self) -> float:
@@ -151,6 +157,162 @@ def shared_volatility(series: Any, days: Any, weights: Any) -> float:
     if pair.sum() <= 0:
         return 0.0
     return float(np.sqrt(max(0.0, (pair * cov).sum() / pair.sum())))
+
+
+# --------------------------------------------------------------------------- breaks
+#: A break is reported when the sup-F statistic passes its null distribution's quantile at
+#: this level (the chance of a false break on a history whose growth never changed).
+BREAK_LEVEL = 0.05
+#: Fewest monthly changes on each side of a candidate break (so each side has 3 months).
+BREAK_MIN_SIDE = 2
+#: Histories the null distribution of sup-F is simulated on (seeded: one answer per length).
+BREAK_NULL_DRAWS = 4000
+#: Fewest months of history to test for a break (two sides of 3 months).
+BREAK_MIN_MONTHS = 6
+
+
+@dataclass(frozen=True)
+class GrowthBreak:
+    """A change in the mean monthly log growth found inside a history.
+
+    Attributes
+    ----------
+    month : int
+        0-based index of the first month of the new regime (the fit restarts there).
+    statistic : float
+        The sup-F statistic.
+    critical : float
+        Its null quantile at :data:`BREAK_LEVEL` for this length of history.
+    before, after : float
+        Mean monthly log growth before and after the break.
+    """
+
+    month: int
+    statistic: float
+    critical: float
+    before: float
+    after: float
+
+
+def _sup_f(changes: Any, lo: int) -> tuple[Any, Any]:
+    """Chow's F for a shift in the mean of ``changes`` after each candidate split.
+
+    Parameters
+    ----------
+    changes : ndarray of shape (R, m)
+        Monthly log changes of R histories.
+    lo : int
+        Fewest changes on each side.
+
+    Returns
+    -------
+    F : ndarray of shape (R, n_candidates)
+        F_k = (SSR_0 - SSR_k) / (SSR_k / (m - 2)) for a split after k changes, k = lo ..
+        m - lo; SSR_0 about one mean, SSR_k about each side's mean.
+    k : ndarray of shape (n_candidates,)
+    """
+    m = changes.shape[1]
+    k = np.arange(lo, m - lo + 1)
+    total = changes.sum(axis=1, keepdims=True)
+    head = np.cumsum(changes, axis=1)[:, k - 1]
+    ssr0 = ((changes - changes.mean(axis=1, keepdims=True)) ** 2).sum(axis=1, keepdims=True)
+    # SSR_0 - SSR_k = k (m - k) / m * (mean_1 - mean_2)^2.
+    mean1, mean2 = head / k, (total - head) / (m - k)
+    gain = k * (m - k) / m * (mean1 - mean2) ** 2
+    ssr = np.maximum(ssr0 - gain, 1e-300)
+    return gain / (ssr / (m - 2)), k
+
+
+@functools.lru_cache(maxsize=64)
+def _break_critical(m: int) -> float:
+    """Null quantile of sup-F for m monthly changes (i.i.d. normal, which the statistic's
+    law does not depend on the mean or scale of), by simulation with a fixed seed."""
+    rng = np.random.default_rng(20_261_207 + m)
+    f, _ = _sup_f(rng.standard_normal((BREAK_NULL_DRAWS, m)), BREAK_MIN_SIDE)
+    return float(np.quantile(f.max(axis=1), 1.0 - BREAK_LEVEL))
+
+
+def find_break(monthly: Sequence[float] | Any, days: Sequence[float] | Any | None = None
+               ) -> GrowthBreak | None:
+    """Test a history for one change in its growth: the sup-F (Quandt-Andrews) test.
+
+    Chow's F for a shift in the mean monthly log change of the per-day rates is computed
+    at every split that leaves at least 3 months on each side; the largest is compared
+    with its null distribution for this many months (simulated, seeded). The break is at
+    the split of the largest F (docs/model.md, "Forecasting from history").
+
+    Returns
+    -------
+    GrowthBreak or None
+        None when the history is under :data:`BREAK_MIN_MONTHS` months or no break passes.
+    """
+    values = np.asarray(monthly, dtype=float)
+    if values.size < BREAK_MIN_MONTHS or not np.all(values > 0):
+        return None
+    rates = values if days is None else values / np.asarray(days, dtype=float)
+    changes = np.diff(np.log(rates))[None, :]
+    if np.ptp(changes) == 0:
+        return None
+    f, k = _sup_f(changes, BREAK_MIN_SIDE)
+    best = int(np.argmax(f[0]))
+    critical = _break_critical(changes.shape[1])
+    if not f[0, best] > critical:
+        return None
+    split = int(k[best])
+    return GrowthBreak(split, float(f[0, best]), critical,
+                       float(changes[0, :split].mean()), float(changes[0, split:].mean()))
+
+
+#: On a break, the growth after it is uncertain by this share of the change as well. 0: on
+#: the benchmark (docs/forecasting.md) 0.5 and 1 widen a detected 6% -> 0% break past 92%
+#: inside P10-P90 while they bring seasonal real series from 64% to 73% and 77%.
+BREAK_CHANGE_SHARE = 0.0
+
+
+def after_break(fit_before: GrowthFit, fit_after: GrowthFit) -> GrowthFit:
+    """The fit on the months after a break, its slope's error widened.
+
+    The growth changed once inside the history, so it may still be moving, and the split
+    was chosen where the change looks largest (which overstates it): the slope's standard
+    error is sqrt(se_after^2 + se_before^2 + (c (b_after - b_before))^2), the error of the
+    change itself plus c = :data:`BREAK_CHANGE_SHARE` of its size (docs/model.md,
+    "Forecasting from history").
+    """
+    from dataclasses import replace
+
+    change = BREAK_CHANGE_SHARE * (fit_after.slope - fit_before.slope)
+    return replace(fit_after, slope_se=float(np.sqrt(
+        fit_after.slope_se**2 + fit_before.slope_se**2 + change**2)))
+
+
+# --------------------------------------------------------------------------- pooling
+#: Prior weight, in monthly changes, of the peers' volatility for a workload with too few
+#: months of its own (docs/model.md, "Forecasting from history").
+POOL_WEIGHT = 2
+
+
+def pooled_volatility(own_changes: Any, peer_volatility: Any, peer_weights: Any
+                      ) -> tuple[float, float]:
+    """Volatility of a workload with too few months, shrunk toward its peers'.
+
+    s^2 = (sum_k d_k^2 + kappa * sbar^2) / (m + kappa), with d_k its m monthly log changes
+    of the per-day rate (0, 1 or a few; taken about zero, since no growth is fitted),
+    kappa = :data:`POOL_WEIGHT` and sbar^2 = sum_g w_g s_g^2 / sum_g w_g over the peers that
+    were fitted (cost-weighted; the total's volatility is never used, since adding groups
+    averages their shocks away).
+
+    Returns
+    -------
+    volatility : float
+    weight : float
+        m + kappa: the monthly changes the estimate rests on (its degrees of freedom).
+    """
+    d = np.asarray(own_changes, dtype=float)
+    w = np.asarray(peer_weights, dtype=float)
+    s = np.asarray(peer_volatility, dtype=float)
+    sbar2 = float((w * s * s).sum() / w.sum())
+    m = d.size
+    return float(np.sqrt((d @ d + POOL_WEIGHT * sbar2) / (m + POOL_WEIGHT))), m + POOL_WEIGHT
 
 
 # --------------------------------------------------------------------------- weekdays

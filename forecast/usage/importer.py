@@ -25,11 +25,18 @@ from forecast import limits
 from forecast.errors import ImportUsageError, PlannerError
 from forecast.pricebook import LATEST_PRICE_BOOK, PriceBook, load_price_book
 from forecast.types import CacheTTL, Waiting
+from forecast.usage.fitting import (
+    IMPORT_HORIZON,
+    GroupFit,
+    SharedFit,
+    bounded_growth,
+    break_warning,
+    fit_total,
+    group_fits,
+)
 from forecast.usage.formats import read_usage
 from forecast.usage.growth import (
-    GrowthFit,
     WeekdayPattern,
-    fit_growth,
     shared_volatility,
     weekday_pattern,
 )
@@ -44,7 +51,6 @@ from forecast.usage.levers import (
 from forecast.usage.merge import merge_records
 from forecast.usage.months import (
     AVERAGE_MONTH_DAYS,
-    MIN_MONTHS,
     MonthCoverage,
     MonthUse,
     days_in_month,
@@ -278,22 +284,31 @@ def build_import(history: PricedHistory, group_by: GroupBy | str | None = None,
         empty = ", ".join(totals.index[totals <= 0])
         raise ImportUsageError(f"no usage at all in {empty}: growth is fitted to log cost, so "
                                "every month used needs some; use --months to start after it")
-    total = fit_growth(totals.to_numpy(), days)
-    whole = [g for g in order if (latest[g] > 0).all()]  # groups fitted over every month
-    shared = shared_volatility(latest[whole].to_numpy(), days, latest[whole].sum().to_numpy())
+    total, growth_break, fit_from = fit_total(totals.to_numpy(), days)
+    if growth_break is not None:
+        warnings.append(break_warning(growth_break, used, total))
+    window = latest.iloc[fit_from:]
+    whole = [g for g in order if (window[g] > 0).all()]  # groups fitted over every month
+    shared = shared_volatility(window[whole].to_numpy(), days[fit_from:],
+                               window[whole].sum().to_numpy())
+    # The shared part of every group's growth error: the shared shock's, s0 sqrt(sum W_k^2),
+    # in growth units like monthly_sd ((1 + g) se(b)).
+    shared_sd = shared * total.slope_weight * (1.0 + total.monthly)
     start = level if start_at_level else month_offset(used[-1], 1)
     gap = months_between(level, start)
     level_frame = frame[frame["month"] == level]
     levers = levers_by_group(level_frame, history.book)
     level_cost = level_frame.groupby("group")[["list_cost", "list_cost_latest"]].sum()
+    fits = group_fits({g: latest[g].to_numpy() for g in order}, days, fit_from, total)
     groups = []
     for g in order:
         groups.append(_group_history(
-            g, billed[g].to_numpy(), latest[g].to_numpy(), days, levers.get(g),
-            level_cost.reindex([g]).fillna(0.0).iloc[0], total, level, gap, shared))
+            g, billed[g].to_numpy(), latest[g].to_numpy(), fits[g], levers.get(g),
+            level_cost.reindex([g]).fillna(0.0).iloc[0], level, gap, shared, shared_sd))
+    shared_fit = SharedFit(shared, shared_sd, total.months)
     document, capped = _scenario_document(groups, history, level, used, start,
                                           name or f"Imported usage {used[0]} to {used[-1]}",
-                                          shared, group_by)
+                                          shared_fit, group_by)
     warnings += capped
     scenario, groups = _validate(document, groups, history.book)
     warnings += _reprice_warnings(groups, group_by)
@@ -317,7 +332,8 @@ def build_import(history: PricedHistory, group_by: GroupBy | str | None = None,
         group_by=group_by, group_by_note=group_note, level_month=level,
         book_id=history.book.id, book_date=str(history.book.effective_date),
         monthly_cost=monthly, tokens=tokens, groups=groups, total=total,
-        shared_volatility=shared,
+        shared_volatility=shared, shared_growth_sd=shared_sd, growth_break=growth_break,
+        written=document["workloads"], written_uncertainty=document.get("uncertainty", {}),
         effective_rate=rate, weekday=_weekdays(lines, used), warnings=warnings)
     return UsageImport(scenario, document, usage, report, history.book)
 
@@ -347,34 +363,24 @@ def _group_column(frame: pd.DataFrame, group_by: GroupBy) -> Any:
     return frame["model"].to_numpy()
 
 
-def _group_history(name: str, billed: Any, latest: Any, days: Any,
-                   levers: GroupLevers | None, level_cost: pd.Series, total: GrowthFit,
-                   level: str, gap: int, shared: float
+def _group_history(name: str, billed: Any, latest: Any, fit: GroupFit,
+                   levers: GroupLevers | None, level_cost: pd.Series, level: str, gap: int,
+                   shared: float, shared_sd: float
                    ) -> tuple[GroupHistory, GroupLevers, float]:
     """Levers of one group in the level month, its growth fit, and the factor from the level
     month's volume to month 1's (per average month, grown over ``gap`` months). Its own
-    volatility is what its shocks leave beyond the ``shared`` one."""
+    volatility (and slope error) is what its shocks leave beyond the ``shared`` ones."""
     levers = levers or _NO_USAGE
-    note = None
-    active = np.flatnonzero(latest > 0)
-    span = slice(active[0], active[-1] + 1) if active.size else slice(0, 0)
-    series, span_days = latest[span], days[span]
-    fit = fit_growth(series, span_days) if series.size >= MIN_MONTHS and np.all(series > 0) \
-        else None
-    if fit is None:
-        note = (f"usage in {active.size} of {latest.size} months, too few (or with gaps) to "
-                "fit growth: written flat with the total's volatility; set its growth")
-    monthly, volatility = (fit.monthly, fit.volatility) if fit else (0.0, total.volatility)
-    own = float(np.sqrt(max(0.0, volatility**2 - shared**2)))
-    sd = fit.monthly_se if fit else 0.0
+    own = float(np.sqrt(max(0.0, fit.volatility**2 - shared**2)))
+    own_sd = float(np.sqrt(max(0.0, fit.sd**2 - shared_sd**2)))
     level_latest = float(level_cost["list_cost_latest"])
-    factor = AVERAGE_MONTH_DAYS / days_in_month(level) * (1.0 + monthly) ** gap
+    factor = AVERAGE_MONTH_DAYS / days_in_month(level) * (1.0 + fit.monthly) ** gap
     return GroupHistory(
         name=name, monthly_cost=billed, monthly_cost_latest=latest,
         level_cost=float(level_cost["list_cost"]), level_cost_latest=level_latest,
-        fit=fit, growth_monthly=monthly, growth_volatility=volatility, own_volatility=own,
-        growth_sd=sd,
-        fit_note=note, tokens=levers.tokens, requests=levers.requests,
+        fit=fit.fit, growth_monthly=fit.monthly, growth_volatility=fit.volatility,
+        own_volatility=own, growth_sd=fit.sd, own_growth_sd=own_sd, fit_months=fit.fit_months,
+        fit_note=fit.note, tokens=levers.tokens, requests=levers.requests,
         batch_share=levers.batch_share, cache_hit_rate=levers.cache_hit_rate,
         cache_ttl=levers.cache_ttl, model_mix=levers.model_mix,
         long_prompt_share=levers.long_prompt_share,
@@ -383,46 +389,9 @@ def _group_history(name: str, billed: Any, latest: Any, days: Any,
     ), levers, factor
 
 
-#: Months of the imported scenario's horizon.
-IMPORT_HORIZON = 36
-#: The fit written to a scenario keeps the expected spend of its last month at least this
-#: factor below the scenario bound (limits.MAX_MONTHLY_SPEND).
-SPEND_MARGIN = 100.0
-
-
-def bounded_growth(name: str, monthly: float, volatility: float, sd: float, month1: float,
-                   horizon: int = IMPORT_HORIZON) -> tuple[float, float, float, str | None]:
-    """The fit as a scenario may hold it, and a warning when it had to be capped.
-
-    A fit on a few bursty months can imply growth no business keeps up for years: the
-    growth is capped to the schema's range and so that month 1's spend, grown over the
-    horizon (with the growth-uncertainty factor exp(sd^2 n^2 / 2)), stays at least
-    ``SPEND_MARGIN`` under the spend bound; the volatility and the standard error to their
-    bounds.
-    """
-    lo, hi = limits.GROWTH_RANGE
-    n = horizon - 1
-    g = min(max(monthly, lo + 1e-4), hi)
-    v = min(volatility, limits.MAX_VOLATILITY)
-    s = min(sd, limits.MAX_GROWTH_SD)
-    ceiling = limits.MAX_MONTHLY_SPEND / SPEND_MARGIN
-    if month1 > 0:
-        s = min(s, float(np.sqrt(max(0.0, 2.0 * np.log(ceiling / month1))) / n))
-        jensen = float(np.exp(0.5 * (s * n) ** 2))
-        g = min(g, float((ceiling / month1 / jensen) ** (1.0 / n) - 1.0))
-    if (round(g, 4), round(v, 4), round(s, 4)) == (round(monthly, 4), round(volatility, 4),
-                                                    round(sd, 4)):
-        return monthly, volatility, sd, None
-    return g, v, s, (
-        f"{name}: the fit on this history ({monthly:.1%} growth a month, volatility "
-        f"{volatility:.2f}, standard error {sd:.3f}) cannot be carried over "
-        f"{horizon} months; written as {g:.1%}, {v:.2f} and {s:.3f}. A short or bursty "
-        "history says little about the years ahead: set growth from your own plans")
-
-
 def _scenario_document(groups: list[tuple[GroupHistory, GroupLevers, float]],
                        history: PricedHistory, level: str, used: list[str], start: str,
-                       name: str, shared: float, group_by: GroupBy = GroupBy.WORKSPACE
+                       name: str, shared: SharedFit, group_by: GroupBy = GroupBy.WORKSPACE
                        ) -> tuple[dict[str, Any], list[str]]:
     """The scenario as plain data: one workload per group with usage in the level month,
     and the warnings of fits that had to be capped.
@@ -455,11 +424,12 @@ def _scenario_document(groups: list[tuple[GroupHistory, GroupLevers, float]],
         workload["optimized"] = {**lever_set, "models": dict(lever_set["models"]),
                                  "lands_month": 1, "ramp_months": 0}
         monthly, own, sd, note = bounded_growth(g.name, g.growth_monthly, g.own_volatility,
-                                                g.growth_sd, g.month1_expected)
+                                                g.own_growth_sd, g.month1_expected,
+                                                fit_months=g.fit_months, shared=shared)
         if note:
             capped.append(note)
         workload["growth"] = {"monthly": round(monthly, 4), "volatility": round(own, 4),
-                              "monthly_sd": round(sd, 4)}
+                              "monthly_sd": round(sd, 4), "fit_months": g.fit_months}
         workloads.append(workload)
     if not workloads:
         raise ImportUsageError(f"no group has usage in {level}; nothing to write")
@@ -472,9 +442,15 @@ def _scenario_document(groups: list[tuple[GroupHistory, GroupLevers, float]],
         "horizon_months": IMPORT_HORIZON,
         "workloads": workloads,
     }
-    if round(shared, 4) > 0:
-        document["uncertainty"] = {"shared_growth_volatility":
-                                   round(min(shared, limits.MAX_VOLATILITY), 4)}
+    uncertainty: dict[str, Any] = {}
+    if round(shared.volatility, 4) > 0:
+        uncertainty["shared_growth_volatility"] = round(min(shared.volatility,
+                                                            limits.MAX_VOLATILITY), 4)
+    if round(shared.growth_sd, 4) > 0:
+        uncertainty["shared_growth_sd"] = round(min(shared.growth_sd, limits.MAX_GROWTH_SD), 4)
+    if uncertainty:
+        uncertainty["shared_fit_months"] = shared.months
+        document["uncertainty"] = uncertainty
     return document, capped
 
 

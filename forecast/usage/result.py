@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from forecast.types import CacheTTL, Waiting
-from forecast.usage.growth import GrowthFit, WeekdayPattern
+from forecast.usage.growth import GrowthBreak, GrowthFit, WeekdayPattern
 from forecast.usage.levers import BATCH_LATENCY_MINUTES
 from forecast.usage.months import AVERAGE_MONTH_DAYS, MonthCoverage, MonthUse
 from forecast.usage.records import TOKEN_CLASSES, UsageFormat
@@ -81,6 +81,8 @@ class GroupHistory:
     growth_volatility: float
     own_volatility: float  # what is left beyond the shared shock: written to the scenario
     growth_sd: float
+    own_growth_sd: float  # the slope error left beyond the shared one: written
+    fit_months: int  # months of the fit (or the pooled estimate's weight + 2): written
     fit_note: str | None
     tokens: dict[str, float]
     requests: float | None
@@ -171,12 +173,30 @@ class ImportReport:
     effective_rate: EffectiveRate | None
     weekday: WeekdayPattern | None
     warnings: list[str] = field(default_factory=list)
+    shared_growth_sd: float = 0.0
+    growth_break: GrowthBreak | None = None
+    #: The workloads and uncertainty as written to the scenario: what is simulated, caps in.
+    written: list[dict[str, Any]] = field(default_factory=list)
+    written_uncertainty: dict[str, Any] = field(default_factory=dict)
 
     def history_line(self) -> str:
         used = self.used_months
         partial = [m.describe() for m in self.months if m.use != MonthUse.FULL]
         note = f"; {'; '.join(partial)}" if partial else "; no partial months"
         return f"{used[0]} to {used[-1]} ({len(used)} months){note}"
+
+    def simulated_lines(self) -> list[str]:
+        """The growth as written to the scenario, caps included: what the simulation draws
+        from (each path draws its volatility with fit_months - 2 degrees of freedom and its
+        growth error scaled with it)."""
+        from forecast.formatting import table
+
+        return ["Simulated (as written to the scenario, caps included): each path draws its "
+                "volatility (scaled inverse chi-square, fit months - 2 degrees of freedom) "
+                "and its growth error with it",
+                table(_simulated_rows(self), ["workload", "growth/month", "volatility",
+                                              "growth std err", "fit months"],
+                      right={1, 2, 3, 4})]
 
     def text(self) -> str:
         """Plain text: what was read, months, groups, tokens, cost, fitted growth."""
@@ -244,6 +264,8 @@ class ImportReport:
             out.append(f"Shared volatility (the groups' common shock, from the covariance of "
                        f"their shocks): {pct(self.shared_volatility, 2)}; each workload keeps "
                        "the rest of its volatility as its own")
+        if self.written:
+            out += ["", *self.simulated_lines()]
         if self.effective_rate is not None:
             out += ["", *_effective_rate_lines(self.effective_rate)]
         if self.weekday is not None:
@@ -251,6 +273,19 @@ class ImportReport:
         out += [f"note: {g.name}: {g.fit_note}" for g in self.groups if g.fit_note]
         out += [f"warning: {w}" for w in self.warnings]
         return "\n".join(out)
+
+
+def _simulated_rows(report: ImportReport) -> list[list[str]]:
+    from forecast.formatting import pct
+
+    rows = [[w["name"], pct(w["growth"]["monthly"], 2), pct(w["growth"]["volatility"], 2),
+             pct(w["growth"]["monthly_sd"], 2), str(w["growth"].get("fit_months", 0))]
+            for w in report.written]
+    u = report.written_uncertainty
+    if u:
+        rows.append(["(shared by all)", "-", pct(u.get("shared_growth_volatility", 0.0), 2),
+                     pct(u.get("shared_growth_sd", 0.0), 2), str(u.get("shared_fit_months", 0))])
+    return rows
 
 
 def _effective_rate_lines(er: EffectiveRate) -> list[str]:
@@ -402,11 +437,18 @@ class UsageImport:
             "- growth: least-squares line through log per-day list cost at the latest prices; "
             "volatility = sd of the monthly shocks (differenced residuals); monthly = "
             "exp(slope + volatility^2 / 2) - 1; monthly_sd = its standard error, which the "
-            f"simulation draws each path's growth from. Total: {pct(t.monthly, 1)} a month "
+            "simulation draws each path's growth from; fit_months = the months fitted: each "
+            "path also draws its volatility (scaled inverse chi-square, fit_months - 2 "
+            f"degrees of freedom). Total: {pct(t.monthly, 1)} a month "
             f"(95% interval {pct(lo, 1)} to {pct(hi, 1)}), volatility "
             f"{pct(t.volatility, 1)}, over {t.months} months. Groups move together: the "
             "shared part of their shocks is uncertainty.shared_growth_volatility "
-            f"({pct(r.shared_volatility, 1)}), each workload's volatility the rest.",
+            f"({pct(r.shared_volatility, 1)}) and of their growth error "
+            f"uncertainty.shared_growth_sd ({pct(r.shared_growth_sd, 2)}), each workload's "
+            "the rest."
+            + ("" if r.growth_break is None else
+               f" The growth changed in {r.used_months[r.growth_break.month]} (sup-F test): "
+               "fitted on the months from then on."),
         ]
         used_provisional = [m.month for m in self.months if m.provisional and m.used]
         if used_provisional:

@@ -445,22 +445,35 @@ def test_generated_scenario_validates_and_projects(pages, book):
         "cacheable_prefix": round(38_000_000 * factor), "input": round(12_000_000 * factor),
         "output": round(1_200_000 * factor)}
     # Three months fit a standard error of 0.165 a month: past the 0.1 bound a scenario may
-    # hold (it would raise the expected volume by exp(0.165^2 35^2 / 2) = 1.8e7 by month 36),
-    # so it is written capped, and the report says so.
+    # hold, and with 3 - 2 = 1 degree of freedom each path's volatility factor F (capped at
+    # 2.5) lifts the mean by E[exp(F^2 (35 s^2 + 35^2 sd^2) / 2)] by month 36: the largest
+    # sd that keeps month 36's expected spend under $1e11 / 100 is written, and the report
+    # says so.
     assert pages.groups[0].fit.monthly_se > limits.MAX_GROWTH_SD
-    assert chat.growth.monthly_sd == limits.MAX_GROWTH_SD
+    assert chat.growth.fit_months == 3
+    assert 0 < chat.growth.monthly_sd < limits.MAX_GROWTH_SD
     assert any("cannot be carried over 36 months" in w for w in pages.report.warnings)
+    from forecast.timeline import fit_uncertainty_factor
+
+    def month36(sd: float) -> float:
+        lift = fit_uncertainty_factor(np.array([[35.0]]), chat.growth.volatility, sd, 3)
+        return pages.groups[0].month1_expected * (1 + chat.growth.monthly) ** 35 * lift[0, 0]
+
+    assert month36(chat.growth.monthly_sd) <= 1e9 < month36(chat.growth.monthly_sd + 1e-3)
     assert chat.target == chat.current  # optimized is current: no change planned yet
     projection = project(scenario, book)
     # Month 1 reprices March ($72.30 and $32.00) per average month, grown one month; month 2
     # grows by the fitted rate.
     nightly = AVERAGE_MONTH_DAYS / 31 * (1 + pages.groups[1].growth_monthly)
     assert projection.current[0] == pytest.approx([72.30 * factor, 32.00 * nightly], rel=1e-6)
-    # grows by the fitted rate and by the growth-uncertainty factor exp(sd^2 n^2 / 2) at
-    # n = 1 month: each path draws its own rate, and the mean of exp is above exp of the mean.
+    # grows by the fitted rate and by the growth-uncertainty factor at n = 1 month: each path
+    # draws its own rate and volatility, and the mean of exp is above exp of the mean.
+
     g, sd = chat.growth.monthly, chat.growth.monthly_sd
-    assert projection.current[1, 0] == pytest.approx(
-        72.30 * factor * (1 + g) * math.exp(sd**2 / 2), rel=1e-6)
+    lift = fit_uncertainty_factor(np.array([[1.0]]), chat.growth.volatility, sd, 3)[0, 0]
+    assert lift > math.exp(sd**2 / 2)
+    assert projection.current[1, 0] == pytest.approx(72.30 * factor * (1 + g) * lift,
+                                                     rel=1e-6)
     assert projection.attribution.total_saving == pytest.approx(0.0, abs=1e-6)
 
 
