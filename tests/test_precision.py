@@ -12,7 +12,7 @@ from forecast.commitment import evaluate_commitment
 from forecast.contract import YearlyUsage
 from forecast.precision import Controls, plain_mean, proportion, quantile
 from forecast.pricebook import load_price_book
-from forecast.projection import project
+from forecast.projection import Projection, project
 from forecast.scenario import Scenario
 from forecast.scenario_io import load_scenario
 from forecast.simulation import simulate
@@ -56,38 +56,46 @@ def test_proportion_and_quantile_standard_errors_by_hand():
 
 
 # --------------------------------------------------------------------------- across seeds
-def _scenario() -> Scenario:
+def _scenario(fitted: bool = False) -> Scenario:
     """The three-workload example with list-price cuts too (they move the mean through the
-    price level, a part of the projection the controls must get exactly right)."""
+    price level, a part of the projection the controls must get exactly right); ``fitted``:
+    each workload's growth also fitted on 8 months (a standard error of 0.01 a month and a
+    volatility drawn per path: the projection's mean lift by quadrature)."""
     s = load_scenario(ROOT / "scenarios" / "team-three-workloads.yaml")
     data = s.model_dump(mode="json")
     data["uncertainty"]["price_cuts"] = {"annual_probability": 0.3,
                                          "size": {"mean": 0.25, "sd": 0.1}}
+    if fitted:
+        for w in data["workloads"]:
+            w["growth"] |= {"monthly_sd": 0.01, "fit_months": 8}
     return Scenario.model_validate(data)
 
 
-def _usage(scenario: Scenario, seed: int, paths: int) -> YearlyUsage:
-    projection = project(scenario, BOOK)
+def _usage(scenario: Scenario, seed: int, paths: int, projection: Projection | None = None
+           ) -> YearlyUsage:
+    """The simulation's yearly usage with the projection's exact means as its controls."""
+    projection = project(scenario, BOOK) if projection is None else projection
     sim = dataclasses.replace(simulate(scenario, BOOK, n_paths=paths, seed=seed),
                               expected_current=projection.current_total,
                               expected_optimized=projection.optimized_total)
     return YearlyUsage.from_simulation(sim, scenario.contract.years)
 
 
-@pytest.fixture(scope="module")
-def across_seeds() -> dict[str, np.ndarray]:
+@pytest.fixture(scope="module", params=[False, True], ids=["price-cuts", "fitted-growth"])
+def across_seeds(request: pytest.FixtureRequest) -> dict[str, np.ndarray]:
     """Per seed: the plain and control-variate estimates of one commitment's figures and
     their quoted standard errors, at a commitment near 10% shortfall."""
-    scenario = _scenario()
+    scenario = _scenario(fitted=request.param)
     contract = scenario.contract
     # The commitment: covers the 10% quantile of the lowest year's usage at the 5% tier
     # (from a larger run apart from the seeds below), so about 10% of paths fall short.
-    reference = _usage(scenario, 10_000, 4000)
+    projection = project(scenario, BOOK)
+    reference = _usage(scenario, 10_000, 4000, projection)
     commit = 0.95 * float(np.quantile(reference.optimized.min(axis=1), 0.1))
     assert 100_000 <= commit < 250_000  # inside the 5% tier
     rows = []
     for seed in range(SEEDS):
-        usage = _usage(scenario, seed, PATHS)
+        usage = _usage(scenario, seed, PATHS, projection)
         r = evaluate_commitment(contract, usage, commit)
         plain = dataclasses.replace(usage, controls=None)
         p = evaluate_commitment(contract, plain, commit)
@@ -115,11 +123,12 @@ def test_control_variate_estimate_is_unbiased_against_the_plain_mean(across_seed
 
 def test_control_variates_cut_the_variance(across_seeds):
     # Measured over 200 seeds at 400 paths, at this commitment near 10% shortfall: the
-    # expected cost's variance falls 49-fold (cost is discounted usage plus the unused part,
-    # and usage is the control), the saving vs pay as you go's 1.8-fold against the plain
-    # paired difference (what is left is the unused part's kink at the commitment); asserted
-    # with room: 25-fold and 1.3-fold. (On the enterprise example's recommended $3M, far from
-    # shortfall, the standard error of the expected cost falls from $30,062 to $16.)
+    # expected cost's variance falls 49-fold (82-fold with fitted growth: cost is discounted
+    # usage plus the unused part, and usage is the control), the saving vs pay as you go's
+    # 1.8-fold against the plain paired difference (what is left is the unused part's kink at
+    # the commitment); asserted with room: 25-fold and 1.3-fold. (On the enterprise example's
+    # recommended $3M, far from shortfall, the standard error of the expected cost falls
+    # from $30,062 to $16.)
     for cv, plain, factor in (("cost", "cost_plain", 25.0), ("vs_payg", "vs_payg_plain", 1.3)):
         ratio = across_seeds[plain].var(ddof=1) / across_seeds[cv].var(ddof=1)
         assert ratio >= factor, (cv, ratio)
