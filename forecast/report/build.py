@@ -192,17 +192,17 @@ _FIRST_CHART = ('{"$schema": "https://vega.github.io/schema/vega-lite/v5.json", 
 
 def warm_up() -> None:
     """Import what the PDF needs (altair, reportlab, svglib), register the fonts and start
-    the chart engine with one tiny chart: the fixed cost of every export, paid once per
-    process. ``commitplan report`` runs it in a thread while the plan simulates (numpy and
-    the engine release the interpreter), and joins it before the first page is set.
+    the chart engine with one tiny chart (through :mod:`forecast.chartengine`, so in a
+    child process under an address-space limit): the fixed cost of every export, paid once
+    per process. ``commitplan report`` runs it in a thread while the plan simulates (numpy
+    and the engine release the interpreter), and joins it before the first page is set.
     """
     import reportlab.platypus  # noqa: F401
     import svglib.svglib  # noqa: F401
-    import vl_convert as vlc
 
     import forecast.charts  # noqa: F401  (altair)
-    from forecast.typeset import _vl_fonts, register_fonts
+    from forecast.chartengine import render_svg
+    from forecast.typeset import register_fonts
 
     register_fonts()
-    _vl_fonts()
-    vlc.vegalite_to_svg(_FIRST_CHART)
+    render_svg(_FIRST_CHART)
