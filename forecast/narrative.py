@@ -8,6 +8,7 @@ command line and the PDF say the same thing in the same words.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -278,9 +279,18 @@ def precision_line(plan: Plan) -> str:
     r = plan.recommendation.recommended
     share = r.expected_cost_se / r.expected_cost if r.expected_cost > 0 else 0.0
     return (f"Monte Carlo error at {plan.n_paths:,} paths (one standard error): expected "
-            f"cost ±{usd(r.expected_cost_se)} ({share * 100:.2g}%), saving vs pay as you go "
+            f"cost ±{usd(r.expected_cost_se)} ({_significant(share * 100)}%), saving vs pay as "
+            f"you go "
             f"±{usd(r.saving_vs_payg_se)}, shortfall probability "
             f"±{r.shortfall_probability_se * 100:.2f} points.")
+
+
+def _significant(value: float, digits: int = 2) -> str:
+    """A small number with two significant digits, never in exponent form (0.000086)."""
+    if value == 0:
+        return "0"
+    decimals = max(0, digits - 1 - math.floor(math.log10(abs(value))))
+    return f"{value:.{decimals}f}"
 
 
 def noise_lines(plan: Plan) -> list[str]:
