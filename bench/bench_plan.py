@@ -159,7 +159,7 @@ def main() -> None:
         plan_cpu.append(time.process_time() - c)
     figures = precision(plan)
     for key, value in figures.items():
-        print(f"{key}: {value:.4f}")
+        print(f"{key}: {value:.3g}")
     print(f"full plan (enterprise example, {enterprise.simulation.paths:,} paths, tornado): "
           f"min {min(plan_times):.3f} s, max {max(plan_times):.3f} s; CPU median "
           f"{statistics.median(plan_cpu):.3f} s; load average "
