@@ -63,6 +63,10 @@ _EXPORTS = {
     "negotiate": "forecast.negotiation",
     "SensitivityRow": "forecast.sensitivity",
     "tornado": "forecast.sensitivity",
+    # the one decision and when to sign
+    "Decision": "forecast.decision",
+    "decide": "forecast.decision",
+    "WhenToSign": "forecast.signing",
     # one call for every face
     "Plan": "forecast.plan",
     "Flag": "forecast.plan",

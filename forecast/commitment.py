@@ -15,6 +15,8 @@ from forecast.contract import (
     SLACK,
     YearlyUsage,
     evaluate,
+    extra_cost_tail,
+    next_tier,
 )
 from forecast.precision import Estimate, proportion, quantiles
 from forecast.results import Serializable, as_dict
@@ -78,6 +80,9 @@ class RiskReason(Serializable):
     risk: Risk
     level: FlagLevel
     value: float
+    #: The dollars behind it: the expected unused commitment for a shortfall or an unused
+    #: bound, the P90 extra cost for the extra-cost bound.
+    dollars: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -104,6 +109,8 @@ class CommitmentResult:
     gross_savings: float
     stranded_savings: float
     stranded_share: float
+    extra_cost_p90: float
+    cvar90_extra_cost: float
     colour: FlagLevel
     reasons: tuple[RiskReason, ...] = field(default_factory=tuple)
     #: Monte Carlo standard errors (docs/model.md, "Precision"): of ``expected_cost``,
@@ -118,6 +125,12 @@ class CommitmentResult:
     #: Per path, the cost over the term minus pay as you go, shape (n_paths,): two options'
     #: difference and its paired standard error come from these (None for one path).
     extra_cost_paths: FloatArray | None = field(default=None, repr=False, compare=False)
+
+    def within_bounds(self, contract: Contract, appetite: float | None = None) -> bool:
+        """Within every bound of ``contract.risk_appetite`` that is set (the shortfall one
+        replaced by ``appetite`` when given)."""
+        return bounds_met(contract, self.shortfall_probability, self.extra_cost_p90,
+                          self.expected_unused, appetite)
 
     @property
     def flag(self) -> FlagLevel:
@@ -178,6 +191,8 @@ class CommitmentResult:
             "shortfall_probability_by_year": self.shortfall_by_year.tolist(),
             "expected_unused": self.expected_unused,
             "expected_overage": self.expected_overage,
+            "extra_cost_p90": self.extra_cost_p90,
+            "cvar90_extra_cost": self.cvar90_extra_cost,
             "saving_vs_today": self.saving_vs_today,
             "saving_vs_payg": self.saving_vs_payg,
             "gross_savings": self.gross_savings,
@@ -220,21 +235,73 @@ def shortfall_level(probability: float, contract: Contract, appetite: float | No
     return FlagLevel.GREEN
 
 
+@dataclass(frozen=True)
+class DollarRisk:
+    """A commitment's risk in dollars over the term (docs/model.md, "Risk in dollars").
+
+    ``expected_extra`` is the expected cost minus pay as you go; ``extra_p90`` and
+    ``cvar90`` the P90 and CVaR90 of cost minus pay as you go path by path.
+    """
+
+    expected_extra: float
+    extra_p90: float
+    cvar90: float
+    expected_unused: float
+
+    @property
+    def cheaper_than_payg(self) -> bool:
+        """Cheaper than pay as you go in expectation and at P90: a shortfall then costs no
+        more than paying as you go would have on nine paths in ten."""
+        return self.expected_extra < -NOISE and self.extra_p90 <= SLACK
+
+
+def bounds_met(contract: Contract, shortfall_probability: float, extra_p90: float,
+               expected_unused: float, appetite: float | None = None) -> bool:
+    """True when a commitment is within every bound of the appetite that is set."""
+    ra = contract.risk_appetite
+    limit = ra.max_shortfall_probability if appetite is None else appetite
+    if shortfall_probability > limit + 1e-12:
+        return False
+    if ra.max_extra_cost_p90 is not None and extra_p90 > ra.max_extra_cost_p90 + CENT_SLACK:
+        return False
+    return not (ra.max_expected_unused is not None
+                and expected_unused > ra.max_expected_unused + CENT_SLACK)
+
+
+#: Dollar bounds are met to the cent.
+CENT_SLACK = 0.005
+
+
 def risk_reasons(contract: Contract, per_year: FloatArray, discount: FloatArray,
                  stranded_share: float, shortfall_probability: float,
-                 appetite: float | None = None) -> tuple[RiskReason, ...]:
+                 appetite: float | None = None, dollars: DollarRisk | None = None
+                 ) -> tuple[RiskReason, ...]:
     """Every risk that colours a commitment amber or red (docs/model.md, "One colour").
 
     A commitment above 0 that earns no discount is red: it only adds risk to paying as you
-    go.
+    go. A commitment cheaper than pay as you go in expectation and at P90 (``dollars``) is
+    at worst amber for its shortfall probability: falling short then costs less than not
+    committing on nine paths in ten. Past a dollar bound of the appetite it is amber.
     """
     out = []
     level = stranded_level(stranded_share, contract)
     if level != FlagLevel.GREEN:
         out.append(RiskReason(Risk.STRANDING, level, stranded_share))
     level = shortfall_level(shortfall_probability, contract, appetite)
+    unused = 0.0 if dollars is None else dollars.expected_unused
+    if level == FlagLevel.RED and dollars is not None and dollars.cheaper_than_payg:
+        level = FlagLevel.AMBER
     if level != FlagLevel.GREEN:
-        out.append(RiskReason(Risk.SHORTFALL, level, shortfall_probability))
+        out.append(RiskReason(Risk.SHORTFALL, level, shortfall_probability, unused))
+    ra = contract.risk_appetite
+    if dollars is not None and ra.max_extra_cost_p90 is not None \
+            and dollars.extra_p90 > ra.max_extra_cost_p90 + CENT_SLACK:
+        out.append(RiskReason(Risk.EXTRA_COST, FlagLevel.AMBER, ra.max_extra_cost_p90,
+                              dollars.extra_p90))
+    if dollars is not None and ra.max_expected_unused is not None \
+            and dollars.expected_unused > ra.max_expected_unused + CENT_SLACK:
+        out.append(RiskReason(Risk.UNUSED, FlagLevel.AMBER, ra.max_expected_unused,
+                              dollars.expected_unused))
     no_discount = (np.asarray(per_year) > 0) & (np.asarray(discount) <= 0)
     if np.any(no_discount):
         out.append(RiskReason(Risk.NO_DISCOUNT, FlagLevel.RED, float(no_discount.sum())))
@@ -289,9 +356,11 @@ def evaluate_commitment(contract: Contract, usage: YearlyUsage,
         share = stranded / gross
     bridge = Bridge(today_list=today, levers=today - payg, payg=payg, discount=earned,
                     unused=unused, expected_cost=expected, standard_errors=se)
-    short = out.short.any(axis=-1)
-    shortfall = proportion(short)
-    reasons = risk_reasons(contract, c, d, share, shortfall.value, appetite)
+    shortfall = proportion(out.short.any(axis=-1))
+    extra = total - payg_paths  # cost minus pay as you go, path by path
+    p90_extra, cvar_extra = (float(x) for x in extra_cost_tail(np.atleast_1d(extra)))
+    dollars = DollarRisk(bridge.expected_cost - payg, p90_extra, cvar_extra, bridge.unused)
+    reasons = risk_reasons(contract, c, d, share, shortfall.value, appetite, dollars)
     return CommitmentResult(
         kind=kind,
         label=COMMITMENT_LABELS[kind] if label is None else label,
@@ -309,6 +378,8 @@ def evaluate_commitment(contract: Contract, usage: YearlyUsage,
         gross_savings=gross,
         stranded_savings=stranded,
         stranded_share=share,
+        extra_cost_p90=p90_extra,
+        cvar90_extra_cost=cvar_extra,
         colour=worst(r.level for r in reasons),
         reasons=reasons,
         expected_cost_se=se["expected_cost"],
@@ -329,3 +400,30 @@ def compare(a: CommitmentResult, b: CommitmentResult, usage: YearlyUsage) -> Est
             or a.extra_cost_paths.shape != b.extra_cost_paths.shape:
         return Estimate(a.expected_cost - b.expected_cost, float("nan"))
     return usage.mean(a.extra_cost_paths - b.extra_cost_paths)
+
+
+@dataclass(frozen=True)
+class NextTierValue:
+    """What the next tier above a commitment is worth, on the same paths: the one home of it.
+
+    ``extra_cost`` is the expected cost at the tier's threshold minus the commitment's
+    (negative: the next tier saves money)."""
+
+    amount: float
+    discount: float
+    result: CommitmentResult
+    extra_cost: float
+
+
+def next_tier_value(contract: Contract, usage: YearlyUsage, result: CommitmentResult,
+                    appetite: float | None = None) -> NextTierValue | None:
+    """The next tier above a flat commitment, evaluated at its threshold on the same paths;
+    None for a ramp or when no tier is above."""
+    if result.is_ramp:
+        return None
+    nxt = next_tier(contract, result.annual_commit)
+    if nxt is None:
+        return None
+    amount, discount = nxt
+    other = evaluate_commitment(contract, usage, amount, appetite=appetite)
+    return NextTierValue(amount, discount, other, other.expected_cost - result.expected_cost)

@@ -112,6 +112,32 @@ def largest_commit_covering(contract: Contract, k_max: float) -> float:
     return best
 
 
+# --------------------------------------------------------------------------- risk in dollars
+#: The tail the dollar risk measures look at: the worst 10% of paths.
+TAIL = 0.10
+
+
+def extra_cost_tail(extra: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """P90 and CVaR90 of the extra cost over the paths (docs/model.md, "Risk in dollars").
+
+    Parameters
+    ----------
+    extra : ndarray of shape (..., n_paths)
+        Cost minus pay as you go, path by path, over the term.
+
+    Returns
+    -------
+    (p90, cvar90), each ndarray of shape (...): the 90th percentile (linear interpolation
+    between order statistics) and the mean of the worst ``ceil(n_paths / 10)`` paths.
+    """
+    extra = np.asarray(extra, dtype=float)
+    n = extra.shape[-1]
+    worst_n = max(1, int(np.ceil(TAIL * n - 1e-9)))
+    p90 = np.quantile(extra, 1.0 - TAIL, axis=-1)
+    top = np.partition(extra, n - worst_n, axis=-1)[..., n - worst_n:]
+    return p90, top.mean(axis=-1)
+
+
 # --------------------------------------------------------------------------- usage
 def yearly(monthly: FloatArray, years: int) -> FloatArray:
     """Sum months into contract years.
@@ -366,6 +392,8 @@ class FlatSummary:
     expected_overage: FloatArray
     gross_savings: FloatArray
     stranded_savings: FloatArray
+    extra_cost_p90: FloatArray | None = None
+    cvar90_extra_cost: FloatArray | None = None
 
     @property
     def stranded_share(self) -> FloatArray:
@@ -397,8 +425,9 @@ def evaluate_flat(contract: Contract, usage: YearlyUsage, commitments: FloatArra
         np.broadcast_to(np.asarray(discount, dtype=float), amounts.shape)
     years = contract.years
     fields: dict[str, list[FloatArray]] = {k: [] for k in (
-        "cost", "short", "unused", "overage", "gross", "stranded")}
+        "cost", "short", "unused", "overage", "gross", "stranded", "p90", "cvar")}
     opt, base = usage.optimized, usage.current
+    payg = opt.sum(axis=-1)  # (P,)
     for start in range(0, amounts.size, BATCH):
         c = np.repeat(amounts[start:start + BATCH, None, None], years, axis=2)  # (n, 1, Y)
         d = np.repeat(disc[start:start + BATCH, None, None], years, axis=2)
@@ -408,6 +437,9 @@ def evaluate_flat(contract: Contract, usage: YearlyUsage, commitments: FloatArra
         if not full:
             continue
         fields["unused"].append(out.unused.sum(axis=-1).mean(axis=-1))
+        p90, cvar = extra_cost_tail(out.cost.sum(axis=-1) - payg)
+        fields["p90"].append(p90)
+        fields["cvar"].append(cvar)
         fields["overage"].append(out.overage.sum(axis=-1).mean(axis=-1))
         c_eff = c * usage.price_level if contract.price_protection else c
         d_base, d_opt = (1.0 - d) * base, (1.0 - d) * opt
@@ -416,4 +448,5 @@ def evaluate_flat(contract: Contract, usage: YearlyUsage, commitments: FloatArra
                                   .sum(axis=-1).mean(axis=-1))
     cat = {k: np.concatenate(v) if v else np.zeros(amounts.size) for k, v in fields.items()}
     return FlatSummary(amounts, np.asarray(disc, dtype=float), cat["cost"], cat["short"],
-                       cat["unused"], cat["overage"], cat["gross"], cat["stranded"])
+                       cat["unused"], cat["overage"], cat["gross"], cat["stranded"],
+                       cat["p90"] if full else None, cat["cvar"] if full else None)

@@ -180,3 +180,30 @@ def difference(a: FloatArray, b: FloatArray, controls: Controls | None = None) -
     error (through the control variates when given)."""
     diff = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
     return plain_mean(diff) if controls is None else controls.mean(diff)
+
+
+def yearly_usage_document(current: FloatArray, optimized: FloatArray) -> dict[str, list[float]]:
+    """Yearly list usage for ``plan --json``: the plain means over the paths of both paths
+    and the optimized path's P10 and P90, each with its standard error.
+
+    Parameters
+    ----------
+    current, optimized : ndarray of shape (n_paths, years)
+    """
+    n = optimized.shape[0]
+    bands = [quantiles(optimized[:, y], (0.1, 0.9)) for y in range(optimized.shape[1])]
+
+    def mean_se(x: FloatArray) -> list[float]:
+        return (x.std(axis=0, ddof=1) / math.sqrt(n)).tolist() if n > 1 \
+            else [0.0] * x.shape[1]
+
+    return {
+        "current_mean": current.mean(axis=0).tolist(),
+        "optimized_mean": optimized.mean(axis=0).tolist(),
+        "optimized_p10": np.quantile(optimized, 0.1, axis=0).tolist(),
+        "optimized_p90": np.quantile(optimized, 0.9, axis=0).tolist(),
+        "current_mean_se": mean_se(current),
+        "optimized_mean_se": mean_se(optimized),
+        "optimized_p10_se": [p10.se for p10, _ in bands],
+        "optimized_p90_se": [p90.se for _, p90 in bands],
+    }

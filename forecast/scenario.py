@@ -15,7 +15,7 @@ A workload states its volume in one of two forms:
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     AfterValidator,
@@ -418,14 +418,19 @@ class DiscountTier(_Strict):
 
 
 class RiskAppetite(_Strict):
-    """The buyer's tolerance for a shortfall (some contract year below the commitment).
+    """The buyer's tolerance for risk, as a probability and in dollars.
 
     A commitment whose shortfall probability is above ``max_shortfall_probability`` is
     amber; above ``red_shortfall_probability`` (default: twice the appetite) it is red.
+    ``max_extra_cost_p90`` bounds the P90 over the paths of the commitment's cost minus pay
+    as you go on the same path, and ``max_expected_unused`` the expected unused commitment,
+    both in dollars over the term (docs/model.md, "Risk in dollars"); unset, no bound.
     """
 
     max_shortfall_probability: Annotated[float, _NO_BOOL, Field(gt=0.0, lt=1.0)] = 0.10
     red_shortfall_probability: Annotated[float, _NO_BOOL, Field(gt=0.0, le=1.0)] | None = None
+    max_extra_cost_p90: Commitment | None = None
+    max_expected_unused: Commitment | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
@@ -463,7 +468,9 @@ class Contract(_Strict):
 
     ``shortfall_credit`` is the share of each year's unused commitment the vendor credits
     back; ``price_protection`` makes the commitment fall with list prices (it matters only
-    when ``uncertainty.price_cuts`` can happen); ``id`` names the contract in exports.
+    when ``uncertainty.price_cuts`` can happen); ``id`` names the contract in exports;
+    ``sign_by`` (YYYY-MM) is the last month the terms can be signed: waiting past it is
+    priced as pay as you go (docs/model.md, "When to sign").
     """
 
     years: Whole = Field(1, ge=1, le=5)
@@ -474,8 +481,17 @@ class Contract(_Strict):
     shortfall_credit: Share = 0.0
     price_protection: bool = False
     id: Name | None = None
+    sign_by: str | None = Field(None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
     risk_appetite: RiskAppetite = RiskAppetite()
     stranded_thresholds: StrandedThresholds = StrandedThresholds()
+
+    @field_validator("sign_by", mode="before")
+    @classmethod
+    def _sign_by_text(cls, value: Any) -> Any:
+        # YAML reads 2027-06-30 as a date; the offer lapses after that month.
+        if hasattr(value, "year") and hasattr(value, "month"):
+            return f"{value.year:04d}-{value.month:02d}"
+        return value
 
     @field_validator("commitments", mode="before")
     @classmethod
@@ -532,8 +548,23 @@ class Contract(_Strict):
         return list(self.commitments)
 
 
+class HistoryMonth(_Strict):
+    """One month of usage as it happened: its list spend as billed (``commitplan import``
+    writes these; a partly covered month scaled to the whole month)."""
+
+    month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    list_spend: Commitment
+
+
+#: Who proposed an offer.
+Side = Literal["vendor", "buyer"]
+
+
 class Offer(_Strict):
     """A contract proposed by either side, compared with the others on the same paths.
+
+    ``from`` says whose proposal it is: ``vendor`` (default) or ``buyer`` (a counter). The
+    asks package aims at the latest vendor offer (docs/negotiation.md).
 
     A term left out is the scenario's ``contract`` term, except ``commitments``: an offer
     without them leaves the amount to the buyer. ``discount`` is one discount for
@@ -542,7 +573,11 @@ class Offer(_Strict):
     the commitment and the planner picks the best within the appetite.
     """
 
+    model_config = ConfigDict(extra="forbid", validate_assignment=False, allow_inf_nan=False,
+                              populate_by_name=True, serialize_by_alias=True)
+
     name: Name
+    side: Side = Field("vendor", alias="from")
     discount: Annotated[float, _NO_BOOL, Field(ge=0.0, lt=1.0)] | None = None
     discount_tiers: list[DiscountTier] | None = None
     commitments: list[Commitment] | None = None
@@ -551,6 +586,12 @@ class Offer(_Strict):
     years: Whole | None = Field(None, ge=1, le=5)
     shortfall_credit: Share | None = None
     price_protection: bool | None = None
+    sign_by: str | None = Field(None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+
+    @field_validator("sign_by", mode="before")
+    @classmethod
+    def _sign_by_text(cls, value: Any) -> Any:
+        return Contract._sign_by_text(value)
 
     @field_validator("commitments", mode="before")
     @classmethod
@@ -570,7 +611,7 @@ class Offer(_Strict):
         """The offer's full terms: its own, and ``base``'s where it says nothing."""
         update: dict[str, Any] = {"commitments": self.commitments}
         for field in ("overage", "rollover", "years", "shortfall_credit",
-                      "price_protection"):
+                      "price_protection", "sign_by"):
             value = getattr(self, field)
             if value is not None:
                 update[field] = value
@@ -584,6 +625,38 @@ class Offer(_Strict):
         data["discount_tiers"] = [t.model_dump() if isinstance(t, DiscountTier) else t
                                   for t in data["discount_tiers"]]
         return Contract.model_validate(data)
+
+
+class Negotiation(_Strict):
+    """How the buyer negotiates (docs/negotiation.md).
+
+    ``min_ask_value``: the least marginal value (USD over the term) an ask needs to enter
+    the asks package; absent = the larger of $1,000 and 0.25% of the offer's expected cost.
+    ``disclose``: the one forecast figure per year the vendor copy shows, a quantile of
+    optimized yearly usage (``P25``, the default; ``P1`` to ``P99``), or ``none``.
+    """
+
+    min_ask_value: Commitment | None = None
+    disclose: str = "P25"
+
+    @field_validator("disclose", mode="before")
+    @classmethod
+    def _disclose_text(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            raise ValueError(f"is {value!r}; give a quantile such as P25 (P1 to P99) or none")
+        word = value.strip()
+        if word.lower() == "none":
+            return "none"
+        if len(word) in (2, 3) and word[0] in "Pp" and word[1:].isdigit() \
+                and 1 <= int(word[1:]) <= 99:
+            return f"P{int(word[1:])}"
+        raise ValueError(f"is {_show(value)}; give a quantile such as P25 (P1 to P99) or "
+                         "none")
+
+    @property
+    def disclose_quantile(self) -> float | None:
+        """The disclosure case as a probability (0.25 for P25), or None for ``none``."""
+        return None if self.disclose == "none" else int(self.disclose[1:]) / 100.0
 
 
 class SimulationSettings(_Strict):
@@ -605,6 +678,10 @@ class Scenario(_Strict):
     uncertainty: Uncertainty = Uncertainty()
     contract: Contract = Contract()
     offers: list[Offer] = Field(default_factory=list)
+    negotiation: Negotiation = Negotiation()
+    #: Usage as it happened, month by month (from an import): the vendor copy shows it.
+    history: list[HistoryMonth] | None = Field(None, min_length=1,
+                                               max_length=limits.MAX_HISTORY_MONTHS)
     #: The discount off list the buyer pays today (0.12 = 12% off), from a cost report's
     #: amount against its list amount; absent = 0 (list prices). A record of where a renewal
     #: starts from: it does not change the forecast, which is at list.
@@ -669,6 +746,13 @@ class Scenario(_Strict):
                 problems.append((f"offers[{i}].years",
                                  f"{terms.years} years need a horizon of at least "
                                  f"{terms.years * 12} months; horizon_months is {h}"))
+        months = [m.month for m in self.history or []]
+        for i in range(1, len(months)):
+            if months[i] <= months[i - 1]:
+                problems.append((f"history[{i}].month",
+                                 f"is {months[i]}, not after {months[i - 1]}; list each month "
+                                 "once, oldest first"))
+                break
         if problems:
             raise _each(problems)
         return self

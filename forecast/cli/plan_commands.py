@@ -72,12 +72,27 @@ def _run_plan(args: argparse.Namespace, loaded: Callable[[], None] | None = None
     scenario, book = _load(args.file)
     args.scenario = scenario
     _check_output(args)  # again, now that the price book is known
+    _check_propose(args, scenario)
     if loaded is not None:
         loaded()
     plan = build_plan(scenario, book, paths=args.paths, seed=args.seed,
                       commits=args.commit or (), sensitivity=not args.no_sensitivity,
                       progress=_progress(True), asks_for=args.asks_for or ())
     return scenario, book, plan
+
+
+def _check_propose(args: argparse.Namespace, scenario: Any) -> None:
+    """``report --propose OFFER``: the offer exists (before the simulation runs)."""
+    from forecast.errors import PlannerError
+    from forecast.negotiation import offer_terms
+
+    name = getattr(args, "propose", None)
+    if name is None:
+        return
+    names = [n for n, _terms in offer_terms(scenario)]
+    if name not in names:
+        raise PlannerError(f"--propose: no offer named {name!r}; offers: "
+                           + ", ".join(names))
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
@@ -110,7 +125,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     for thread in warm:
         thread.join()
     write_pdf(plan, args.output, inputs=_inputs(args), audience=Audience(args.audience),
-              tracking=tracking)
+              tracking=tracking, propose=getattr(args, "propose", None))
     print(f"wrote {args.output}", file=sys.stderr)
     return EXIT_OK
 
