@@ -23,12 +23,14 @@ simulation (a leading paths axis) alike: the last axis is always months or years
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from forecast.errors import ContractError
+from forecast.precision import Controls, Estimate, plain_mean
 from forecast.scenario import Contract
 from forecast.types import (
     FloatArray,
@@ -174,6 +176,11 @@ class YearlyUsage:
     price_level : ndarray of shape (n_paths, years)
         Mean list-price level of each year (1 = the price book's prices); a price-protected
         commitment is scaled by it.
+    controls : Controls, optional
+        Control variates with known means (the simulated yearly usage on both paths against
+        the projection's): every expected figure is then estimated through them
+        (:mod:`forecast.precision`); without them (usage typed by hand, no projection), the
+        plain mean over the paths.
     """
 
     optimized: FloatArray
@@ -181,6 +188,7 @@ class YearlyUsage:
     planned: FloatArray
     reverted: FloatArray
     price_level: FloatArray
+    controls: Controls | None = None
 
     @classmethod
     def of(cls, optimized: FloatArray, current: FloatArray | None = None,
@@ -198,14 +206,24 @@ class YearlyUsage:
 
     @classmethod
     def from_simulation(cls, sim: Simulation, years: int) -> YearlyUsage:
-        """Yearly sums of a simulation's monthly series (paths x months)."""
+        """Yearly sums of a simulation's monthly series (paths x months); with the
+        simulation's exact monthly means (``sim.expected_optimized``, ``sim.expected_current``,
+        the projection's), the yearly usage on both paths becomes the control variates."""
         planned = getattr(sim, "planned", None)
         level = getattr(sim, "price_level", None)
-        return cls.of(
+        usage = cls.of(
             yearly(sim.optimized, years), yearly(sim.current, years),
             None if planned is None else yearly(planned, years),
             yearly(sim.reverted, years),
             None if level is None else yearly(level, years) / 12.0)
+        known_opt = getattr(sim, "expected_optimized", None)
+        known_cur = getattr(sim, "expected_current", None)
+        if known_opt is None or known_cur is None or usage.n_paths < 4 * usage.years + 4:
+            return usage
+        controls = Controls(np.concatenate([usage.optimized, usage.current], axis=1),
+                            np.concatenate([yearly(np.asarray(known_opt), years),
+                                            yearly(np.asarray(known_cur), years)]))
+        return dataclasses.replace(usage, controls=controls)
 
     @classmethod
     def from_projection(cls, projection: Projection, years: int) -> YearlyUsage:
@@ -222,9 +240,27 @@ class YearlyUsage:
         return self.optimized.shape[1]
 
     def with_optimized(self, optimized: FloatArray) -> YearlyUsage:
-        """The same usage with another optimized path (e.g. ``planned``)."""
+        """The same usage with another optimized path (e.g. ``planned``); the control
+        variates stay those of the simulated paths (still valid controls for any figure)."""
         return YearlyUsage(np.atleast_2d(optimized), self.current, self.planned,
-                           self.reverted, self.price_level)
+                           self.reverted, self.price_level, self.controls)
+
+    def mean(self, values: FloatArray) -> Estimate:
+        """``E[values]`` for a per-path figure of shape (n_paths,), with its standard error:
+        through the control variates when known, else the plain mean."""
+        if self.controls is None:
+            return plain_mean(values)
+        return self.controls.mean(values)
+
+    def means(self, values: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Estimates and standard errors of many per-path figures, shape (n_paths, m) in,
+        two arrays of shape (m,) out."""
+        y = np.asarray(values, dtype=float)
+        if self.controls is None:
+            n = y.shape[0]
+            se = y.std(axis=0, ddof=1) / np.sqrt(n) if n > 1 else np.zeros(y.shape[1])
+            return y.mean(axis=0), se
+        return self.controls.means(y)
 
 
 # --------------------------------------------------------------------------- one commitment

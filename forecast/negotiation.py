@@ -20,6 +20,7 @@ valued (docs/model.md, "Negotiation").
 
 from __future__ import annotations
 
+import itertools
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -57,6 +58,7 @@ from forecast.offer_results import (
 from forecast.offer_results import (
     Clause as Clause,
 )
+from forecast.offer_results import CloseCall
 from forecast.offer_results import (
     OfferResult as OfferResult,
 )
@@ -108,6 +110,7 @@ from forecast.package import (
 from forecast.package import (
     with_package as with_package,
 )
+from forecast.precision import plain_mean
 from forecast.recommendation import (
     Recommendation,
     SortedUsage,
@@ -265,6 +268,26 @@ def _dominates(a: OfferResult, b: OfferResult) -> bool:
 
 # --------------------------------------------------------------------------- offers
 
+def _plain(payg: Alternative) -> float:
+    """Pay as you go's plain mean over the paths: the walk-away and break-even searches
+    compare it with plain means of the same paths (their comparisons are paired)."""
+    return payg.expected_cost if payg.sample_mean is None else payg.sample_mean
+
+
+def _close_calls(offers: list[OfferResult], usage: YearlyUsage) -> list[CloseCall]:
+    """Offers next in rank (same term, so on the same paths and years) whose paired
+    difference in expected cost is within noise (docs/model.md, "Precision")."""
+    out = []
+    for a, b in itertools.pairwise(offers):
+        if a.terms.years != b.terms.years or a.path_costs.shape != b.path_costs.shape:
+            continue
+        diff = b.path_costs - a.path_costs
+        est = usage.mean(diff) if a.terms.years == usage.years else plain_mean(diff)
+        if est.within_noise():
+            out.append(CloseCall(a.name, b.name, est.value, est.se))
+    return out
+
+
 def evaluate_offer(name: str, terms: Contract, usage: YearlyUsage, appetite: float,
                    recommendation: Recommendation | None = None) -> OfferResult:
     """One offer on the common paths: its commitment, best flat and ramp, walk-away."""
@@ -284,7 +307,7 @@ def evaluate_offer(name: str, terms: Contract, usage: YearlyUsage, appetite: flo
         name=name, terms=terms, fixed=per_year is not None, result=result,
         best_flat=rec.recommended, best_ramp=rec.ramp, alternative=payg,
         path_costs=costs.sum(axis=-1), appetite=appetite,
-        walk_away=walk_away(name, terms, usage, appetite, payg.expected_cost))
+        walk_away=walk_away(name, terms, usage, appetite, _plain(payg)))
 
 
 def _rank(offers: list[OfferResult]) -> list[OfferResult]:
@@ -387,10 +410,9 @@ def negotiate(scenario: Scenario, usage: YearlyUsage, recommendation: Recommenda
         named.insert(0, np.asarray(per_year, dtype=float))
     position = Position(
         alternative=payg, offers=offers, target=target,
-        break_even=break_even_discount(terms, usage, curve, payg.expected_cost),
-        named_break_even=[named_break_even(terms, usage, c, payg.expected_cost)
-                          for c in named],
-        opening_ask=None)
+        break_even=break_even_discount(terms, usage, curve, _plain(payg)),
+        named_break_even=[named_break_even(terms, usage, c, _plain(payg)) for c in named],
+        opening_ask=None, within_noise=_close_calls(offers, usage))
     return with_package(position, scenario, usage, simulation, appetite, asks_for)
 
 

@@ -9,15 +9,14 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from forecast.commitment import CommitmentResult
 from forecast.contract import (
     YearlyUsage,
     next_tier,
 )
 from forecast.formatting import pct, usd
-from forecast.results import Serializable
+from forecast.precision import quantile
+from forecast.results import Serializable, as_dict
 from forecast.scenario import Contract, DiscountTier
 from forecast.types import FloatArray
 
@@ -56,6 +55,18 @@ class Alternative(Serializable):
     expected_cost: float
     cost_p10: float
     cost_p90: float
+    #: Monte Carlo standard errors (0 for the expected cost when the usage has control
+    #: variates: pay as you go is one, estimated at its exact mean).
+    expected_cost_se: float = 0.0
+    cost_p10_se: float = 0.0
+    cost_p90_se: float = 0.0
+    #: The plain mean over the paths: what the searches (walk-away, break-even) compare
+    #: their own plain means with, so that their comparisons are on one footing.
+    sample_mean: float | None = None
+
+    def to_dict(self) -> dict:
+        """The fields but ``sample_mean`` (the searches' internal footing)."""
+        return {k: v for k, v in as_dict(self).items() if k != "sample_mean"}
 
 
 @dataclass(frozen=True)
@@ -143,6 +154,10 @@ class OfferResult:
         return self.alternative.expected_cost - self.result.expected_cost
 
     @property
+    def saving_vs_payg_se(self) -> float:
+        return self.result.saving_vs_payg_se
+
+    @property
     def within_appetite(self) -> bool:
         """Within every bound of the appetite that is set (shortfall, dollars)."""
         return self.result.within_bounds(self.terms, self.appetite)
@@ -165,6 +180,9 @@ class OfferResult:
             "expected_cost": r.expected_cost, "cost_p10": r.cost_p10, "cost_p90": r.cost_p90,
             "saving_vs_payg": self.saving_vs_payg,
             "shortfall_probability": r.shortfall_probability,
+            "expected_cost_se": r.expected_cost_se, "cost_p10_se": r.cost_p10_se,
+            "cost_p90_se": r.cost_p90_se, "saving_vs_payg_se": self.saving_vs_payg_se,
+            "shortfall_probability_se": r.shortfall_probability_se,
             "stranded_savings": r.stranded_savings, "flag": str(r.colour),
             "expected_unused": r.expected_unused, "extra_cost_p90": r.extra_cost_p90,
             "cvar90_extra_cost": r.cvar90_extra_cost,
@@ -175,6 +193,17 @@ class OfferResult:
             "walk_away": self.walk_away.to_dict(),
         }
         return out
+
+
+@dataclass(frozen=True)
+class CloseCall(Serializable):
+    """Two offers whose expected costs differ by less than two standard errors of their
+    paired difference (same paths): Monte Carlo cannot tell them apart at these paths."""
+
+    first: str
+    second: str
+    difference: float
+    difference_se: float
 
 
 @dataclass(frozen=True)
@@ -191,6 +220,9 @@ class Position:
     asks: list[Ask] = field(default_factory=list)
     package: Package | None = None
     packages: list[Package] = field(default_factory=list)
+    #: Offers next to each other in the ranking whose expected costs are within noise of
+    #: each other (:class:`CloseCall`).
+    within_noise: list[CloseCall] = field(default_factory=list)
 
     @property
     def walk_away(self) -> list[WalkAway]:
@@ -205,22 +237,29 @@ class Position:
                 "offer": t.name, "per_year": t.result.per_year.tolist(),
                 "expected_cost": t.result.expected_cost,
                 "saving_vs_payg": t.saving_vs_payg,
-                "shortfall_probability": t.result.shortfall_probability},
+                "shortfall_probability": t.result.shortfall_probability,
+                "expected_cost_se": t.result.expected_cost_se,
+                "saving_vs_payg_se": t.saving_vs_payg_se,
+                "shortfall_probability_se": t.result.shortfall_probability_se},
             "walk_away": [w.to_dict() for w in self.walk_away],
             "break_even_discount": [b.to_dict() for b in self.break_even],
             "named_break_even_discount": [b.to_dict() for b in self.named_break_even],
             "opening_ask": None if self.opening_ask is None else self.opening_ask.to_dict(),
             "asks": [a.to_dict() for a in self.asks],
             "package": None if self.package is None else self.package.to_dict(),
+            "within_noise": [c.to_dict() for c in self.within_noise],
         }
 
 
 # --------------------------------------------------------------------------- helpers
 def alternative(usage: YearlyUsage) -> Alternative:
-    """Pay as you go on the optimized path at list, over the usage's term."""
+    """Pay as you go on the optimized path at list, over the usage's term (its expected
+    cost through the usage's control variates: the exact mean when it has them)."""
     total = usage.optimized.sum(axis=1)
-    p10, p90 = np.quantile(total, [0.1, 0.9])
-    return Alternative(usage.years, float(total.mean()), float(p10), float(p90))
+    p10, p90 = quantile(total, 0.1), quantile(total, 0.9)
+    mean = usage.mean(total)
+    return Alternative(usage.years, mean.value, p10.value, p90.value, mean.se, p10.se,
+                       p90.se, float(total.mean()))
 
 
 

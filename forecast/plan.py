@@ -6,6 +6,7 @@ three always show the same figures for the same seed.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -18,6 +19,7 @@ from forecast.decision import Decision, decide, landed_month
 from forecast.errors import PlannerError
 from forecast.formatting import pct, usd
 from forecast.negotiation import Position, negotiate
+from forecast.precision import yearly_usage_document
 from forecast.pricebook import PriceBook
 from forecast.projection import Projection, project
 from forecast.recommendation import Recommendation, recommend
@@ -146,6 +148,8 @@ class Plan:
                          "max_shortfall_probability": rec.appetite},
             "saving": self.saving_dict(),
             "bridge": self.bridge_dict(),
+            "bridge_se": (self.recommendation.recommended.bridge if self.decision is None
+                          else self.decision.bridge).se_to_dict(),
             "decision": None if self.decision is None else self.decision.to_dict(),
             "when_to_sign": [] if self.decision is None or self.decision.timing is None
             else [row.to_dict() for row in self.decision.timing.rows],
@@ -158,12 +162,8 @@ class Plan:
             "budget": [] if self.decision is None else [b.to_dict()
                                                        for b in self.decision.budget],
             "current_discount": self.scenario.current_discount or 0.0,
-            "yearly_list_usage": {
-                "current_mean": self.usage.current.mean(axis=0).tolist(),
-                "optimized_mean": self.usage.optimized.mean(axis=0).tolist(),
-                "optimized_p10": np.quantile(self.usage.optimized, 0.1, axis=0).tolist(),
-                "optimized_p90": np.quantile(self.usage.optimized, 0.9, axis=0).tolist(),
-            },
+            "yearly_list_usage": yearly_usage_document(self.usage.current,
+                                                       self.usage.optimized),
             "recommendation": {
                 "recommended": r.to_dict(),
                 "risk_neutral": rec.risk_neutral.to_dict(),
@@ -194,9 +194,13 @@ class Plan:
         if d is None:
             r = self.recommendation.recommended
             return {"label": SAVING_LABEL, "vs_today": r.saving_vs_today,
-                    "vs_payg": r.saving_vs_payg, "of_which_stranded": r.stranded_savings}
+                    "vs_payg": r.saving_vs_payg, "of_which_stranded": r.stranded_savings,
+                    "vs_today_se": r.saving_vs_today_se, "vs_payg_se": r.saving_vs_payg_se}
+        r = d.result  # pay as you go (no result) is a control variate itself: no error
         return {"label": saving_label(d.current_discount), "vs_today": d.saving_vs_today,
-                "vs_payg": d.saving_vs_payg, "of_which_stranded": d.stranded_savings}
+                "vs_payg": d.saving_vs_payg, "of_which_stranded": d.stranded_savings,
+                "vs_today_se": 0.0 if r is None else r.saving_vs_today_se,
+                "vs_payg_se": 0.0 if r is None else r.saving_vs_payg_se}
 
     def bridge_dict(self) -> dict:
         """The decision's savings bridge (with today's rate when it is known)."""
@@ -384,6 +388,9 @@ def build_plan(
         say(f"simulating {n_paths:,} paths x {scenario.horizon_months} months x "
             f"{len(scenario.workloads)} workloads")
         simulation = simulate(scenario, book, n_paths=n_paths, seed=seed)
+    # The projection is the simulation's exact mean: the control variates of every figure.
+    simulation = dataclasses.replace(simulation, expected_current=projection.current_total,
+                                     expected_optimized=projection.optimized_total)
     usage = YearlyUsage.from_simulation(simulation, contract.years)
     say("sweeping commitments")
     run_rate = 12.0 * float(projection.current_total[0])

@@ -56,7 +56,7 @@ def _project_text(projection: Any, book: Any) -> str:
 
 def _plan_text(plan: Any) -> str:
     """The plan in words and tables: the answer, its bridge, then the detail."""
-    from forecast import narrative
+    from forecast import narrative, precision_text
     from forecast.formatting import pct, table, usd
     from forecast.types import CommitmentKind
 
@@ -104,6 +104,8 @@ def _plan_text(plan: Any) -> str:
     saving = plan.saving_dict()
     out.append(f"  {saving['label']}: {usd(saving['vs_today'])} (vs pay as you go: "
                f"{usd(saving['vs_payg'])})")
+    out.append(f"  {precision_text.precision_line(plan)}")
+    out += [f"  {line}" for line in precision_text.noise_lines(plan)]
     out += ["", "Optimize, then commit"]
     out += [f"  {i}. {line.plain}" for i, line in enumerate(narrative.conclusion(plan), 1)]
     out += ["", "Other commitments (money over the term)"]

@@ -196,3 +196,27 @@ def write_pdf(plan: Plan, path: str | Path, generated: dt.date | None = None,
     check_output_path(path, inputs)
     write_output(path, render_pdf(plan, generated, audience, tracking, propose), inputs,
                  what="the report")
+
+
+#: The smallest chart there is: rendering it starts vl-convert's engine.
+_FIRST_CHART = ('{"$schema": "https://vega.github.io/schema/vega-lite/v5.json", '
+                '"data": {"values": [{"x": 0}]}, "mark": "point", '
+                '"encoding": {"x": {"field": "x", "type": "quantitative"}}}')
+
+
+def warm_up() -> None:
+    """Import what the PDF needs (altair, reportlab, svglib), register the fonts and start
+    the chart engine with one tiny chart (through :mod:`forecast.chartengine`, so in a
+    child process under an address-space limit): the fixed cost of every export, paid once
+    per process. ``commitplan report`` runs it in a thread while the plan simulates (numpy
+    and the engine release the interpreter), and joins it before the first page is set.
+    """
+    import reportlab.platypus  # noqa: F401
+    import svglib.svglib  # noqa: F401
+
+    import forecast.charts  # noqa: F401  (altair)
+    from forecast.chartengine import render_svg
+    from forecast.typeset import register_fonts
+
+    register_fonts()
+    render_svg(_FIRST_CHART)
