@@ -156,7 +156,7 @@ def planner_fast(rates: np.ndarray, train: int, horizon: int, seed: int, paths: 
 
     days = month_days(train + horizon)
     totals = rates[:, 0] * days
-    fit, growth_break, _ = fit_total(totals[:train], days[:train])
+    fit, growth_break, _, _ = fit_total(totals[:train], days[:train])
     month1 = rates[train - 1, 0] * AVERAGE_MONTH_DAYS
     g, v, sd, _ = bounded_growth("w", fit.monthly, fit.volatility, fit.monthly_se, month1,
                                  IMPORT_HORIZON, fit_months=fit.months)

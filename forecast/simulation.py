@@ -69,6 +69,7 @@ from forecast.draws import (
     build_model,
     draw,
     growth_error,
+    level_error,
     shared_walk,
 )
 from forecast.errors import PlannerError
@@ -264,6 +265,10 @@ def _volume(m: Model, d: Draws, ws: _Workspace, shared: FloatArray | None,
                              casting="unsafe")
         elif row == Row.GROWTH_FIT:
             inputs[i] = growth_error(m, d)
+        elif row == Row.FIRST_NOISE:
+            inputs[i] = d.first_noise if d.vol_fit is None else d.first_noise * factor
+        elif row == Row.LEVEL_FIT:
+            inputs[i] = level_error(m, d)
         else:
             inputs[i] = -shared[m.first]
     volume = ws.get(name, (n_m, n_w, n_p))

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from forecast.types import CacheTTL, Waiting
-from forecast.usage.growth import GrowthBreak, GrowthFit, WeekdayPattern
+from forecast.usage.growth import GrowthBreak, GrowthFit, ModelChoice, WeekdayPattern
 from forecast.usage.levers import BATCH_LATENCY_MINUTES
 from forecast.usage.months import AVERAGE_MONTH_DAYS, MonthCoverage, MonthUse
 from forecast.usage.records import TOKEN_CLASSES, UsageFormat
@@ -175,6 +175,7 @@ class ImportReport:
     warnings: list[str] = field(default_factory=list)
     shared_growth_sd: float = 0.0
     growth_break: GrowthBreak | None = None
+    model_choice: ModelChoice | None = None
     #: The workloads and uncertainty as written to the scenario: what is simulated, caps in.
     written: list[dict[str, Any]] = field(default_factory=list)
     written_uncertainty: dict[str, Any] = field(default_factory=dict)
@@ -260,6 +261,9 @@ class ImportReport:
                          f"{pct(lo, 1)} to {pct(hi, 1)}", pct(fit.volatility, 2)])
         out.append(table(rows, ["group", "months", "growth/month", "std err", "95% interval",
                                 "volatility"], right={1, 2, 3, 5}))
+        if self.model_choice is not None:
+            out.append(self.model_choice.describe()[0].upper() + self.model_choice.describe()[1:]
+                       + _MODEL_WHY[self.model_choice.model])
         if self.shared_volatility > 0:
             out.append(f"Shared volatility (the groups' common shock, from the covariance of "
                        f"their shocks): {pct(self.shared_volatility, 2)}; each workload keeps "
@@ -273,6 +277,17 @@ class ImportReport:
         out += [f"note: {g.name}: {g.fit_note}" for g in self.groups if g.fit_note]
         out += [f"warning: {w}" for w in self.warnings]
         return "\n".join(out)
+
+
+#: What the chosen model means for the fan, after the import report's model line.
+_MODEL_WHY = {
+    "random_walk": ": the monthly shocks add up, so the fan widens with the square root of "
+                   "the months ahead",
+    "trend_noise": ": the months swing around a line rather than wander, so the fan is the "
+                   "noise's width plus the line's error, which grows with the months ahead "
+                   "(volatility = sd of the residuals about the line, growth = exp(slope) - "
+                   "1; no break test: a swing is noise, not a change of growth)",
+}
 
 
 def _simulated_rows(report: ImportReport) -> list[list[str]]:
@@ -446,6 +461,8 @@ class UsageImport:
             f"({pct(r.shared_volatility, 1)}) and of their growth error "
             f"uncertainty.shared_growth_sd ({pct(r.shared_growth_sd, 2)}), each workload's "
             "the rest."
+            + ("" if r.model_choice is None else " " + r.model_choice.describe()[0].upper()
+               + r.model_choice.describe()[1:] + _MODEL_WHY[r.model_choice.model] + ".")
             + ("" if r.growth_break is None else
                f" The growth changed in {r.used_months[r.growth_break.month]} (sup-F test): "
                "fitted on the months from then on."),
