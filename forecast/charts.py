@@ -76,6 +76,11 @@ def _data(rows: Sequence[dict[str, object]]) -> alt.Data:
     return alt.Data(values=[{k: plain(v) for k, v in row.items()} for row in rows])
 
 
+#: Time scales in UTC: a month's first day (``2027-01-01``, read as UTC midnight) is labelled
+#: by its own month whatever the time zone of the viewer or of the PDF's machine.
+UTC = alt.Scale(type="utc")
+
+
 def _dates(months: Sequence[str]) -> list[str]:
     return [f"{m}-01" for m in months]
 
@@ -99,11 +104,11 @@ def fan_chart(plan: Plan, commitment: np.ndarray | None = None, width: int | str
                        scale=alt.Scale(domain=["Current path", "Optimized path"],
                                        range=[CURRENT, OPTIMIZED]),
                        legend=alt.Legend(orient="top"))
-    x = alt.X("month:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0,
-                                                    tickCount=8))
+    x = alt.X("month:T", title=None, scale=UTC, axis=alt.Axis(
+        format="%b %Y", labelAngle=0, tickCount=8))
     # Every mark names its own tooltip: left to defaults, a band would show raw floats and
     # call its lower edge by the axis title.
-    tooltip = [alt.Tooltip("month:T", format="%b %Y", title="month"),
+    tooltip = [alt.Tooltip("month:T", format="%b %Y", formatType="utc", title="month"),
                alt.Tooltip("path:N", title="path"),
                alt.Tooltip("p10_text:N", title="P10"),
                alt.Tooltip("p50_text:N", title="median"),
@@ -130,13 +135,14 @@ def fan_chart(plan: Plan, commitment: np.ndarray | None = None, width: int | str
                           "covered_text": usd_short(covered)})
         rule = alt.Chart(_data(steps)).mark_rule(
             color=COMMIT, strokeDash=[6, 3], strokeWidth=2).encode(
-            x="start:T", x2="end:T", y="monthly:Q",
+            x=alt.X("start:T", scale=UTC), x2="end:T", y="monthly:Q",
             tooltip=[alt.Tooltip("commit_text:N", title="commitment / month"),
                      alt.Tooltip("covered_text:N", title="covers list / month")])
         # Labelled at its right end, where growth has usually lifted the bands clear of it.
         text = alt.Chart(_data(steps[-1:])).mark_text(
             color=COMMIT, align="right", dy=-8, fontSize=11, tooltip=None).encode(
-            x="end:T", y="monthly:Q", text=alt.value("list spend the commitment covers"))
+            x=alt.X("end:T", scale=UTC), y="monthly:Q",
+            text=alt.value("list spend the commitment covers"))
         layers += [rule, text]
     return alt.layer(*layers).properties(
         width=width, height=height,
@@ -389,7 +395,8 @@ def burn_down_chart(tracking: Tracking, year: int, width: int = WIDTH, height: i
         raise ValueError(f"year {year}: the contract has years 1 to {len(tracking.years)}")
     data["date"] = _dates(list(data["month"]))
     committed = float(data["committed"].iloc[0])
-    x = alt.X("date:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount=6))
+    x = alt.X("date:T", title=None, scale=UTC,
+              axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount=6))
     y_title = "Consumed ($, cumulative)"
     forecast = data.dropna(subset=["p10"]).assign(kind="forecast (expected)")
     actual = data.dropna(subset=["actual"]).assign(kind="consumed to date")
@@ -428,16 +435,24 @@ def burn_down_chart(tracking: Tracking, year: int, width: int = WIDTH, height: i
 
 
 def to_svg(chart: alt.TopLevelMixin) -> str:
-    """Render a chart to SVG offline (vl-convert bundles its own engine)."""
-    import vl_convert as vlc
+    """Render a chart to SVG offline (vl-convert bundles its own engine; under an
+    address-space limit it runs in a child process, see :mod:`forecast.chartengine`)."""
+    from forecast.chartengine import render_svg
 
-    return vlc.vegalite_to_svg(chart.to_json(validate=False))
+    return render_svg(chart.to_json(validate=False))
 
 
 def to_png(chart: alt.TopLevelMixin, scale: float = 2.0) -> bytes:
-    """Render a chart to PNG offline."""
+    """Render a chart to PNG offline (in this process: refused under an address-space
+    limit, see :mod:`forecast.chartengine`)."""
     import vl_convert as vlc
 
+    from forecast.chartengine import ChartEngineError, address_space_limit, check_address_space
+
+    check_address_space()
+    if address_space_limit() is not None:
+        raise ChartEngineError("PNG charts are drawn in this process, which has an "
+                               "address-space limit (ulimit -v); use SVG (to_svg)")
     return vlc.vegalite_to_png(chart.to_json(validate=False), scale=scale)
 
 

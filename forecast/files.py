@@ -161,6 +161,11 @@ def check_output(path: PathLike, inputs: Sequence[PathLike] = ()) -> OutputTarge
         read-only file, or in a folder that does not exist.
     """
     shown = os.fspath(path)  # as the user wrote it: Path("./s.yaml") would drop the "./"
+    if shown.endswith(("/", "/.")) and not os.path.isdir(shown):
+        # Path("plain.json/") is Path("plain.json"): the slash would be lost, and the shell
+        # refuses `> plain.json/` ("Not a directory"); a trailing slash names a folder.
+        raise UserFileError(shown, "ends in '/', which names a folder, and there is none; "
+                                  "give a file name without the trailing '/'")
     path = Path(path)
     target, descriptor = _follow_links(path)
     if descriptor:

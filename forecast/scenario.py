@@ -36,6 +36,7 @@ from forecast.scenario_values import (
     FitMonths,
     GrowthSd,
     Name,
+    NotADate,
     Requests,
     Share,
     Text,
@@ -619,6 +620,9 @@ class Scenario(_Strict):
     @classmethod
     def _start_text(cls, value: Any) -> Any:
         # YAML reads 2027-01-01 as a date; accept it and keep the month.
+        if isinstance(value, NotADate):
+            raise ValueError(f"is {str(value)!r}, which is not a date ({value.reason}); give "
+                             "the contract's first month as YYYY-MM, e.g. 2027-01")
         if hasattr(value, "year") and hasattr(value, "month"):
             return f"{value.year:04d}-{value.month:02d}"
         return value

@@ -6,6 +6,7 @@ duplicate keys and deep nesting) and written back, atomically.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from forecast.pricebook import PriceBook, load_price_book
 from forecast.scenario import Scenario, scenario_to_dict
 from forecast.scenario_checks import _price_book_problems, _spend_problems
 from forecast.scenario_messages import _show, validation_problems
+from forecast.scenario_values import NotADate, OverlongInteger
 
 
 # --------------------------------------------------------------------------- load / save
@@ -105,6 +107,31 @@ class _ScenarioLoader(yaml.SafeLoader):
                         "each key may appear once in a mapping")
                 first_line[key] = line
         return super().construct_mapping(node, deep)
+
+
+def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    """An integer; one past the float range (or too long for Python to read at all) as an
+    :class:`~forecast.scenario.OverlongInteger`, which every number field refuses by its
+    bound."""
+    try:
+        value = yaml.SafeLoader.construct_yaml_int(loader, node)
+    except ValueError:  # more digits than Python converts (sys.get_int_max_str_digits)
+        value = None
+    if value is None or abs(value) > sys.float_info.max:
+        digits = sum(ch.isdigit() for ch in node.value)
+        return OverlongInteger(digits, node.value.lstrip().startswith("-"))
+    return value
+
+
+def _construct_timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except (ValueError, OverflowError) as exc:  # 2026-02-30, 2027-13-01
+        return NotADate(node.value, str(exc))
+
+
+_ScenarioLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+_ScenarioLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 
 def _too_many_values(data: Any, cap: int) -> bool:

@@ -1,19 +1,86 @@
 """The scenario's value types: numbers that refuse true/false, typos past a bound and
 percentages typed for fractions (``Share``, ``Requests``, ``TokenCount``, ``Commitment``,
 ``Volatility``, ...), and names and text without control characters (``Name``, ``Text``).
+An integer past the float range (``OverlongInteger``) and a date no calendar has
+(``NotADate``), as the YAML reader keeps them, are refused by the field's own bound.
 """
 
 from __future__ import annotations
 
+import sys
 import unicodedata
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+)
 
 from forecast import limits
+from forecast.scenario_messages import _show
 
 
 # --------------------------------------------------------------------------- value types
+class OverlongInteger(float):
+    """An integer with more digits than Python converts from text (4,300): the YAML reader
+    keeps it as the largest float of its sign, quoted by its length, so that the schema
+    refuses it by the field's own bound (``is a 5,000-digit integer; above 1e+11 ...``)
+    rather than the file failing to parse."""
+
+    digits: int
+
+    def __new__(cls, digits: int, negative: bool = False) -> OverlongInteger:
+        obj = super().__new__(cls, -sys.float_info.max if negative else sys.float_info.max)
+        obj.digits = digits
+        return obj
+
+    def __repr__(self) -> str:
+        return f"a {self.digits:,}-digit {'negative ' if self < 0 else ''}integer"
+
+    def __reduce__(self) -> Any:
+        return (OverlongInteger, (self.digits, self < 0))
+
+
+class NotADate(str):
+    """A scalar written as a date that is no date (``2026-02-30``): the YAML reader keeps it
+    as its text with the reason, so that the field it was given for says what is wrong."""
+
+    reason: str
+
+    def __new__(cls, text: str, reason: str) -> NotADate:
+        obj = super().__new__(cls, text)
+        obj.reason = reason
+        return obj
+
+
+class _OverlongWhole(int):
+    """:class:`OverlongInteger` in a whole-number field: past every bound of its sign."""
+
+    digits: int
+
+    def __new__(cls, source: OverlongInteger) -> _OverlongWhole:
+        big = 10 ** 4000
+        obj = super().__new__(cls, -big if source < 0 else big)
+        obj.digits = source.digits
+        return obj
+
+    def __repr__(self) -> str:
+        return f"a {self.digits:,}-digit {'negative ' if self < 0 else ''}integer"
+
+
+def _quoted(value: Any) -> str:
+    """A number as a message quotes it: ``2e+11``, or ``a 5,000-digit integer``."""
+    if isinstance(value, OverlongInteger | _OverlongWhole):
+        return repr(value)
+    try:
+        return f"{float(value):g}"
+    except (TypeError, ValueError, OverflowError):
+        return _show(value)
+
+
 def _no_bool(value: Any) -> Any:
     # pydantic reads true as 1 in a number field: `requests_per_month: true` is a typo.
     if isinstance(value, bool):
@@ -21,39 +88,50 @@ def _no_bool(value: Any) -> Any:
     return value
 
 
-def _at_most(high: float, meaning: str) -> AfterValidator:
-    """Refuse a value above ``high`` as a typo, saying what the bound means."""
-
-    def check(value: float) -> float:
-        if value > high:
-            raise ValueError(f"is {value:g}; above {high:g} ({meaning}) it is surely a typo")
-        return value
-
-    return AfterValidator(check)
+def _whole(value: Any) -> Any:
+    value = _no_bool(value)
+    return _OverlongWhole(value) if isinstance(value, OverlongInteger) else value
 
 
-def _rate(low: float, high: float, what: str) -> AfterValidator:
+def _at_most(high: float, meaning: str) -> WrapValidator:
+    """Refuse a value above ``high`` as a typo, saying what the bound means (the value is
+    quoted as typed: an overlong integer by its number of digits)."""
+
+    def check(value: Any, handler: ValidatorFunctionWrapHandler) -> float:
+        result = handler(value)
+        if result > high:
+            raise ValueError(f"is {_quoted(value)}; above {high:g} ({meaning}) it is surely "
+                             "a typo")
+        return result
+
+    return WrapValidator(check)
+
+
+def _rate(low: float, high: float, what: str) -> WrapValidator:
     """Keep a rate within what a real business could have; a value that reads as a
     percentage (3 for 3%) is refused with the fraction that was probably meant."""
 
-    def check(value: float) -> float:
+    def check(raw: Any, handler: ValidatorFunctionWrapHandler) -> float:
+        value = handler(raw)
         if low <= value <= high:
             return value
         hint = limits.percent_hint(value, low, high)
         if hint:
             raise ValueError(f"is {value:g}; {what} of {value:.0%} is surely a percentage: "
                              f"{hint}")
-        raise ValueError(f"is {value:g}; {what} of {value:.0%} is past what a real business "
+        share = "" if isinstance(raw, OverlongInteger) else f" of {value:.0%}"
+        raise ValueError(f"is {_quoted(raw)}; {what}{share} is past what a real business "
                          f"sees: give a fraction from {low:g} to {high:g} "
                          f"({low:.0%} to {high:.0%})")
 
-    return AfterValidator(check)
+    return WrapValidator(check)
 
 
 _NO_BOOL = BeforeValidator(_no_bool)
+_WHOLE = BeforeValidator(_whole)
 Share = Annotated[float, _NO_BOOL, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, _NO_BOOL, Field(ge=0.0)]
-Whole = Annotated[int, _NO_BOOL]
+Whole = Annotated[int, _WHOLE]
 Requests = Annotated[float, _NO_BOOL, Field(ge=0.0), _at_most(
     limits.MAX_REQUESTS_PER_MONTH, "100 billion requests a month")]
 TokenCount = Annotated[float, _NO_BOOL, Field(ge=0.0), _at_most(
@@ -113,3 +191,13 @@ def _plain_text(value: str) -> str:
 
 Name = Annotated[str, AfterValidator(_plain_name)]
 Text = Annotated[str, AfterValidator(_plain_text)]
+
+
+def name_problem(name: str) -> str | None:
+    """Why ``name`` cannot name a scenario or workload (blank, control characters), or
+    None when it can: the schema's own rule, for a face that takes a name on its own."""
+    try:
+        _plain_name(name)
+    except ValueError as exc:
+        return str(exc)
+    return None

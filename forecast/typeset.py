@@ -353,13 +353,6 @@ def _opacity_to_fill_stroke(svg: str) -> bytes:
     return etree.tostring(root)
 
 
-@cache
-def _vl_fonts() -> None:
-    import vl_convert as vlc
-
-    vlc.register_font_directory(str(FONT_DIR))
-
-
 def chart_drawing(chart: alt.TopLevelMixin, width: float) -> Drawing:
     """A chart as a reportlab vector drawing ``width`` points wide.
 
@@ -370,7 +363,6 @@ def chart_drawing(chart: alt.TopLevelMixin, width: float) -> Drawing:
 
     from forecast.charts import to_svg
 
-    _vl_fonts()
     svg = _opacity_to_fill_stroke(to_svg(chart.configure(font=CHART_FONT)))
     drawing = svg2rlg(io.BytesIO(svg), font_map=_svg_font_map())
     if drawing is None:  # pragma: no cover - vl-convert always returns an SVG

@@ -12,6 +12,7 @@ by path because the seed, and so every draw, stays the same.
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 
 import numpy as np
@@ -394,6 +395,58 @@ def test_uploads_and_variants_are_listed_again_after_a_reload():
     reloaded.button(key=f"delete|{uploaded}").click().run()
     assert uploaded not in reloaded.selectbox(key="picker").options
     assert uploaded not in open_app().selectbox(key="picker").options
+
+
+def test_a_link_planted_in_the_workspace_is_left_out_of_the_list_and_the_zip(tmp_path):
+    # Before round two, a symlink to /etc/passwd put in the workspace was archived in the
+    # Files tab's zip as leak.yaml. Now the page lists it as left out, and neither the
+    # listing nor the zip (the download button's bytes, built by the workspace's archive)
+    # reads through it.
+    import io
+    import zipfile
+
+    folder = tmp_path / "workspace"
+    folder.mkdir()
+    secret = tmp_path / "passwd"
+    secret.write_text("root:x:0:0:SECRET\n")
+    for name in ("leak.yaml", "leak.json"):
+        (folder / name).symlink_to(secret)
+    (folder / "etc.yaml").symlink_to("/etc/passwd")
+    (folder / "etc.json").symlink_to("/etc/passwd")
+    at = show(open_app(), "Files")
+    assert not at.exception
+    warnings = re.sub(r"\\(.)", r"\1", "\n".join(w.value for w in at.warning))  # unescaped
+    assert "leak.json in the workspace could not be read: is a link" in warnings, warnings
+    assert "etc.json in the workspace could not be read: is a link" in warnings, warnings
+    assert not [o for o in at.selectbox(key="picker").options if "leak" in o]
+    assert any(b.label == "Download the workspace (zip)" for b in at.download_button)
+    store = at.session_state["store"]
+    archive = zipfile.ZipFile(io.BytesIO(store.workspace.archive()))
+    assert not [n for n in archive.namelist() if "leak" in n or "etc" in n]
+    assert not any(b"root:" in archive.read(n) for n in archive.namelist())
+
+
+def test_a_variant_name_no_scenario_may_have_is_refused_with_a_message(tmp_path):
+    # Before round two, "../../../../etc/x" with control characters showed "This app has
+    # encountered an error". Now the page says why and keeps everything; the same name
+    # without them is a variant like any other, kept inside the workspace folder.
+    at = open_app()
+    before = list(at.selectbox(key="picker").options)
+    at.text_input(key="variant_name").input("../../../../etc/x\x07\x1b[2J")
+    widget(at.button, "Save").click()
+    at.run()
+    assert not at.exception, at.exception
+    shown = re.sub(r"\\(.)", r"\1", errors(at))  # the Markdown escapes undone
+    assert "variant name: contains BEL (U+0007) at position 18" in shown, shown
+    assert list(at.selectbox(key="picker").options) == before
+    at.text_input(key="variant_name").input("../../../../etc/x")
+    widget(at.button, "Save").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="picker").value == "../../../../etc/x"
+    kept = sorted(p.name for p in (tmp_path / "workspace").iterdir())
+    assert kept == ["etc-x.json", "etc-x.yaml"], kept
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["workspace"]
 
 
 def test_standard_variants_are_compared_side_by_side():

@@ -161,8 +161,11 @@ def test_expected_spend_past_the_cap_names_the_workload_and_month():
 
 
 @pytest.mark.parametrize(("field", "value", "message"), [
-    ("horizon_months", 10**400, "horizon_months: is 1000000"),
-    ("workloads.0.ends_month", 10**400, "workloads[0].ends_month: is 1000000"),
+    # Past the float range, an integer is quoted by its length, with the field's bound.
+    ("horizon_months", 10**400, "horizon_months: is a 401-digit integer; input should be "
+     "less than or equal to 60"),
+    ("workloads.0.ends_month", 10**400, "workloads[0].ends_month: is a 401-digit integer; "
+     "input should be less than or equal to 1200"),
     ("workloads.0.optimized", {"ramp_months": 10**40},
      "workloads[0].optimized.ramp_months: is 1000000"),
     ("simulation.seed", 2**64, "simulation.seed: is 18446744073709551616; input should be "
@@ -256,11 +259,22 @@ def test_start_year_range(start: str, ok: bool):
             problems(data)
 
 
-@pytest.mark.parametrize("text", ["start: 2027-13-45", "start: 0000-01-01",
-                                  "requests_per_month: 1" + "0" * 5000])
-def test_values_yaml_itself_cannot_build_are_messages(text: str):
-    with pytest.raises(ScenarioError, match="not valid YAML/JSON"):
-        read_scenario_text(f"name: x\n{text}\n")
+@pytest.mark.parametrize(("text", "message"), [
+    ("start: 2027-13-45", "start: is '2027-13-45', which is not a date (month must be in "
+     "1..12); give the contract's first month as YYYY-MM"),
+    ("start: 0000-01-01", "start: is '0000-01-01', which is not a date (year 0 is out of "
+     "range)"),
+    ("start: 2026-02-30", "start: is '2026-02-30', which is not a date (day is out of range "
+     "for month)"),
+    ("horizon_months: 1" + "0" * 5000, "horizon_months: is a 5,001-digit integer; input "
+     "should be less than or equal to 60"),
+])
+def test_values_yaml_itself_cannot_build_name_their_field(text: str, message: str):
+    # Values YAML reads but Python cannot build (a date that is no date, an integer past
+    # Python's 4,300-digit conversion limit) are refused by the field they were given for.
+    with pytest.raises(ScenarioError) as err:
+        read_scenario_text(f"name: x\n{text}\nworkloads: []\n")
+    assert message in str(err.value) and "not valid YAML/JSON" not in str(err.value)
 
 
 # --------------------------------------------------------------------------- file shape

@@ -465,3 +465,47 @@ def test_the_copy_for_the_vendor_downloads_without_the_buyers_position(server, b
         assert "Your position" in page.locator(".cp-position").inner_text()
     finally:
         page.close()
+
+
+def test_a_planted_link_and_a_hostile_variant_name(server, browser, tmp_path):
+    """Round two: a symlink to /etc/passwd put in the workspace folder is listed as left
+    out and is not in the workspace zip the Files tab downloads; a variant named
+    ``../../../../etc/x`` with control characters is refused with a message naming the
+    field, not "This app has encountered an error"."""
+    import io
+    import re
+    import zipfile
+
+    page = _open(browser, server, 1280, 800)
+    try:
+        _tab(page, "Files")
+        caption = page.get_by_text(re.compile(r"^Folder: ")).first.inner_text()
+        folder = Path(caption.removeprefix("Folder: ").strip())
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in ("leak.yaml", "leak.json"):
+            (folder / name).unlink(missing_ok=True)
+            (folder / name).symlink_to("/etc/passwd")
+        page.reload()  # a new session lists the folder again
+        page.wait_for_selector('[data-testid="stMetricValue"]', timeout=90_000)
+        _settle(page)
+        _tab(page, "Files")
+        warning = page.get_by_text("leak.json in the workspace could not be read: is a link")
+        warning.first.wait_for(timeout=60_000)  # the Files tab's own content, not the page's
+        with page.expect_download(timeout=90_000) as download:
+            page.get_by_role("button", name="Download the workspace (zip)").click()
+        archive = zipfile.ZipFile(io.BytesIO(Path(download.value.path()).read_bytes()))
+        assert not [n for n in archive.namelist() if "leak" in n], archive.namelist()
+        assert not any(b"root:" in archive.read(n) for n in archive.namelist())
+
+        page.get_by_placeholder("variant name").fill("../../../../etc/x\x07\x1b[2J")
+        page.get_by_role("button", name="Save", exact=True).click()
+        _settle(page)
+        body = page.locator('[data-testid="stApp"]').inner_text()
+        assert "This app has encountered an error" not in body
+        assert "The variant was not saved" in body and "variant name: contains" in body, body
+        assert page.locator('[data-testid="stException"]').count() == 0
+    finally:
+        for name in ("leak.yaml", "leak.json"):
+            if "folder" in locals():
+                (folder / name).unlink(missing_ok=True)
+        page.close()

@@ -51,7 +51,7 @@ def test_every_text_block_is_marked():
 def test_the_readme_links_every_page():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for page in ("cli", "scenario", "importing", "backtest", "tracking", "focus", "prices",
-                 "negotiation", "app", "performance", "model"):
+                 "negotiation", "app", "performance", "model", "forecasting", "portfolio"):
         assert (ROOT / "docs" / f"{page}.md").is_file(), page
         assert f"docs/{page}.md" in readme, f"README links to docs/{page}.md"
 

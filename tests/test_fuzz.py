@@ -19,11 +19,13 @@ from __future__ import annotations
 import copy
 import json
 import math
+import os
 import re
 import subprocess
 import sys
 import tempfile
 import warnings
+from contextlib import chdir
 from pathlib import Path
 from typing import Any
 
@@ -183,7 +185,8 @@ def scenario_texts(draw: st.DrawFn) -> str:
             text = yaml.safe_dump(doc, sort_keys=False)
         except yaml.YAMLError:
             text = json.dumps(doc)
-    twist = draw(st.sampled_from(["none", "none", "none", "duplicate", "truncate", "control"]))
+    twist = draw(st.sampled_from(["none", "none", "none", "duplicate", "truncate", "control",
+                                  "overlong", "no-date"]))
     if twist == "duplicate":
         text = ('{"name": "first", ' + text[1:]) if text.startswith("{") \
             else text + "\nname: again\n"
@@ -191,6 +194,12 @@ def scenario_texts(draw: st.DrawFn) -> str:
         text = text[:draw(st.integers(0, max(0, len(text) - 1)))]
     elif twist == "control":
         text = text.replace("name:", 'name: "\\e[2J\\a"\nx_old_name:', 1)
+    elif twist == "overlong":  # an integer past Python's 4,300-digit text conversion
+        text = re.sub(r"(?<=: )\d+\b", "9" * draw(st.sampled_from([400, 4301, 5000])), text,
+                      count=1)
+    elif twist == "no-date":  # a date YAML reads but no calendar has
+        text = re.sub(r"(?m)^start: .*$", draw(st.sampled_from(
+            ["start: 2026-02-30", "start: 2027-13-01", "start: 0000-01-01"])), text, count=1)
     return text
 
 
@@ -569,7 +578,7 @@ def history_command_lines(draw: st.DrawFn) -> list[str]:
                    "--batch-share": [SHARES], "--include-provisional": [], "--json": []}
         if command == "backtest":
             options |= {"--train-months": [NUMBERS], "--horizon": [NUMBERS], "--rolling": [],
-                        "--paths": [NUMBERS]}
+                        "--paths": [NUMBERS], "--seed": [NUMBERS]}
             if draw(st.integers(0, 3)):
                 argv += ["--train-months", draw(st.sampled_from(["6", "9", "3", "12", "0"]))]
             argv += ["--paths", "100"]
@@ -621,6 +630,570 @@ def test_desk_argument_errors_name_the_argument(tmp_path: Path):
         assert not out.exists()
 
 
+# --------------------------------------------------------------------------- round two
+# Every file a command reads against every file it writes: no output may be an input, however
+# it is spelled (the same path, ./name, a detour through a folder, a symlink, a hard link).
+BOOK = ROOT / "forecast" / "data" / "pricebooks" / "anthropic-2026-11.yaml"
+#: Per command that writes: its command line (``{OUT}`` is the output) and the files it reads
+#: (the scenario's own price book, book.yaml beside it, included).
+WRITERS: dict[str, tuple[list[str], list[str]]] = {
+    "project": (["project", "{SCEN}", "--json", "-o", "{OUT}"], ["{SCEN}", "{BOOK}"]),
+    "plan": (["plan", "{SCEN}", "--paths", "30", "--no-sensitivity", "-o", "{OUT}"],
+             ["{SCEN}", "{BOOK}"]),
+    "report": (["report", "{SCEN}", "--paths", "30", "--no-sensitivity", "--usage",
+                "{USAGE}", "-o", "{OUT}"], ["{SCEN}", "{BOOK}", "{USAGE}"]),
+    "track": (["track", "{SCEN}", "{USAGE}", "--paths", "30", "-o", "{OUT}"],
+              ["{SCEN}", "{BOOK}", "{USAGE}"]),
+    "import": (["import", "{USAGE}", "--price-book", "{BOOK}", "-o", "{OUT}"],
+               ["{USAGE}", "{BOOK}"]),
+    "export": (["export", "{SCEN}", "--focus", "--paths", "30", "-o", "{OUT}"],
+               ["{SCEN}", "{BOOK}"]),
+    # A book of clients (a folder of scenarios) refreshed into a folder.
+    "portfolio": (["portfolio", "{CLIENTS}", "--workers", "1", "--paths", "30", "-o",
+                   "{OUT}"], ["{CLIENTS}", "{CLIENT}"]),
+}
+#: The parser's arguments that name files a command reads (checked against WRITERS below).
+FILE_ARGUMENTS = {"file": "{SCEN}", "usage": "{USAGE}", "price_book": "{BOOK}",
+                  "contract": "{SCEN}", "book": "{CLIENTS}"}
+SPELLINGS = ["plain", "dot", "detour", "symlink", "hardlink"]
+
+
+def _io_workspace(folder: Path) -> dict[str, str]:
+    """A signed-contract scenario whose price book is a file beside it, its usage to date."""
+    scenario = yaml.safe_load(TRACKED.read_text())
+    scenario["price_book"] = "book.yaml"
+    (folder / "s.yaml").write_text(yaml.safe_dump(scenario, sort_keys=False))
+    (folder / "book.yaml").write_bytes(BOOK.read_bytes())
+    (folder / "usage.csv").write_bytes(TRACKED_USAGE.read_bytes())
+    (folder / "sub").mkdir()
+    (folder / "clients").mkdir()
+    (folder / "clients" / "team.yaml").write_bytes(
+        (ROOT / "scenarios" / "team-three-workloads.yaml").read_bytes())
+    return {"{SCEN}": str(folder / "s.yaml"), "{BOOK}": str(folder / "book.yaml"),
+            "{USAGE}": str(folder / "usage.csv"), "{CLIENTS}": str(folder / "clients"),
+            "{CLIENT}": str(folder / "clients" / "team.yaml")}
+
+
+def _spelled(path: Path, spelling: str, folder: Path) -> str:
+    """Another name for ``path`` (made in ``folder``, the command's working folder)."""
+    if spelling == "dot":
+        return str(Path(".") / path.relative_to(folder))
+    if spelling == "detour":
+        return str(folder / "sub" / ".." / path.name)
+    if spelling == "symlink":
+        (folder / f"alias-{path.name}").symlink_to(path.name)
+        return str(folder / f"alias-{path.name}")
+    if spelling == "hardlink" and not path.is_dir():  # a folder has no hard links
+        (folder / f"hard-{path.name}").hardlink_to(path)
+        return str(folder / f"hard-{path.name}")
+    return str(path)
+
+
+def _input_as_output(command: str, source: str, spelling: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        places = _io_workspace(folder)
+        template, _inputs = WRITERS[command]
+        target = Path(places[source])
+        places["{OUT}"] = _spelled(target, spelling, folder)
+        argv = [places.get(a, a) for a in template]
+        before = tree(folder)
+        with chdir(folder):
+            result = checked(*argv)
+        assert result.code == 2, (argv, result.stderr)
+        # The message names the output; the refusal comes from the guard (or, for export,
+        # from its output being a file rather than a folder).
+        assert places["{OUT}"] in result.stderr, result.stderr
+        # (a command writing into a folder refuses a file as its folder, and the book's own
+        # folder as the one to write a refresh into)
+        assert "is the input" in result.stderr or (
+            command in ("export", "portfolio") and ("is a file" in result.stderr
+                                                    or "is the book's own folder"
+                                                    in result.stderr)), result.stderr
+        assert tree(folder) == before, argv  # the input is as it was, nothing else written
+
+
+@pytest.mark.parametrize(("command", "source"),
+                         [(c, s) for c, (_, inputs) in WRITERS.items() for s in inputs])
+def test_every_input_of_every_writing_command_is_refused_as_its_output(command: str,
+                                                                      source: str):
+    # Before round two, `import USAGE --price-book B.yaml -o B.yaml` overwrote the book.
+    _input_as_output(command, source, "plain")
+
+
+@settings(FAST, max_examples=40)
+@given(case=st.sampled_from([(c, s) for c, (_, inputs) in WRITERS.items() for s in inputs]),
+       spelling=st.sampled_from(SPELLINGS))
+def test_inputs_spelled_otherwise_are_refused_as_outputs(case: tuple[str, str],
+                                                         spelling: str):
+    _input_as_output(*case, spelling)
+
+
+def test_the_writers_table_covers_every_file_the_parser_reads():
+    # A new input flag on a command that writes must join WRITERS (and so the two tests
+    # above); the parser is the list of what each command reads and writes.
+    from forecast.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    for name, parser in sub.choices.items():
+        dests = {a.dest for a in parser._actions}
+        if "output" not in dests:
+            continue
+        reads = {FILE_ARGUMENTS[d] for d in dests if d in FILE_ARGUMENTS}
+        assert name in WRITERS, f"{name} writes -o but is not in WRITERS"
+        assert reads <= set(WRITERS[name][1]), (name, reads)
+
+
+def test_a_trailing_slash_names_a_folder_and_is_refused(tmp_path: Path):
+    # Before round two, `-o plain.json/` wrote plain.json.
+    for output in ("plain.json/", "plain.json/.", "sub/plain.json/"):
+        (tmp_path / "sub").mkdir(exist_ok=True)
+        result = checked("project", str(SCENARIOS[0]), "--json", "-o",
+                         f"{tmp_path}/{output}")  # as typed: pathlib would drop "/."
+        assert result.code == 2 and "ends in '/', which names a folder" in result.stderr
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["sub"]
+        assert not any((tmp_path / "sub").iterdir())
+
+
+SEEDED = {
+    "portfolio": ["portfolio", str(ROOT / "scenarios"), "-o", "{OUT}", "--workers", "1"],
+    "plan": ["plan", str(SCENARIOS[0]), "--paths", "30", "--no-sensitivity"],
+    "report": ["report", str(SCENARIOS[0]), "-o", "{OUT}", "--paths", "30"],
+    "backtest": ["backtest", *map(str, HISTORY), "--train-months", "6", "--paths", "100"],
+    "track": ["track", str(TRACKED), str(TRACKED_USAGE), "--paths", "30"],
+    "export": ["export", str(TRACKED), "--focus", "-o", "{OUT}", "--paths", "30"],
+}
+
+
+def test_every_seed_flag_is_one_bounded_seed():
+    # Every command with --seed: the parser's list, so a new one is held to the bound too.
+    from forecast.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    seeded = {name for name, p in sub.choices.items()
+              if any(a.dest == "seed" for a in p._actions)}
+    assert seeded == set(SEEDED)
+
+
+@pytest.mark.parametrize("command", sorted(SEEDED))
+@pytest.mark.parametrize("seed", ["18446744073709551616", str(limits.MAX_SEED + 1), "1e40",
+                                  "-1", "1" + "0" * 5000])
+def test_every_command_bounds_its_seed(command: str, seed: str, tmp_path: Path):
+    # Before round two, `backtest --seed 18446744073709551616` ran. MAX_SEED = 2^63 - 1, so
+    # 2^63 is the first refused.
+    argv = [a.replace("{OUT}", str(tmp_path / "out")) for a in SEEDED[command]]
+    result = checked(*argv, "--seed", seed)
+    assert result.code == 2 and "--seed" in result.stderr, result.stderr
+    assert ("between 0 and 9,223,372,036,854,775,807" in result.stderr
+            or "is not a whole number" in result.stderr), result.stderr
+    assert not any(tmp_path.iterdir())
+
+
+def test_the_largest_seed_is_taken():
+    result = checked("plan", str(SCENARIOS[0]), "--paths", "30", "--no-sensitivity",
+                     "--seed", str(limits.MAX_SEED))
+    assert result.code == 0 and f"seed {limits.MAX_SEED}" in result.stdout
+
+
+@pytest.mark.parametrize(("argv", "needle"), [
+    (["prices", "--model", ""], "argument --model: '' is blank"),
+    (["prices", "--model", "   "], "argument --model: '   ' is blank"),
+    (["prices", "--on", "20261001"], "argument --on: '20261001' is not a date; give "
+                                     "YYYY-MM-DD"),
+    (["prices", "--on", "2026-W40-1"], "argument --on"),
+    (["prices", "--on", "2026-02-30"], "argument --on"),
+])
+def test_prices_refuses_a_blank_model_and_a_date_without_dashes(argv: list[str], needle: str):
+    # Before round two, --model '' printed the whole book and --on 20261001 was a date.
+    result = checked(*argv)
+    assert result.code == 2 and needle in result.stderr, result.stderr
+    assert result.stdout == ""
+
+
+def test_prices_takes_a_date_with_dashes():
+    result = checked("prices", "--on", "2026-10-01")
+    assert result.code == 0 and "in force on 2026-10-01" in result.stdout
+
+
+def _team_text() -> str:
+    return (ROOT / "scenarios" / "team-three-workloads.yaml").read_text()
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ("requests_per_month: 1200000", "requests_per_month: " + "9" * 5000,
+     "workloads[0].requests_per_month: is a 5,000-digit integer; above 1e+11 (100 billion "
+     "requests a month) it is surely a typo"),
+    ("requests_per_month: 1200000", "requests_per_month: -" + "9" * 5000,
+     "workloads[0].requests_per_month: is a 5,000-digit negative integer; input should be "
+     "greater than or equal to 0"),
+    ("requests_per_month: 1200000", "requests_per_month: " + "9" * 400,
+     "workloads[0].requests_per_month: is a 400-digit integer; above 1e+11"),
+    ("seed: 7", "seed: " + "9" * 5000, "simulation.seed: is a 5,000-digit integer; input "
+     "should be less than or equal to 9223372036854775807"),
+    ("start: 2027-01", "start: 2026-02-30", "start: is '2026-02-30', which is not a date "
+     "(day is out of range for month); give the contract's first month as YYYY-MM"),
+])
+def test_values_python_cannot_build_are_named_by_their_field(old: str, new: str, message: str,
+                                                            tmp_path: Path):
+    # Before round two: "not valid YAML/JSON (ValueError: Exceeds the limit (4300 digits)
+    # ...)" and "not valid YAML/JSON (day is out of range for month)", no field named.
+    path = tmp_path / "s.yaml"
+    text = _team_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    result = checked("validate", str(path))
+    assert result.code == 2 and message in result.stderr, result.stderr
+    assert "not valid YAML/JSON" not in result.stderr and names_a_field(result.stderr)
+
+
+def test_a_disagreeing_usage_set_quotes_its_example_from_the_file_that_holds_it(
+        tmp_path: Path):
+    # JSON pages split by month (January; February and March) beside a Console CSV that says
+    # chat used 3M uncached tokens on 2026-02-15 where the February page says 2M: the
+    # example day is in febmar.json, not in jan.json (which the message named before).
+    # Tokens that day (tests/usage/test_dedup.py): chat 2M + 0.2M and nightly 4M + 1M in
+    # the JSON; the CSV's chat 3M + 0.2M. Compared by model and tier: Sonnet 2.2M vs 3.2M.
+    from tests.usage.test_dedup import console_csv, json_page
+
+    page = json.loads(json_page())
+    jan = dict(page, data=[b for b in page["data"] if b["starting_at"].startswith("2026-01")])
+    febmar = dict(page, data=[b for b in page["data"]
+                              if b["starting_at"][:7] in ("2026-02", "2026-03")])
+    (tmp_path / "jan.json").write_text(json.dumps(jan))
+    (tmp_path / "febmar.json").write_text(json.dumps(febmar))
+    (tmp_path / "console.csv").write_text(console_csv(changed={"2026-02-15": 3_000_000}))
+    with chdir(tmp_path):
+        result = checked("import", "jan.json", "febmar.json", "console.csv")
+    assert result.code == 2
+    assert "e.g. 2026-02-15 00:00 model claude-sonnet-4-5, service_tier standard: " \
+           "3,200,000 tokens in console.csv, 2,200,000 in febmar.json" in result.stderr, \
+        result.stderr
+
+
+# --------------------------------------------------------------------------- the process
+def test_a_closed_pipe_ends_quietly_as_cat_does():
+    # `commitplan prices | head -1`: before round two, "internal error: BrokenPipeError"
+    # and status 1. Now nothing on standard error and 141 (128 + SIGPIPE), as for `cat`.
+    # The reader is gone before the first write (its end closed at once), so every run
+    # meets the closed pipe (with `head` that depends on who is faster).
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        result = subprocess.run([sys.executable, "-m", "forecast", "prices"], stdout=write_end,
+                                stderr=subprocess.PIPE, cwd=ROOT, timeout=120)
+    finally:
+        os.close(write_end)
+    assert result.returncode == 141, result.stderr
+    assert result.stderr == b""
+
+
+def test_a_closed_pipe_in_process_is_status_141(monkeypatch):
+    from forecast import cli
+
+    class Closed:
+        def write(self, _text: str) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def flush(self) -> None:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(sys, "stdout", Closed())
+    assert cli.main(["prices"]) == cli.EXIT_BROKEN_PIPE == 141
+
+
+def test_text_the_terminal_cannot_encode_is_escaped(tmp_path: Path):
+    # Before round two: "internal error: UnicodeEncodeError" under PYTHONIOENCODING=ascii.
+    path = tmp_path / "名前.yaml"
+    path.write_text(_team_text().replace("name: Small team", "name: 日本語 plan", 1),
+                    encoding="utf-8")
+    assert "日本語" in path.read_text(encoding="utf-8")
+    env = {**os.environ, "PYTHONIOENCODING": "ascii"}
+    for argv in (["validate", str(path)], ["plan", str(path), "--paths", "30",
+                                           "--no-sensitivity"]):
+        result = subprocess.run([sys.executable, "-m", "forecast", *argv], capture_output=True,
+                                cwd=tmp_path, env=env, timeout=120)
+        assert result.returncode == 0, result.stderr
+        out = result.stdout.decode("ascii")  # every byte is ASCII
+        assert "\\u65e5\\u672c\\u8a9e plan" in out  # 日本語, escaped
+    bad = tmp_path / "bad-名.yaml"
+    bad.write_text("name: 名\nname: x\n", encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "forecast", "validate", str(bad)],
+                            capture_output=True, cwd=tmp_path, env=env, timeout=120)
+    assert result.returncode == 2 and b"duplicate key 'name'" in result.stderr
+    result.stderr.decode("ascii")
+
+
+def test_the_pdf_bytes_do_not_depend_on_the_time_zone(tmp_path: Path):
+    # Before round two the charts' month axes were drawn in local time and the default
+    # "prepared" date was the local day: the same plan gave other bytes under another TZ.
+    # The same plan and the same date must give the same bytes anywhere (UTC-12 to UTC+14).
+    hashes = {}
+    script = ("import datetime as dt, hashlib, sys\n"
+              "from forecast import build_plan, load_price_book, load_scenario, render_pdf\n"
+              f"s = load_scenario({str(ROOT / 'scenarios' / 'team-three-workloads.yaml')!r})\n"
+              "p = build_plan(s, load_price_book(s.price_book), paths=60, seed=1, "
+              "sensitivity=False)\n"
+              "print(hashlib.sha256(render_pdf(p, dt.date(2026, 12, 1))).hexdigest())\n")
+    for tz in ("UTC", "Pacific/Kiritimati", "America/Los_Angeles", "Etc/GMT+12"):
+        result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                                cwd=ROOT, env={**os.environ, "TZ": tz}, timeout=300)
+        assert result.returncode == 0, result.stderr
+        hashes[tz] = result.stdout.strip()
+    assert len(set(hashes.values())) == 1, hashes
+
+
+def test_the_default_report_date_is_the_utc_day(monkeypatch):
+    import datetime as dt
+
+    from forecast.report import build
+
+    class Late(dt.datetime):
+        @classmethod
+        def now(cls, tz=None):  # 23:30 on 31 December in UTC: 1 January in Tokyo
+            moment = dt.datetime(2026, 12, 31, 23, 30, tzinfo=dt.UTC)
+            return moment if tz is None else moment.astimezone(tz)
+
+    monkeypatch.setattr(build.dt, "datetime", Late)
+    assert build.utc_today() == dt.date(2026, 12, 31)
+
+
+# --------------------------------------------------------------------------- address space
+#: 6,000,000 KiB: the `ulimit -v 6000000` of the issue, about 5.7 GiB.
+SMALL_LIMIT = 6_000_000 * 1024
+
+
+def _limited(*argv: str, limit: int, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """``commitplan argv`` in a child process with an address-space limit (RLIMIT_AS, what
+    ``ulimit -v`` sets), never in the test process itself."""
+    import resource
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    return subprocess.run([sys.executable, "-m", "forecast", *argv], capture_output=True,
+                          text=True, cwd=cwd, timeout=600, preexec_fn=cap)
+
+
+@pytest.mark.parametrize("argv", [
+    ["report", "{TEAM}", "-o", "r.pdf", "--paths", "100"],
+    ["report", "{TRACKED}", "-o", "r.pdf", "--paths", "30", "--usage", "{USAGE}"],
+    ["track", "{TRACKED}", "{USAGE}", "-o", "t.pdf", "--paths", "30"],
+])
+def test_charts_under_a_small_address_space_limit_exit_2_naming_it(argv: list[str],
+                                                                   tmp_path: Path):
+    # Before round two: rc -5 (SIGTRAP) and a page of addresses from V8. Now exit 2 before
+    # any work, naming the limit (6,000,000 KiB) and what the chart engine needs (65 GiB =
+    # 68,157,440 KiB), and nothing written.
+    from forecast.chartengine import ADDRESS_SPACE_NEEDED
+
+    places = {"{TEAM}": str(ROOT / "scenarios" / "team-three-workloads.yaml"),
+              "{TRACKED}": str(TRACKED), "{USAGE}": str(TRACKED_USAGE)}
+    result = _limited(*(places.get(a, a) for a in argv), limit=SMALL_LIMIT, cwd=tmp_path)
+    assert result.returncode == 2, (result.returncode, result.stderr[-2000:])
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+    assert ADDRESS_SPACE_NEEDED == 65 * 2**30 == 68_157_440 * 1024
+    assert "address-space limit (ulimit -v, RLIMIT_AS) is 5.7 GiB (6,000,000 KiB)" \
+        in result.stderr and "at least 68,157,440 KiB" in result.stderr, result.stderr
+    assert not any(tmp_path.iterdir())
+
+
+def test_a_two_hundred_workload_report_under_the_limit_exits_2(tmp_path: Path):
+    # The issue's third case: the refusal comes before the scenario is even simulated.
+    team = yaml.safe_load((ROOT / "scenarios" / "team-three-workloads.yaml").read_text())
+    team["workloads"] = [dict(copy.deepcopy(team["workloads"][i % 3]), name=f"w{i}")
+                         for i in range(200)]
+    (tmp_path / "big.yaml").write_text(yaml.safe_dump(team, sort_keys=False))
+    result = _limited("report", "big.yaml", "-o", "r.pdf", "--paths", "100",
+                      limit=SMALL_LIMIT, cwd=tmp_path)
+    assert result.returncode == 2 and "ulimit -v" in result.stderr, result.stderr[-2000:]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.yaml"]
+
+
+def test_charts_under_a_limit_the_engine_fits_are_drawn_in_a_child(tmp_path: Path):
+    # 70 GiB of address space: above the 65 GiB the engine needs, so the charts are drawn in
+    # a child process of their own (the plan's arrays do not count against its reservation),
+    # and the PDF is the same bytes as without any limit.
+    argv = ("report", str(ROOT / "scenarios" / "team-three-workloads.yaml"), "-o", "r.pdf",
+            "--paths", "60", "--no-sensitivity", "--seed", "3")
+    limited = _limited(*argv, limit=70 * 2**30, cwd=tmp_path)
+    assert limited.returncode == 0, limited.stderr[-2000:]
+    free = tmp_path / "free"
+    free.mkdir()
+    unlimited = _subprocess(*argv, cwd=free)
+    assert unlimited.returncode == 0, unlimited.stderr
+    assert (tmp_path / "r.pdf").read_bytes() == (free / "r.pdf").read_bytes()
+
+
+def test_the_chart_engine_dying_in_its_child_is_a_message(tmp_path: Path):
+    # Should the engine need more than measured, the child's death is caught: a message
+    # naming the limit, not an abort of the planner. Forced here by pretending the engine
+    # needs 1 byte, under the small limit (the child then aborts as V8 does).
+    script = ("import resource, sys\n"
+              f"resource.setrlimit(resource.RLIMIT_AS, ({SMALL_LIMIT}, {SMALL_LIMIT}))\n"
+              "import forecast.chartengine as ce\n"
+              "ce.ADDRESS_SPACE_NEEDED = 1\n"
+              "try:\n"
+              "    ce.render_svg({'mark': 'point', 'data': {'values': [{'x': 1}]},\n"
+              "                   'encoding': {'x': {'field': 'x', 'type': 'quantitative'}}})\n"
+              "except ce.ChartEngineError as exc:\n"
+              "    print(exc)\n"
+              "    sys.exit(2)\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            cwd=ROOT, timeout=300)
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert "the chart engine (vl-convert) was killed by signal" in result.stdout
+    assert "under an address-space limit of 5.7 GiB" in result.stdout, result.stdout
+
+
+# --------------------------------------------------------------------------- workspace
+#: What may be found in the app's workspace folder besides its own entries: links (to a
+#: secret outside it, to a whole entry outside it, dangling), a FIFO, a folder, linked
+#: tracking folders, odd names and foreign files.
+PLANTS = ["link-secret", "link-entry", "dangling", "fifo", "folder", "tracking-link",
+          "tracking-sub-link", "manifest-link", "usage-link", "odd-names", "foreign",
+          "huge", "yaml-link"]
+SECRET = b"root:x:0:0:SECRET-outside-the-workspace"
+
+
+def _plant(kind: str, ws: Path, outside: Path, tracked: str) -> None:
+    import hashlib
+
+    from ui.workspace import Workspace
+
+    secret = outside / "passwd"
+    if kind == "link-secret":  # the issue's case: a link to /etc/passwd archived as leak.yaml
+        (ws / "leak.yaml").symlink_to(secret)
+        (ws / "leak.json").symlink_to(secret)
+    elif kind == "link-entry":  # a whole, valid entry outside, linked in
+        Workspace(outside / "other").keep("Outside entry", __import__(
+            "ui.workspace").workspace.EntryKind.UPLOAD, _small_scenario("Outside entry"))
+        for name in ("outside-entry.yaml", "outside-entry.json"):
+            (ws / name).symlink_to(outside / "other" / name)
+    elif kind == "dangling":
+        (ws / "gone.json").symlink_to(outside / "nothing.json")
+    elif kind == "fifo":
+        os.mkfifo(ws / "pipe.json")
+        os.mkfifo(ws / "pipe.yaml")
+    elif kind == "folder":
+        (ws / "dir.json").mkdir()
+        (ws / "dir.yaml").mkdir()
+    elif kind == "tracking-link":
+        (ws / "tracking").rename(outside / "tracking-moved")
+        (outside / "tracking-moved" / "leak.usage").write_bytes(SECRET)
+        (ws / "tracking").symlink_to(outside / "tracking-moved")
+    elif kind == "tracking-sub-link":
+        folder = Workspace(ws).tracking_folder(tracked)
+        for f in folder.iterdir():
+            f.unlink()
+        folder.rmdir()
+        (outside / "sub").mkdir(exist_ok=True)
+        (outside / "sub" / "leak.usage").write_bytes(SECRET)
+        folder.symlink_to(outside / "sub")
+    elif kind == "manifest-link":
+        manifest = Workspace(ws).tracking_folder(tracked) / "files.json"
+        manifest.unlink(missing_ok=True)
+        manifest.symlink_to(secret)
+    elif kind == "usage-link":  # a kept usage file's bytes replaced by a link to the secret
+        digest = hashlib.sha256(b"date,model\n").hexdigest()
+        usage = Workspace(ws).tracking_folder(tracked) / f"{digest}.usage"
+        usage.unlink(missing_ok=True)
+        usage.symlink_to(secret)
+    elif kind == "odd-names":
+        for name in ("名前.json", "a\nb.json", ".hidden.json", "..json", " .yaml",
+                     "x" * 250 + ".json", "-rf.json", "$(id).json"):
+            (ws / name).write_text('{"name": "odd", "kind": "upload"}')
+    elif kind == "foreign":
+        (ws / "notes.txt").write_text("not the workspace's")
+        (ws / "garbage.json").write_bytes(b"\xff\xfe\x00garbage")
+        (ws / "list.json").write_text("[1, 2]")
+        (ws / "list.yaml").write_text("- 1\n")
+        (ws / "bomb.json").write_text('{"name": "b", "kind": "upload"}')
+        (ws / "bomb.yaml").write_text("a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1]\n"
+                                      + "".join(f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, "
+                                                f"*{p}, *{p}, *{p}, *{p}]\n"
+                                                for p, c in zip("abcdefg", "bcdefgh",
+                                                                strict=True)))
+    elif kind == "huge":  # larger than any file the workspace writes (sparse: no disk used)
+        with open(ws / "huge.json", "wb") as fh:
+            fh.truncate(5 * 1024 * 1024)
+    elif kind == "yaml-link":  # a genuine entry's JSON, its scenario swapped for a link
+        (ws / "kept-a.yaml").unlink()
+        (ws / "kept-a.yaml").symlink_to(secret)
+
+
+def _small_scenario(name: str) -> Any:
+    from tests.conftest import make_scenario
+
+    scenario = make_scenario()
+    return scenario.model_copy(update={"name": name})
+
+
+@settings(FAST, max_examples=40)
+@given(plants=st.lists(st.sampled_from(PLANTS), min_size=1, max_size=4, unique=True))
+def test_workspace_contents_never_leak_or_crash(plants: list[str]):
+    """Whatever is put in the workspace folder, listing it does not fail or block, nothing
+    outside it is listed, read or archived, and writing goes on inside it only."""
+    import zipfile
+
+    from ui.workspace import EntryKind, Workspace
+
+    with tempfile.TemporaryDirectory() as tmp:
+        ws, outside = Path(tmp) / "ws", Path(tmp) / "outside"
+        ws.mkdir()
+        outside.mkdir()
+        (outside / "passwd").write_bytes(SECRET)
+        workspace = Workspace(ws)
+        workspace.keep("Kept A", EntryKind.UPLOAD, _small_scenario("Kept A"))
+        tracked = "Kept A"
+        workspace.keep_usage(tracked, [("usage.csv", b"date,model\n")])
+        for kind in plants:
+            linked = (ws / "tracking").is_symlink() or workspace.tracking_folder(
+                tracked).is_symlink()
+            if kind in ("manifest-link", "usage-link", "tracking-sub-link") and linked:
+                continue  # its folder is already a link out of the workspace
+            _plant(kind, ws, outside, tracked)
+        outside_before = tree(outside)
+
+        kept, unreadable = workspace.entries()
+        event(f"{len(kept)} kept, {len(unreadable)} unreadable")
+        names = {k.name for k in kept}
+        assert names <= {"Kept A"}, names
+        assert ("Kept A" in names) == ("yaml-link" not in plants)
+        if "link-secret" in plants:
+            assert any(u.file == "leak.json" and "link" in u.problem for u in unreadable)
+        if "link-entry" in plants:
+            assert "Outside entry" not in names
+
+        archive = zipfile.ZipFile(__import__("io").BytesIO(workspace.archive()))
+        members = archive.namelist()
+        for member in members:
+            data = archive.read(member)
+            assert SECRET not in data, member
+        assert not any(m.endswith(("leak.yaml", "leak.json", "leak.usage")) for m in members)
+        assert all(not (ws / m.removeprefix("commitplan-workspace/")).is_symlink()
+                   for m in members)
+
+        # Usage kept through a linked folder or list is refused or rewritten in place, never
+        # written or read outside; the secret is never returned as usage.
+        try:
+            files = workspace.usage_files(tracked)
+            contents = [workspace.usage_content(tracked, f) for f in files]
+            assert all(SECRET not in c for c in contents)
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        try:
+            workspace.keep_usage(tracked, [("more.csv", b"date,model,x\n")])
+        except OSError:
+            assert {"tracking-link", "tracking-sub-link"} & set(plants)
+        workspace.keep("Kept B", EntryKind.VARIANT, _small_scenario("Kept B"))
+        workspace.delete_usage(tracked, ["usage.csv"])
+        workspace.delete_usage(tracked)
+        for entry in ("kept-a", "outside-entry", "leak"):
+            workspace.delete(entry)  # a link is removed, never what it points to
+        assert tree(outside) == outside_before  # nothing outside was written or removed
+        assert (ws / "kept-b.yaml").is_file() and not (ws / "kept-b.yaml").is_symlink()
+
+
 @pytest.mark.parametrize(("where", "value", "message"), [
     ("growth", 2, "workloads[0].growth.fit_months: is 2; give the months the growth was "
                   "fitted on, 3 to 600 (or 0 when the growth is not fitted)"),
@@ -638,3 +1211,26 @@ def test_fit_months_out_of_range_name_the_field(where: str, value: int, message:
     with pytest.raises(PlannerError) as info:
         parse_scenario(doc)
     assert message in str(info.value)
+
+
+def test_a_linked_book_refresh_in_the_workspace_is_not_read(tmp_path: Path):
+    # The Files tab's book (WORKSPACE/book/summary.json) is read from the workspace's own
+    # folder only: a link planted as book/ or as its summary.json is not followed.
+    from ui.book import BOOK_FOLDER, book_listing
+
+    summary = {"clients": [{"client": "c", "status": "ok", "scenario": "/etc/passwd"}]}
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "summary.json").write_text(json.dumps(summary))
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    (ws / BOOK_FOLDER).symlink_to(elsewhere)
+    assert book_listing(ws) is None
+    (ws / BOOK_FOLDER).unlink()
+    (ws / BOOK_FOLDER).mkdir()
+    (ws / BOOK_FOLDER / "summary.json").symlink_to(elsewhere / "summary.json")
+    assert book_listing(ws) is None
+    (ws / BOOK_FOLDER / "summary.json").unlink()
+    (ws / BOOK_FOLDER / "summary.json").write_text(json.dumps(summary))
+    listing = book_listing(ws)  # its own file is read as before
+    assert listing is not None and listing.rows[0]["client"] == "c"

@@ -42,8 +42,15 @@ class BookListing:
 
 
 def book_listing(workspace_folder: Path) -> BookListing | None:
-    """The workspace book's last refresh, or None when it has none (or none readable)."""
+    """The workspace book's last refresh, or None when it has none (or none readable, or
+    ``book/`` or its ``summary.json`` is a link)."""
     folder = Path(workspace_folder) / BOOK_FOLDER
+    from ui.workspace import Workspace
+
+    # Only the workspace's own folder and file: a link planted as book/ or summary.json
+    # (to a refresh elsewhere, to a file outside) is not followed.
+    if not Workspace(Path(workspace_folder)).own(folder / SUMMARY_JSON):
+        return None
     document = read_summary(folder)
     if document is None:
         return None

@@ -14,7 +14,7 @@ from typing import Any
 
 import streamlit as st
 
-from forecast import PriceBook, Scenario, project
+from forecast import PlannerError, PriceBook, Scenario, project
 from forecast.formatting import format_amounts, format_tiers, parse_amounts, parse_tiers, pct
 from forecast.types import CacheTTL, FloatArray, Overage
 from ui import portfolio
@@ -102,7 +102,11 @@ def on_import_usage() -> None:
 def on_save_variant() -> None:
     store = the_store()
     source = store.active
-    name = store.save_variant(source, st.session_state.get("variant_name"))
+    try:
+        name = store.save_variant(source, st.session_state.get("variant_name"))
+    except PlannerError as exc:  # a name no scenario may have: say why, keep what was typed
+        store.errors.append(("The variant was not saved", [str(exc)]))
+        return
     st.session_state.picker = name
     st.session_state.variant_name = ""
     store.notice = f"Saved as “{name}”; “{source}” is back to how it was saved."

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from forecast import PlannerError, Scenario, scenario_to_dict
+from forecast.scenario_values import name_problem
 from ui.edits import unique_name
 from ui.importing import ImportRecord
 from ui.portfolio import PortfolioLevers
@@ -136,7 +137,7 @@ class ScenarioStore:
             kept = self.workspace.keep(
                 entry.name, entry.kind, Scenario.model_validate(entry.saved), entry.source,
                 entry.record.to_dict() if entry.record else None, entry.kept_id)
-        except OSError as exc:
+        except (OSError, ValueError, PlannerError) as exc:  # ValueError: pydantic's
             self.warnings.append(
                 f"Could not keep “{entry.name}” in the workspace {self.workspace.folder} "
                 f"({exc.strerror or exc}); it is kept for this session only.")
@@ -190,7 +191,18 @@ class ScenarioStore:
     def save_variant(self, source: str, name: str | None = None) -> str:
         """Save As: the current settings of ``source`` (levers applied) become a new scenario,
         kept and made active; ``source`` goes back to how it was saved, so the two can be
-        compared."""
+        compared.
+
+        Raises
+        ------
+        PlannerError
+            When ``name`` is no scenario name (control characters), saying why; nothing is
+            saved then. Any other name is kept as typed: its workspace file is named from its
+            letters and digits only (``../../etc/x`` is ``etc-x.yaml`` inside the folder).
+        """
+        problem = name_problem(name or "")
+        if problem and (name or "").strip():
+            raise PlannerError(f"variant name: {problem}")
         made = self.add(self.entries[source].effective, EntryKind.VARIANT,
                         (name or "").strip() or f"{source} variant")
         self.reset(source)

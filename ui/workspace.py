@@ -24,7 +24,9 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import re
+import stat
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -33,7 +35,15 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from forecast import Scenario, ScenarioError, dump_scenario, read_scenario_text, scenario_to_dict
+from forecast import (
+    PlannerError,
+    Scenario,
+    ScenarioError,
+    dump_scenario,
+    read_scenario_text,
+    scenario_to_dict,
+)
+from forecast.files import MAX_SCENARIO_BYTES
 from forecast.scenario_io import atomic_write
 
 ENV_VAR = "COMMITPLAN_WORKSPACE"
@@ -133,11 +143,86 @@ def _stem(name: str) -> str:
     return stem or "scenario"
 
 
+#: Most bytes read from one workspace file: a kept scenario is at most this big (the
+#: scenario cap), its JSON far smaller. A larger file was not written here.
+_MAX_FILE_BYTES = MAX_SCENARIO_BYTES
+_FOREIGN = ("is a link or not a regular file; the workspace reads only the files it wrote "
+            "itself, so it is left out")
+
+
 class Workspace:
-    """The workspace folder (created on the first write)."""
+    """The workspace folder (created on the first write).
+
+    Only the workspace's own files are read, listed or archived: a symbolic link (to
+    ``/etc/passwd`` or anywhere else), a FIFO, a device or a folder put in it under a name
+    the workspace uses is left out (and listed as unreadable when it would be an entry),
+    and nothing is read or written through a linked subfolder.
+    """
 
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
+
+    def own(self, path: Path, folder: bool = False) -> bool:
+        """True when ``path`` is a regular file (``folder``: a folder) inside the workspace,
+        reached without following any link below the workspace folder itself."""
+        try:
+            relative = path.relative_to(self.folder)
+        except ValueError:
+            return False
+        current = self.folder
+        try:
+            info = self.folder.stat()  # the folder itself may be a link the user set up
+            for part in relative.parts:
+                if part in ("", ".", ".."):
+                    return False
+                current = current / part
+                info = current.lstat()
+                if stat.S_ISLNK(info.st_mode):
+                    return False
+            return stat.S_ISDIR(info.st_mode) if folder else stat.S_ISREG(info.st_mode)
+        except OSError:
+            return False
+
+    def _write(self, path: Path, payload: str | bytes) -> None:
+        """Write a workspace file whole, never through a link: a link (or FIFO, device)
+        found under the name is removed first, so the file written is the workspace's own
+        (``atomic_write`` alone would follow a link and replace its target).
+
+        Raises
+        ------
+        OSError
+            When the folder to write in is reached through a link, or a folder has the name.
+        """
+        if not self.own(path.parent, folder=True):
+            raise OSError(f"{path.parent.name} is a link or not a folder; the workspace "
+                          "writes only into folders of its own")
+        if path.is_symlink() or (path.exists() and not self.own(path)):
+            if path.is_dir() and not path.is_symlink():
+                raise OSError(f"{path.name} is a folder; move it out of the workspace")
+            path.unlink()
+        atomic_write(path, payload)
+
+    def _read(self, path: Path) -> bytes:
+        """A workspace file's bytes, never through a link (see :meth:`own`).
+
+        Raises
+        ------
+        OSError
+            When ``path`` is not one of the workspace's own regular files, or cannot be
+            read; forecast.errors.UserFileError when it is larger than any it writes.
+        """
+        if not self.own(path):
+            raise OSError(f"{path.name} {_FOREIGN}")
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+                     | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                raise OSError(f"{path.name} {_FOREIGN}")
+            data = fh.read(_MAX_FILE_BYTES + 1)
+        if len(data) > _MAX_FILE_BYTES:
+            raise OSError(f"{path.name} is larger than any file the workspace writes; left "
+                          "out")
+        return data
 
     def entries(self) -> tuple[list[Kept], list[Unreadable]]:
         """Every kept scenario, oldest first, and the files that could not be read."""
@@ -146,11 +231,19 @@ class Workspace:
         if not self.folder.is_dir():
             return kept, unreadable
         for meta_path in sorted(self.folder.glob("*.json")):
+            if meta_path.name.startswith("."):
+                continue  # a temporary file of a write in progress, or not ours
+            foreign = [p.name for p in (meta_path, self.folder / f"{meta_path.stem}.yaml")
+                       if (p.exists() or p.is_symlink()) and not self.own(p)]
+            if foreign:
+                unreadable.append(Unreadable(foreign[0], _FOREIGN))
+                continue
             try:
-                meta = json.loads(meta_path.read_text(encoding="utf-8"))
+                meta = json.loads(self._read(meta_path).decode("utf-8"))
                 scenario_path = self.folder / f"{meta_path.stem}.yaml"
-                scenario = read_scenario_text(scenario_path.read_text(encoding="utf-8"),
-                                              scenario_path.name, self.folder)
+                scenario = read_scenario_text(self._read(scenario_path).decode("utf-8"),
+                                              scenario_path.name, self.folder,
+                                              allow_book_paths=False)
                 kept.append(Kept(meta_path.stem, str(meta["name"]), EntryKind(meta["kind"]),
                                  _data(scenario), str(meta.get("saved_at", "")),
                                  meta.get("source"), meta.get("report")))
@@ -184,9 +277,9 @@ class Workspace:
         saved_at = datetime.now(UTC).isoformat(timespec="microseconds")
         meta = {"name": name, "kind": str(kind), "saved_at": saved_at, "source": source,
                 "scenario": f"{entry_id}.yaml", "report": report}
-        atomic_write(self.folder / f"{entry_id}.yaml", dump_scenario(scenario))
-        atomic_write(self.folder / f"{entry_id}.json",
-                     json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
+        self._write(self.folder / f"{entry_id}.yaml", dump_scenario(scenario))
+        self._write(self.folder / f"{entry_id}.json",
+                    json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
         return Kept(entry_id, name, kind, _data(scenario), saved_at, source, report)
 
     def delete(self, entry_id: str) -> None:
@@ -200,15 +293,20 @@ class Workspace:
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             if self.folder.is_dir():
-                for path in sorted(self.folder.iterdir()):
-                    if path.is_file() and path.suffix in (".yaml", ".json") and \
-                            not path.name.startswith("."):
-                        archive.write(path, f"commitplan-workspace/{path.name}")
-                for path in sorted((self.folder / TRACKING).glob("*/*")):
-                    if path.is_file() and path.suffix in (".usage", ".json") and \
-                            not path.name.startswith("."):
-                        archive.write(path, "commitplan-workspace/"
-                                      f"{path.relative_to(self.folder).as_posix()}")
+                paths = [p for p in sorted(self.folder.iterdir())
+                         if p.suffix in (".yaml", ".json")]
+                if self.own(self.folder / TRACKING, folder=True):
+                    paths += [p for p in sorted((self.folder / TRACKING).glob("*/*"))
+                              if p.suffix in (".usage", ".json")]
+                for path in paths:
+                    if path.name.startswith(".") or not self.own(path):
+                        continue  # links, FIFOs, devices, folders: not the workspace's
+                    try:
+                        data = self._read(path)
+                    except (OSError, PlannerError):
+                        continue
+                    archive.writestr("commitplan-workspace/"
+                                     f"{path.relative_to(self.folder).as_posix()}", data)
         return buffer.getvalue()
 
     # -- usage to date, per tracked scenario ------------------------------------------------
@@ -227,9 +325,9 @@ class Workspace:
             When the list cannot be read (a damaged ``files.json``).
         """
         manifest = self.tracking_folder(scenario) / _MANIFEST
-        if not manifest.is_file():
+        if not self.own(manifest):  # none kept, or a link or special file: not a list of ours
             return []
-        meta = json.loads(manifest.read_text(encoding="utf-8"))
+        meta = json.loads(self._read(manifest).decode("utf-8"))
         return [UsageFile(str(f["name"]), str(f["sha256"]), int(f["size"]),
                           str(f.get("saved_at", ""))) for f in meta["files"]]
 
@@ -243,13 +341,17 @@ class Workspace:
             When the folder cannot be written; the list is then as it was.
         """
         folder = self.tracking_folder(scenario)
-        folder.mkdir(parents=True, exist_ok=True)
+        if not any(p.is_symlink() for p in (folder.parent, folder)):
+            folder.mkdir(parents=True, exist_ok=True)
+        if not self.own(folder, folder=True):
+            raise OSError(f"{folder.relative_to(self.folder)} is a link or not a folder; "
+                          "the workspace writes only into folders of its own")
         added = []
         for name, content in files:
             record = usage_file(name, content)
             path = folder / f"{record.digest}.usage"
-            if not path.exists():
-                atomic_write(path, content)
+            if not self.own(path):  # missing, or a link or special file put there
+                self._write(path, content)
             added.append(record)
         before = self.usage_files(scenario)
         kept = merge_usage(before, added)
@@ -265,13 +367,15 @@ class Workspace:
         OSError
             When its copy is gone.
         """
-        return (self.tracking_folder(scenario) / f"{file.digest}.usage").read_bytes()
+        return self._read(self.tracking_folder(scenario) / f"{file.digest}.usage")
 
     def delete_usage(self, scenario: str, names: Sequence[str] | None = None
                      ) -> list[UsageFile]:
         """Forget usage files of a scenario (all of them when ``names`` is None): the list
         first, then the bytes no file still listed uses. Returns what is still kept."""
         folder = self.tracking_folder(scenario)
+        if not self.own(folder, folder=True):  # none kept, or a link: nothing of ours there
+            return []
         kept = self.usage_files(scenario)
         left = [] if names is None else [f for f in kept if f.name not in names]
         if left:
@@ -294,8 +398,8 @@ class Workspace:
 
     def _write_manifest(self, scenario: str, files: Sequence[UsageFile]) -> None:
         meta = {"scenario": scenario, "files": [f.to_dict() for f in files]}
-        atomic_write(self.tracking_folder(scenario) / _MANIFEST,
-                     json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
+        self._write(self.tracking_folder(scenario) / _MANIFEST,
+                    json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
 
 
 def _data(scenario: Scenario) -> dict[str, Any]:

@@ -15,6 +15,8 @@ from typing import Any
 from forecast import PlannerError, limits
 
 EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT = 0, 1, 2
+#: A closed pipe: what a shell reports for a command ended by SIGPIPE (128 + 13).
+EXIT_BROKEN_PIPE = 141
 #: Same cap as the scenario schema's simulation.paths (memory grows with paths x months x
 #: workloads: 100,000 x 60 x 50 float32 cells is 1.2 GB a buffer).
 MAX_PATHS = 100_000
@@ -29,16 +31,22 @@ def _load(path: str) -> tuple[Any, Any]:
 
 
 def _inputs(args: argparse.Namespace) -> list[str]:
-    """The files a command reads, which its ``-o`` must not overwrite: the scenario, and its
-    price book when that is a file beside it."""
+    """Every file a command reads, which its ``-o`` must not overwrite: the scenario, the
+    usage files, ``--price-book`` and ``--contract`` files, and the scenario's price book
+    when that is a file beside it (a bundled id names no file)."""
     from forecast.pricebook import bundled_price_book_ids
 
-    inputs = [args.file, *(getattr(args, "usage", None) or [])]
+    bundled = bundled_price_book_ids()
+    inputs = [getattr(args, "file", None), *(getattr(args, "usage", None) or []),
+              getattr(args, "contract", None)]
+    book_flag = getattr(args, "price_book", None)
+    if book_flag and book_flag not in bundled:
+        inputs.append(book_flag)
     scenario = getattr(args, "scenario", None)
-    if scenario is not None and scenario.price_book not in bundled_price_book_ids():
+    if scenario is not None and scenario.price_book not in bundled:
         book = Path(scenario.price_book)
         inputs.append(str(book if book.is_absolute() else Path(args.file).parent / book))
-    return inputs
+    return [str(p) for p in inputs if p]
 
 
 def _check_output(args: argparse.Namespace) -> None:
@@ -101,6 +109,11 @@ def _whole_number(minimum: int, maximum: int | None = None) -> Callable[[str], i
     return parse
 
 
+#: ``--seed`` of every command: one bound (:data:`forecast.limits.MAX_SEED`), as the scenario's
+#: ``simulation.seed``.
+SEED = _whole_number(0, limits.MAX_SEED)
+
+
 def _amount(text: str) -> float | tuple[float, ...]:
     """argparse type for ``--commit``: one annual amount (``1200000``, ``1,200,000``,
     ``1.2M``, ``900k``) or a ramp, one amount per contract year (``900k/1.1M/1.3M``)."""
@@ -119,7 +132,7 @@ def _plan_options(p: argparse.ArgumentParser) -> None:
     """Options shared by ``plan`` and ``report``."""
     p.add_argument("--paths", type=_whole_number(1, MAX_PATHS),
                    help="Monte Carlo paths (default: the scenario's simulation.paths)")
-    p.add_argument("--seed", type=_whole_number(0, limits.MAX_SEED),
+    p.add_argument("--seed", type=SEED,
                    help="random seed (default: the scenario's)")
     # extend: `--commit A B` and `--commit A --commit B` both keep every amount.
     p.add_argument("--commit", type=_amount, nargs="+", action="extend", metavar="AMOUNT",

@@ -5,6 +5,7 @@ field, a bug exits 1 without a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -13,6 +14,7 @@ from typing import Any
 from forecast import PlannerError
 from forecast.cli.common import (
     EXIT_BAD_INPUT,
+    EXIT_BROKEN_PIPE,
     EXIT_ERROR,
     EXIT_OK,
     MAX_PATHS,
@@ -82,8 +84,42 @@ _EXTRA_COMMANDS: list[Callable[[Any], None]] = [
     lambda sub: register_portfolio(sub, _whole_number, MAX_PATHS)]
 
 
+def _escape_unencodable() -> None:
+    """Text the terminal's encoding cannot hold (a CJK scenario name under
+    ``PYTHONIOENCODING=ascii``) is printed as backslash escapes rather than failing."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):
+                reconfigure(errors="backslashreplace")
+
+
+def _silence_stdout() -> None:
+    """After the reader of standard output went away, point it at /dev/null so that the
+    interpreter's last flush does not complain."""
+    with contextlib.suppress(ValueError, OSError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
+    """Run the command line; returns the exit status.
+
+    A closed pipe (``commitplan prices | head -1``) ends the command quietly with status
+    141, as a shell reports ``cat`` ended by SIGPIPE.
+    """
+    _escape_unencodable()
+    try:
+        code = _run(argv)
+        sys.stdout.flush()  # inside the try: the last write may be the one that finds no reader
+        return code
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -94,6 +130,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        raise
     except Exception as exc:  # a bug, not bad input: say so without a wall of traceback
         if os.environ.get("COMMITPLAN_DEBUG"):
             raise

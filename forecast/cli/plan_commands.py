@@ -87,8 +87,11 @@ def cmd_plan(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     """The negotiation PDF; the output path is checked before the simulation runs."""
     from forecast import write_pdf
+    from forecast.chartengine import check_address_space
     from forecast.types import Audience
 
+    _check_output(args)
+    check_address_space()  # the charts' engine cannot start under a small `ulimit -v`
     tracking = None
     if args.usage:  # before the plan's simulation: bad usage fails fast
         _check_output(args)

@@ -13,12 +13,28 @@ from forecast.cli.common import EXIT_OK
 
 # --------------------------------------------------------------------------- prices
 def _date_arg(text: str) -> Any:
+    """argparse type: a day written ``YYYY-MM-DD`` (``20261001``, which Python's ISO reader
+    would take, is refused: the dashes say which part is the month)."""
     import datetime as dt
+    import re
 
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date; give YYYY-MM-DD") from None
+    shown = text if len(text) <= 24 else text[:23] + "…"
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+        try:
+            return dt.date.fromisoformat(text.strip())
+        except ValueError:
+            pass
+    raise argparse.ArgumentTypeError(f"{shown!r} is not a date; give YYYY-MM-DD, e.g. "
+                                     "2026-10-01")
+
+
+def _model_arg(text: str) -> str:
+    """argparse type: a model named by at least one visible character."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"{text!r} is blank; give a model id, alias or "
+                                         "display name (e.g. claude-sonnet-4-5), or leave "
+                                         "--model out for every model")
+    return text
 
 
 def cmd_prices(args: argparse.Namespace) -> int:
@@ -31,7 +47,7 @@ def cmd_prices(args: argparse.Namespace) -> int:
     if args.unverified:
         return _prices_unverified(book, args)
     rows = book.as_of(args.on)
-    if args.model:
+    if args.model is not None:
         model_id = book.resolve_model(args.model)
         if model_id is None:
             raise PlannerError(f"--model {args.model!r}: not in price book {book.id!r}; it "
@@ -74,7 +90,7 @@ def cmd_prices(args: argparse.Namespace) -> int:
                      right={1, 2, 3, 4, 5, 7, 9}))
     if any(not r["verified"] for r in rows):
         out += ["", "* some figures from secondary sources only: see --unverified"]
-    if book.not_expressed and not args.model:
+    if book.not_expressed and args.model is None:
         out += ["", "Not expressed by this book (priced at standard rates):",
                 *(f"  - {line}" for line in book.not_expressed)]
     print("\n".join(out))
@@ -107,7 +123,8 @@ def register_prices(sub: Any) -> None:
                        description="Print every model's list prices (input, cache writes and "
                                    "reads, output, the long-prompt band, the US-only "
                                    "multiplier) as in force on a date.")
-    p.add_argument("--model", metavar="M", help="one model (an id, alias or display name)")
+    p.add_argument("--model", type=_model_arg, metavar="M",
+                   help="one model (an id, alias or display name)")
     p.add_argument("--on", type=_date_arg, metavar="DATE",
                    help="the day (YYYY-MM-DD); default: the latest entries")
     p.add_argument("--price-book", metavar="ID|FILE",

@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from forecast import limits
 from forecast.cli.common import (
     EXIT_OK,
     MAX_PATHS,
+    SEED,
     _inputs,
     _json,
     _load,
@@ -34,6 +34,10 @@ def _track(args: argparse.Namespace) -> Any:
         from forecast.files import check_output
 
         check_output(args.output, _inputs(args))
+        if Path(args.output).suffix.lower() == ".pdf":
+            from forecast.chartengine import check_address_space
+
+            check_address_space()  # the charts' engine cannot start under a small ulimit -v
     scenario, book = _load(args.file)
     args.scenario = scenario
     from forecast.tracking import require_signed_contract
@@ -89,7 +93,7 @@ def register_track(sub: Any) -> None:
                    help="write the tracking PDF (a .pdf name), or what would be printed")
     p.add_argument("--paths", type=_whole_number(1, MAX_PATHS),
                    help="Monte Carlo paths (default: the scenario's simulation.paths)")
-    p.add_argument("--seed", type=_whole_number(0, limits.MAX_SEED),
+    p.add_argument("--seed", type=SEED,
                    help="random seed (default: the scenario's)")
     p.set_defaults(func=cmd_track)
 
@@ -137,6 +141,6 @@ def register_export(sub: Any) -> None:
                    help="folder to write into (created when missing)")
     p.add_argument("--paths", type=_whole_number(1, MAX_PATHS),
                    help="Monte Carlo paths (default: the scenario's simulation.paths)")
-    p.add_argument("--seed", type=_whole_number(0, limits.MAX_SEED),
+    p.add_argument("--seed", type=SEED,
                    help="random seed (default: the scenario's)")
     p.set_defaults(func=cmd_export)

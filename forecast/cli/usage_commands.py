@@ -14,7 +14,10 @@ from forecast import PlannerError
 from forecast.cli.common import (
     EXIT_OK,
     MAX_PATHS,
+    SEED,
     _book_ref,
+    _check_output,
+    _inputs,
     _share_arg,
     _usage_sources,
     _whole_number,
@@ -31,13 +34,14 @@ def cmd_import(args: argparse.Namespace) -> int:
     if args.output and Path(args.output).suffix.lower() == ".json":
         raise PlannerError(f"{args.output}: write the scenario as .yaml; it carries a "
                            "comment header, which JSON cannot hold")
+    _check_output(args)
     result = import_usage(_usage_sources(args.usage), args.group_by, args.months,
                           _book_ref(args.price_book), args.name, args.batch_share,
                           args.include_provisional)
     if args.report:
         print(result.report.text())
     if args.output:
-        _write_output(args.output, result.scenario_yaml(), args.usage)
+        _write_output(args.output, result.scenario_yaml(), _inputs(args))
         n = len(args.usage)
         print(f"wrote {args.output}: {len(result.scenario.workloads)} workloads from "
               f"{n} file{'s' if n > 1 else ''}", file=sys.stderr)
@@ -128,6 +132,6 @@ def register_backtest(sub: Any) -> None:
                         "default: 10%% off any commitment, overage at list")
     p.add_argument("--paths", type=_whole_number(100, MAX_PATHS), default=2000,
                    help="Monte Carlo paths per origin (default 2,000)")
-    p.add_argument("--seed", type=_whole_number(0), default=0, help="random seed (default 0)")
+    p.add_argument("--seed", type=SEED, default=0, help="random seed (default 0)")
     p.add_argument("--json", action="store_true", help="print JSON for machines")
     p.set_defaults(func=cmd_backtest)

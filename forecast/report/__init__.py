@@ -11,9 +11,15 @@ charts and the footer are in :mod:`forecast.typeset`; this module only says what
 each page. US Letter, portrait.
 """
 
-from forecast.report.build import check_output_path, render_pdf, render_tracking_pdf, write_pdf
+from forecast.report.build import (
+    check_output_path,
+    render_pdf,
+    render_tracking_pdf,
+    utc_today,
+    write_pdf,
+)
 from forecast.report.internal import conclusion
 from forecast.report.tracked import tracking_page
 
 __all__ = ["check_output_path", "conclusion", "render_pdf", "render_tracking_pdf",
-           "tracking_page", "write_pdf"]
+           "tracking_page", "utc_today", "write_pdf"]

@@ -41,10 +41,16 @@ if TYPE_CHECKING:
     from forecast import Plan, Tracking
 
 
+def utc_today() -> dt.date:
+    """Today in UTC: the "prepared" date of a report made without one, the same on every
+    machine at the same moment (the same plan and date give the same bytes in any TZ)."""
+    return dt.datetime.now(dt.UTC).date()
+
+
 def render_tracking_pdf(tracking: Tracking, generated: dt.date | None = None) -> bytes:
     """The tracking page on its own (``commitplan track -o OUT.pdf``), as bytes."""
 
-    generated = generated or dt.date.today()
+    generated = generated or utc_today()
     register_fonts()
     buffer = io.BytesIO()
     doc = _document(buffer, f"Commitment tracking: {tracking.scenario_name}",
@@ -100,7 +106,7 @@ def render_pdf(plan: Plan, generated: dt.date | None = None,
     """
     from reportlab.platypus import PageBreak
 
-    generated = generated or dt.date.today()
+    generated = generated or utc_today()
     register_fonts()
     buffer = io.BytesIO()
     doc = _document(buffer, f"Commitment plan: {plan.scenario.name}",

@@ -45,6 +45,8 @@ class _Class:
     lines: pd.DataFrame
     covered: set[tuple[np.datetime64, np.datetime64]]
     sources: list[str]
+    #: The files of the class that hold each bucket (start, end), for the messages.
+    holders: dict[tuple[pd.Timestamp, pd.Timestamp], list[str]]
 
 
 def merge_records(parts: list[UsageRecords]) -> tuple[UsageRecords, int]:
@@ -80,8 +82,11 @@ def merge_records(parts: list[UsageRecords]) -> tuple[UsageRecords, int]:
                 conflicts.append(problem)
             duplicates += int(in_shared.sum())
             keep_new = cls.lines[~in_shared]
+        holders = {key: list(names) for key, names in acc.holders.items()}
+        for key, names in cls.holders.items():
+            holders.setdefault(key, []).extend(n for n in names if n not in holders[key])
         acc = _Class(acc.grain & cls.grain, pd.concat([acc.lines, keep_new]),
-                     acc.covered | cls.covered, acc.sources + cls.sources)
+                     acc.covered | cls.covered, acc.sources + cls.sources, holders)
     if conflicts:
         raise ImportUsageError(
             "these files cover the same days with different usage, so the set cannot be "
@@ -135,7 +140,13 @@ def _classes(parts: list[UsageRecords], buckets: pd.DataFrame, lines: pd.DataFra
         covered = set(zip(owned["start"].to_numpy(), owned["end"].to_numpy(), strict=True))
         sources = list(dict.fromkeys(parts[p].buckets["source"].iloc[0] if len(
             parts[p].buckets) else f"file {p + 1}" for p in members))
-        out.append(_Class(grain, kept, covered, sources))
+        holders: dict[tuple[pd.Timestamp, pd.Timestamp], list[str]] = {}
+        for start, end, source in zip(owned["start"], owned["end"], owned["source"],
+                                      strict=True):
+            names = holders.setdefault((pd.Timestamp(start), pd.Timestamp(end)), [])
+            if source not in names:
+                names.append(source)
+        out.append(_Class(grain, kept, covered, sources, holders))
     order = sorted(range(len(out)), key=lambda i: -len(out[i].grain))
     return [out[i] for i in order]
 
@@ -177,10 +188,15 @@ def _compare(acc: _Class, cls: _Class, shared: set) -> str | None:
     total_a = float(bad.iloc[0][[f"{c}_a" for c in TOKEN_CLASSES]].sum())
     total_b = float(bad.iloc[0][[f"{c}_b" for c in TOKEN_CLASSES]].sum())
     grain = ", ".join(fields) or "total usage"
+    # The example's figures are quoted from the files that hold its bucket (a set of
+    # monthly files holds a day in one of them only).
+    bucket = (pd.Timestamp(first[0]), pd.Timestamp(first[1]))
+    in_b = " and ".join(cls.holders.get(bucket) or cls.sources[:1])
+    in_a = " and ".join(acc.holders.get(bucket) or acc.sources[:1])
     return (f"{', '.join(cls.sources)} and {', '.join(acc.sources)} both cover "
             f"{', '.join(months)}, compared by {grain}: e.g. {str(first[0])[:16]}"
             f"{' ' + detail if detail else ''}: {total_b:,.0f} tokens in "
-            f"{cls.sources[0]}, {total_a:,.0f} in {acc.sources[0]}")
+            f"{in_b}, {total_a:,.0f} in {in_a}")
 
 
 def _check_overlaps(buckets: pd.DataFrame) -> None:
