@@ -456,11 +456,14 @@ class UsageImport:
             "path also draws its volatility (scaled inverse chi-square, fit_months - 2 "
             f"degrees of freedom). Total: {pct(t.monthly, 1)} a month "
             f"(95% interval {pct(lo, 1)} to {pct(hi, 1)}), volatility "
-            f"{pct(t.volatility, 1)}, over {t.months} months. Groups move together: the "
-            "shared part of their shocks is uncertainty.shared_growth_volatility "
-            f"({pct(r.shared_volatility, 1)}) and of their growth error "
-            f"uncertainty.shared_growth_sd ({pct(r.shared_growth_sd, 2)}), each workload's "
-            "the rest."
+            f"{pct(t.volatility, 1)}, over {t.months} months."
+            + (" Around a trend each workload's noise is its own (no shared shock)."
+               if t.trend_noise else
+               " Groups move together: the shared part of their shocks is "
+               "uncertainty.shared_growth_volatility "
+               f"({pct(r.shared_volatility, 1)}) and of their growth error "
+               f"uncertainty.shared_growth_sd ({pct(r.shared_growth_sd, 2)}), each "
+               "workload's the rest.")
             + ("" if r.model_choice is None else " " + r.model_choice.describe()[0].upper()
                + r.model_choice.describe()[1:] + _MODEL_WHY[r.model_choice.model] + ".")
             + ("" if r.growth_break is None else
