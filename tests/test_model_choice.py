@@ -223,6 +223,15 @@ def test_the_import_chooses_a_trend_writes_it_and_says_why():
     # The written growth is the line's, exp(slope) - 1 (no s^2 / 2 of a walk).
     assert growth["monthly"] == pytest.approx(round(report.total.monthly, 4), abs=1e-9)
     assert report.total.monthly == pytest.approx(math.expm1(report.total.slope), abs=1e-12)
+    # Month 1 (2027-01, one month past the level month 2026-12 of 31 days): the level
+    # month's cost per day x 30.44, its residual e taken out and exp(s^2 / 2) put in, grown
+    # one month: cost / 31 x 30.436875 x exp(s^2 / 2 - e) x (1 + g).
+    group, fit = report.groups[0], report.groups[0].fit
+    assert report.level_month == "2026-12" and fit.trend_noise
+    assert group.month1_expected == pytest.approx(
+        group.level_cost_latest / 31 * 30.436875 * math.exp(fit.volatility**2 / 2
+                                                            - fit.last_residual)
+        * (1 + fit.monthly), rel=1e-12)
 
 
 def test_the_import_keeps_a_random_walk_and_writes_no_model():
