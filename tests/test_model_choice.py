@@ -220,6 +220,7 @@ def test_the_import_chooses_a_trend_writes_it_and_says_why():
     assert growth["model"] == "trend_noise" and growth["fit_months"] == 24
     text = report.text()
     assert "Growth model: noise around a trend" in text and "no break test" in text
+    assert "p0 (trend)" in text  # the Simulated table names the model it draws from
     assert result.scenario.workloads[0].growth.model == "trend_noise"
     # The written growth is the line's, exp(slope) - 1 (no s^2 / 2 of a walk).
     assert growth["monthly"] == pytest.approx(round(report.total.monthly, 4), abs=1e-9)

@@ -293,7 +293,8 @@ _MODEL_WHY = {
 def _simulated_rows(report: ImportReport) -> list[list[str]]:
     from forecast.formatting import pct
 
-    rows = [[w["name"], pct(w["growth"]["monthly"], 2), pct(w["growth"]["volatility"], 2),
+    rows = [[w["name"] + (" (trend)" if w["growth"].get("model") == "trend_noise" else ""),
+             pct(w["growth"]["monthly"], 2), pct(w["growth"]["volatility"], 2),
              pct(w["growth"]["monthly_sd"], 2), str(w["growth"].get("fit_months", 0))]
             for w in report.written]
     u = report.written_uncertainty
