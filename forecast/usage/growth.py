@@ -155,11 +155,11 @@ def fit_trend_noise(monthly: Sequence[float] | Any, days: Sequence[float] | Any 
 
 #: Noise around a trend is chosen when the likelihood ratio passes its null quantile at this
 #: level: the chance of reading a random walk as a trend (which narrows the fan).
-MODEL_LEVEL = 0.05
+MODEL_LEVEL = 0.01
 #: Fewest months to choose a model on: with fewer the random walk is kept (wider, safer).
 MODEL_MIN_MONTHS = 6
 #: Random-walk histories the null distribution of the ratio is simulated on (seeded).
-MODEL_NULL_DRAWS = 4000
+MODEL_NULL_DRAWS = 20_000
 
 
 @dataclass(frozen=True)
