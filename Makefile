@@ -6,6 +6,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 8501
+# One BLAS thread for the planner's many small matrix products (see forecast/__init__.py):
+# the app's server and the test workers import numpy before forecast, so it is set here too.
+export OPENBLAS_NUM_THREADS ?= 1
 
 .PHONY: setup run test lint bench docs system-deps clean
 

@@ -182,6 +182,9 @@ with header:
         with st.spinner(f"Simulating {paths:,} paths × {scenario.horizon_months} months × "
                         f"{len(scenario.workloads)} workloads…"):
             plan = cache.plan_for_json(scenario_json, paths, seed)
+        if scenario.offers:  # the decision weighs every offer: the headline waits for them
+            with st.spinner("Weighing the offers…"):
+                plan = cache.position_for(scenario_json, paths, seed)
     except PlannerError as exc:
         st.error(md(f"The planner cannot run this scenario: {exc}"))
         st.stop()

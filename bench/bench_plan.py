@@ -10,6 +10,14 @@
 4. ``ratio_to_rng_floor``: the simulation plus the sweep at 50 workloads x 10,000 paths x 36
    months, over the time numpy needs to draw as many float64 standard normals on the same
    machine; medians of interleaved runs.
+5. Precision at the default paths, beside the seconds the plan took (docs/model.md,
+   "Precision"): ``se_expected_cost_pct`` and ``se_saving_vs_payg_pct`` (the recommended
+   commitment's standard errors as a share of the figure, through the control variates; the
+   plain mean's beside them), ``se_shortfall_pp`` (the standard error in points of the
+   shortfall probability of the risk-bounded commitment, the one near the appetite).
+6. ``desk_seconds``: in process, the plan of the enterprise example with three offers
+   (``tests/fixtures/enterprise-offers.yaml``), their asks and, when the build has it, the
+   when-to-sign comparison; no tornado (median of several runs).
 
 Peak memory is measured with tracemalloc (numpy reports its buffers to it) in a run apart
 from the timed ones. Run: ``make bench`` or ``.venv/bin/python bench/bench_plan.py``.
@@ -17,6 +25,11 @@ The last line reads ``ratio_to_rng_floor: N``.
 """
 
 from __future__ import annotations
+
+import os
+
+# One BLAS thread, as the library sets it (forecast/__init__.py); numpy comes first here.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import argparse
 import statistics
@@ -31,8 +44,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from forecast.contract import yearly  # noqa: E402
-from forecast.plan import build_plan  # noqa: E402
+from forecast.contract import evaluate, yearly  # noqa: E402
+from forecast.plan import Plan, build_plan  # noqa: E402
+from forecast.precision import plain_mean  # noqa: E402
 from forecast.pricebook import PriceBook, load_price_book  # noqa: E402
 from forecast.recommendation import recommend  # noqa: E402
 from forecast.scenario import Scenario  # noqa: E402
@@ -40,6 +54,7 @@ from forecast.scenario_io import load_scenario  # noqa: E402
 from forecast.simulation import simulate  # noqa: E402
 
 ENTERPRISE = ROOT / "scenarios" / "enterprise-portfolio.yaml"
+OFFERS = ROOT / "tests" / "fixtures" / "enterprise-offers.yaml"
 PATHS, MONTHS, WORKLOADS, CANDIDATES = 10_000, 36, 50, 200
 #: (workloads, paths, months) of the scaling table: each dimension moved from the first row.
 SCALING = [(50, 10_000, 36), (200, 10_000, 36), (1000, 10_000, 36), (50, 100_000, 36),
@@ -64,6 +79,44 @@ def run_plan(scenario: Scenario, book: PriceBook, paths: int = PATHS) -> float:
     rec = recommend(c, yearly(sim.optimized, c.years), yearly(sim.current, c.years),
                     n_grid=CANDIDATES)
     return rec.recommended.annual_commit
+
+
+def with_offers() -> Scenario:
+    """The enterprise example with the three offers of the browser test."""
+    import yaml
+
+    data = load_scenario(ENTERPRISE).model_dump(mode="json")
+    data["offers"] = yaml.safe_load(OFFERS.read_text())["offers"]
+    return Scenario.model_validate(data)
+
+
+def desk(scenario: Scenario, book: PriceBook) -> Plan:
+    """The whole desk in one call: plan, offers, asks (and when to sign, when built)."""
+    return build_plan(scenario, book, sensitivity=False)
+
+
+def precision(plan: Plan) -> dict[str, float]:
+    """The recommended commitment's standard errors (control variates) against the plain
+    mean's, and the shortfall's near the appetite (the risk-bounded commitment)."""
+    rec = plan.recommendation
+    r, rb = rec.recommended, rec.risk_bounded
+    usage = plan.usage
+    total = evaluate(plan.scenario.contract, usage.optimized, r.per_year,
+                     usage.price_level).cost.sum(axis=-1)
+    plain_cost = plain_mean(total).se
+    plain_saving = plain_mean(usage.optimized.sum(axis=-1) - total).se
+    print(f"precision: {plan.n_paths:,} paths, recommended {r.annual_commit:,.0f} a year")
+    print(f"  expected cost {r.expected_cost:,.0f} +- {r.expected_cost_se:,.2f} "
+          f"(plain mean +- {plain_cost:,.0f})")
+    print(f"  saving vs pay as you go {r.saving_vs_payg:,.0f} +- {r.saving_vs_payg_se:,.2f} "
+          f"(plain paired difference +- {plain_saving:,.0f})")
+    print(f"  shortfall probability of the risk-bounded {rb.annual_commit:,.0f} a year: "
+          f"{rb.shortfall_probability:.4f} +- {rb.shortfall_probability_se:.4f} (binomial)")
+    return {
+        "se_expected_cost_pct": 100 * r.expected_cost_se / r.expected_cost,
+        "se_saving_vs_payg_pct": 100 * r.saving_vs_payg_se / max(r.saving_vs_payg, 1.0),
+        "se_shortfall_pp": 100 * rb.shortfall_probability_se,
+    }
 
 
 def peak_mib(call: Callable[[], object]) -> float:
@@ -97,15 +150,33 @@ def main() -> None:
               f"{seconds / cells * 1e9:>8.1f} {peaks[workloads, paths, months]:>9,.0f}")
 
     enterprise = load_scenario(ENTERPRISE)
-    build_plan(enterprise, book)  # warm-up
-    plan_times = []
+    plan = build_plan(enterprise, book)  # warm-up
+    plan_times, plan_cpu = [], []
     for _ in range(5):
-        t = time.perf_counter()
-        build_plan(enterprise, book)
+        t, c = time.perf_counter(), time.process_time()
+        plan = build_plan(enterprise, book)
         plan_times.append(time.perf_counter() - t)
+        plan_cpu.append(time.process_time() - c)
+    figures = precision(plan)
+    for key, value in figures.items():
+        print(f"{key}: {value:.3g}")
     print(f"full plan (enterprise example, {enterprise.simulation.paths:,} paths, tornado): "
-          f"min {min(plan_times):.3f} s, max {max(plan_times):.3f} s")
+          f"min {min(plan_times):.3f} s, max {max(plan_times):.3f} s; CPU median "
+          f"{statistics.median(plan_cpu):.3f} s; load average "
+          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"full_plan_seconds: {statistics.median(plan_times):.3f}")
+    offers = with_offers()
+    desk(offers, book)  # warm-up
+    desk_times, desk_cpu = [], []
+    for _ in range(5):
+        t, c = time.perf_counter(), time.process_time()
+        desk(offers, book)
+        desk_times.append(time.perf_counter() - t)
+        desk_cpu.append(time.process_time() - c)
+    print(f"desk (plan, {len(offers.offers)} offers, asks; no tornado): "
+          f"min {min(desk_times):.3f} s, max {max(desk_times):.3f} s; CPU median "
+          f"{statistics.median(desk_cpu):.3f} s")
+    print(f"desk_seconds: {statistics.median(desk_times):.3f}")
     print(f"peak_memory_mib: {peaks[1000, 10_000, 60]:,.0f} "
           "(1,000 workloads x 10,000 paths x 60 months; target < 2,048)")
 

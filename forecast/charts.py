@@ -286,18 +286,34 @@ def waterfall_chart(projection: Projection, width: int = 300, height: int = 200)
                  title=alt.TitleParams("Waterfall", subtitle="routing, then caching, then batch"))
 
 
+def tornado_moves_recommended(rows: Sequence[SensitivityRow]) -> bool:
+    """True when some assumption moves the recommended commitment (else the tornado draws
+    the risk-bounded one, and the faces say the recommendation holds)."""
+    return any(r.recommended_swing > 0.5 for r in rows)
+
+
 def tornado_chart(rows: Sequence[SensitivityRow], width: int = 520, height: int | None = None
                   ) -> alt.LayerChart:
-    """Risk-bounded annual commitment at each assumption's low and high value; each bar is
-    labelled at both ends with the assumption value that put it there."""
-    records = [{
-        "assumption": r.assumption, "low": r.low, "high": r.high, "base": r.base,
-        "low_label": r.low_label, "high_label": r.high_label,
-        "low_text": usd_short(r.low), "high_text": usd_short(r.high),
-        "left": min(r.low, r.high), "right": max(r.low, r.high),
-        "left_label": r.low_label if r.low <= r.high else r.high_label,
-        "right_label": r.high_label if r.low <= r.high else r.low_label,
-    } for r in rows]
+    """The recommended annual commitment (the headline's) at each assumption's low and high
+    value; each bar is labelled at both ends with the assumption value that put it there.
+    When no assumption moves it (it sits on a tier edge), the risk-bounded commitment, which
+    moves continuously, is drawn instead, and titled so."""
+    recommended = tornado_moves_recommended(rows)
+
+    def values(r: SensitivityRow) -> tuple[float, float, float]:
+        return (r.recommended_low, r.recommended_high, r.recommended_base) if recommended \
+            else (r.low, r.high, r.base)
+
+    records = []
+    for r in rows:
+        low, high, centre = values(r)
+        records.append({
+            "assumption": r.assumption, "low": low, "high": high, "base": centre,
+            "low_label": r.low_label, "high_label": r.high_label,
+            "low_text": usd_short(low), "high_text": usd_short(high),
+            "left": min(low, high), "right": max(low, high),
+            "left_label": r.low_label if low <= high else r.high_label,
+            "right_label": r.high_label if low <= high else r.low_label})
     data = _data(records)
     order = [str(r["assumption"]) for r in records]
     lo = float(min(r["left"] for r in records))
@@ -306,7 +322,8 @@ def tornado_chart(rows: Sequence[SensitivityRow], width: int = 520, height: int 
     x_scale = alt.Scale(domain=[max(0.0, lo - pad), hi + pad], zero=False, nice=False)
     y = alt.Y("assumption:N", sort=order, title=None, axis=alt.Axis(labelLimit=220))
     bars = alt.Chart(data).mark_bar(color=OPTIMIZED, opacity=0.75, height=14).encode(
-        x=alt.X("left:Q", title="Risk-bounded annual commitment ($ per year)",
+        x=alt.X("left:Q", title=("Recommended" if recommended else "Risk-bounded")
+                + " annual commitment ($ per year)",
                 axis=money_axis(), scale=x_scale),
         x2="right:Q", y=y,
         tooltip=[alt.Tooltip("assumption:N", title="assumption"),

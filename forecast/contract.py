@@ -23,12 +23,14 @@ simulation (a leading paths axis) alike: the last axis is always months or years
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from forecast.errors import ContractError
+from forecast.precision import Controls, Estimate, plain_mean
 from forecast.scenario import Contract
 from forecast.types import (
     FloatArray,
@@ -110,6 +112,32 @@ def largest_commit_covering(contract: Contract, k_max: float) -> float:
     return best
 
 
+# --------------------------------------------------------------------------- risk in dollars
+#: The tail the dollar risk measures look at: the worst 10% of paths.
+TAIL = 0.10
+
+
+def extra_cost_tail(extra: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """P90 and CVaR90 of the extra cost over the paths (docs/model.md, "Risk in dollars").
+
+    Parameters
+    ----------
+    extra : ndarray of shape (..., n_paths)
+        Cost minus pay as you go, path by path, over the term.
+
+    Returns
+    -------
+    (p90, cvar90), each ndarray of shape (...): the 90th percentile (linear interpolation
+    between order statistics) and the mean of the worst ``ceil(n_paths / 10)`` paths.
+    """
+    extra = np.asarray(extra, dtype=float)
+    n = extra.shape[-1]
+    worst_n = max(1, int(np.ceil(TAIL * n - 1e-9)))
+    p90 = np.quantile(extra, 1.0 - TAIL, axis=-1)
+    top = np.partition(extra, n - worst_n, axis=-1)[..., n - worst_n:]
+    return p90, top.mean(axis=-1)
+
+
 # --------------------------------------------------------------------------- usage
 def yearly(monthly: FloatArray, years: int) -> FloatArray:
     """Sum months into contract years.
@@ -148,6 +176,11 @@ class YearlyUsage:
     price_level : ndarray of shape (n_paths, years)
         Mean list-price level of each year (1 = the price book's prices); a price-protected
         commitment is scaled by it.
+    controls : Controls, optional
+        Control variates with known means (the simulated yearly usage on both paths against
+        the projection's): every expected figure is then estimated through them
+        (:mod:`forecast.precision`); without them (usage typed by hand, no projection), the
+        plain mean over the paths.
     """
 
     optimized: FloatArray
@@ -155,6 +188,7 @@ class YearlyUsage:
     planned: FloatArray
     reverted: FloatArray
     price_level: FloatArray
+    controls: Controls | None = None
 
     @classmethod
     def of(cls, optimized: FloatArray, current: FloatArray | None = None,
@@ -172,14 +206,24 @@ class YearlyUsage:
 
     @classmethod
     def from_simulation(cls, sim: Simulation, years: int) -> YearlyUsage:
-        """Yearly sums of a simulation's monthly series (paths x months)."""
+        """Yearly sums of a simulation's monthly series (paths x months); with the
+        simulation's exact monthly means (``sim.expected_optimized``, ``sim.expected_current``,
+        the projection's), the yearly usage on both paths becomes the control variates."""
         planned = getattr(sim, "planned", None)
         level = getattr(sim, "price_level", None)
-        return cls.of(
+        usage = cls.of(
             yearly(sim.optimized, years), yearly(sim.current, years),
             None if planned is None else yearly(planned, years),
             yearly(sim.reverted, years),
             None if level is None else yearly(level, years) / 12.0)
+        known_opt = getattr(sim, "expected_optimized", None)
+        known_cur = getattr(sim, "expected_current", None)
+        if known_opt is None or known_cur is None or usage.n_paths < 4 * usage.years + 4:
+            return usage
+        controls = Controls(np.concatenate([usage.optimized, usage.current], axis=1),
+                            np.concatenate([yearly(np.asarray(known_opt), years),
+                                            yearly(np.asarray(known_cur), years)]))
+        return dataclasses.replace(usage, controls=controls)
 
     @classmethod
     def from_projection(cls, projection: Projection, years: int) -> YearlyUsage:
@@ -196,9 +240,27 @@ class YearlyUsage:
         return self.optimized.shape[1]
 
     def with_optimized(self, optimized: FloatArray) -> YearlyUsage:
-        """The same usage with another optimized path (e.g. ``planned``)."""
+        """The same usage with another optimized path (e.g. ``planned``); the control
+        variates stay those of the simulated paths (still valid controls for any figure)."""
         return YearlyUsage(np.atleast_2d(optimized), self.current, self.planned,
-                           self.reverted, self.price_level)
+                           self.reverted, self.price_level, self.controls)
+
+    def mean(self, values: FloatArray) -> Estimate:
+        """``E[values]`` for a per-path figure of shape (n_paths,), with its standard error:
+        through the control variates when known, else the plain mean."""
+        if self.controls is None:
+            return plain_mean(values)
+        return self.controls.mean(values)
+
+    def means(self, values: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Estimates and standard errors of many per-path figures, shape (n_paths, m) in,
+        two arrays of shape (m,) out."""
+        y = np.asarray(values, dtype=float)
+        if self.controls is None:
+            n = y.shape[0]
+            se = y.std(axis=0, ddof=1) / np.sqrt(n) if n > 1 else np.zeros(y.shape[1])
+            return y.mean(axis=0), se
+        return self.controls.means(y)
 
 
 # --------------------------------------------------------------------------- one commitment
@@ -330,6 +392,8 @@ class FlatSummary:
     expected_overage: FloatArray
     gross_savings: FloatArray
     stranded_savings: FloatArray
+    extra_cost_p90: FloatArray | None = None
+    cvar90_extra_cost: FloatArray | None = None
 
     @property
     def stranded_share(self) -> FloatArray:
@@ -361,8 +425,9 @@ def evaluate_flat(contract: Contract, usage: YearlyUsage, commitments: FloatArra
         np.broadcast_to(np.asarray(discount, dtype=float), amounts.shape)
     years = contract.years
     fields: dict[str, list[FloatArray]] = {k: [] for k in (
-        "cost", "short", "unused", "overage", "gross", "stranded")}
+        "cost", "short", "unused", "overage", "gross", "stranded", "p90", "cvar")}
     opt, base = usage.optimized, usage.current
+    payg = opt.sum(axis=-1)  # (P,)
     for start in range(0, amounts.size, BATCH):
         c = np.repeat(amounts[start:start + BATCH, None, None], years, axis=2)  # (n, 1, Y)
         d = np.repeat(disc[start:start + BATCH, None, None], years, axis=2)
@@ -372,6 +437,9 @@ def evaluate_flat(contract: Contract, usage: YearlyUsage, commitments: FloatArra
         if not full:
             continue
         fields["unused"].append(out.unused.sum(axis=-1).mean(axis=-1))
+        p90, cvar = extra_cost_tail(out.cost.sum(axis=-1) - payg)
+        fields["p90"].append(p90)
+        fields["cvar"].append(cvar)
         fields["overage"].append(out.overage.sum(axis=-1).mean(axis=-1))
         c_eff = c * usage.price_level if contract.price_protection else c
         d_base, d_opt = (1.0 - d) * base, (1.0 - d) * opt
@@ -380,4 +448,5 @@ def evaluate_flat(contract: Contract, usage: YearlyUsage, commitments: FloatArra
                                   .sum(axis=-1).mean(axis=-1))
     cat = {k: np.concatenate(v) if v else np.zeros(amounts.size) for k, v in fields.items()}
     return FlatSummary(amounts, np.asarray(disc, dtype=float), cat["cost"], cat["short"],
-                       cat["unused"], cat["overage"], cat["gross"], cat["stranded"])
+                       cat["unused"], cat["overage"], cat["gross"], cat["stranded"],
+                       cat["p90"] if full else None, cat["cvar"] if full else None)

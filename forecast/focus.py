@@ -56,7 +56,7 @@ from forecast.usage.months import AVERAGE_MONTH_DAYS, days_in_month, month_offse
 
 if TYPE_CHECKING:
     from forecast.pricebook import PriceBook
-    from forecast.scenario import Scenario
+    from forecast.scenario import Contract, Scenario
 
 #: ISO 4217 code of the price book's prices (every bundled book is in US dollars).
 BILLING_CURRENCY = "USD"
@@ -218,18 +218,24 @@ def _csv(columns: Sequence[str], rows: list[dict[str, str | None]]) -> bytes:
 
 def contract_commitment_rows(scenario: Scenario, per_year: Any, source: CommitmentKind,
                              version: str = DEFAULT_FOCUS_VERSION, planned: bool = False,
-                             today: dt.date | None = None) -> list[dict[str, str | None]]:
+                             today: dt.date | None = None, terms: Contract | None = None,
+                             offset: int = 0, origin: str | None = None
+                             ) -> list[dict[str, str | None]]:
     """One Contract Commitment row per contract year (FOCUS 1.3 or 1.4; the rule of each
-    column is given beside its value)."""
-    contract = scenario.contract
+    column is given beside its value). ``terms`` (default the scenario's contract),
+    ``offset`` (months from the scenario's start to the contract's) and ``origin`` place
+    the plan's decision."""
+    contract = scenario.contract if terms is None else terms
+    start = month_offset(scenario.start, offset)
     years = contract.years
     discount = discount_for(contract, per_year)
     cid = contract_id(scenario, planned)
     rule = "at list" if contract.overage == Overage.LIST else "at the discounted rate"
     carry = f"{pct(contract.rollover)} of any unused balance carries into the next year" \
         if contract.rollover > 0 else "unused commitment does not roll over"
-    origin = "" if source == CommitmentKind.SCENARIO else \
-        " Recommended by Commitment Planner: the scenario names no commitment."
+    if origin is None:
+        origin = "" if source == CommitmentKind.SCENARIO else \
+            " Recommended by Commitment Planner: the scenario names no commitment."
     if planned:
         origin += (" Planned, not signed: the identifiers are the planner's, not the "
                    "provider's.")
@@ -239,9 +245,9 @@ def contract_commitment_rows(scenario: Scenario, per_year: Any, source: Commitme
             # Dimension, Mandatory, not null, String; unique within the provider.
             "ContractId": cid,
             # Dimension, Mandatory, not null, Date/Time: inclusive start of the contract.
-            "ContractPeriodStart": timestamp(scenario.start),
+            "ContractPeriodStart": timestamp(start),
             # Dimension, Mandatory, not null, Date/Time: exclusive end of the contract.
-            "ContractPeriodEnd": timestamp(month_offset(scenario.start, 12 * years)),
+            "ContractPeriodEnd": timestamp(month_offset(start, 12 * years)),
             # Dimension, Mandatory, not null, String: unique in the dataset, one parent
             # ContractId.
             "ContractCommitmentId": f"{cid}/year-{y + 1}",
@@ -254,9 +260,9 @@ def contract_commitment_rows(scenario: Scenario, per_year: Any, source: Commitme
             # ContractCommitmentQuantity is null.
             "ContractCommitmentCost": decimal(float(per_year[y])),
             # Dimension, Mandatory, not null, Date/Time: the contract year's inclusive start.
-            "ContractCommitmentPeriodStart": timestamp(month_offset(scenario.start, 12 * y)),
+            "ContractCommitmentPeriodStart": timestamp(month_offset(start, 12 * y)),
             # Dimension, Mandatory, not null, Date/Time: the contract year's exclusive end.
-            "ContractCommitmentPeriodEnd": timestamp(month_offset(scenario.start, 12 * (y + 1))),
+            "ContractCommitmentPeriodEnd": timestamp(month_offset(start, 12 * (y + 1))),
             # Decimal, may be null while ContractCommitmentCost is not: a spend commitment
             # has no quantity of a unit besides its cost.
             "ContractCommitmentQuantity": None,
@@ -311,10 +317,11 @@ def focus_export(scenario: Scenario, book: PriceBook, paths: int | None = None,
                  planned: bool = False, today: dt.date | None = None) -> FocusExport:
     """Simulate the scenario and build both datasets.
 
-    The commitment is ``contract.commitments`` when given, else the recommended one
-    (:func:`forecast.recommendation.recommend`). A signed contract needs ``contract.id``
-    (the provider's identifier); without it, or for a recommendation, the export is a plan
-    and is made only with ``planned=True``.
+    The commitment is ``contract.commitments`` of a signed contract (with ``contract.id``,
+    the provider's identifier), or the one the buyer names with no ``offers:`` on the
+    table; any other export is a plan's decision (:mod:`forecast.decision`: the offer's
+    terms, the commitment per year from the month it is signed; zeros with pay as you go).
+    Anything but a signed contract is a plan, made only with ``planned=True``.
 
     The projection is the optimized path (walk-back drawn) at the commitment's discount:
     per calendar month (its true days), the expected list cost and the expected consumption
@@ -329,7 +336,6 @@ def focus_export(scenario: Scenario, book: PriceBook, paths: int | None = None,
     PlannerError
         An unknown ``version``; a plan exported without ``planned``.
     """
-    from forecast.recommendation import recommend
     from forecast.simulation import simulate
 
     contract = scenario.contract
@@ -347,15 +353,36 @@ def focus_export(scenario: Scenario, book: PriceBook, paths: int | None = None,
     planned = not signed  # --planned on a signed contract changes nothing
     n_paths = scenario.simulation.paths if paths is None else paths
     seed = scenario.simulation.seed if seed is None else seed
-    sim = simulate(scenario, book, n_paths=n_paths, seed=seed)
-    years = contract.years
-    usage = YearlyUsage.from_simulation(sim, years)
+    offset, origin = 0, None
     named = contract.commitment_per_year()
-    if named is not None:
+    if named is not None and (signed or not scenario.offers):
+        # The contract as signed, or the commitment the buyer names with nothing else on
+        # the table.
+        sim = simulate(scenario, book, n_paths=n_paths, seed=seed)
         per_year, source = as_commitment(contract, named), CommitmentKind.SCENARIO
     else:
-        per_year = recommend(contract, usage).recommended.per_year
-        source = CommitmentKind.RECOMMENDED
+        # A plan: the plan's decision (its offer's terms, from the month it is signed).
+        from forecast.plan import build_plan
+
+        plan = build_plan(scenario, book, paths=n_paths, seed=seed, sensitivity=False)
+        d = plan.decision
+        assert d is not None
+        sim, source = plan.simulation, CommitmentKind.RECOMMENDED
+        if d.signs:
+            contract = d.terms or contract
+            per_year = d.per_year
+            offset = d.sign_after_months
+            if offset > 0 and d.timing is not None and d.timing.simulation is not None:
+                sim = d.timing.simulation
+            origin = (f" Recommended by Commitment Planner, its decision ({d.offer}"
+                      + (f", signed after {offset} months of pay as you go" if offset else "")
+                      + ").")
+        else:
+            per_year = np.zeros(contract.years)
+            origin = (" Commitment Planner's decision: pay as you go, no commitment "
+                      "(nothing beats it within the appetite).")
+    years = contract.years
+    usage = YearlyUsage.from_simulation(_shifted(sim, offset), years)
     discount = discount_for(contract, per_year)
     outcome = evaluate(contract, usage.optimized, per_year, usage.price_level)
     committed = per_year * usage.price_level if contract.price_protection else per_year
@@ -365,8 +392,9 @@ def focus_export(scenario: Scenario, book: PriceBook, paths: int | None = None,
 
     term = 12 * years
     # The simulation's months are average months; a calendar month holds its true days.
-    days = np.array([days_in_month(month_offset(scenario.start, k)) for k in range(term)])
-    listed = sim.optimized[:, :term] * (days / AVERAGE_MONTH_DAYS)
+    days = np.array([days_in_month(month_offset(scenario.start, offset + k))
+                     for k in range(term)])
+    listed = sim.optimized[:, offset:offset + term] * (days / AVERAGE_MONTH_DAYS)
     rate = np.repeat(1.0 - discount, 12)  # (term,)
     contracted = listed * rate
     p10, p90 = np.quantile(contracted, [0.1, 0.9], axis=0)
@@ -375,8 +403,8 @@ def focus_export(scenario: Scenario, book: PriceBook, paths: int | None = None,
     for k in range(term):
         y, closing = divmod(k, 12)[0], k % 12 == 11
         rows.append({
-            "BillingPeriodStart": timestamp(month_offset(scenario.start, k)),
-            "BillingPeriodEnd": timestamp(month_offset(scenario.start, k + 1)),
+            "BillingPeriodStart": timestamp(month_offset(scenario.start, offset + k)),
+            "BillingPeriodEnd": timestamp(month_offset(scenario.start, offset + k + 1)),
             "BillingCurrency": BILLING_CURRENCY,
             "ContractId": cid,
             "ContractCommitmentId": f"{cid}/year-{y + 1}",
@@ -388,8 +416,22 @@ def focus_export(scenario: Scenario, book: PriceBook, paths: int | None = None,
             "x_StrandedSavings": decimal(float(stranded[y])) if closing else None,
         })
     return FocusExport(contract_commitment_rows(scenario, per_year, source, version, planned,
-                                                today), rows, per_year, source, version,
-                       planned)
+                                                today, contract, offset, origin),
+                       rows, per_year, source, version, planned)
+
+
+def _shifted(sim: Any, offset: int) -> Any:
+    """The simulation's monthly series from month ``offset`` on (the contract's months)."""
+    if offset == 0:
+        return sim
+    from types import SimpleNamespace
+
+    level = getattr(sim, "price_level", None)
+    return SimpleNamespace(
+        optimized=sim.optimized[:, offset:], current=sim.current[:, offset:],
+        planned=getattr(sim, "planned", sim.optimized)[:, offset:],
+        reverted=sim.reverted[:, offset:],
+        price_level=None if level is None else level[:, offset:])
 
 
 # --------------------------------------------------------------------------- writing

@@ -65,6 +65,55 @@ def pct(share: float, decimals: int = 0) -> str:
     return f"{share * 100:.{decimals}f}%"
 
 
+# --------------------------------------------------------------------------- amounts with tiers
+def _is_ramp(per_year: Sequence[float]) -> bool:
+    return len(per_year) > 1 and max(per_year) - min(per_year) > 0
+
+
+def amount_text(per_year: Sequence[float], separator: str = " / ") -> str:
+    """A commitment in whole dollars: one amount a year, or one per year for a ramp
+    (``$3,000,000`` or ``$3,000,000 / $3,000,000 / $6,000,000``). The one home of how a
+    commitment's amount is written."""
+    values = [float(c) for c in per_year]
+    if _is_ramp(values):
+        return separator.join(usd(c) for c in values)
+    return usd(values[0] if values else 0.0)
+
+
+def tier_text(discount: Sequence[float]) -> str:
+    """The discount a commitment earns: ``10%``, or ``5% / 10% / 10%`` when it changes by
+    year. The one home of tier text."""
+    values = [float(d) for d in discount]
+    if len(set(values)) > 1:
+        return " / ".join(pct(d) for d in values)
+    return pct(values[0] if values else 0.0)
+
+
+def with_tier(per_year: Sequence[float], discount: Sequence[float],
+              edges: Sequence[float] = (), short: bool = False) -> str:
+    """An amount written with the tier it earns: ``$3,000,000 a year (10% tier)``.
+
+    Short form for metrics: ``$3.00M/yr · 10% tier``; never rounded up across a tier edge
+    (``edges``). A ramp gives one amount per year; $0 says it is no commitment.
+    """
+    values = [float(c) for c in per_year]
+    rates = [float(d) for d in discount]
+
+    def money(c: float) -> str:
+        return usd_short(c, edges) if short else usd(c)
+
+    if sum(values) <= 0:
+        earned = rates[0] if rates else 0.0
+        return "$0: no commitment" + (f" ({pct(earned)} tier)" if earned > 0 else
+                                      ", pay as you go")
+    if _is_ramp(values):
+        amounts = " / ".join(money(c) for c in values)
+        tiers = " / ".join(pct(d) for d in rates)
+        return f"{amounts} ({tiers})" if short else f"{amounts} a year ({tiers} tiers)"
+    tier = f"{pct(rates[0])} tier" if rates[0] > 0 else "no discount"
+    return f"{money(values[0])}/yr · {tier}" if short else f"{money(values[0])} a year ({tier})"
+
+
 def table(rows: list[list[str]], header: list[str], right: set[int] | None = None) -> str:
     """A plain-text table with aligned columns; ``right`` holds right-aligned column indices."""
     right = right or set()

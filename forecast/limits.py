@@ -56,6 +56,8 @@ MAX_RAMP_MONTHS = 120
 #: Months of a horizon (the schema's own bound), so a start or landing month past it is
 #: refused before the horizon is known.
 MAX_HORIZON_MONTHS = 60
+#: Months of usage history a scenario may carry (ten years).
+MAX_HISTORY_MONTHS = 120
 #: Random seeds: a signed 64-bit integer, so every JSON reader keeps it exact.
 MAX_SEED = 2**63 - 1
 #: Values one ``usage_match`` field of a workload may list (workspaces, API keys, ...).

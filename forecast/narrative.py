@@ -10,14 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
+from forecast import formatting
 from forecast.contract import tier_edges
 from forecast.formatting import pct, usd, usd_short
 from forecast.types import FlagLevel, Risk
 
 if TYPE_CHECKING:
     from forecast.commitment import CommitmentResult, RiskReason
+    from forecast.decision import Decision
     from forecast.negotiation import Ask, OfferResult, WalkAway
     from forecast.plan import Plan
     from forecast.scenario import Contract
@@ -87,10 +90,9 @@ def join_names(names: Sequence[str]) -> str:
 
 
 def amount_text(result: CommitmentResult) -> str:
-    """Annual amount in whole dollars, or one amount per year for a ramp."""
-    if result.is_ramp:
-        return " / ".join(usd(c) for c in result.per_year)
-    return usd(result.annual_commit)
+    """Annual amount in whole dollars, or one amount per year for a ramp
+    (:func:`forecast.formatting.amount_text`)."""
+    return formatting.amount_text(result.per_year)
 
 
 def tier_phrase(contract: Contract, result: CommitmentResult) -> str:
@@ -143,21 +145,44 @@ def conclusion(plan: Plan) -> list[Line]:
     """
     rec = plan.recommendation
     r = rec.recommended
+    d = plan.decision
     first_rule = land_first(plan)
+    landed = _landed(plan)
     if first_rule.names:
         n_more = first_rule.n_more
         more = (f"; {n_more} more follow{'s' if n_more == 1 else ''} in migration order"
                 if n_more > 0 else "")
         verb = "they carry" if len(first_rule.names) > 1 else "it carries"
         share = first_rule.carried / first_rule.total if first_rule.total else 0.0
+        if d is not None and d.sign_after_months > 0:
+            when = f"in the {d.sign_after_months} months before signing"
+        elif landed is not None and landed > 1:
+            when = (f"first; they land after signature (by month {landed}), which the "
+                    "commitment below is sized for")
+        else:
+            when = "before signing"
         first = Line("Optimize first.",
-                     f"Land {join_names(first_rule.names)} before signing: {verb} "
+                     f"Land {join_names(first_rule.names)} {when}: {verb} "
                      f"{usd(first_rule.carried)} ({pct(share)}) of the "
                      f"{usd(first_rule.total)} a month the plan saves once in place{more}.")
     else:
         first = Line("Optimize first.", "This plan has no optimization saving to land: the "
                      "commitment below is sized on today's usage.")
-    if r.per_year.sum() > 0:
+    if d is not None:
+        from forecast.plan import saving_label
+
+        if d.signs:
+            when = "now" if d.sign_after_months == 0 else \
+                f"after {d.sign_after_months} months of pay as you go"
+            second = Line("Then commit",
+                          f"{decision_amount(d)} under {offer_words(d.offer)}, signed {when}. "
+                          f"Expected cost {usd(d.expected_cost)}, "
+                          f"{saving_label(d.current_discount)} {usd(d.saving_vs_today)}, "
+                          f"with a {pct(d.shortfall_probability)} chance that some year "
+                          "falls short.")
+        else:
+            second = Line("Then commit nothing:", d.reason)
+    elif r.per_year.sum() > 0:
         second = Line("Then commit",
                       f"{amount_text(r)} a year, sized on the optimized usage: it "
                       f"{tier_phrase(plan.scenario.contract, r)}. Expected cost "
@@ -168,7 +193,10 @@ def conclusion(plan: Plan) -> list[Line]:
         second = Line("Then commit nothing yet:", "no flat commitment's discount pays for its "
                       "shortfall risk at the optimized usage; buy at list and revisit once "
                       "the optimizations have landed.")
-    ramp = ramp_note(plan)
+    # The ramp note compares the ramp with flat: beside a decision that is a ramp (or is
+    # sized later), it would be a second answer.
+    ramp = ramp_note(plan) if d is None or (not d.is_ramp and d.sign_after_months == 0) \
+        else None
     if ramp:
         second = Line(second.lead, f"{second.body} {ramp}")
     base = rec.unoptimized
@@ -192,39 +220,152 @@ def conclusion(plan: Plan) -> list[Line]:
     return [first, second, third]
 
 
+def _landed(plan: Plan) -> int | None:
+    from forecast.decision import landed_month
+
+    return landed_month(plan.scenario)
+
+
 def with_tier(result: CommitmentResult, contract: Contract, short: bool = False) -> str:
-    """An amount written with the tier it earns: ``$3,000,000 a year (10% tier)``.
-
-    Short form for metrics: ``$3.00M a year · 10%``; never rounded up across a tier edge.
-    A ramp gives one amount per year; $0 says it is no commitment.
-    """
-    edges = tier_edges(contract)
-
-    def money(c: float) -> str:
-        return usd_short(c, edges) if short else usd(c)
-
-    if result.total_commit <= 0:
-        earned = float(result.discount[0])
-        return "$0: no commitment" + (f" ({pct(earned)} tier)" if earned > 0 else
-                                      ", pay as you go")
-    if result.is_ramp:
-        amounts = " / ".join(money(c) for c in result.per_year)
-        tiers = " / ".join(pct(d) for d in result.discount)
-        return f"{amounts} ({tiers})" if short else f"{amounts} a year ({tiers} tiers)"
-    d = float(result.discount[0])
-    tier = f"{pct(d)} tier" if d > 0 else "no discount"
-    return f"{money(result.annual_commit)}/yr · {tier}" if short \
-        else f"{money(result.annual_commit)} a year ({tier})"
+    """An amount written with the tier it earns (:func:`forecast.formatting.with_tier`)."""
+    return formatting.with_tier(result.per_year, result.discount, tier_edges(contract), short)
 
 
 def reason_text(reason: RiskReason, appetite: float) -> str:
-    """One risk behind a colour, in words."""
+    """One risk behind a colour, in words (a shortfall with its dollars)."""
     if reason.risk == Risk.STRANDING:
         return f"strands {pct(reason.value)} of the optimization savings"
     if reason.risk == Risk.SHORTFALL:
         return (f"falls short with probability {pct(reason.value)} (appetite "
-                f"{pct(appetite)})")
+                f"{pct(appetite)}), {usd(reason.dollars)} expected unused")
+    if reason.risk == Risk.EXTRA_COST:
+        return (f"costs {usd(reason.dollars)} more than pay as you go at P90 (bound "
+                f"{usd(reason.value)})")
+    if reason.risk == Risk.UNUSED:
+        return (f"leaves {usd(reason.dollars)} unused in expectation (bound "
+                f"{usd(reason.value)})")
     return "earns no discount: pay as you go plus shortfall risk"
+
+
+# --------------------------------------------------------------------------- the decision
+def offer_words(offer: str | None) -> str:
+    """How a sentence names an offer (:func:`forecast.decision.offer_words`)."""
+    from forecast.decision import offer_words as words
+
+    return words(offer)
+
+
+def ramp_shape(per_year: Sequence[float]) -> str:
+    """``flat``, ``back-loaded`` (never falls, ends higher), ``front-loaded`` (never rises,
+    ends lower) or ``uneven``: read from the amounts."""
+    values = [float(c) for c in per_year]
+    if len(values) < 2 or max(values) - min(values) <= 0.5:
+        return "flat"
+    steps = [b - a for a, b in pairwise(values)]
+    if all(x >= -0.5 for x in steps):
+        return "back-loaded"
+    if all(x <= 0.5 for x in steps):
+        return "front-loaded"
+    return "uneven"
+
+
+def decision_amount(decision: Decision, short: bool = False) -> str:
+    """The decision's commitment with its tier (``about`` when it is chosen later), or
+    pay as you go."""
+    if not decision.signs:
+        return "no commitment: pay as you go"
+    about = "about " if decision.sign_after_months > 0 else ""
+    return about + formatting.with_tier(decision.per_year, decision.discount, decision.edges,
+                                        short)
+
+
+def decision_line(plan: Plan) -> str:
+    """The decision in one line, the first thing every face says."""
+    d = plan.decision
+    if d is None or not d.signs:
+        return "DECISION: pay as you go, no commitment"
+    amount = decision_amount(d)
+    if d.sign_after_months > 0:
+        return (f"DECISION: pay as you go for {d.sign_after_months} months, then sign "
+                f"{amount} under {offer_words(d.offer)}")
+    return f"DECISION: sign {amount} now, under {offer_words(d.offer)}"
+
+
+def decision_headline(plan: Plan) -> str:
+    """The decision in a few words for a headline (compact amounts, never rounded up across
+    a tier edge): ``Sign $3.00M/yr · 10% tier now``."""
+    d = plan.decision
+    if d is None or not d.signs:
+        return "Pay as you go: no commitment"
+    amount = decision_amount(d, short=True)
+    if d.sign_after_months > 0:
+        return f"Pay as you go {d.sign_after_months} months, then sign {amount}"
+    return f"Sign {amount} now"
+
+
+def decision_figures(plan: Plan) -> str:
+    """The decision's figures in a sentence: cost, the one saving, pay as you go, risk in
+    dollars."""
+    from forecast.plan import saving_label
+
+    d = plan.decision
+    assert d is not None
+    span = f"the {d.window_months}-month window" if d.window_months \
+        else f"the {len(d.per_year)}-year term"
+    out = (f"Expected cost {usd(d.expected_cost)} over {span}; {saving_label(d.current_discount)}"
+           f" {usd(d.saving_vs_today)}, of which {usd(d.saving_vs_payg)} against pay as you go.")
+    if d.signs:
+        out += (f" A {pct(d.shortfall_probability)} chance that some year falls short; in a "
+                f"bad case (P90) it costs {versus_payg(d.extra_cost_p90)}, in the worst 10% "
+                f"{versus_payg(d.cvar90_extra_cost)} on average.")
+    return out
+
+
+def versus_payg(extra: float) -> str:
+    """An extra cost against pay as you go in words: ``$12,000 more than pay as you go``."""
+    if abs(extra) < 0.5:
+        return "the same as pay as you go"
+    return f"{usd(abs(extra))} {'more' if extra > 0 else 'less'} than pay as you go"
+
+
+def when_to_sign_rows(plan: Plan) -> list[list[str]]:
+    """The when-to-sign table: delay, expected cost over the window, against pay as you go,
+    shortfall chance, the usage shift, and which one the decision takes."""
+    d = plan.decision
+    if d is None or d.timing is None:
+        return []
+    w = d.timing
+    rows = []
+    for i, r in enumerate(w.rows):
+        label = "now" if r.sign_after_months == 0 else f"after {r.sign_after_months} months"
+        if r.lapsed:
+            label += " (offer lapsed)"
+        shift = w.usage_shift[i] if w.usage_shift else 0.0
+        mark = "decision" if d.sign_after_months == r.sign_after_months and d.signs else ""
+        rows.append([label, usd(r.expected_cost), usd(r.saving_vs_payg),
+                     pct(r.shortfall_probability), usd(shift), mark])
+    return rows
+
+
+WHEN_TO_SIGN_HEADER = ["sign", "expected cost", "vs pay as you go", "shortfall",
+                       "usage shift", ""]
+
+
+def budget_rows(plan: Plan) -> list[list[str]]:
+    """The budget view: per contract year, the decision's expected cost with its P10-P90,
+    pay as you go and today's rate."""
+    d = plan.decision
+    if d is None:
+        return []
+    return [[f"year {b.year}", usd(b.expected_cost), f"{usd(b.cost_p10)} to {usd(b.cost_p90)}",
+             usd(b.payg_expected_cost), usd(b.today_rate_cost)] for b in d.budget]
+
+
+def budget_header(plan: Plan) -> list[str]:
+    d = plan.decision
+    today = "today's rate" if d is None or d.current_discount <= 0 else \
+        f"today's rate ({pct(d.current_discount)} under list)"
+    return ["contract year", "expected cost", "P10 to P90", "pay as you go", today]
 
 
 def colour_text(result: CommitmentResult, appetite: float) -> str:
@@ -237,20 +378,18 @@ def colour_text(result: CommitmentResult, appetite: float) -> str:
 def tier_edge_note(plan: Plan) -> str | None:
     """When the recommended commitment sits on a tier edge: what the next tier would take
     and give, from the same paths."""
-    from forecast.commitment import evaluate_commitment
-    from forecast.contract import next_tier
+    from forecast.commitment import next_tier_value
 
     r = plan.recommendation.recommended
     contract = plan.scenario.contract
     if r.is_ramp or r.annual_commit <= 0 or r.annual_commit not in tier_edges(contract):
         return None
-    nxt = next_tier(contract, r.annual_commit)
-    if nxt is None:
+    value = next_tier_value(contract, plan.usage, r)
+    if value is None:
         return (f"{usd(r.annual_commit)} is the top tier's threshold: the deepest discount "
                 "on offer.")
-    amount, discount = nxt
-    other = evaluate_commitment(contract, plan.usage, amount)
-    delta = other.expected_cost - r.expected_cost
+    amount, discount, other = value.amount, value.discount, value.result
+    delta = value.extra_cost
     change = f"{usd(-delta)} less" if delta < 0 else f"{usd(delta)} more"
     return (f"{usd(r.annual_commit)} is the {pct(float(r.discount[0]))} tier's threshold. The "
             f"next tier, {pct(discount)} from {usd(amount)} a year, would cost {change} in "
@@ -265,10 +404,14 @@ def ramp_note(plan: Plan) -> str | None:
         return None
     flat = (f"{usd(rec.recommended.annual_commit)} flat" if rec.recommended.total_commit > 0
             else "no commitment")
+    shape = ramp_shape(rec.ramp.per_year)
+    why = {"back-loaded": "back-loaded, it follows usage that grows over the term",
+           "front-loaded": "front-loaded, it follows usage that falls as the levers land",
+           }.get(shape, "it follows the usage year by year")
     return (f"A ramp of {with_tier(rec.ramp, plan.scenario.contract)} costs "
             f"{usd(rec.ramp_gain)} less in expectation than {flat}, with a "
             f"{pct(rec.ramp.shortfall_probability)} chance that some year falls short "
-            f"(appetite {pct(rec.appetite)}): usage grows over the term, so ask for it.")
+            f"(appetite {pct(rec.appetite)}): {why}.")
 
 
 #: The bridge's lines in order: (key, words, sign shown before the amount).
@@ -298,6 +441,31 @@ def bridge_rows(result: CommitmentResult) -> list[tuple[str, str, float]]:
     return rows
 
 
+def decision_bridge_rows(plan: Plan) -> list[tuple[str, str, float]]:
+    """The decision's savings bridge as (sign, words, amount) rows. When today's effective
+    rate is known (``current_discount``), it starts from today's path at that rate and adds
+    back the discount today's terms give, to reach today's path at list."""
+    d = plan.decision
+    if d is None:
+        return bridge_rows(plan.recommendation.recommended)
+    values = d.bridge.to_dict()
+    rows: list[tuple[str, str, float]] = []
+    if d.current_discount > 0:
+        rows.append(("", f"today's path at today's rate ({pct(d.current_discount)} under list)",
+                     d.today_rate))
+        rows.append(("+", "today's discount, not in these terms",
+                     values["today_list"] - d.today_rate))
+    for key, words, sign in BRIDGE_LINES:
+        if key == "levers" and d.stranded_savings > 0.5:
+            words = f"{words} (of which stranded: {usd(d.stranded_savings)})"
+        if key == "today_list" and d.current_discount > 0:
+            sign = "="
+        if key == "expected_cost":
+            words = "expected cost of the decision"
+        rows.append((sign, words, values[key]))
+    return rows
+
+
 def offer_colour(offer: OfferResult) -> FlagLevel:
     """An offer's colour: its commitment's; red when it does not beat paying as you go."""
     from forecast.negotiation import offer_level
@@ -308,7 +476,7 @@ def offer_colour(offer: OfferResult) -> FlagLevel:
 def walk_away_text(w: WalkAway) -> str:
     """The walk-away under one offer, in a sentence."""
     if w.bound == "none":
-        return f"{w.offer}: no commitment within your appetite beats paying as you go"
+        return f"{w.offer}: no commitment under this offer beats pay as you go"
     why = "the shortfall risk passes your appetite beyond it" if w.bound == "appetite" \
         else "paying as you go is cheaper beyond it"
     return f"{w.offer}: at most {usd(w.annual_commit)} a year ({why})"
@@ -317,7 +485,7 @@ def walk_away_text(w: WalkAway) -> str:
 def walk_away_short(w: WalkAway) -> str:
     """The walk-away under one offer in a few words: ``Vendor: $3.95M (appetite)``."""
     if w.bound == "none":
-        return f"{w.offer}: none"
+        return f"{w.offer}: no commitment under this offer beats pay as you go"
     bound = "appetite" if w.bound == "appetite" else "pay as you go"
     return f"{w.offer}: {usd_short(w.annual_commit)} ({bound})"
 
@@ -338,13 +506,12 @@ MATERIAL_SHARE = 0.001
 
 
 def material_asks(plan: Plan) -> list[Ask]:
-    """The asks worth raising: at least $1 and 0.1% of their offer's expected cost."""
+    """The asks worth raising: the asks package's (each at least the materiality line,
+    ``negotiation.min_ask_value``), largest marginal value first."""
     position = plan.position
     if position is None:
         return []
-    cost = {o.name: o.result.expected_cost for o in position.offers}
-    return [a for a in position.asks
-            if a.expected_value >= max(1.0, MATERIAL_SHARE * cost.get(a.offer, 0.0))]
+    return list(position.asks)
 
 
 def position_items(plan: Plan) -> list[tuple[str, list[str]]]:
@@ -356,15 +523,26 @@ def position_items(plan: Plan) -> list[tuple[str, list[str]]]:
         return []
     out: list[tuple[str, list[str]]] = []
     t = position.target
-    if t is None:
-        out.append(("Target", ["none: no offer beats paying as you go within your appetite; "
-                               "walk away, or counter"]))
+    d = plan.decision
+    if d is not None and not d.signs:
+        out.append(("Target", ["none: no commitment under any offer beats pay as you go "
+                               "within your appetite; walk away, or counter"]))
+    elif d is not None:
+        when = "now" if d.sign_after_months == 0 else \
+            f"after {d.sign_after_months} months of pay as you go"
+        out.append(("Target", [f"{offer_words(d.offer)}, {decision_amount(d)}, signed "
+                               f"{when}: {usd(d.saving_vs_payg)} below pay as you go"]))
+    elif t is None:
+        out.append(("Target", ["none: no commitment under any offer beats pay as you go "
+                               "within your appetite; walk away, or counter"]))
     else:
         out.append(("Target", [f"{t.name}, {with_tier(t.result, t.terms)}: "
                                f"{usd(t.result.expected_cost)} expected over the term, "
                                f"{usd(t.saving_vs_payg)} below pay as you go, "
                                f"{pct(t.result.shortfall_probability)} shortfall chance"]))
-    first = t or position.offers[0]
+    chosen = None if d is None else next((o for o in position.offers if o.name == d.offer),
+                                         None)
+    first = chosen or t or position.offers[0]
     walk = [walk_away_text(first.walk_away)]
     others = [walk_away_short(o.walk_away) for o in position.offers if o is not first]
     if others:
@@ -375,10 +553,26 @@ def position_items(plan: Plan) -> list[tuple[str, list[str]]]:
     if ask is not None:
         out.append(("Opening ask", [f"{ask.description} ({ask.offer}): worth "
                                     f"{usd(ask.expected_value)} over the term"]))
-    top = [a for a in material if a is not ask][:3]
+    # A ramp ask beside a decision already ramped or sized later would be a second answer.
+    shaped = d is not None and (d.is_ramp or d.sign_after_months > 0)
+    top = [a for a in material if a is not ask
+           and not (shaped and str(a.clause) == "ramp")][:3]
     if top:
         out.append(("Then ask for", [f"{a.description} ({a.offer}): {usd(a.expected_value)}"
                                      for a in top]))
+    for p in position.packages:
+        if p.none_within:
+            out.append(("Asks package", [f"none: under {p.offer} no combination of asks is "
+                                         "within your appetite"]))
+        elif p.asks:
+            out.append(("Asks package", [
+                f"against {p.offer}: {len(p.asks)} ask{'s' * (len(p.asks) > 1)} worth "
+                f"{usd(p.value)} together over the term (marginals sum to "
+                f"{usd(p.value - p.interaction)}, interaction {usd(p.interaction)}), "
+                f"{pct(p.shortfall_probability_after)} shortfall chance after"]))
+        else:
+            out.append(("Asks package", [f"against {p.offer}: no ask worth "
+                                         f"{usd(p.min_ask_value)} or more"]))
     alt = position.alternative
     out.append(("Alternative", [f"pay as you go on the optimized path: "
                                 f"{usd(alt.expected_cost)} expected over the term (P10 "

@@ -20,22 +20,97 @@ valued (docs/model.md, "Negotiation").
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from enum import StrEnum
+import itertools
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from forecast.commitment import CommitmentResult, evaluate_commitment
+from forecast.commitment import evaluate_commitment
 from forecast.contract import (
     YearlyUsage,
     discount_for,
     evaluate,
     evaluate_flat,
-    next_tier,
     tier_bounds,
 )
 from forecast.formatting import pct, usd
+from forecast.offer_results import (
+    CENT as CENT,
+)
+from forecast.offer_results import (
+    CREDIT_ASK as CREDIT_ASK,
+)
+from forecast.offer_results import (
+    ROLLOVER_ASKS as ROLLOVER_ASKS,
+)
+from forecast.offer_results import (  # re-exported: the desk's results
+    SCENARIO_OFFER as SCENARIO_OFFER,
+)
+from forecast.offer_results import (
+    Alternative as Alternative,
+)
+from forecast.offer_results import (
+    Ask as Ask,
+)
+from forecast.offer_results import (
+    BreakEven as BreakEven,
+)
+from forecast.offer_results import (
+    Clause as Clause,
+)
+from forecast.offer_results import CloseCall
+from forecast.offer_results import (
+    OfferResult as OfferResult,
+)
+from forecast.offer_results import (
+    Position as Position,
+)
+from forecast.offer_results import (
+    WalkAway as WalkAway,
+)
+from forecast.offer_results import (
+    _offer_usage as _offer_usage,
+)
+from forecast.offer_results import (
+    _with_lower_threshold as _with_lower_threshold,
+)
+from forecast.offer_results import (
+    alternative as alternative,
+)
+from forecast.package import (
+    MIN_ASK_FLOOR as MIN_ASK_FLOOR,
+)
+from forecast.package import (
+    MIN_ASK_SHARE as MIN_ASK_SHARE,
+)
+from forecast.package import (
+    SHAPE_CLAUSES as SHAPE_CLAUSES,
+)
+from forecast.package import (
+    Joint as Joint,
+)
+from forecast.package import (  # re-exported: the asks package
+    Package as Package,
+)
+from forecast.package import (
+    PackageAsk as PackageAsk,
+)
+from forecast.package import (
+    aimed_at as aimed_at,
+)
+from forecast.package import (
+    build_package as build_package,
+)
+from forecast.package import (
+    joint_evaluation as joint_evaluation,
+)
+from forecast.package import (
+    min_ask_value as min_ask_value,
+)
+from forecast.package import (
+    with_package as with_package,
+)
+from forecast.precision import plain_mean
 from forecast.recommendation import (
     Recommendation,
     SortedUsage,
@@ -46,191 +121,18 @@ from forecast.recommendation import (
     risk_bounded_direct,
     sweep_flat,
 )
-from forecast.results import Serializable
-from forecast.scenario import Contract, DiscountTier, Scenario
+from forecast.scenario import Contract, Scenario
 from forecast.types import CommitmentKind, FlagLevel, FloatArray, Overage
 
 if TYPE_CHECKING:
     from forecast.simulation import Simulation
 
-#: The scenario's own contract, as the first offer.
-SCENARIO_OFFER = "scenario contract"
-#: Rollover shares valued as asks.
-ROLLOVER_ASKS = (0.25, 0.5, 1.0)
-#: Share of unused commitment a shortfall-credit ask asks the vendor to credit back.
-CREDIT_ASK = 0.5
 #: Points of the break-even discount curve.
 BREAK_EVEN_POINTS = 12
 #: Bisection steps of the walk-away and the cap (each after a grid has bracketed the
 #: answer: a millionth of the range).
 BISECTIONS = 20
-#: Expected costs closer than this (USD over the term) are equal.
-CENT = 0.005
 
-
-class Clause(StrEnum):
-    """A term a buyer can ask for."""
-
-    LOWER_THRESHOLD = "lower_threshold"
-    ROLLOVER = "rollover"
-    RAMP = "ramp"
-    DISCOUNTED_OVERAGE = "discounted_overage"
-    SHORTFALL_CREDIT = "shortfall_credit"
-    PRICE_PROTECTION = "price_protection"
-
-
-@dataclass(frozen=True)
-class Alternative(Serializable):
-    """Pay as you go on the optimized path, at list: the buyer's alternative (over a term)."""
-
-    years: int
-    expected_cost: float
-    cost_p10: float
-    cost_p90: float
-
-
-@dataclass(frozen=True)
-class WalkAway(Serializable):
-    """The largest flat commitment worth signing under an offer's terms.
-
-    ``bound`` says what stops it: ``payg`` (a bigger one costs more than paying as you go in
-    expectation), ``appetite`` (a bigger one falls short too often) or ``none`` (no
-    commitment above $0 beats paying as you go).
-    """
-
-    offer: str
-    annual_commit: float
-    expected_cost: float
-    shortfall_probability: float
-    bound: str
-
-
-@dataclass(frozen=True)
-class BreakEven(Serializable):
-    """The least flat discount worth accepting for committing ``annual_commit`` a year;
-    ``None`` when no discount makes it cost no more than paying as you go."""
-
-    annual_commit: float
-    discount: float | None
-
-
-@dataclass(frozen=True)
-class Ask(Serializable):
-    """One clause asked for, valued on the same paths against the offer as it stands."""
-
-    clause: Clause
-    offer: str
-    description: str
-    expected_value: float
-    shortfall_probability_after: float
-    per_year_after: FloatArray
-
-
-@dataclass(frozen=True)
-class OfferResult:
-    """One offer evaluated on the common paths.
-
-    Attributes
-    ----------
-    result : CommitmentResult
-        The offer's commitment: its own when fixed, else the best flat one within the
-        appetite under its terms.
-    best_flat, best_ramp : CommitmentResult or None
-        The best flat commitment and ramp under its terms, when the buyer chooses.
-    path_costs : ndarray of shape (n_paths,)
-        Cost over the term on each path (for dominance).
-    """
-
-    name: str
-    terms: Contract
-    fixed: bool
-    result: CommitmentResult
-    best_flat: CommitmentResult | None
-    best_ramp: CommitmentResult | None
-    alternative: Alternative
-    path_costs: FloatArray
-    walk_away: WalkAway
-    appetite: float
-    dominated_by: str | None = None
-    rank: int = 0
-
-    @property
-    def saving_vs_payg(self) -> float:
-        return self.alternative.expected_cost - self.result.expected_cost
-
-    @property
-    def within_appetite(self) -> bool:
-        return self.result.shortfall_probability <= self.appetite + 1e-12
-
-    @property
-    def worth_signing(self) -> bool:
-        """Beats paying as you go in expectation, within the appetite."""
-        return self.saving_vs_payg > CENT and self.within_appetite
-
-    def to_dict(self) -> dict:
-        r = self.result
-        out: dict = {"name": self.name, "rank": self.rank, "fixed": self.fixed,
-                     "years": self.terms.years}
-        if r.is_ramp:
-            out["per_year"] = r.per_year.tolist()
-        else:
-            out["annual_commit"] = r.annual_commit
-        out |= {
-            "discount": r.discount.tolist(),
-            "expected_cost": r.expected_cost, "cost_p10": r.cost_p10, "cost_p90": r.cost_p90,
-            "saving_vs_payg": self.saving_vs_payg,
-            "shortfall_probability": r.shortfall_probability,
-            "stranded_savings": r.stranded_savings, "flag": str(r.colour),
-            "reasons": [x.to_dict() for x in r.reasons],
-            "dominated_by": self.dominated_by, "worth_signing": self.worth_signing,
-            "best_flat": None if self.best_flat is None else self.best_flat.annual_commit,
-            "best_ramp": None if self.best_ramp is None else self.best_ramp.per_year.tolist(),
-            "walk_away": self.walk_away.to_dict(),
-        }
-        return out
-
-
-@dataclass(frozen=True)
-class Position:
-    """The buyer's position: the alternative, the offers ranked, the target, the walk-away
-    under each offer, the break-even discount curve and the asks."""
-
-    alternative: Alternative
-    offers: list[OfferResult]
-    target: OfferResult | None
-    break_even: list[BreakEven]
-    named_break_even: list[BreakEven]
-    opening_ask: Ask | None
-    asks: list[Ask] = field(default_factory=list)
-
-    @property
-    def walk_away(self) -> list[WalkAway]:
-        return [o.walk_away for o in self.offers]
-
-    def to_dict(self) -> dict:
-        t = self.target
-        return {
-            "payg_expected_cost": self.alternative.expected_cost,
-            "payg": self.alternative.to_dict(),
-            "target": None if t is None else {
-                "offer": t.name, "per_year": t.result.per_year.tolist(),
-                "expected_cost": t.result.expected_cost,
-                "saving_vs_payg": t.saving_vs_payg,
-                "shortfall_probability": t.result.shortfall_probability},
-            "walk_away": [w.to_dict() for w in self.walk_away],
-            "break_even_discount": [b.to_dict() for b in self.break_even],
-            "named_break_even_discount": [b.to_dict() for b in self.named_break_even],
-            "opening_ask": None if self.opening_ask is None else self.opening_ask.to_dict(),
-            "asks": [a.to_dict() for a in self.asks],
-        }
-
-
-# --------------------------------------------------------------------------- helpers
-def alternative(usage: YearlyUsage) -> Alternative:
-    """Pay as you go on the optimized path at list, over the usage's term."""
-    total = usage.optimized.sum(axis=1)
-    p10, p90 = np.quantile(total, [0.1, 0.9])
-    return Alternative(usage.years, float(total.mean()), float(p10), float(p90))
 
 
 def flat_costs(terms: Contract, usage: YearlyUsage, commitments: FloatArray,
@@ -325,6 +227,37 @@ def break_even_discount(terms: Contract, usage: YearlyUsage, commitments: FloatA
     return out
 
 
+def named_break_even(terms: Contract, usage: YearlyUsage, per_year: FloatArray,
+                     payg: float) -> BreakEven:
+    """The break-even discount of a named commitment: for a flat one d*(C); for a ramp the
+    flat discount at which the whole ramp costs what paying as you go costs (``None`` when
+    no discount below 99% makes it pay). Cost falls with the discount: bisection.
+
+    Parameters
+    ----------
+    per_year : ndarray of shape (years,) or (1,)
+    """
+    c = np.asarray(per_year, dtype=float)
+    if c.size == 1 or np.ptp(c) == 0:
+        return break_even_discount(terms, usage, c[:1], payg)[0]
+    c = np.broadcast_to(c, (terms.years,)) if c.size != terms.years else c
+
+    def excess(d: float) -> float:
+        cost = evaluate(terms, usage.optimized, c, usage.price_level,
+                        discount=np.full(c.size, d)).cost
+        return float(cost.sum(axis=-1).mean()) - payg
+
+    if excess(0.0) <= CENT:
+        return BreakEven(float(c.mean()), 0.0, tuple(float(x) for x in c))
+    if excess(0.99) > CENT:
+        return BreakEven(float(c.mean()), None, tuple(float(x) for x in c))
+    lo, hi = 0.0, 0.99
+    for _ in range(40):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if excess(mid) > CENT else (lo, mid)
+    return BreakEven(float(c.mean()), hi, tuple(float(x) for x in c))
+
+
 def _dominates(a: OfferResult, b: OfferResult) -> bool:
     """a costs no more than b on every path and less in expectation (same paths, same term)."""
     if a.terms.years != b.terms.years:
@@ -334,11 +267,25 @@ def _dominates(a: OfferResult, b: OfferResult) -> bool:
 
 
 # --------------------------------------------------------------------------- offers
-def _offer_usage(terms: Contract, usage: YearlyUsage, simulation: Simulation | None
-                 ) -> YearlyUsage:
-    if terms.years == usage.years or simulation is None:
-        return usage
-    return YearlyUsage.from_simulation(simulation, terms.years)
+
+def _plain(payg: Alternative) -> float:
+    """Pay as you go's plain mean over the paths: the walk-away and break-even searches
+    compare it with plain means of the same paths (their comparisons are paired)."""
+    return payg.expected_cost if payg.sample_mean is None else payg.sample_mean
+
+
+def _close_calls(offers: list[OfferResult], usage: YearlyUsage) -> list[CloseCall]:
+    """Offers next in rank (same term, so on the same paths and years) whose paired
+    difference in expected cost is within noise (docs/model.md, "Precision")."""
+    out = []
+    for a, b in itertools.pairwise(offers):
+        if a.terms.years != b.terms.years or a.path_costs.shape != b.path_costs.shape:
+            continue
+        diff = b.path_costs - a.path_costs
+        est = usage.mean(diff) if a.terms.years == usage.years else plain_mean(diff)
+        if est.within_noise():
+            out.append(CloseCall(a.name, b.name, est.value, est.se))
+    return out
 
 
 def evaluate_offer(name: str, terms: Contract, usage: YearlyUsage, appetite: float,
@@ -360,7 +307,7 @@ def evaluate_offer(name: str, terms: Contract, usage: YearlyUsage, appetite: flo
         name=name, terms=terms, fixed=per_year is not None, result=result,
         best_flat=rec.recommended, best_ramp=rec.ramp, alternative=payg,
         path_costs=costs.sum(axis=-1), appetite=appetite,
-        walk_away=walk_away(name, terms, usage, appetite, payg.expected_cost))
+        walk_away=walk_away(name, terms, usage, appetite, _plain(payg)))
 
 
 def _rank(offers: list[OfferResult]) -> list[OfferResult]:
@@ -381,20 +328,6 @@ def _replace(offer: OfferResult, **changes: object) -> OfferResult:
 
 
 # --------------------------------------------------------------------------- asks
-def _with_lower_threshold(terms: Contract, commitment: float) -> tuple[Contract, str] | None:
-    """The terms with the next tier above ``commitment`` moved down to it."""
-    nxt = next_tier(terms, commitment)
-    if nxt is None or commitment <= 0:
-        return None
-    threshold, discount = nxt
-    tiers = [t for t in terms.discount_tiers
-             if t.min_annual_commit < commitment and t.discount < discount]
-    tiers += [DiscountTier(min_annual_commit=commitment, discount=discount)]
-    tiers += [t for t in terms.discount_tiers if t.min_annual_commit > threshold]
-    words = (f"the {pct(discount)} tier's threshold moved from {usd(threshold)} down to "
-             f"{usd(commitment)} a year")
-    return terms.model_copy(update={"discount_tiers": tiers}), words
-
 
 def value_asks(offer: OfferResult, usage: YearlyUsage, appetite: float) -> list[Ask]:
     """Every clause the buyer can ask for under ``offer``, valued against it as it stands
@@ -455,7 +388,7 @@ def negotiate(scenario: Scenario, usage: YearlyUsage, recommendation: Recommenda
     commits : list of ndarray, optional
         Commitments the buyer named (``--commit``): their break-even discount.
     asks_for : list of str, optional
-        Offers to value the asks of, besides the best one.
+        Offers to aim the asks package at (default: the latest vendor offer).
     """
     appetite = recommendation.appetite
     payg = alternative(usage)
@@ -471,33 +404,16 @@ def negotiate(scenario: Scenario, usage: YearlyUsage, recommendation: Recommenda
     high = float(np.quantile(usage.optimized, 0.9, axis=0).max())
     curve = np.unique(np.round(np.linspace(0.0, 1.2 * high, BREAK_EVEN_POINTS), -3))
     terms = scenario.contract
-    named = [float(np.min(c)) for c in (commits or [])]
+    named = [np.asarray(c, dtype=float) for c in (commits or [])]
     per_year = terms.commitment_per_year()
     if per_year is not None:
-        named.insert(0, float(min(per_year)))
-    asks: list[Ask] = []
-    opening = None
-    wanted = set(asks_for or [])
-    for o in offers:
-        if o is target or o.name in wanted:
-            valued = value_asks(o, _offer_usage(o.terms, usage, simulation), appetite)
-            asks += valued
-            if o is target:
-                worth = [a for a in valued if a.expected_value > 0.5]
-                opening = next((a for a in worth if a.clause == Clause.LOWER_THRESHOLD),
-                               worth[0] if worth else None)
-    unknown = wanted - {o.name for o in offers}
-    if unknown:
-        from forecast.errors import PlannerError
-
-        raise PlannerError(f"--asks-for: no offer named {', '.join(sorted(unknown))}; offers: "
-                           + ", ".join(o.name for o in offers))
-    return Position(
+        named.insert(0, np.asarray(per_year, dtype=float))
+    position = Position(
         alternative=payg, offers=offers, target=target,
-        break_even=break_even_discount(terms, usage, curve, payg.expected_cost),
-        named_break_even=break_even_discount(terms, usage, np.array(named),
-                                             payg.expected_cost) if named else [],
-        opening_ask=opening, asks=sorted(asks, key=lambda a: -a.expected_value))
+        break_even=break_even_discount(terms, usage, curve, _plain(payg)),
+        named_break_even=[named_break_even(terms, usage, c, _plain(payg)) for c in named],
+        opening_ask=None, within_noise=_close_calls(offers, usage))
+    return with_package(position, scenario, usage, simulation, appetite, asks_for)
 
 
 def offer_level(offer: OfferResult) -> FlagLevel:
@@ -505,3 +421,4 @@ def offer_level(offer: OfferResult) -> FlagLevel:
     if not offer.worth_signing and offer.result.total_commit > 0:
         return FlagLevel.RED
     return offer.result.colour
+

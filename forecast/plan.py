@@ -6,17 +6,20 @@ three always show the same figures for the same seed.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from forecast.commitment import CommitmentResult, evaluate_commitment
-from forecast.contract import YearlyUsage, as_commitment, discount_for, next_tier
+from forecast.commitment import CommitmentResult, evaluate_commitment, next_tier_value
+from forecast.contract import YearlyUsage, as_commitment, discount_for
 from forecast.cost import caching_warnings, corner_costs_by_month
+from forecast.decision import Decision, decide, landed_month
 from forecast.errors import PlannerError
 from forecast.formatting import pct, usd
 from forecast.negotiation import Position, negotiate
+from forecast.precision import yearly_usage_document
 from forecast.pricebook import PriceBook
 from forecast.projection import Projection, project
 from forecast.recommendation import Recommendation, recommend
@@ -113,6 +116,7 @@ class Plan:
     sensitivity: list[SensitivityRow] = field(default_factory=list)
     seed: int = 0
     position: Position | None = None
+    decision: Decision | None = None
 
     @property
     def n_paths(self) -> int:
@@ -142,23 +146,32 @@ class Plan:
                          "overage": str(self.scenario.contract.overage),
                          "rollover": self.scenario.contract.rollover,
                          "max_shortfall_probability": rec.appetite},
-            "saving": {"label": SAVING_LABEL, "vs_today": r.saving_vs_today,
-                       "vs_payg": r.saving_vs_payg,
-                       "of_which_stranded": r.stranded_savings},
-            "bridge": r.bridge.to_dict(),
-            "yearly_list_usage": {
-                "current_mean": self.usage.current.mean(axis=0).tolist(),
-                "optimized_mean": self.usage.optimized.mean(axis=0).tolist(),
-                "optimized_p10": np.quantile(self.usage.optimized, 0.1, axis=0).tolist(),
-                "optimized_p90": np.quantile(self.usage.optimized, 0.9, axis=0).tolist(),
-            },
+            "saving": self.saving_dict(),
+            "bridge": self.bridge_dict(),
+            "bridge_se": (self.recommendation.recommended.bridge if self.decision is None
+                          else self.decision.bridge).se_to_dict(),
+            "decision": None if self.decision is None else self.decision.to_dict(),
+            "when_to_sign": [] if self.decision is None or self.decision.timing is None
+            else [row.to_dict() for row in self.decision.timing.rows],
+            "when_to_sign_window": None if self.decision is None
+            or self.decision.timing is None else {
+                "offer": self.decision.timing.offer,
+                "months": self.decision.timing.window_months,
+                "paths": int(self.decision.timing.payg_costs.size),
+                "notes": self.decision.timing.notes},
+            "budget": [] if self.decision is None else [b.to_dict()
+                                                       for b in self.decision.budget],
+            "current_discount": self.scenario.current_discount or 0.0,
+            "yearly_list_usage": yearly_usage_document(self.usage.current,
+                                                       self.usage.optimized),
             "recommendation": {
                 "recommended": r.to_dict(),
                 "risk_neutral": rec.risk_neutral.to_dict(),
                 "risk_bounded": rec.risk_bounded.to_dict(),
                 "ramp": rec.ramp.to_dict() | {"advised": rec.ramp_advised,
                                               "gain_vs_recommended": rec.ramp_gain},
-                "safe_from_stranding": rec.safe_commit.to_dict(),
+                "safe_from_stranding": None if rec.safe_from_stranding is None
+                else rec.safe_from_stranding.to_dict(),
                 "unoptimized_forecast": rec.unoptimized.to_dict(),
                 "run_rate": None if rec.run_rate is None else rec.run_rate.to_dict(),
                 "grid_optimum": rec.grid_optimum,
@@ -175,8 +188,44 @@ class Plan:
         }
 
 
+    def saving_dict(self) -> dict:
+        """The one saving: the decision's (the recommendation's when no decision is made)."""
+        d = self.decision
+        if d is None:
+            r = self.recommendation.recommended
+            return {"label": SAVING_LABEL, "vs_today": r.saving_vs_today,
+                    "vs_payg": r.saving_vs_payg, "of_which_stranded": r.stranded_savings,
+                    "vs_today_se": r.saving_vs_today_se, "vs_payg_se": r.saving_vs_payg_se}
+        r = d.result  # pay as you go (no result) is a control variate itself: no error
+        return {"label": saving_label(d.current_discount), "vs_today": d.saving_vs_today,
+                "vs_payg": d.saving_vs_payg, "of_which_stranded": d.stranded_savings,
+                "vs_today_se": 0.0 if r is None else r.saving_vs_today_se,
+                "vs_payg_se": 0.0 if r is None else r.saving_vs_payg_se}
+
+    def bridge_dict(self) -> dict:
+        """The decision's savings bridge (with today's rate when it is known)."""
+        d = self.decision
+        if d is None:
+            return self.recommendation.recommended.bridge.to_dict()
+        return d.bridge.to_dict() | {"current_discount": d.current_discount,
+                                     "today_rate": d.today_rate}
+
+
+#: Paths of the longer simulation "when to sign" needs when the horizon is short of its
+#: window (the same seed; the delays are compared on these paths, all alike).
+TIMING_PATHS = 4_000
+
+
 #: How every face labels the one saving it quotes (the bridge's first line minus its last).
 SAVING_LABEL = "expected saving vs today's path at list"
+
+
+def saving_label(current_discount: float = 0.0) -> str:
+    """The one saving's label: against today's path at list, or at today's effective rate
+    when a cost report revealed it (``scenario.current_discount``)."""
+    if current_discount <= 0:
+        return SAVING_LABEL
+    return f"expected saving vs today's path at today's rate ({pct(current_discount)} under list)"
 
 
 def display_grid(high: float, n: int = 8) -> FloatArray:
@@ -190,12 +239,11 @@ def display_grid(high: float, n: int = 8) -> FloatArray:
 
 
 def _landing_note(scenario: Scenario) -> str:
-    lands = [w.lands_month + max(w.ramp_months, 1) - 1 for w in scenario.workloads
-             if w.optimized is not None and w.target != w.current]
-    if not lands or max(lands) <= 1:
+    landed = landed_month(scenario)
+    if landed is None or landed <= 1:
         return ""
     return (f"the optimizations land after signature (fully in place by month "
-            f"{max(lands)}, later if they slip)")
+            f"{landed}, later if they slip)")
 
 
 def _amount(result: CommitmentResult) -> str:
@@ -300,6 +348,8 @@ def build_plan(
     simulation: Simulation | None = None,
     negotiation: bool = True,
     asks_for: Sequence[str] = (),
+    timing: bool = True,
+    extend: Callable[[int], Simulation] | None = None,
 ) -> Plan:
     """Run the whole planner on a scenario.
 
@@ -321,6 +371,11 @@ def build_plan(
         Evaluate the offers and the buyer's position (:mod:`forecast.negotiation`).
     asks_for : sequence of str
         Offers whose asks to value besides the best one's.
+    timing : bool
+        Evaluate when to sign (:mod:`forecast.signing`; may simulate a longer horizon).
+    extend : callable, optional
+        ``extend(months)``: the scenario simulated over more months with the same paths and
+        seed (the app caches it); default: simulate it.
     """
     say = progress or (lambda _msg: None)
     seed = scenario.simulation.seed if seed is None else seed
@@ -333,6 +388,9 @@ def build_plan(
         say(f"simulating {n_paths:,} paths x {scenario.horizon_months} months x "
             f"{len(scenario.workloads)} workloads")
         simulation = simulate(scenario, book, n_paths=n_paths, seed=seed)
+    # The projection is the simulation's exact mean: the control variates of every figure.
+    simulation = dataclasses.replace(simulation, expected_current=projection.current_total,
+                                     expected_optimized=projection.optimized_total)
     usage = YearlyUsage.from_simulation(simulation, contract.years)
     say("sweeping commitments")
     run_rate = 12.0 * float(projection.current_total[0])
@@ -362,7 +420,8 @@ def build_plan(
         else:
             not_tabled.append(c)
     special = [rec.recommended, rec.risk_neutral, rec.risk_bounded, rec.ramp,
-               rec.safe_commit, rec.unoptimized, *named]
+               *([rec.safe_from_stranding] if rec.safe_from_stranding is not None else []),
+               rec.unoptimized, *named]
     if rec.run_rate is not None:
         special.append(rec.run_rate)
     candidates = _merge(tabled, [s for s in special
@@ -379,13 +438,36 @@ def build_plan(
                              [c.per_year for c in named if c.kind == CommitmentKind.NAMED],
                              list(asks_for))
 
+    say("deciding: which offer, what commitment, when to sign")
+
+    def longer(months: int) -> Simulation:
+        return simulate(scenario.model_copy(update={"horizon_months": months}), book,
+                        n_paths=min(simulation.n_paths, TIMING_PATHS), seed=seed)
+
+    decision = decide(scenario, usage, rec, position, simulation, extend or longer,
+                      timing=timing)
+    position = repackage(position, decision, scenario, usage, simulation, rec.appetite,
+                         list(asks_for))
     rows: list[SensitivityRow] = []
     if sensitivity:
         rows = tornado(scenario, book, paths=min(sensitivity_paths, n_paths), seed=seed,
                        anchor=rec.risk_bounded.annual_commit,
                        progress=lambda i, n: say(f"sensitivity {i}/{n}"))
     return Plan(scenario, book, projection, simulation, usage, rec, candidates, named, walk,
-                flags, not_options, rows, seed, position)
+                flags, not_options, rows, seed, position, decision)
+
+
+def repackage(position: Position | None, decision: Decision | None, scenario: Scenario,
+              usage: YearlyUsage, simulation: Simulation, appetite: float,
+              asks_for: list[str]) -> Position | None:
+    """The position's asks package again, now that the decision is known: its commitment
+    is the lower commitment asked for (docs/model.md, "The asks package")."""
+    if position is None or decision is None or not decision.signs:
+        return position
+    from forecast.negotiation import with_package
+
+    return with_package(position, scenario, usage, simulation, appetite, asks_for,
+                        decision.offer, decision.per_year)
 
 
 def _not_options(scenario: Scenario, amounts: list[float]) -> str:
@@ -394,7 +476,13 @@ def _not_options(scenario: Scenario, amounts: list[float]) -> str:
     if not amounts or not tiers:
         return ("No discount tiers: every commitment is pay as you go plus shortfall risk, "
                 "so none is an option; add the tiers on offer." if amounts else "")
-    first = tiers[0].min_annual_commit
+    earning = [t.min_annual_commit for t in tiers if t.discount > 0]
+    if not earning:
+        return ("No tier gives a discount: every commitment is pay as you go plus shortfall "
+                "risk, so none is an option.")
+    first = min(earning)
+    if first <= 0:
+        return ""
     return (f"Commitments above $0 and below {usd(first)} a year earn no discount: they are "
             "pay as you go plus shortfall risk, so they are not options.")
 
@@ -482,10 +570,11 @@ def _tier_flags(scenario: Scenario, usage: YearlyUsage, rec: Recommendation,
         if c.is_ramp or c.total_commit <= 0:
             continue
         amount = c.annual_commit
-        nxt = next_tier(contract, amount)
-        if nxt is not None and nxt[0] - amount <= TIER_MISS_REACH * amount:
-            at_edge = evaluate_commitment(contract, usage, nxt[0])
-            gain = c.expected_cost - at_edge.expected_cost
+        value = next_tier_value(contract, usage, c)
+        nxt = None if value is None else (value.amount, value.discount)
+        if value is not None and value.amount - amount <= TIER_MISS_REACH * amount:
+            at_edge = value.result
+            gain = -value.extra_cost
             if gain > 0.5 and at_edge.shortfall_probability <= rec.appetite:
                 out.append(Flag(
                     FlagKind.TIER_MISS, FlagLevel.AMBER, gain,

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from forecast.commitment import CommitmentResult, evaluate_commitment
+from forecast.commitment import CommitmentResult, bounds_met, evaluate_commitment
 from forecast.contract import (
     FlatSummary,
     YearlyUsage,
@@ -40,7 +40,7 @@ from forecast.contract import (
     tier_bounds,
 )
 from forecast.scenario import Contract
-from forecast.types import CommitmentKind, FloatArray, Overage
+from forecast.types import CommitmentKind, FloatArray, Overage, Risk
 
 __all__ = ["CommitmentResult", "Recommendation", "SortedUsage", "Sweep", "evaluate_commitment",
            "recommend", "risk_bounded_commit", "sweep_flat"]
@@ -276,6 +276,55 @@ def _recommend_direct(contract: Contract, usage: YearlyUsage, opt: SortedUsage, 
     return rn, rb, rec
 
 
+def dollar_bounds(contract: Contract) -> bool:
+    """True when the appetite bounds a dollar figure (extra cost at P90, expected unused)."""
+    ra = contract.risk_appetite
+    return ra.max_extra_cost_p90 is not None or ra.max_expected_unused is not None
+
+
+def bounded_best(contract: Contract, usage: YearlyUsage, opt: SortedUsage, appetite: float,
+                 cap: float, extra: FloatArray) -> float:
+    """The flat commitment with the lowest expected cost within every bound of the appetite
+    (shortfall probability, extra cost at P90, expected unused; docs/model.md, "Risk in
+    dollars"), by direct evaluation: the exact candidates up to ``cap`` (the risk-bounded
+    commitment), a grid, ``extra`` amounts; then the edge of the feasible set next to the
+    best is bisected within its tier (a bound that binds puts the optimum on it). $0 is
+    always feasible (it is pay as you go)."""
+    points = np.unique(np.concatenate([
+        grid(cap, COARSE_POINTS * 2, contract), exact_candidates(contract, opt, cap=cap),
+        np.asarray(extra, dtype=float)]))
+    points = points[(points <= cap) & ((points == 0) | (discount_for(contract, points) > 0))]
+
+    def feasible(s: Sweep) -> FloatArray:
+        return np.array([bounds_met(contract, float(s.shortfall_probability[i]),
+                                    float(s.extra_cost_p90[i]), float(s.expected_unused[i]),
+                                    appetite) for i in range(s.commitment.size)])
+
+    s = evaluate_flat(contract, usage, points)
+    ok = feasible(s)
+    ok[points == 0] = True
+    best_i = int(np.flatnonzero(ok)[np.argmin(s.expected_cost[ok])])
+    best = float(points[best_i])
+    best_cost = float(s.expected_cost[best_i])
+    above = np.flatnonzero((points > best) & ~ok)
+    if above.size:
+        lo, hi = best, float(points[above[0]])
+        if discount_for(contract, lo) == discount_for(contract, hi) or lo == 0:
+            for _ in range(BISECTIONS):
+                mid = 0.5 * (lo + hi)
+                one = evaluate_flat(contract, usage, np.array([mid]))
+                if feasible(one)[0] and discount_for(contract, mid) > 0:
+                    lo = mid
+                else:
+                    hi = mid
+            if lo > best:
+                cost = float(evaluate_flat(contract, usage, np.array([lo]),
+                                           full=False).expected_cost[0])
+                if cost < best_cost - 0.005:
+                    best = lo
+    return best
+
+
 def safe_commit_amount(contract: Contract, opt: SortedUsage, base: SortedUsage) -> float:
     """Largest flat commitment whose stranded share stays at or under the amber line.
 
@@ -450,6 +499,10 @@ class Recommendation:
     sweep: Sweep
     grid_optimum: float
     appetite: float
+    #: The largest commitment neither amber nor red on stranding, within every bound of the
+    #: appetite and earning a discount; None when there is none. (``safe_commit`` is the
+    #: stranding line alone, which the flags quote.)
+    safe_from_stranding: CommitmentResult | None = None
 
     @property
     def ramp_gain(self) -> float:
@@ -493,6 +546,9 @@ def recommend(contract: Contract, usage: YearlyUsage | FloatArray,
 
         def run_sweep(points: FloatArray) -> Sweep:
             return sweep_direct(contract, usage, points)
+    bounded = dollar_bounds(contract)
+    if bounded:
+        rec = bounded_best(contract, usage, opt, appetite, rb, np.array([rn, rb, rec]))
     candidates = grid(high, n_grid, contract, extra=np.array([rn, rb, rec]))
     sweep = run_sweep(candidates)
     grid_points = grid(high, n_grid, contract)
@@ -507,28 +563,38 @@ def recommend(contract: Contract, usage: YearlyUsage | FloatArray,
         ramp = ev(joint_ramp(contract, optimized, appetite, start=np.full(contract.years, rec)),
                   CommitmentKind.RAMP)
         if ramp.expected_cost > flat_rec.expected_cost or \
-                ramp.shortfall_probability > appetite + 1e-12:
+                not ramp.within_bounds(contract, appetite):
             # Rollover or price protection can make the closed-form search's pick worse
             # than flat once evaluated path by path: then the flat one is the best ramp.
             ramp = ev(rec, CommitmentKind.RAMP)
     else:
         ramp = ev(rec, CommitmentKind.RAMP)
     ramp_advised = bool(ramp.is_ramp and ramp.expected_cost < flat_rec.expected_cost
-                        * (1 - 1e-6) and ramp.shortfall_probability <= appetite + 1e-12)
+                        * (1 - 1e-6) and ramp.within_bounds(contract, appetite))
     # What a buyer signs who sizes on the unoptimized forecast: each year, what today's path
     # is expected to use (at the discount that amount earns).
     unoptimized = np.array([largest_commit_covering(contract, float(m)) for m in base.mean])
     safe = safe_commit_amount(contract, opt, base)
+    safe_result = ev(safe, CommitmentKind.SAFE_FROM_STRANDING)
+    safe_ok = ev(min(safe, rb), CommitmentKind.SAFE_FROM_STRANDING) if rb < safe \
+        else safe_result
+    if bounded and not safe_ok.within_bounds(contract, appetite):
+        safe_ok = ev(min(safe_ok.annual_commit, rec), CommitmentKind.SAFE_FROM_STRANDING)
+    if safe_ok.total_commit <= 0 or not safe_ok.earns_discount \
+            or any(r.risk == Risk.STRANDING for r in safe_ok.reasons) \
+            or not safe_ok.within_bounds(contract, appetite):
+        safe_ok = None
     return Recommendation(
         risk_neutral=ev(rn, CommitmentKind.RISK_NEUTRAL),
         risk_bounded=ev(rb, CommitmentKind.RISK_BOUNDED),
         recommended=flat_rec,
         ramp=ramp,
         ramp_advised=ramp_advised,
-        safe_commit=ev(safe, CommitmentKind.SAFE_FROM_STRANDING),
+        safe_commit=safe_result,
         unoptimized=ev(unoptimized, CommitmentKind.UNOPTIMIZED_FORECAST),
         run_rate=None if run_rate is None else ev(run_rate, CommitmentKind.RUN_RATE),
         sweep=sweep,
         grid_optimum=grid_optimum,
         appetite=appetite,
+        safe_from_stranding=safe_ok,
     )

@@ -19,8 +19,6 @@ from typing import Annotated, Any, Self
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
-    ConfigDict,
     Field,
     ValidationError,
     field_validator,
@@ -29,10 +27,33 @@ from pydantic import (
 
 from forecast import limits
 from forecast.pricebook import DEFAULT_PRICE_BOOK
+from forecast.scenario_contract import (
+    Contract as Contract,
+)
+from forecast.scenario_contract import (  # re-exported: the contract side of the schema
+    DiscountTier as DiscountTier,
+)
+from forecast.scenario_contract import (
+    HistoryMonth as HistoryMonth,
+)
+from forecast.scenario_contract import (
+    Negotiation as Negotiation,
+)
+from forecast.scenario_contract import (
+    Offer as Offer,
+)
+from forecast.scenario_contract import (
+    RiskAppetite as RiskAppetite,
+)
+from forecast.scenario_contract import (
+    Side as Side,
+)
+from forecast.scenario_contract import (
+    StrandedThresholds as StrandedThresholds,
+)
 from forecast.scenario_messages import _at, _each, _show, validation_problems
 from forecast.scenario_values import (
     _NO_BOOL,
-    Commitment,
     FitMonths,
     GrowthSd,
     Name,
@@ -44,19 +65,15 @@ from forecast.scenario_values import (
     Volatility,
     Whole,
     _at_most,
-    _no_bool,
     _rate,
+    _Strict,
 )
-from forecast.types import CacheTTL, GrowthModel, Overage, Waiting
+from forecast.types import CacheTTL, GrowthModel, Waiting
 
 #: Batch turns around within 24 h, most within an hour: below this latency a workload
 #: cannot batch.
 MIN_BATCH_LATENCY_MINUTES = 60.0
 _SHARE_TOLERANCE = 1e-6
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=False, allow_inf_nan=False)
 
 
 # --------------------------------------------------------------------------- workloads
@@ -416,182 +433,6 @@ class Uncertainty(_Strict):
 
 
 # --------------------------------------------------------------------------- contract
-class DiscountTier(_Strict):
-    """Commit at least ``min_annual_commit`` a year, earn ``discount`` on all usage."""
-
-    min_annual_commit: Commitment
-    discount: Annotated[float, _NO_BOOL, Field(ge=0.0, lt=1.0)]
-
-
-class RiskAppetite(_Strict):
-    """The buyer's tolerance for a shortfall (some contract year below the commitment).
-
-    A commitment whose shortfall probability is above ``max_shortfall_probability`` is
-    amber; above ``red_shortfall_probability`` (default: twice the appetite) it is red.
-    """
-
-    max_shortfall_probability: Annotated[float, _NO_BOOL, Field(gt=0.0, lt=1.0)] = 0.10
-    red_shortfall_probability: Annotated[float, _NO_BOOL, Field(gt=0.0, le=1.0)] | None = None
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Self:
-        red = self.red_shortfall_probability
-        if red is not None and red < self.max_shortfall_probability:
-            raise _at("red_shortfall_probability",
-                      f"is {red:g}, below max_shortfall_probability "
-                      f"{self.max_shortfall_probability:g}; red must be the higher line")
-        return self
-
-    @property
-    def red_line(self) -> float:
-        """Shortfall probability above which a commitment is red."""
-        red = self.red_shortfall_probability
-        return min(1.0, 2.0 * self.max_shortfall_probability) if red is None else red
-
-
-class StrandedThresholds(_Strict):
-    """Stranded share of gross savings above which the flag turns amber / red."""
-
-    amber: Share = 0.10
-    red: Share = 0.25
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Self:
-        if self.amber > self.red:
-            raise _at("amber", f"is {self.amber:g}, above red {self.red:g}; amber must be lower")
-        return self
-
-
-class Contract(_Strict):
-    """Contract terms. ``commitments`` is one amount a year (flat) or one per year (ramp);
-    leave it out to get a recommendation only. With ``commitments`` given, the contract is
-    the signed one that ``commitplan track`` follows from the scenario's ``start``.
-
-    ``shortfall_credit`` is the share of each year's unused commitment the vendor credits
-    back; ``price_protection`` makes the commitment fall with list prices (it matters only
-    when ``uncertainty.price_cuts`` can happen); ``id`` names the contract in exports.
-    """
-
-    years: Whole = Field(1, ge=1, le=5)
-    commitments: list[Commitment] | None = None
-    discount_tiers: list[DiscountTier] = Field(default_factory=list)
-    overage: Overage = Overage.DISCOUNTED
-    rollover: Share = 0.0
-    shortfall_credit: Share = 0.0
-    price_protection: bool = False
-    id: Name | None = None
-    risk_appetite: RiskAppetite = RiskAppetite()
-    stranded_thresholds: StrandedThresholds = StrandedThresholds()
-
-    @field_validator("commitments", mode="before")
-    @classmethod
-    def _flat_to_list(cls, value: Any) -> Any:
-        # YAML reads 1.2e6 as the string "1.2e6": one amount either way.
-        if isinstance(value, int | float | str) and not isinstance(_no_bool(value), bool):
-            return [value]
-        return value
-
-    @model_validator(mode="after")
-    def _check(self) -> Self:
-        problems: list[tuple[str, str]] = []
-        if self.commitments is not None:
-            n = len(self.commitments)
-            if n == 0:
-                problems.append(("commitments",
-                                 "is empty; give one amount, or one per contract year"))
-            elif n > self.years:
-                problems.append((
-                    "commitments",
-                    f"ramp has {n} years, longer than the {self.years}-year term; give one "
-                    f"amount, or {self.years}",
-                ))
-            elif 1 < n < self.years:
-                problems.append((
-                    "commitments",
-                    f"ramp has {n} years for a {self.years}-year term; give one amount, "
-                    f"or {self.years}",
-                ))
-        for i in range(1, len(self.discount_tiers)):
-            prev, tier = self.discount_tiers[i - 1], self.discount_tiers[i]
-            if tier.min_annual_commit <= prev.min_annual_commit:
-                problems.append((
-                    f"discount_tiers[{i}].min_annual_commit",
-                    f"is {tier.min_annual_commit:,.0f}, not above the tier before it "
-                    f"({prev.min_annual_commit:,.0f}); list tiers in increasing order",
-                ))
-            if tier.discount < prev.discount:
-                problems.append((
-                    f"discount_tiers[{i}].discount",
-                    f"is {tier.discount:g}, below the smaller tier's {prev.discount:g}; a "
-                    "bigger commitment must not earn a smaller discount",
-                ))
-        if problems:
-            raise _each(problems)
-        return self
-
-    def commitment_per_year(self) -> list[float] | None:
-        """The named commitment as one amount per contract year, or None."""
-        if self.commitments is None:
-            return None
-        if len(self.commitments) == 1:
-            return self.commitments * self.years
-        return list(self.commitments)
-
-
-class Offer(_Strict):
-    """A contract proposed by either side, compared with the others on the same paths.
-
-    A term left out is the scenario's ``contract`` term, except ``commitments``: an offer
-    without them leaves the amount to the buyer. ``discount`` is one discount for
-    any commitment at or above the offer's smallest yearly commitment (give ``commitments``
-    with it) and stands in for ``discount_tiers``; without ``commitments`` the buyer chooses
-    the commitment and the planner picks the best within the appetite.
-    """
-
-    name: Name
-    discount: Annotated[float, _NO_BOOL, Field(ge=0.0, lt=1.0)] | None = None
-    discount_tiers: list[DiscountTier] | None = None
-    commitments: list[Commitment] | None = None
-    overage: Overage | None = None
-    rollover: Share | None = None
-    years: Whole | None = Field(None, ge=1, le=5)
-    shortfall_credit: Share | None = None
-    price_protection: bool | None = None
-
-    @field_validator("commitments", mode="before")
-    @classmethod
-    def _flat_to_list(cls, value: Any) -> Any:
-        return Contract._flat_to_list(value)
-
-    @model_validator(mode="after")
-    def _check(self) -> Self:
-        if self.discount is not None and self.discount_tiers is not None:
-            raise _at("discount", "give one discount or discount_tiers, not both")
-        if self.discount is not None and self.commitments is None:
-            raise _at("commitments", "one discount needs the commitment it is offered for; "
-                      "give commitments, or discount_tiers with their minimums")
-        return self
-
-    def to_contract(self, base: Contract) -> Contract:
-        """The offer's full terms: its own, and ``base``'s where it says nothing."""
-        update: dict[str, Any] = {"commitments": self.commitments}
-        for field in ("overage", "rollover", "years", "shortfall_credit",
-                      "price_protection"):
-            value = getattr(self, field)
-            if value is not None:
-                update[field] = value
-        if self.discount_tiers is not None:
-            update["discount_tiers"] = self.discount_tiers
-        elif self.discount is not None:
-            assert self.commitments is not None
-            update["discount_tiers"] = [DiscountTier(min_annual_commit=min(self.commitments),
-                                                     discount=self.discount)]
-        data = base.model_dump() | {k: v for k, v in update.items()}
-        data["discount_tiers"] = [t.model_dump() if isinstance(t, DiscountTier) else t
-                                  for t in data["discount_tiers"]]
-        return Contract.model_validate(data)
-
-
 class SimulationSettings(_Strict):
     paths: Whole = Field(10_000, ge=1, le=100_000)
     seed: Whole = Field(0, ge=0, le=limits.MAX_SEED)
@@ -611,6 +452,10 @@ class Scenario(_Strict):
     uncertainty: Uncertainty = Uncertainty()
     contract: Contract = Contract()
     offers: list[Offer] = Field(default_factory=list)
+    negotiation: Negotiation = Negotiation()
+    #: Usage as it happened, month by month (from an import): the vendor copy shows it.
+    history: list[HistoryMonth] | None = Field(None, min_length=1,
+                                               max_length=limits.MAX_HISTORY_MONTHS)
     #: The discount off list the buyer pays today (0.12 = 12% off), from a cost report's
     #: amount against its list amount; absent = 0 (list prices). A record of where a renewal
     #: starts from: it does not change the forecast, which is at list.
@@ -675,6 +520,13 @@ class Scenario(_Strict):
                 problems.append((f"offers[{i}].years",
                                  f"{terms.years} years need a horizon of at least "
                                  f"{terms.years * 12} months; horizon_months is {h}"))
+        months = [m.month for m in self.history or []]
+        for i in range(1, len(months)):
+            if months[i] <= months[i - 1]:
+                problems.append((f"history[{i}].month",
+                                 f"is {months[i]}, not after {months[i - 1]}; list each month "
+                                 "once, oldest first"))
+                break
         if problems:
             raise _each(problems)
         return self

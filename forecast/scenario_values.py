@@ -13,7 +13,9 @@ from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
+    BaseModel,
     BeforeValidator,
+    ConfigDict,
     Field,
     ValidatorFunctionWrapHandler,
     WrapValidator,
@@ -201,3 +203,9 @@ def name_problem(name: str) -> str | None:
     except ValueError as exc:
         return str(exc)
     return None
+
+
+class _Strict(BaseModel):
+    """A schema section: unknown keys refused, no inf or nan."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=False, allow_inf_nan=False)

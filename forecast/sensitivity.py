@@ -58,7 +58,14 @@ class SensitivityRow:
 
     @property
     def swing(self) -> float:
+        """The risk-bounded commitment's swing."""
         return abs(self.high - self.low)
+
+    @property
+    def recommended_swing(self) -> float:
+        """The recommended commitment's swing: what the tornado draws (the headline's
+        figure; it moves in steps at tier edges)."""
+        return abs(self.recommended_high - self.recommended_low)
 
     def to_dict(self) -> dict:
         return {"assumption": self.assumption, "low_label": self.low_label,
@@ -149,6 +156,7 @@ def tornado(scenario: Scenario, book: PriceBook, paths: int = SENSITIVITY_PATHS,
                                    high[0] + shift, base[0] + shift, low[1], high[1], base[1]))
         if progress:
             progress(i + 1, len(items))
-    rows.sort(key=lambda r: (r.swing, abs(r.recommended_high - r.recommended_low)),
-              reverse=True)
+    # Ordered by what the tornado draws, the recommended commitment's swing; the
+    # risk-bounded one, which moves continuously, breaks ties.
+    rows.sort(key=lambda r: (r.recommended_swing, r.swing), reverse=True)
     return rows

@@ -120,6 +120,10 @@ class Simulation:
         List-price level in force (1.0 = the book's prices); every series above is at it.
     current_by_workload, optimized_by_workload : ndarray of shape (n_months, n_workloads)
         Mean over paths, per workload.
+    expected_current, expected_optimized : ndarray of shape (n_months,), optional
+        The exact means of ``current`` and ``optimized`` (the projection's totals, set by
+        :func:`forecast.plan.build_plan`): the control variates of every estimate
+        (:mod:`forecast.precision`).
     """
 
     months: list[str]
@@ -132,6 +136,8 @@ class Simulation:
     current_by_workload: FloatArray
     optimized_by_workload: FloatArray
     seed: int | None
+    expected_current: FloatArray | None = None
+    expected_optimized: FloatArray | None = None
 
     @property
     def n_paths(self) -> int:

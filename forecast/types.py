@@ -106,6 +106,8 @@ class Risk(StrEnum):
     STRANDING = "stranding"
     SHORTFALL = "shortfall"
     NO_DISCOUNT = "no_discount"
+    EXTRA_COST = "extra_cost"
+    UNUSED = "unused"
 
 
 class FlagKind(StrEnum):

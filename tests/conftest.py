@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
+# One BLAS thread, as the library sets it (forecast/__init__.py): here numpy is imported
+# before forecast, so the default must be set first.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 import copy
 from pathlib import Path
 from typing import Any

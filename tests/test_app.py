@@ -120,34 +120,37 @@ def upload(at: AppTest, name: str, content: bytes) -> AppTest:
 def test_opens_on_the_enterprise_example_with_the_answer_and_why():
     at = open_app()
     assert title(at) == f"### {md(ENTERPRISE)}"
-    for label in ("Recommended / yr", "Risk-neutral / yr", "Risk-bounded / yr", SAVING):
+    # The decision first (the one amount to sign), then the two commitments it is read
+    # against, then the one saving.
+    assert at.metric[0].label == "Decision" and "$" in metric(at, "Decision")
+    for label in ("Risk-neutral / yr", "Risk-bounded / yr", SAVING):
         assert metric(at, label).startswith("$")
     assert money(metric(at, "Risk-bounded")) > 0
-    # The tier each headline amount earns, under it.
-    assert [m.proto.delta for m in at.metric][:3] == ["10% tier"] * 3
+    # The tier each headline amount earns, under it; the decision's says when to sign.
+    assert [m.proto.delta for m in at.metric][1:3] == ["10% tier"] * 2
+    assert "tier · sign " in at.metric[0].proto.delta
     text = page_html(at)
     assert "Stranded savings" in text and any(c in text for c in ("GREEN", "AMBER", "RED"))
     # The contrast the product exists for: sized on the unoptimized forecast, the floor
     # strands savings.
     assert "Sized on the unoptimized forecast" in text and "RED" in text
-    # The why, under the headline: the tier, the rule, the three lines, the next tier.
-    assert "It earns the 10% discount tier" in text
+    # The why, under the headline: the decision, its reason, the three lines.
+    assert "DECISION: " in text
     assert "Optimize first." in text and "Then commit" in text
-    assert "$3,000,000 is the 10% tier's threshold. The next tier, 14% from $6,000,000" in text
     assert not at.error
     assert widget(at.selectbox, "Paths").value == 10_000
     assert any("capped at 400" in c.value for c in at.caption)
 
 
-def test_a_zero_answer_says_why():
-    """Acme: recommended $0 (the risk-neutral commitment is the first tier's $500K)."""
+def test_with_offers_the_headline_is_the_decision_not_a_zero():
+    """Acme: $0 under the contract's own terms, but an offer beats pay as you go: the
+    headline quotes the decision under it (issue 20: one amount to sign, not two)."""
     at = open_app()
     at.selectbox(key="picker").select(ACME).run()
-    assert metric(at, "Recommended") == "$0"
-    assert at.metric[0].proto.delta == "no commitment"
+    decision = metric(at, "Decision")
+    assert decision != "Pay as you go" and "$" in decision
     text = page_html(at)
-    assert "$0 means no commitment: pay as you go." in text
-    assert "Then commit nothing yet:" in text
+    assert "DECISION: " in text and "under Our counter" in text
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
@@ -243,7 +246,15 @@ def test_a_contract_change_reuses_the_simulation(monkeypatch):
 
     drawn = []
     real = cache.simulate
-    monkeypatch.setattr(cache, "simulate", lambda *a, **k: drawn.append(1) or real(*a, **k))
+
+    def counted(scenario, *a, **k):
+        # The draws over the scenario's horizon; when to sign's longer window is drawn
+        # (and cached) on its own, also once.
+        if scenario.horizon_months == 36:
+            drawn.append(1)
+        return real(scenario, *a, **k)
+
+    monkeypatch.setattr(cache, "simulate", counted)
     at = open_app()
     assert len(drawn) == 1
     widget(at.text_input, "Discount tiers").input("1M: 6% / 3M: 10% / 4M: 12%").run()
@@ -491,8 +502,8 @@ def test_sensitivity_runs_only_when_asked():
     widget(at.button, "Compute the tornado").click().run()
     assert not at.exception
     assert at.get("vega_lite_chart"), "tornado"
-    table = table_with(at, "rec_low")  # the recommended commitment at low and high, as the PDF
-    assert all(v.startswith("$") for v in table["rec_high"])
+    table = table_with(at, "bounded_low")  # the risk-bounded one beside, as in the PDF
+    assert all(v.startswith("$") for v in table["at_high"])
     widget(at.slider, "Walk-back probability").set_value(0.5).run()
     assert any("before your latest change" in c.value for c in at.caption)
     assert widget(at.button, "Recompute")
@@ -573,8 +584,8 @@ def test_an_import_shows_its_report_and_the_next_step():
     assert list(groups["group"]) == ["wrkspc_chat", "wrkspc_nightly", "Default workspace"]
     assert groups["interval"].iloc[2] == "not fitted"
     assert any("Read 3 files" in c.value for c in at.code)  # the importer's full report
-    # The $0 headline of today's usage says why, and the tiers step is there to take.
-    assert "$0 means no commitment" in page_html(at)
+    # The pay-as-you-go headline of today's usage says why, and the tiers step is there.
+    assert "DECISION: pay as you go, no commitment" in page_html(at)
     widget(at.text_input, "Discount tiers").input("100: 5%").run()
     assert any(m.value.startswith("**Next step** (1 of 2 done)") for m in at.markdown)
     widget(at.button, "Open the Workloads table").click().run()

@@ -49,7 +49,7 @@ IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 NO_STALE = "document.querySelectorAll('[data-stale=\"true\"]').length === 0"
 VIEWS = ("Spend", "Commitment", "Offers", "Savings", "Workloads", "Sensitivity", "Compare",
          "Files")
-HEADLINE = ("Recommended / yr", "Risk-neutral / yr", "Risk-bounded / yr",
+HEADLINE = ("Decision", "Risk-neutral / yr", "Risk-bounded / yr",
             "Expected saving vs today's path at list")
 TEAM = (ROOT / "scenarios" / "team-three-workloads.yaml").read_text()
 ENTERPRISE = (ROOT / "scenarios" / "enterprise-portfolio.yaml").read_text()

@@ -84,7 +84,9 @@ def check_contract_commitment(data: bytes, years: int) -> list[dict[str, str]]:
 
 
 def test_the_nightly_ramp_as_contract_commitments():
-    s = load_scenario(ROOT / "scenarios" / "nightly-enrichment.yaml")
+    # The contract's ramp with no offers on the table (with offers: the decision).
+    s = load_scenario(ROOT / "scenarios" / "nightly-enrichment.yaml").model_copy(
+        update={"offers": []})
     assert s.contract.id is None  # commitments but no provider id: exported as a plan
     export = focus_export(s, BOOK, paths=200, seed=1, version="1.3", planned=True)
     rows = check_contract_commitment(export.files()[CONTRACT_COMMITMENT_FILE], 3)
@@ -232,7 +234,8 @@ def test_cli_export_folder_cases(tmp_path: Path):
     result = run_cli("export", str(scenario), "--focus", "-o", str(tmp_path / "out"),
                      "--paths", "100", "--planned")
     assert result.code == 0, result.stderr
-    assert "3 contract years, the scenario's contract.commitments" in result.stderr
+    # Offers are on the table: the plan's decision, not the contract's named ramp.
+    assert "3 contract years, the plan's decision" in result.stderr
 
     a_file = tmp_path / "a-file"
     a_file.write_text("keep")

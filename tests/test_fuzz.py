@@ -45,12 +45,18 @@ BUNDLED = [yaml.safe_load(p.read_text()) for p in SCENARIOS]
 _CLAUSES = yaml.safe_load((ROOT / "scenarios" / "nightly-enrichment.yaml").read_text())
 _CLAUSES["uncertainty"]["price_cuts"] = {"annual_probability": 0.3,
                                          "size": {"mean": 0.25, "sd": 0.1}}
-_CLAUSES["contract"].update(shortfall_credit=0.25, price_protection=True,
+_CLAUSES["contract"].update(shortfall_credit=0.25, price_protection=True, sign_by="2027-06",
                             risk_appetite={"max_shortfall_probability": 0.1,
-                                           "red_shortfall_probability": 0.3})
+                                           "red_shortfall_probability": 0.3,
+                                           "max_extra_cost_p90": 50_000,
+                                           "max_expected_unused": 100_000})
+_CLAUSES["current_discount"] = 0.12
 _CLAUSES["offers"].append({"name": "Credit", "discount_tiers": [
     {"min_annual_commit": 400000, "discount": 0.1}], "shortfall_credit": 0.5,
-    "price_protection": True, "years": 2})
+    "price_protection": True, "years": 2, "sign_by": "2027-03", "from": "vendor"})
+_CLAUSES["negotiation"] = {"min_ask_value": 5_000, "disclose": "P30"}
+_CLAUSES["history"] = [{"month": "2026-10", "list_spend": 61_000},
+                       {"month": "2026-11", "list_spend": 64_500.5}]
 # A growth fitted on history, with the part of its error the workloads share.
 _CLAUSES["workloads"][0]["growth"] = {**_CLAUSES["workloads"][0].get("growth", {}),
                                       "monthly_sd": 0.01, "fit_months": 12}
@@ -116,6 +122,9 @@ EDGES: dict[str, list[Any]] = {
     "price_protection": [True, False, 1, "yes"],
     "commitments": [[0], [1e11], [1, 2], [], [-1]],
     "red_shortfall_probability": [0.05, 1.0, 0.0],
+    "sign_by": ["2027-13", "2026-12", "2027-06-30", "", 2027, "June"],
+    "max_extra_cost_p90": [0, -1, limits.MAX_ANNUAL_COMMIT, 1e12],
+    "max_expected_unused": [0, -1, limits.MAX_ANNUAL_COMMIT, 1e12],
     "current_discount": [0.0, 0.9999, 1.0, -0.01, "12%"],
     "price_book": ["anthropic-2026-11", "anthropic-2026-12", "anthropic-2027-01"],
 }
@@ -570,7 +579,8 @@ def history_command_lines(draw: st.DrawFn) -> list[str]:
         argv = ["report", "{SCEN}", "-o", draw(st.sampled_from(["{PDF}", "{PDF}", "{SCEN}"])),
                 "--no-sensitivity", "--paths", "30"]
         options = {"--audience": [st.sampled_from(["internal", "vendor", "Vendor", "", "x"])],
-                   "--asks-for": [ASKS_FOR]}
+                   "--asks-for": [ASKS_FOR], "--propose": [ASKS_FOR],
+                   "--commit": [AMOUNTS]}
     else:
         argv = [command, *(["{HISTORY}"] if draw(st.integers(0, 9)) else [])]
         options = {"--group-by": [st.sampled_from(["product", "model", "workspace", "api_key",
@@ -622,12 +632,52 @@ def test_desk_argument_errors_name_the_argument(tmp_path: Path):
              "--audience"),
             (["plan", str(SCENARIOS[0]), "--paths", "30", "--no-sensitivity", "--asks-for",
               "nobody"], "--asks-for: no offer named nobody"),
+            (["report", str(SCENARIOS[0]), "-o", str(out), "--audience", "vendor",
+              "--propose", "nobody"], "--propose: no offer named 'nobody'"),
             (["backtest", *map(str, HISTORY), "--train-months", "0"], "--train-months"),
             (["import", *map(str, HISTORY), "--batch-share", "150"], "--batch-share"),
             (["prices", "--on", "2026-13-01"], "--on")):
         result = checked(*argv)
         assert result.code == 2 and needle in result.stderr, (argv, result.stderr)
         assert not out.exists()
+
+
+@pytest.mark.parametrize(("patch", "field"), [
+    ({"negotiation": {"min_ask_value": -1}}, "negotiation.min_ask_value"),
+    ({"negotiation": {"min_ask_value": "lots"}}, "negotiation.min_ask_value"),
+    ({"negotiation": {"min_ask_value": True}}, "negotiation.min_ask_value"),
+    ({"negotiation": {"min_ask_value": 1e300}}, "negotiation.min_ask_value"),
+    ({"negotiation": {"disclose": "P0"}}, "negotiation.disclose"),
+    ({"negotiation": {"disclose": "P100"}}, "negotiation.disclose"),
+    ({"negotiation": {"disclose": "median"}}, "negotiation.disclose"),
+    ({"negotiation": {"disclose": 25}}, "negotiation.disclose"),
+    ({"negotiation": {"disclose": None}}, "negotiation.disclose"),
+    ({"negotiation": {"discloze": "P25"}}, "negotiation.discloze"),
+    ({"negotiation": "P25"}, "negotiation"),
+    ({"offers": [{"name": "A", "from": "seller"}]}, "offers[0].from"),
+    ({"offers": [{"name": "A", "from": 1}]}, "offers[0].from"),
+    ({"offers": [{"name": "A", "from": None}]}, "offers[0].from"),
+    ({"history": []}, "history"),
+    ({"history": "2026-01"}, "history"),
+    ({"history": [{"month": "2026-13", "list_spend": 1}]}, "history[0].month"),
+    ({"history": [{"month": "2026-01", "list_spend": -1}]}, "history[0].list_spend"),
+    ({"history": [{"month": "2026-01", "list_spend": "nan"}]}, "history[0].list_spend"),
+    ({"history": [{"month": "2026-01"}]}, "history[0].list_spend"),
+    ({"history": [{"month": "2026-01", "list_spend": 1, "x": 2}]}, "history[0].x"),
+    ({"history": [{"month": "2026-02", "list_spend": 1},
+                  {"month": "2026-01", "list_spend": 1}]}, "history[1].month"),
+    ({"history": [{"month": "2026-01", "list_spend": 1},
+                  {"month": "2026-01", "list_spend": 1}]}, "history[1].month"),
+    ({"history": [{"month": f"{2000 + i // 12}-{i % 12 + 1:02d}", "list_spend": 1}
+                  for i in range(121)]}, "history"),
+])
+def test_negotiation_fields_are_refused_naming_the_field(tmp_path: Path, patch: dict,
+                                                         field: str):
+    doc = copy.deepcopy(BUNDLED[0]) | patch
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    result = checked("validate", str(path))
+    assert result.code == 2 and field in result.stderr, result.stderr
 
 
 # --------------------------------------------------------------------------- round two

@@ -101,32 +101,39 @@ def test_summary_figures_equal_plan_json(enterprise):
     doc, text_pages, _ = enterprise
     summary = text_pages[0]
     rec = doc["recommendation"]
-    r = rec["recommended"]
     assert doc["scenario"] in summary
     assert f"price book {doc['price_book']['id']}" in summary
     assert f"(effective {doc['price_book']['effective_date']})" in summary
     assert f"prepared {dt.date.today().isoformat()}" in summary
     assert f"{doc['paths']:,} simulated paths, seed {doc['seed']}" in summary
-    # The headline with its tier, then the four figures under it: the one saving quoted is
-    # the bridge's first line minus its last.
-    assert money_after(summary, "RECOMMENDED COMMITMENT") == usd(r["annual_commit"])
-    assert f"{amount(r)} a year ({pct(r['discount'])} tier)" in summary
-    assert money_after(summary, "TERM") == usd(r["expected_cost"])
-    assert f"P10 {usd(r['cost_p10'])} · P90 {usd(r['cost_p90'])}" in summary
+    # The decision with its reason, then the four figures under it: the one saving quoted
+    # is the decision's bridge's first line minus its last.
+    d = doc["decision"]
+    assert "THE DECISION" in summary and d["reason"][:60] in summary
+    for c in d["per_year"]:
+        assert usd(c) in summary
+    assert money_after(summary, "WINDOW" if d["sign_after_months"] else "TERM") == usd(
+        d["expected_cost"])
     bridge = doc["bridge"]
     assert money_after(summary, "EXPECTED SAVING VS TODAY'S PATH AT LIST") == usd(
         bridge["today_list"] - bridge["expected_cost"])
-    assert usd(r["saving_vs_today"]) == usd(doc["saving"]["vs_today"])
-    assert f"SHORTFALL PROBABILITY {pct(r['shortfall_probability'])}" in summary
-    assert f"the {pct(r['discount'])} discount tier" in summary
-    # The bridge, line by line.
+    assert usd(d["saving_vs_today"]) == usd(doc["saving"]["vs_today"])
+    assert f"SHORTFALL PROBABILITY {pct(d['shortfall_probability'])}" in summary
+    assert money_after(summary, "IN A BAD CASE (P90)") == usd(d["extra_cost_p90"])
+    # The bridge, line by line (under its heading: the position's box above quotes pay as
+    # you go over the term too).
+    summary = summary[summary.index("The savings bridge of the decision"):]
     for words, key, sign in (("today's path at list", "today_list", 1),
                              ("optimization levers", "levers", -1),
                              ("pay as you go on the optimized path", "payg", 1),
                              ("discount earned", "discount", -1),
                              ("unused commitment", "unused", 1),
-                             ("expected cost of the commitment", "expected_cost", 1)):
+                             ("expected cost of the decision", "expected_cost", 1)):
         assert money_after(summary, words) == usd(sign * bridge[key]), words
+    # The budget, year by year, beside when to sign (page 2).
+    timing = next(p for p in text_pages if "When to sign" in p)
+    for b in doc["budget"]:
+        assert money_after(timing, f"year {b['year']}") == usd(b["expected_cost"])
     # The options table (page two), row by row: commitment, discount, expected cost, saving
     # against today's path, shortfall probability, stranded savings, colour.
     options = next(p for p in text_pages if p.startswith("The options on the table"))
@@ -168,11 +175,13 @@ def test_stranded_and_walk_back_flags_equal_plan_json(enterprise):
 def test_conclusion_on_the_summary(enterprise):
     doc, text_pages, _ = enterprise
     summary = text_pages[0]
-    r = doc["recommendation"]["recommended"]
+    d = doc["decision"]
     base = doc["recommendation"]["unoptimized_forecast"]
     assert "OPTIMIZE, THEN COMMIT" in summary
     assert "1. Optimize first. Land " in summary
-    assert f"2. Then commit {amount(r)} a year" in summary
+    # Line 2 is the decision, its amounts as they are signed.
+    assert "2. Then commit " in summary
+    assert all(usd(c) in summary[summary.index("2. Then commit "):] for c in d["per_year"])
     # The enterprise example's baseline-sized commitment strands red: line 3 says so.
     assert base["flag"] == "red"
     assert (f"would strand {usd(base['stranded_savings'])}, {pct(base['stranded_share'])} "

@@ -70,8 +70,15 @@ def test_results_that_use_it_write_every_field():
     risk, level = next(iter(Risk)), next(iter(FlagLevel))
     assert RiskReason(risk, level, 0.1).to_dict() == {"risk": risk.value, "level": level.value,
                                                       "value": 0.1}
-    assert Alternative(2, 10.0, 8.0, 12.0).to_dict() == {
-        "years": 2, "expected_cost": 10.0, "cost_p10": 8.0, "cost_p90": 12.0}
+    # Every field, the standard errors included, but the searches' internal plain mean.
+    assert Alternative(2, 10.0, 8.0, 12.0, 0.5, 0.25, 0.75, 10.1).to_dict() == {
+        "years": 2, "expected_cost": 10.0, "cost_p10": 8.0, "cost_p90": 12.0,
+        "expected_cost_se": 0.5, "cost_p10_se": 0.25, "cost_p90_se": 0.75}
+    # The bridge's six lines; their standard errors are written apart, keyed alike.
+    with_se = Bridge(100.0, 20.0, 80.0, 8.0, 3.0, 75.0, {"expected_cost": 1.5})
+    assert with_se.to_dict() == bridge.to_dict()
+    assert with_se.se_to_dict() == {"today_list": 0.0, "levers": 0.0, "payg": 0.0,
+                                    "discount": 0.0, "unused": 0.0, "expected_cost": 1.5}
     assert BreakEven(1e6, 0.1).to_dict() == {"annual_commit": 1e6, "discount": 0.1}
     ask = Ask(next(iter(Clause)), "Offer A", "words", 5.0, 0.02, np.array([1.0, 2.0]))
     assert ask.to_dict()["per_year_after"] == [1.0, 2.0]

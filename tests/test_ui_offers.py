@@ -88,6 +88,7 @@ def test_an_unreadable_cell_names_its_row_and_field():
      'Offers table, row 2 "No amount": commitments: one discount needs the commitment'),
     ({"name": "Too long", "years": 4},
      'Offers table, row 2 "Too long": years: 4 years need a horizon of at least 48 months'),
+    ({"name": "Whose", "from": "seller"}, 'Offers table, row 2 "Whose": from:'),
 ])
 def test_schema_problems_name_the_table_row_and_field(row, expected):
     """A ramp of 2 amounts for the 3-year term; one discount with no commitment; a 4-year
@@ -145,3 +146,14 @@ def test_a_problem_of_the_offers_table_reads_like_the_workloads_tables():
     line = 'Offers table, row 2 "[x](http://y)": discount: cannot read \'lots\''
     assert problem_md(line) == (md('Offers table, row 2 "[x](http://y)":') + " `discount`: "
                                 + md("cannot read 'lots'"))
+
+
+def test_who_proposed_an_offer_is_a_column():
+    """From: blank is the vendor (the default), buyer marks a counter; the table shows it and
+    the scenario keeps it."""
+    scenario = edits.validate(typed(VENDOR, {"name": "Our counter", "discount": "3M: 8%",
+                                             "from": "buyer"}))
+    assert [o.side for o in scenario.offers] == ["vendor", "buyer"]
+    frame = offers.offers_frame(scenario_to_dict(scenario))
+    assert list(frame["from"]) == ["vendor", "buyer"]
+    assert scenario_to_dict(scenario)["offers"][1]["from"] == "buyer"

@@ -49,11 +49,13 @@ from forecast import (
     Simulation,
     build_plan,
     charts,
+    decide,
     negotiate,
     scenario_price_book,
     simulate,
     tornado,
 )
+from forecast.plan import TIMING_PATHS, repackage
 from forecast.sensitivity import SENSITIVITY_PATHS
 from forecast.types import CommitmentKind
 
@@ -83,24 +85,47 @@ def simulation_for(key: str, paths: int, seed: int, _scenario: Scenario) -> Simu
     return simulate(_scenario, scenario_price_book(_scenario), n_paths=paths, seed=seed)
 
 
+@st.cache_resource(max_entries=3, show_spinner=False)
+def longer_simulation_for(key: str, months: int, paths: int, seed: int, _scenario: Scenario
+                          ) -> Simulation:
+    """The scenario simulated over ``months`` (when to sign needs a window longer than the
+    horizon), cached on :func:`simulation_key` like the plan's own simulation."""
+    longer = _scenario.model_copy(update={"horizon_months": months})
+    return simulate(longer, scenario_price_book(_scenario), n_paths=min(paths, TIMING_PATHS),
+                    seed=seed)
+
+
+def _extend(scenario: Scenario, paths: int, seed: int) -> Callable[[int], Simulation]:
+    key = simulation_key(scenario)
+    return lambda months: longer_simulation_for(key, months, paths, seed, scenario)
+
+
 @st.cache_resource(max_entries=12, show_spinner=False)
 def plan_for_json(scenario_json: str, paths: int, seed: int) -> Plan:
     """The plan of one scenario without the tornado, nor the negotiation position (the
-    headline does not wait for it: :func:`position_for`)."""
+    headline does not wait for it unless offers are on the table: :func:`position_for`)."""
     scenario = Scenario.model_validate_json(scenario_json)
     simulation = simulation_for(simulation_key(scenario), paths, seed, scenario)
     return build_plan(scenario, scenario_price_book(scenario), paths=paths, seed=seed,
-                      sensitivity=False, simulation=simulation, negotiation=False)
+                      sensitivity=False, simulation=simulation, negotiation=False,
+                      extend=_extend(scenario, paths, seed))
 
 
 def with_position(plan: Plan, asks_for: Sequence[str] = ()) -> Plan:
     """``plan`` with the buyer's position, as ``build_plan(..., negotiation=True)`` makes it,
     on the plan's own simulation, yearly usage and recommendation (nothing re-simulated or
-    re-swept); ``asks_for`` names offers whose asks to value besides the best one's."""
+    re-swept), and the decision taken again with the offers (the longer simulation of when
+    to sign reused); ``asks_for`` names offers whose asks to value besides the best one's."""
     named = [c.per_year for c in plan.named if c.kind == CommitmentKind.NAMED]
     position = negotiate(plan.scenario, plan.usage, plan.recommendation, plan.simulation,
                          named, list(asks_for))
-    return dataclasses.replace(plan, position=position)
+    prior = plan.decision.timing.simulation if plan.decision is not None \
+        and plan.decision.timing is not None else None
+    decision = decide(plan.scenario, plan.usage, plan.recommendation, position,
+                      plan.simulation, prior=prior)
+    position = repackage(position, decision, plan.scenario, plan.usage, plan.simulation,
+                         plan.recommendation.appetite, list(asks_for))
+    return dataclasses.replace(plan, position=position, decision=decision)
 
 
 @st.cache_resource(max_entries=12, show_spinner=False)

@@ -68,7 +68,8 @@ def _flag_html(level: str, text_html: str, title: str, minor: bool = False) -> s
 def _stranded_html(flag: Flag, result: CommitmentResult, edges: Sequence[float]) -> str:
     """``Recommended $3.00M a year strands $0 (0% of ...)``: the flag's amount and share."""
     strands = (f"strands <b>{usd_short(flag.amount)}</b> ({pct(flag.share or 0.0)} of the "
-               f"{usd_short(result.gross_savings)} the optimizations save over the term)")
+               f"{usd_short(result.gross_savings)} the optimizations save over the term at "
+               f"its {pct(float(result.discount[0]))} discounted rate)")
     if flag.amount <= 0.5:
         strands += ": every dollar saved lowers the bill"
     amount = html_text(amount_text(result, edges))
@@ -83,9 +84,44 @@ def scenario_mark(scenario_json: str) -> str:
     return hashlib.sha1(scenario_json.encode()).hexdigest()[:12]
 
 
-def saving_label() -> str:
+def saving_label(plan: Plan | None = None) -> str:
     """The headline saving's label: the one every face gives it (``forecast.plan``)."""
-    return SAVING_LABEL[:1].upper() + SAVING_LABEL[1:]
+    label = SAVING_LABEL if plan is None else plan.saving_dict()["label"]
+    return label[:1].upper() + label[1:]
+
+
+def decision_figure(plan: Plan) -> tuple[str, str]:
+    """The decision as a metric: (value, delta): ``$300K/yr`` and ``12% tier · sign now``,
+    or ``Pay as you go`` and ``no commitment``."""
+    d = plan.decision
+    if d is None or not d.signs:
+        return "Pay as you go", "no commitment"
+    edges = d.edges
+    if d.is_ramp:
+        value = " → ".join(usd_short(c, edges) for c in d.per_year)
+    else:
+        value = f"{usd_short(d.annual_commit, edges)}/yr"
+    if d.sign_after_months > 0:
+        value = "~" + value
+    when = "sign now" if d.sign_after_months == 0 else f"sign in {d.sign_after_months} months"
+    tiers = " / ".join(pct(x) for x in d.discount) if d.is_ramp else pct(float(d.discount[0]))
+    return value, f"{tiers} tier · {when}"
+
+
+def decision_bridge_html(plan: Plan, title: str) -> str:
+    """The decision's savings bridge (``forecast.narrative.decision_bridge_rows``), then the
+    one saving under its label."""
+    rows = []
+    for sign, words, amount in narrative.decision_bridge_rows(plan):
+        shown = usd(-amount if sign == "-" else amount)
+        total = ' class="cp-total"' if sign == "=" else ""
+        rows.append(f"<tr{total}><td>{html_text(sign)}</td><td>{html_text(words)}</td>"
+                    f"<td>{html_text(shown)}</td></tr>")
+    saving = plan.saving_dict()
+    return (f'<div class="cp-bridge"><p class="cp-box-title">{html_text(title)}</p>'
+            f'<table>{"".join(rows)}</table>'
+            f"<p><b>{html_text(saving_label(plan))}: {html_text(usd(saving['vs_today']))}"
+            f"</b> (vs pay as you go: {html_text(usd(saving['vs_payg']))})</p></div>")
 
 
 def bridge_html(result: CommitmentResult, contract: Contract, title: str) -> str:
@@ -129,12 +165,17 @@ def render(plan: Plan, notes: list[str], scenario_json: str) -> DeltaGenerator:
     edges = tier_edges(contract)
     years = contract.years
     r = rec.recommended
+    d = plan.decision
     with st.container(horizontal=True, gap="small", key="cp-headline"):
+        if d is not None:
+            value, delta = decision_figure(plan)
+            st.metric("Decision", value, delta=delta, delta_color="off", delta_arrow="off",
+                      help=md(f"{narrative.decision_line(plan)}. {d.reason}"))
         figures = (
             ("Recommended / yr", r,
              f"{narrative.with_tier(r, contract)}: the lowest expected cost among "
-             f"commitments within the {pct(rec.appetite)} shortfall appetite, sized on the "
-             "optimized path."),
+             f"commitments within the {pct(rec.appetite)} shortfall appetite under the "
+             "contract's terms, sized on the optimized path."),
             ("Risk-neutral / yr", rec.risk_neutral,
              f"{narrative.with_tier(rec.risk_neutral, contract)}: the lowest expected cost, "
              "whatever the shortfall risk."),
@@ -142,23 +183,28 @@ def render(plan: Plan, notes: list[str], scenario_json: str) -> DeltaGenerator:
              f"{narrative.with_tier(rec.risk_bounded, contract)}: the largest commitment with "
              f"at most {pct(rec.appetite)} chance of a shortfall in some year."),
         )
-        for label, result, why in figures:
+        # With a decision, it takes the recommendation's place: one amount to sign.
+        for label, result, why in figures[1:] if d is not None else figures:
             st.metric(label, usd_short(result.annual_commit, edges), delta=tier_label(result),
                       delta_color="off", delta_arrow="off", help=md(why))
-        saving = r.saving_vs_today
+        saving = plan.saving_dict()["vs_today"]
+        span = f"over the {years}-yr term" if d is None or not d.window_months \
+            else f"over {d.window_months} months"
         with st.container(key="cp-saving"):
-            st.metric(saving_label(), usd_short(saving),
-                      delta=f"over the {years}-yr term", delta_color="off", delta_arrow="off",
-                      help=md(f"{usd(saving)}: today's path at list "
-                              f"({usd(r.expected_current_list)} expected over the term) minus "
-                              f"the expected cost under the recommended commitment "
-                              f"({usd(r.expected_cost)}). The bridge shows each step."))
+            st.metric(saving_label(plan), usd_short(saving),
+                      delta=span, delta_color="off", delta_arrow="off",
+                      help=md(f"{usd(saving)}: the bridge's first line minus the expected "
+                              "cost of the decision. The bridge shows each step."))
 
     with st.container(horizontal=True, gap="medium", key="cp-desk"):
         slot = st.container(key="cp-position-box")
         with st.container(key="cp-bridge-box"):
-            st.html(bridge_html(r, contract, f"Savings bridge · recommended "
-                                f"{narrative.with_tier(r, contract, short=True)}"))
+            if d is not None:
+                st.html(decision_bridge_html(plan, "Savings bridge · decision: "
+                                             + narrative.decision_amount(d, short=True)))
+            else:
+                st.html(bridge_html(r, contract, f"Savings bridge · recommended "
+                                    f"{narrative.with_tier(r, contract, short=True)}"))
 
     blocks = []
     pairs = zip(stranded_flags(plan), flagged_commitments(plan), strict=False)
@@ -167,8 +213,9 @@ def render(plan: Plan, notes: list[str], scenario_json: str) -> DeltaGenerator:
         blocks.append(_flag_html(str(flag.level), ("<b>Stranded savings</b>: " + line)
                                  if i == 0 else line, flag.message, minor=i > 0))
 
-    why = narrative.why_recommended(plan)
-    edge = narrative.tier_edge_note(plan)
+    why = narrative.why_recommended(plan) if d is None else \
+        f"{narrative.decision_line(plan)}. {d.reason} {narrative.decision_figures(plan)}"
+    edge = narrative.tier_edge_note(plan) if d is None else None
     steps = "".join(f"<li><b>{html_text(line.lead)}</b> {html_text(line.body)}</li>"
                     for line in narrative.conclusion(plan))
     blocks.append(f'<div class="cp-why"><p>{html_text(why)}'

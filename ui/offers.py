@@ -43,6 +43,8 @@ class OfferColumn:
 
 COLUMNS: tuple[OfferColumn, ...] = (
     OfferColumn("name", "Offer", "who proposes what, e.g. Vendor opening; names are unique"),
+    OfferColumn("from", "From", "who proposed it: vendor (blank) or buyer (your counter); "
+                "the asks package aims at the latest vendor offer"),
     OfferColumn("discount", "Discount or tiers",
                 "tiers as commit at least: discount, e.g. 1M: 6% / 3M: 10%; or one rate "
                 "(8%) for the commitment beside it; blank: the contract's tiers"),
@@ -62,8 +64,8 @@ COLUMNS: tuple[OfferColumn, ...] = (
 )
 COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
 #: Each column's width on the page, in pixels: the whole table fits 900 pixels.
-WIDTHS = {"name": 140, "discount": 130, "commitments": 115, "overage": 90, "rollover": 70,
-          "years": 50, "shortfall_credit": 105, "price_protection": 110}
+WIDTHS = {"name": 130, "from": 70, "discount": 120, "commitments": 105, "overage": 85,
+          "rollover": 65, "years": 45, "shortfall_credit": 95, "price_protection": 100}
 
 
 def discount_text(offer: Offer) -> str:
@@ -83,7 +85,7 @@ def offers_frame(data: Data) -> pd.DataFrame:
     rows = []
     for o in scenario.offers:
         rows.append({
-            "name": o.name, "discount": discount_text(o),
+            "name": o.name, "from": o.side, "discount": discount_text(o),
             "commitments": format_amounts(o.commitments),
             "overage": None if o.overage is None else str(o.overage),
             "rollover": o.rollover, "years": o.years, "shortfall_credit": o.shortfall_credit,
@@ -142,7 +144,7 @@ def _write(offer: Data, key: str, value: Any) -> None:
         offer[key] = str(value).strip()
     elif key == "commitments":
         offer[key] = parse_amounts(str(value))
-    elif key == "overage":
+    elif key in ("overage", "from"):
         offer[key] = str(value)
     elif key == "price_protection":
         offer[key] = bool(value)
@@ -195,6 +197,11 @@ def apply_offer_edits(edit: TableEdit, state: Mapping[str, Any] | None) -> Table
         del data["offers"]
     labels = [row_label(i, offers[i].get("name")) for i in kept]
     return replace(edit, data=data, problems=problems, offer_labels=labels)
+
+
+def side_options() -> list[str]:
+    """The From column's choices."""
+    return ["vendor", "buyer"]
 
 
 def overage_options() -> list[str]:

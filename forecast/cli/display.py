@@ -20,7 +20,10 @@ def _project_text(projection: Any, book: Any) -> str:
         "",
         f"  current path    {usd(cur):>14}   ({usd(cur / n)}/month on average)",
         f"  optimized path  {usd(opt):>14}   ({usd(opt / n)}/month on average)",
-        f"  saving          {usd(cur - opt):>14}   ({pct((cur - opt) / cur if cur else 0, 1)})",
+        f"  levers' saving  {usd(cur - opt):>14}   ({pct((cur - opt) / cur if cur else 0, 1)})",
+        f"  (at list over the {n}-month horizon, in closed form; `plan`'s bridge quotes the "
+        "same levers as a simulated mean over the contract term: over the same months they "
+        "agree within Monte Carlo error)",
         "",
         "Saving by lever (Shapley shares: levers multiply, so each is averaged over the 6 "
         "orders)",
@@ -53,46 +56,68 @@ def _project_text(projection: Any, book: Any) -> str:
 
 def _plan_text(plan: Any) -> str:
     """The plan in words and tables: the answer, its bridge, then the detail."""
-    from forecast import narrative
+    from forecast import narrative, precision_text
     from forecast.formatting import pct, table, usd
-    from forecast.plan import SAVING_LABEL
     from forecast.types import CommitmentKind
 
     rec = plan.recommendation
     sc = plan.scenario
     contract = sc.contract
     r = rec.recommended
-    out = [
-        f"{sc.name}: {contract.years}-year contract from {sc.start}, {plan.n_paths:,} paths, "
-        f"seed {plan.seed}, price book {plan.book.id}",
-        "",
-    ]
+    d = plan.decision
+    out = [narrative.decision_line(plan),
+           f"  {d.reason}" if d is not None else "",
+           f"  {narrative.decision_figures(plan)}" if d is not None else "",
+           "",
+           f"{sc.name}: {contract.years}-year contract from {sc.start}, {plan.n_paths:,} paths, "
+           f"seed {plan.seed}, price book {plan.book.id}",
+           ""]
+    if d is not None and d.budget:
+        out += ["Budget per contract year (expected cash cost)",
+                table(narrative.budget_rows(plan), narrative.budget_header(plan),
+                      right={1, 2, 3, 4}), ""]
+    timing = narrative.when_to_sign_rows(plan)
+    if timing:
+        w = d.timing
+        out += [f"When to sign ({narrative.offer_words(w.offer)}; expected over a common "
+                f"{w.window_months}-month window on {w.payg_costs.size:,} paths, months "
+                "outside the contract at pay as you go)",
+                table(timing, narrative.WHEN_TO_SIGN_HEADER, right={1, 2, 3, 4})]
+        out += [f"  {note}" for note in w.notes]
+        out.append("")
     if plan.position is not None:
         out += [*_position_text(plan), ""]
     out += [
-        f"RECOMMENDED  {narrative.with_tier(r, contract)}  "
+        f"Recommended under the contract's terms  {narrative.with_tier(r, contract)}  "
         f"[{narrative.colour_text(r, rec.appetite).upper()}]",
         f"  {narrative.why_recommended(plan)}",
     ]
     for note in (narrative.tier_edge_note(plan), narrative.ramp_note(plan)):
         if note:
             out.append(f"  {note}")
-    out += ["", f"Savings bridge, expected over the {contract.years}-year term"]
-    for sign, words, amount in narrative.bridge_rows(r):
+    span = f"{d.window_months}-month window" if d is not None and d.window_months \
+        else f"{contract.years}-year term"
+    out += ["", f"Savings bridge of the decision, expected over the {span}"]
+    for sign, words, amount in narrative.decision_bridge_rows(plan):
         shown = usd(-amount if sign == "-" else amount)
         out.append(f"  {sign or ' '} {words:<58} {shown:>14}")
-    out.append(f"  {SAVING_LABEL}: {usd(r.saving_vs_today)} (vs pay as you go: "
-               f"{usd(r.saving_vs_payg)})")
+    saving = plan.saving_dict()
+    out.append(f"  {saving['label']}: {usd(saving['vs_today'])} (vs pay as you go: "
+               f"{usd(saving['vs_payg'])})")
+    out.append(f"  {precision_text.precision_line(plan)}")
+    out += [f"  {line}" for line in precision_text.noise_lines(plan)]
     out += ["", "Optimize, then commit"]
     out += [f"  {i}. {line.plain}" for i, line in enumerate(narrative.conclusion(plan), 1)]
     out += ["", "Other commitments (money over the term)"]
-    others = [rec.risk_neutral, rec.risk_bounded, rec.ramp, rec.safe_commit, rec.unoptimized,
+    safe = [rec.safe_from_stranding] if rec.safe_from_stranding is not None else []
+    others = [rec.risk_neutral, rec.risk_bounded, rec.ramp, *safe, rec.unoptimized,
               *([rec.run_rate] if rec.run_rate is not None else []), *plan.named]
     rows = [[o.label, narrative.with_tier(o, contract), usd(o.expected_cost),
-             usd(o.saving_vs_today), pct(o.shortfall_probability), pct(o.stranded_share),
-             narrative.colour_text(o, rec.appetite)] for o in others]
-    out.append(table(rows, ["", "commitment", "expected cost", "saving vs today",
-                            "shortfall", "stranded", "colour"], right={2, 3, 4, 5}))
+             usd(o.saving_vs_payg), pct(o.shortfall_probability), usd(o.extra_cost_p90),
+             pct(o.stranded_share), narrative.colour_text(o, rec.appetite)] for o in others]
+    out.append(table(rows, ["", "commitment", "expected cost", "vs pay as you go",
+                            "shortfall", "extra cost P90", "stranded", "colour"],
+                     right={2, 3, 4, 5, 6}))
     out += ["", "Commitment options (money over the whole term)"]
     rows = []
     for c in plan.candidates:
@@ -100,22 +125,27 @@ def _plan_text(plan: Any) -> str:
         rows.append([label, narrative.amount_text(c), "/".join(pct(d) for d in c.discount)
                      if c.is_ramp else pct(c.discount[0]),
                      usd(c.expected_cost), usd(c.cost_p10), usd(c.cost_p90),
-                     pct(c.shortfall_probability), usd(c.expected_unused),
+                     pct(c.shortfall_probability), usd(c.extra_cost_p90),
+                     usd(c.cvar90_extra_cost), usd(c.expected_unused),
                      usd(c.stranded_savings), c.colour.value])
     out.append(table(rows, ["", "annual commit", "disc.", "expected cost", "P10", "P90",
-                            "shortfall", "unused", "stranded", "colour"],
-                     right={1, 2, 3, 4, 5, 6, 7, 8}))
+                            "shortfall", "extra P90", "extra CVaR90", "unused", "stranded",
+                            "colour"],
+                     right={1, 2, 3, 4, 5, 6, 7, 8, 9, 10}))
     if plan.not_options:
         out.append(plan.not_options)
     out += ["", "Flags"]
     for f in plan.flags:
         out.append(f"  [{f.level.value.upper():5s}] {f.kind}: {f.message}")
     if plan.sensitivity:
-        out += ["", "Sensitivity: risk-bounded annual commitment (base "
-                f"{usd(plan.sensitivity[0].base)}) at each assumption's low / high"]
-        rows = [[r.assumption, f"{r.low_label}: {usd(r.low)}", f"{r.high_label}: {usd(r.high)}",
-                 usd(r.swing)] for r in plan.sensitivity]
-        out.append(table(rows, ["assumption", "low", "high", "swing"], right={3}))
+        out += ["", "Sensitivity: recommended annual commitment (base "
+                f"{usd(plan.sensitivity[0].recommended_base)}) at each assumption's low / "
+                "high; the risk-bounded one (it moves continuously) beside it"]
+        rows = [[r.assumption, f"{r.low_label}: {usd(r.recommended_low)}",
+                 f"{r.high_label}: {usd(r.recommended_high)}", usd(r.recommended_swing),
+                 f"{usd(r.low)} / {usd(r.high)}"] for r in plan.sensitivity]
+        out.append(table(rows, ["assumption", "low", "high", "swing",
+                                "risk-bounded low / high"], right={3, 4}))
     return "\n".join(out)
 
 
@@ -132,17 +162,19 @@ def _position_text(plan: Any) -> list[str]:
     for o in position.offers:
         rows.append([str(o.rank), o.name, narrative.with_tier(o.result, o.terms),
                      usd(o.result.expected_cost), usd(o.saving_vs_payg),
-                     pct(o.result.shortfall_probability), usd(o.result.stranded_savings),
+                     pct(o.result.shortfall_probability), usd(o.result.extra_cost_p90),
+                     usd(o.result.expected_unused), usd(o.result.stranded_savings),
                      str(narrative.offer_colour(o)), o.dominated_by or ""])
     out.append(table(rows, ["#", "offer", "commitment", "expected cost", "vs pay as you go",
-                            "shortfall", "stranded", "colour", "dominated by"],
-                     right={0, 3, 4, 5, 6}))
+                            "shortfall", "extra cost P90", "unused", "stranded", "colour",
+                            "dominated by"],
+                     right={0, 3, 4, 5, 6, 7, 8}))
     worth = narrative.material_asks(plan)
     if worth:
-        out += ["", "Asks, valued on the same paths against the offer as it stands"]
+        out += ["", "The asks package: each ask's marginal value in it (same paths)"]
         rows = [[a.offer, a.description, usd(a.expected_value),
                  pct(a.shortfall_probability_after)] for a in worth]
-        out.append(table(rows, ["offer", "ask", "expected value", "shortfall after"],
+        out.append(table(rows, ["offer", "ask", "marginal value", "shortfall after alone"],
                          right={2, 3}))
     nothing = [a for a in position.asks if a not in worth]
     if nothing:
@@ -154,7 +186,7 @@ def _position_text(plan: Any) -> list[str]:
         out += ["", "Break-even discount: the least flat discount worth accepting per annual "
                 "commitment (none: no discount makes it pay)"]
         out.append("  " + " · ".join(
-            f"{usd(b.annual_commit)}: {'none' if b.discount is None else pct(b.discount, 1)}"
+            f"{b.label}: {'none' if b.discount is None else pct(b.discount, 1)}"
             for b in curve))
     return out
 

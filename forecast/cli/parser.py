@@ -69,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "vendor: the ask, the usage evidence and the optimization plan, "
                         "nothing of your appetite, walk-away or alternative")
     _plan_options(p)
+    p.add_argument("--propose", metavar="OFFER",
+                   help="the vendor's copy proposes this offer (by name) instead of the "
+                        "decision; --commit AMOUNT proposes that amount")
     _report_usage_options(p)
     p.set_defaults(func=cmd_report)
 

@@ -109,7 +109,7 @@ def cmd_export(args: argparse.Namespace) -> int:
                           args.planned)
     written = write_focus(export, args.output, _inputs(args))
     source = "the scenario's contract.commitments" if str(export.source) == "scenario" \
-        else "the recommended commitment (the scenario names none)"
+        else "the plan's decision (the scenario names no commitment, or offers are on the table)"
     kind = "a plan (identifiers planned-..., not the provider's)" if export.planned \
         else f"signed contract {scenario.contract.id}"
     print(f"wrote {', '.join(str(p) for p in written)} (FOCUS {export.version}): "

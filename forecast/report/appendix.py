@@ -61,7 +61,7 @@ def _appendix(plan: Plan, width: float, generated: dt.date, internal: bool = Tru
 
     if internal:
         story += _run_settings(plan, width, generated)
-    story += _workload_tables(plan, width)
+    story += _workload_tables(plan, width, forecast=internal)
     return story
 
 
@@ -110,8 +110,10 @@ def _run_settings(plan: Plan, width: float, generated: dt.date) -> list[Flowable
     return story
 
 
-def _workload_tables(plan: Plan, width: float) -> list[Flowable]:
-    """Every workload's inputs, levers and landing, and the prices of the models used."""
+def _workload_tables(plan: Plan, width: float, forecast: bool = True) -> list[Flowable]:
+    """Every workload's inputs, levers and landing, and the prices of the models used;
+    ``forecast=False`` (the vendor's copy) leaves out each workload's growth, volatility
+    and launch chance."""
     from forecast.types import CacheTTL
 
     sc, book = plan.scenario, plan.book
@@ -125,10 +127,17 @@ def _workload_tables(plan: Plan, width: float) -> list[Flowable]:
                      f"{pct(w.growth.monthly, 1)} ± {w.growth.volatility:g}",
                      f"{w.starts_month} to {w.ends_month or sc.horizon_months}",
                      pct(w.launch_probability)])
-    story.append(table(
-        ["workload", "requests a month", "tokens a request: prefix / input / output",
-         "waiting test", "growth a month ± volatility", "months active", "launch chance"],
-        rows, width, [1, None, 0.62, 0.5, None, None, None], right={1, 2, 4, 5, 6}))
+    if forecast:
+        story.append(table(
+            ["workload", "requests a month", "tokens a request: prefix / input / output",
+             "waiting test", "growth a month ± volatility", "months active",
+             "launch chance"],
+            rows, width, [1, None, 0.62, 0.5, None, None, None], right={1, 2, 4, 5, 6}))
+    else:
+        rows = [r[:4] for r in rows]
+        story.append(table(
+            ["workload", "requests a month", "tokens a request: prefix / input / output",
+             "waiting test"], rows, width, [1, None, 0.8, 0.6], right={1, 2}))
 
     story.append(para("Workloads: levers and landing", "h2"))
     rows = []

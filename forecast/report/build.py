@@ -20,6 +20,7 @@ from forecast.report.internal import (
     _savings,
     _sensitivity,
     _summary,
+    _when_to_sign,
 )
 from forecast.report.tracked import tracking_page
 from forecast.report.vendor import _vendor_summary, _vendor_timeline
@@ -78,8 +79,8 @@ def _document(buffer: io.BytesIO, title: str, subject: str) -> SimpleDocTemplate
 
 
 def render_pdf(plan: Plan, generated: dt.date | None = None,
-               audience: Audience = Audience.INTERNAL, tracking: Tracking | None = None
-               ) -> bytes:
+               audience: Audience = Audience.INTERNAL, tracking: Tracking | None = None,
+               propose: str | None = None) -> bytes:
     """The negotiation PDF of a plan, as bytes.
 
     Parameters
@@ -98,6 +99,8 @@ def render_pdf(plan: Plan, generated: dt.date | None = None,
     tracking : Tracking, optional
         The signed contract against usage to date (:func:`forecast.tracking.track`): adds
         the tracking page after the summary, in the internal copy only.
+    propose : str, optional
+        The vendor's copy proposes this offer (its name) instead of the decision.
 
     Returns
     -------
@@ -113,14 +116,23 @@ def render_pdf(plan: Plan, generated: dt.date | None = None,
                     "Spend commitment sizing for the negotiation")
     width = doc.width
     if audience == Audience.VENDOR:
-        first = _vendor_summary(plan, generated, width) + _vendor_timeline(plan, width)
-        sections = [_savings(plan, width, checks=False),
-                    _appendix(plan, width, generated, internal=False)]
+        first = _vendor_summary(plan, generated, width, propose) + _vendor_timeline(
+            plan, width)
+        sections = [_appendix(plan, width, generated, internal=False)]
         document = "commitment proposal"
+    elif tracking is not None:
+        # A signed contract: a tracking report. It follows the contract as signed and does
+        # not advise signing or walking away.
+        first = [para(text(plan.scenario.name, NAME_LIMIT), "title"),
+                 para(f"Tracking report · prepared {generated.isoformat()} · the signed "
+                      "contract against usage to date", "subtitle"),
+                 *tracking_page(tracking, width)]
+        sections = [_appendix(plan, width, generated)]
+        document = "tracking report · internal"
     else:
         first = _summary(plan, generated, width)
-        sections = [tracking_page(tracking, width) if tracking is not None else [],
-                    _offers(plan, width), _options_on_the_table(plan, width),
+        sections = [_offers(plan, width), _when_to_sign(plan, width),
+                    _options_on_the_table(plan, width),
                     _forecast(plan, width), _options(plan, width), _savings(plan, width),
                     _sensitivity(plan, width), _appendix(plan, width, generated)]
         document = "commitment plan · internal"
@@ -150,7 +162,7 @@ def check_output_path(path: str | Path, inputs: Sequence[str | Path] = ()) -> Pa
 
 def write_pdf(plan: Plan, path: str | Path, generated: dt.date | None = None,
               audience: Audience = Audience.INTERNAL, inputs: Sequence[str | Path] = (),
-              tracking: Tracking | None = None) -> None:
+              tracking: Tracking | None = None, propose: str | None = None) -> None:
     """Render the PDF and write it whole or not at all.
 
     The document is rendered in memory first, then written by
@@ -170,6 +182,8 @@ def write_pdf(plan: Plan, path: str | Path, generated: dt.date | None = None,
         The files the plan was read from (the scenario): the PDF must be none of them.
     tracking : Tracking, optional
         Usage to date tracked against the signed contract: adds the tracking page.
+    propose : str, optional
+        The vendor's copy proposes this offer (its name) instead of the decision.
 
     Raises
     ------
@@ -180,5 +194,29 @@ def write_pdf(plan: Plan, path: str | Path, generated: dt.date | None = None,
     from forecast.files import write_output
 
     check_output_path(path, inputs)
-    write_output(path, render_pdf(plan, generated, audience, tracking), inputs,
+    write_output(path, render_pdf(plan, generated, audience, tracking, propose), inputs,
                  what="the report")
+
+
+#: The smallest chart there is: rendering it starts vl-convert's engine.
+_FIRST_CHART = ('{"$schema": "https://vega.github.io/schema/vega-lite/v5.json", '
+                '"data": {"values": [{"x": 0}]}, "mark": "point", '
+                '"encoding": {"x": {"field": "x", "type": "quantitative"}}}')
+
+
+def warm_up() -> None:
+    """Import what the PDF needs (altair, reportlab, svglib), register the fonts and start
+    the chart engine with one tiny chart (through :mod:`forecast.chartengine`, so in a
+    child process under an address-space limit): the fixed cost of every export, paid once
+    per process. ``commitplan report`` runs it in a thread while the plan simulates (numpy
+    and the engine release the interpreter), and joins it before the first page is set.
+    """
+    import reportlab.platypus  # noqa: F401
+    import svglib.svglib  # noqa: F401
+
+    import forecast.charts  # noqa: F401  (altair)
+    from forecast.chartengine import render_svg
+    from forecast.typeset import register_fonts
+
+    register_fonts()
+    render_svg(_FIRST_CHART)

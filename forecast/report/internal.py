@@ -79,7 +79,6 @@ def _summary(plan: Plan, generated: dt.date, width: float) -> list[Flowable]:
     from reportlab.platypus import Spacer, Table, TableStyle
 
     from forecast import narrative
-    from forecast.plan import SAVING_LABEL
 
     sc, rec, book = plan.scenario, plan.recommendation, plan.book
     r = rec.recommended
@@ -91,31 +90,59 @@ def _summary(plan: Plan, generated: dt.date, width: float) -> list[Flowable]:
            f"contract from {sc.start} · {plan.n_paths:,} simulated paths, seed {plan.seed}",
            "subtitle"),
     ]
-    # The ramp, when it beats flat, is in the conclusion's second line below.
-    notes = [narrative.why_recommended(plan)]
-    notes += [n for n in (narrative.tier_edge_note(plan),) if n]
-    story.append(box([
-        para("RECOMMENDED COMMITMENT", "label"),
-        para(text(narrative.with_tier(r, c)), "headline"),
-        *(para(text(n), "body") for n in notes),
-    ], width, "#f0f6ff", ACCENT))
+    d = plan.decision
+    if d is None:
+        # The ramp, when it beats flat, is in the conclusion's second line below.
+        notes = [narrative.why_recommended(plan)]
+        notes += [n for n in (narrative.tier_edge_note(plan),) if n]
+        story.append(box([
+            para("RECOMMENDED COMMITMENT", "label"),
+            para(text(narrative.with_tier(r, c)), "headline"),
+            *(para(text(n), "body") for n in notes),
+        ], width, "#f0f6ff", ACCENT))
+    else:
+        story.append(box([
+            para("THE DECISION", "label"),
+            para(text(narrative.decision_headline(plan)), "headline"),
+            para("<b>" + text(narrative.decision_line(plan).removeprefix("DECISION: ")[:1]
+                              .upper() + narrative.decision_line(plan)
+                              .removeprefix("DECISION: ")[1:]) + ".</b> " + text(d.reason),
+                 "body"),
+        ], width, "#f0f6ff", ACCENT))
     story.append(Spacer(1, 5))
     if plan.position is not None:
         story.append(_negotiation_box(plan, width))
         story.append(Spacer(1, 5))
 
-    tiles = [
-        (f"EXPECTED COST, {c.years}-YEAR TERM", usd(r.expected_cost),
-         f"P10 {usd(r.cost_p10)} · P90 {usd(r.cost_p90)}"),
-        (SAVING_LABEL.upper(), usd(r.saving_vs_today),
-         f"{usd(r.saving_vs_payg)} of it from committing, the rest from the levers"),
-        ("SHORTFALL PROBABILITY", pct(r.shortfall_probability),
-         f"chance some year's usage falls below the commitment (appetite "
-         f"{pct(rec.appetite)})"),
-        ("RISK COLOUR", str(r.colour).upper(),
-         "; ".join(narrative.reason_text(x, rec.appetite) for x in r.reasons)
-         or "no stranding, shortfall or discount risk"),
-    ]
+    saving = plan.saving_dict()
+    if d is None:
+        span = f"{c.years}-YEAR TERM"
+        tiles = [
+            (f"EXPECTED COST, {span}", usd(r.expected_cost),
+             f"P10 {usd(r.cost_p10)} · P90 {usd(r.cost_p90)}"),
+            (saving["label"].upper(), usd(saving["vs_today"]),
+             f"{usd(saving['vs_payg'])} of it from committing, the rest from the levers"),
+            ("SHORTFALL PROBABILITY", pct(r.shortfall_probability),
+             f"chance some year's usage falls below the commitment (appetite "
+             f"{pct(rec.appetite)})"),
+            ("RISK COLOUR", str(r.colour).upper(),
+             "; ".join(narrative.reason_text(x, rec.appetite) for x in r.reasons)
+             or "no stranding, shortfall or discount risk"),
+        ]
+    else:
+        span = f"{d.window_months}-MONTH WINDOW" if d.window_months else f"{c.years}-YEAR TERM"
+        tiles = [
+            (f"EXPECTED COST, {span}", usd(d.expected_cost),
+             f"pay as you go {usd(d.bridge.payg)}"),
+            (saving["label"].upper(), usd(saving["vs_today"]),
+             f"{usd(saving['vs_payg'])} of it from committing, the rest from the levers"),
+            ("SHORTFALL PROBABILITY", pct(d.shortfall_probability),
+             f"chance some year's usage falls below the commitment (appetite "
+             f"{pct(rec.appetite)})"),
+            ("IN A BAD CASE (P90)", usd(d.extra_cost_p90),
+             f"cost minus pay as you go on the same path; worst 10%: "
+             f"{usd(d.cvar90_extra_cost)}"),
+        ]
     cells = [[para(label, "label"), para(value, "figure"), para(text(note), "tile_note")]
              for label, value, note in tiles]
     tile_table = Table([cells], colWidths=[w * width for w in (0.27, 0.29, 0.24, 0.20)],
@@ -131,10 +158,12 @@ def _summary(plan: Plan, generated: dt.date, width: float) -> list[Flowable]:
     ]))
     story += [tile_table, Spacer(1, 7)]
 
-    story.append(para(f"The savings bridge: where the {usd(r.saving_vs_today)} comes from "
-                      f"(expected over the {c.years}-year term)", "h2"))
+    where = "the decision" if d is not None else "the recommendation"
+    over = span.lower()
+    story.append(para(f"The savings bridge of {where}: where the {usd(saving['vs_today'])} "
+                      f"comes from (expected over the {over})", "h2"))
     rows = [[f"{sign} {words}".strip(), usd(-amount if sign == "-" else amount)]
-            for sign, words, amount in narrative.bridge_rows(r)]
+            for sign, words, amount in narrative.decision_bridge_rows(plan)]
     story.append(table(["", "USD"], rows, width * 0.62, [1, None], right={1},
                        highlight=[len(rows) - 1]))
     story.append(Spacer(1, 7))
@@ -179,14 +208,14 @@ def _offers(plan: Plan, width: float) -> list[Flowable]:
     for i, o in enumerate(position.offers):
         colour = narrative.offer_colour(o)
         rows.append([str(o.rank), o.name, _amount_cell(o.result), _discount_cell(o.result),
-                     usd(o.result.expected_cost), usd(o.result.cost_p10),
-                     usd(o.result.cost_p90), usd(o.saving_vs_payg),
-                     pct(o.result.shortfall_probability), usd(o.result.stranded_savings),
+                     usd(o.result.expected_cost), usd(o.result.extra_cost_p90),
+                     usd(o.saving_vs_payg), pct(o.result.shortfall_probability),
+                     usd(o.result.expected_unused), usd(o.result.stranded_savings),
                      o.dominated_by or "", chip(colour)])
         chips[(11, i)] = str(colour)
     story.append(table(
-        ["#", "offer", "commitment", "discount", "expected cost", "P10", "P90",
-         "vs pay as you go", "shortfall", "stranded", "dominated by", "colour"],
+        ["#", "offer", "commitment", "discount", "expected cost", "extra cost P90",
+         "vs pay as you go", "shortfall", "unused", "stranded", "dominated by", "colour"],
         rows, width, [None, 1, None, None, None, None, None, None, None, None, 0.7, 0.5],
         right={0, 2, 3, 4, 5, 6, 7, 8, 9}, chips=chips,
         highlight=[i for i, o in enumerate(position.offers) if o is position.target]))
@@ -198,8 +227,8 @@ def _offers(plan: Plan, width: float) -> list[Flowable]:
         "optimized usage at list with no commitment, your alternative.", "note"))
     worth = narrative.material_asks(plan)
     if worth:
-        story.append(para("Every ask, valued against the offer as it stands", "h2"))
-        story.append(table(["offer", "ask", "expected value", "shortfall after"],
+        story.append(para("The asks package: each ask's marginal value in the package", "h2"))
+        story.append(table(["offer", "ask", "marginal value", "shortfall after alone"],
                            [[a.offer, a.description, usd(a.expected_value),
                              pct(a.shortfall_probability_after)] for a in worth],
                            width, [0.5, 1, None, None], right={2, 3}))
@@ -207,12 +236,41 @@ def _offers(plan: Plan, width: float) -> list[Flowable]:
                    key=lambda b: b.annual_commit)
     story.append(para("Break-even discount: the least flat discount worth accepting", "h2"))
     story.append(table(["annual commitment", "break-even discount"],
-                       [[usd(b.annual_commit), "none" if b.discount is None
+                       [[b.label, "none" if b.discount is None
                          else pct(b.discount, 1)] for b in curve],
                        width * 0.45, [1, 1], right={0, 1}))
     story.append(para("At or above it, committing that amount costs no more than paying as you "
                       "go in expectation; none: no discount makes it pay (usage is unlikely to "
                       "reach the commitment).", "note"))
+    return story
+
+
+def _when_to_sign(plan: Plan, width: float) -> list[Flowable]:
+    """Signing now against waiting, over one window on the same paths."""
+    from forecast import narrative
+
+    rows = narrative.when_to_sign_rows(plan)
+    d = plan.decision
+    if not rows or d is None or d.timing is None:
+        return []
+    w = d.timing
+    story: list[Flowable] = [para("When to sign, and the budget", "h1")]
+    if d.budget:
+        story.append(para("Budget per contract year of the decision: expected cash cost", "h2"))
+        story.append(table(narrative.budget_header(plan), narrative.budget_rows(plan),
+                           width, [0.6, 1, 1.4, 1, 1.2], right={1, 2, 3, 4}))
+    story += [para("When to sign", "h2"), para(
+        f"Signing now against paying as you go for a few months and signing then, under "
+        f"{text(narrative.offer_words(w.offer))}, each followed by the full term: expected "
+        f"over a common {w.window_months}-month window on {w.payg_costs.size:,} paths, months "
+        "outside the contract at pay as you go. A commitment signed later is sized, path by "
+        "path, on the usage observed by then. The usage shift is what waiting gains on the "
+        "expected path alone (the window's months at list move to its start); waiting is "
+        "advised only when it is worth materially more than that.", "body")]
+    story.append(table(narrative.WHEN_TO_SIGN_HEADER, rows, width,
+                       [1.2, 1, 1, 0.7, 1, 0.7], right={1, 2, 3, 4}))
+    for note in w.notes:
+        story.append(para(text(note[:1].upper() + note[1:]) + ".", "note"))
     return story
 
 
@@ -429,7 +487,7 @@ def _savings(plan: Plan, width: float, checks: bool = True) -> list[Flowable]:
 
 
 def _sensitivity(plan: Plan, width: float) -> list[Flowable]:
-    from forecast.charts import tornado_chart
+    from forecast.charts import tornado_chart, tornado_moves_recommended
     from forecast.sensitivity import SENSITIVITY_PATHS
 
     story: list[Flowable] = [para("Sensitivity: what moves the commitment most", "h1")]
@@ -444,15 +502,23 @@ def _sensitivity(plan: Plan, width: float) -> list[Flowable]:
         para("Each assumption set to its low and its high value, everything else as in the "
            f"scenario, re-simulated on {paths:,} paths with the same seed (common random "
            "numbers: the difference is the assumption's effect, not noise). Measured on the "
-           "risk-bounded annual commitment, which moves continuously; the recommended one "
-           "often sits on a tier edge and moves in steps (last column).", "note"),
+           "recommended annual commitment, the headline's; it often sits on a tier edge and "
+           "moves in steps, so the risk-bounded one, which moves continuously, is beside it "
+           "(last column).", "note"),
     ]
-    rows = [[r.assumption, r.low_label, usd(r.low), r.high_label, usd(r.high), usd(r.swing),
-             f"{usd(r.recommended_low)} / {usd(r.recommended_high)}"] for r in rows_in]
+    if not tornado_moves_recommended(rows_in):
+        story.append(para(
+            f"No assumption moves the recommended commitment "
+            f"({usd(rows_in[0].recommended_base)} a year): it holds at each one's low and high "
+            "value. The chart draws the risk-bounded commitment instead, the largest within "
+            "your appetite, to show how much room each assumption leaves.", "body"))
+    rows = [[r.assumption, r.low_label, usd(r.recommended_low), r.high_label,
+             usd(r.recommended_high), usd(r.recommended_swing),
+             f"{usd(r.low)} / {usd(r.high)}"] for r in rows_in]
     story.append(table(
-        ["assumption", "low", "risk-bounded at low", "high", "risk-bounded at high",
-         "swing", "recommended at low / high"],
+        ["assumption", "low", "recommended at low", "high", "recommended at high",
+         "swing", "risk-bounded at low / high"],
         rows, width, [1, 0.8, None, 0.8, None, None, None], right={2, 4, 5, 6}))
-    story.append(para(f"Base: risk-bounded {usd(rows_in[0].base)} a year, recommended "
-                    f"{usd(rows_in[0].recommended_base)} a year.", "note"))
+    story.append(para(f"Base: recommended {usd(rows_in[0].recommended_base)} a year, "
+                    f"risk-bounded {usd(rows_in[0].base)} a year.", "note"))
     return story

@@ -312,6 +312,9 @@ def build_import(history: PricedHistory, group_by: GroupBy | str | None = None,
                                           name or f"Imported usage {used[0]} to {used[-1]}",
                                           shared_fit, group_by)
     warnings += capped
+    spent = billed.sum(axis=1)
+    document["history"] = [{"month": m, "list_spend": round(float(spent[m]), 2)}
+                           for m in used[-limits.MAX_HISTORY_MONTHS:]]
     scenario, groups = _validate(document, groups, history.book)
     warnings += _reprice_warnings(groups, group_by)
 

@@ -12,7 +12,7 @@ import streamlit as st
 
 from forecast import OfferResult, Plan, charts, narrative
 from forecast.contract import tier_edges
-from forecast.formatting import pct, usd_short
+from forecast.formatting import pct, usd, usd_short
 from ui import offers as offers_table
 from ui.text import md
 from ui.views.common import chart, money, shares, text_column
@@ -31,6 +31,9 @@ def offers_editor(origin: dict[str, Any], key: str, problems: Sequence[str]) -> 
         if c.key == "overage":
             columns[c.key] = st.column_config.SelectboxColumn(
                 c.label, help=c.help, options=offers_table.overage_options(), width=width)
+        elif c.key == "from":
+            columns[c.key] = st.column_config.SelectboxColumn(
+                c.label, help=c.help, options=offers_table.side_options(), width=width)
         elif c.key == "price_protection":
             columns[c.key] = st.column_config.CheckboxColumn(c.label, help=c.help,
                                                              width=width)
@@ -133,7 +136,7 @@ def offers(plan: Plan, asks_key: str, with_asks_for: Callable[[tuple[str, ...]],
     left, right = st.columns([3, 2], gap="medium")
     with left:
         target = position.target
-        others = [o.name for o in ranked if o is not target]
+        others = [o.name for o in ranked]  # the package may aim at any offer
         if st.session_state.get(asks_key) and any(n not in others
                                                   for n in st.session_state[asks_key]):
             st.session_state[asks_key] = [n for n in st.session_state[asks_key]
@@ -141,37 +144,46 @@ def offers(plan: Plan, asks_key: str, with_asks_for: Callable[[tuple[str, ...]],
         chosen = st.multiselect(
             "Value the asks for", others, key=asks_key,
             placeholder="another offer" if others else "no other offer",
-            help="The best offer's asks are always valued; add any other offer's.")
+            help="The asks package aims at the latest vendor offer; pick offers to aim it "
+                 "at instead.")
         asks_plan = with_asks_for(tuple(chosen)) if chosen else plan
-        asks = asks_plan.position.asks if asks_plan.position is not None else []
-        worth = [a for a in asks if a.expected_value > 0.5]
-        nothing = [a for a in asks if a.expected_value <= 0.5]
-        head = (f"against {target.name} as it stands (the best offer)" if target is not None
-                else "against the offers as they stand")
-        st.markdown(f"**Every ask valued** · {md(head)}"
-                    f"{', and ' + md(', '.join(chosen)) if chosen else ''}: the expected saving "
-                    "over the term, on the same paths, and the shortfall chance after")
-        if worth:
+        pos = asks_plan.position
+        asks = pos.asks if pos is not None else []
+        package = pos.package if pos is not None else None
+        aimed = ", ".join(p.offer for p in pos.packages) if pos is not None and pos.packages \
+            else (target.name if target is not None else "the offers")
+        st.markdown(f"**The asks package** · against {md(aimed)} as it stands: each ask's "
+                    "marginal value (the package minus the package without it) over the "
+                    "term, on the same paths, and the shortfall chance with it alone")
+        if asks:
             st.dataframe(pd.DataFrame({
-                "ask": [a.description for a in worth],
-                "offer": [a.offer for a in worth],
-                "value": money([a.expected_value for a in worth]),
-                "shortfall_after": shares([a.shortfall_probability_after for a in worth]),
+                "ask": [a.description for a in asks],
+                "offer": [a.offer for a in asks],
+                "value": money([a.expected_value for a in asks]),
+                "shortfall_after": shares([a.shortfall_probability_after for a in asks]),
             }), hide_index=True, width="stretch", column_config={
                 "ask": text_column("ask", width="large", right=False),
                 "offer": text_column("offer", width="small", right=False),
-                "value": text_column("worth", help_text="expected saving over the term"),
+                "value": text_column("marginal value",
+                                     help_text="the package's saving minus the package's "
+                                               "without this ask"),
                 "shortfall_after": text_column("shortfall after")})
-        if nothing:
-            st.caption(md("Worth nothing on these paths: " + "; ".join(
-                f"{a.description} ({a.offer})" for a in nothing) + "."))
+        if package is not None:
+            if package.none_within:
+                st.caption(md(f"No asks: no package under {package.offer} is within your "
+                              "appetite."))
+            else:
+                st.caption(md(f"The package is worth {usd(package.value)} over the term "
+                              f"(interaction {usd(package.interaction)}); an ask enters at "
+                              f"{usd(package.min_ask_value)} or more."))
     with right:
         contract = plan.scenario.contract
         st.markdown("**Break-even discount** · the least flat discount worth accepting at "
                     "each commitment (blue); the contract's tiers (grey)")
         chart(charts.break_even_chart(position, contract, width="container", height=180))
         named = [b for b in position.named_break_even]
-        lines = [f"at {usd_short(b.annual_commit, tier_edges(contract))} a year: "
+        lines = [(f"at {b.label} (the whole ramp): " if b.per_year is not None else
+                  f"at {usd_short(b.annual_commit, tier_edges(contract))} a year: ")
                  + ("no discount makes it pay" if b.discount is None else pct(b.discount, 1))
                  for b in named]
         st.caption(md("Above the blue line, committing beats paying as you go in "
