@@ -5,7 +5,10 @@ Each path draws (docs/model.md, "Simulation"):
 - volume: a log-volume random walk per workload plus a shared portfolio shock. With expected
   monthly growth g, workload volatility s and shared volatility s0, the log drift is
   ``ln(1 + g) - (s^2 + s0^2) / 2`` so that expected volume follows ``R (1 + g)^(t - 1)``
-  exactly; a launch's walk starts at its first month, at its stated volume;
+  exactly; a launch's walk starts at its first month, at its stated volume. A workload
+  with ``growth.model: trend_noise`` is noise of sd s around its trend instead (each month
+  its own normal, drift ``ln(1 + g)`` a month less ``s^2 / 2`` once, the line's slope and
+  level errors drawn per path);
 - growth-fit uncertainty: each path and workload draws its monthly log-growth once,
   ``ln(1 + g) + monthly_sd * eps``, constant over the months (this shifts the mean up by
   ``exp(monthly_sd^2 n^2 / 2)`` after n months, and the projection includes it); the part

@@ -16,6 +16,9 @@ The fit (docs/model.md, "Forecasting from history"):
   on, so se(b) = s * sqrt(sum W_k^2), exactly. se(g) = (1 + g) se(b) (delta method) is
   written to the scenario as ``growth.monthly_sd``; the 95% interval uses Student's t with
   n - 2 degrees of freedom. Fewer than 3 months is refused.
+- **Model.** :func:`choose_model` reads a history of 6 months or more as noise around a
+  trend instead (:func:`fit_trend_noise`: the same line, the residuals' spread as the
+  volatility) when a likelihood-ratio test rejects the random walk at 1%.
 """
 
 from __future__ import annotations
