@@ -10,7 +10,7 @@ PORT   ?= 8501
 # the app's server and the test workers import numpy before forecast, so it is set here too.
 export OPENBLAS_NUM_THREADS ?= 1
 
-.PHONY: setup run test lint bench docs system-deps clean
+.PHONY: setup run test lint bench docs mutation system-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,5 +41,13 @@ bench: setup
 	$(BIN)/python bench/bench_plan.py
 	$(BIN)/python bench/bench_report.py
 
+# Mutation testing of the contract rule, the search, the negotiation desk and the cost model
+# (docs/mutation.md): mutmut runs the fast tests that pin them on every mutant (niced, two
+# children: the machine is shared), then the score per module is printed. Results are kept
+# in mutants/, so a second run only tests what changed; `rm -rf mutants` starts afresh.
+mutation: setup
+	nice -n 10 $(BIN)/mutmut run --max-children 2 || true
+	$(BIN)/python scripts/mutation_score.py
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis mutants

@@ -14,10 +14,18 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import Phase, settings
 
 from forecast.pricebook import load_price_book
 from forecast.scenario import Scenario
 from forecast.scenario_io import parse_scenario
+
+if "mutants" in Path(__file__).resolve().parts:
+    # Under `make mutation` (mutmut runs the tests from its mutants/ copy): a property test
+    # that fails has killed its mutant; shrinking the example would only cost minutes.
+    settings.register_profile("mutation", phases=[Phase.explicit, Phase.reuse,
+                                                  Phase.generate], database=None)
+    settings.load_profile("mutation")
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))

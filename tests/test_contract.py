@@ -148,12 +148,16 @@ def test_stranded_limits():
 @settings(max_examples=60, deadline=None, derandomize=True)
 @given(seed=st.integers(0, 10_000), years=st.integers(1, 4), n=st.integers(1, 300),
        commits=st.lists(st.floats(0, 3e6), min_size=1, max_size=6),
-       overage=st.sampled_from(["discounted", "list"]))
-def test_sweep_matches_path_by_path_evaluation(seed, years, n, commits, overage):
+       overage=st.sampled_from(["discounted", "list"]),
+       credit=st.sampled_from([0.0, 0.25, 0.5, 1.0]))
+def test_sweep_matches_path_by_path_evaluation(seed, years, n, commits, overage, credit):
+    # The closed form draws the shortfall credit too (rollover and moving price levels are
+    # not closed form: tests/test_rules.py draws them against the rule itself).
     rng = np.random.default_rng(seed)
     base = rng.lognormal(np.log(1e6), 0.3, size=(n, years))
     opt = base * rng.uniform(0.3, 1.0, size=(n, years))
-    c = Contract.model_validate({"years": years, "discount_tiers": TIERS, "overage": overage})
+    c = Contract.model_validate({"years": years, "discount_tiers": TIERS, "overage": overage,
+                                 "shortfall_credit": credit})
     s = sweep_flat(c, SortedUsage(opt), SortedUsage(base), np.array(commits))
     for i, amount in enumerate(commits):
         r = ev(c, opt, base, amount)

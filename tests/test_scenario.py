@@ -64,9 +64,17 @@ def test_duplicate_workload_names():
 
 
 def test_many_problems_reported_together():
+    # Both problems, each naming its field, its value and what would be right, in the order
+    # of the fields, and the message lists them both.
     with pytest.raises(ScenarioError) as info:
         make_scenario({"requests_per_month": -1, "urgent_share": 2})
-    assert len(info.value.problems) == 2
+    first, second = info.value.problems
+    assert first.startswith("workloads[0].requests_per_month: is -1; ")
+    assert "greater than or equal to 0" in first
+    assert second.startswith("workloads[0].urgent_share: is 2; ")
+    assert "less than or equal to 1" in second and "write 0.02 for 2%" in second
+    assert str(info.value).startswith("2 problems:")
+    assert first in str(info.value) and second in str(info.value)
 
 
 def test_malformed_yaml_names_the_line():

@@ -67,14 +67,31 @@ def test_an_assumption_that_changes_nothing_has_no_bar(book):
     assert walk.swing == 0.0
 
 
-@pytest.mark.parametrize("anchor", [None, 5_000_000.0])
-def test_anchor_moves_the_bars_not_their_length(book, anchor):
+def test_without_an_anchor_each_bar_is_centred_on_the_base_simulation(book):
+    # No anchor: every row's base is the risk-bounded commitment recommended on the base
+    # scenario simulated alone (same paths, same seed), not moved.
     s = load_scenario(ENTERPRISE)
+    sim = simulate(s, book, 200, 2)
+    c = s.contract
+    rec = recommend(c, yearly(sim.optimized, c.years), yearly(sim.current, c.years), n_grid=2)
+    rows = tornado(s, book, paths=200, seed=2, anchor=None)
+    assert rows and all(r.base == rec.risk_bounded.annual_commit for r in rows)
+    assert all(r.recommended_base == rec.recommended.annual_commit for r in rows)
+
+
+def test_anchor_moves_the_bars_not_their_length(book):
+    # With an anchor A every risk-bounded figure moves by A - base: the base lands on A to
+    # the cent, each bar keeps its length (high - low), the recommended figures stay.
+    s = load_scenario(ENTERPRISE)
+    anchor = 5_000_000.0
     free = {r.assumption: r for r in tornado(s, book, paths=200, seed=2)}
     rows = tornado(s, book, paths=200, seed=2, anchor=anchor)
+    assert {r.assumption for r in rows} == set(free)
     for r in rows:
-        shift = 0.0 if anchor is None else anchor - free[r.assumption].base
-        np.testing.assert_allclose([r.low, r.high, r.base],
-                                   [free[r.assumption].low + shift,
-                                    free[r.assumption].high + shift,
-                                    free[r.assumption].base + shift])
+        f = free[r.assumption]
+        shift = anchor - f.base
+        assert r.base == pytest.approx(anchor, abs=0.005)
+        np.testing.assert_allclose([r.low, r.high], [f.low + shift, f.high + shift])
+        assert r.high - r.low == pytest.approx(f.high - f.low, abs=0.01)
+        assert (r.recommended_low, r.recommended_high, r.recommended_base) == \
+            (f.recommended_low, f.recommended_high, f.recommended_base)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 
 import pytest
@@ -94,13 +95,62 @@ def test_standard_variants_by_hand():
     assert all(v.why for v in STANDARD_VARIANTS.values())
 
 
+def expected_variant(name: str, data: dict) -> dict:
+    """The standard variant built by hand on the scenario's data, from its one-line rule.
+
+    conservative: realization mean 15 points lower (sd kept under 90% of sqrt(m (1 - m))),
+    slip mean 2 months longer; aggressive batch: every workload's optimized batch share is
+    its eligible share (interactive 0, async 1, gray 1 - urgent share when it can wait an
+    hour, else 0); walk-back: each gray workload's optimized batch share back to today's.
+    """
+    d = copy.deepcopy(data)
+    unc = d["uncertainty"]
+    if name == "conservative":
+        real = unc["lever_realization"]
+        real["mean"] = max(0.05, real["mean"] - 0.15)
+        real["sd"] = min(real["sd"], 0.9 * math.sqrt(real["mean"] * (1 - real["mean"])))
+        unc["slip_months"]["mean"] = min(24, unc["slip_months"]["mean"] + 2)
+    for w in d["workloads"]:
+        if name == "aggressive batch":
+            waiting = w.get("waiting")
+            gray_ok = waiting == "gray" and (w.get("acceptable_latency_minutes") or 0) >= 60
+            share = 1.0 if waiting == "async" else \
+                round(1.0 - w.get("urgent_share", 0.0), 9) if gray_ok else 0.0
+            w["optimized"] = {**(w.get("optimized") or {}), "batch_share": share}
+        if name == "walk-back" and w.get("waiting") == "gray" and w.get("optimized"):
+            w["optimized"]["batch_share"] = w.get("current", {}).get("batch_share", 0.0)
+    return d
+
+
+def test_expected_variants_by_hand_on_the_enterprise_example():
+    # The hand-built expectation itself, on figures read off the enterprise example:
+    # realization 0.85 - 0.15 = 0.70, sd 0.1 kept (0.9 * sqrt(0.7 * 0.3) = 0.412 > 0.1),
+    # slip 1.5 + 2 = 3.5; the PR review bot (gray, 120 min, urgent 0.3) batches 1 - 0.3 =
+    # 0.7; fraud alerts (gray, 15 min) nothing; walk-back returns it to today's 0.
+    data = scenario_to_dict(load_scenario(SCENARIOS[0]))
+    assert data["name"] and "enterprise" in SCENARIOS[0].name
+    con = expected_variant("conservative", data)["uncertainty"]
+    assert (con["lever_realization"]["mean"], con["lever_realization"]["sd"],
+            con["slip_months"]["mean"]) == pytest.approx((0.70, 0.1, 3.5))
+    by_name = {w["name"]: w for w in expected_variant("aggressive batch", data)["workloads"]}
+    assert by_name["PR review bot"]["optimized"]["batch_share"] == pytest.approx(0.7)
+    assert by_name["Fraud alert explanations"]["optimized"]["batch_share"] == 0.0
+    back = {w["name"]: w for w in expected_variant("walk-back", data)["workloads"]}
+    assert back["PR review bot"]["optimized"]["batch_share"] == 0.0
+
+
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.name)
 def test_standard_variants_equal_the_apps(path):
-    # The app's variants (ui/edits.py, dict edits) and these typed functions give the same
-    # scenario on every bundled example.
+    # The app's variants (ui/edits.py, dict edits) and these typed functions each give the
+    # scenario built by hand from the variant's rule (expected_variant), on every bundled
+    # example; on the enterprise example every variant changes the scenario.
     from ui import edits
 
     s = load_scenario(path)
+    data = scenario_to_dict(s)
     for name, (edit, _why) in edits.STANDARD_VARIANTS.items():
-        expected = parse_scenario(edit(scenario_to_dict(s)))
+        expected = parse_scenario(expected_variant(name, data))
         assert STANDARD_VARIANTS[name].vary(s) == expected, name
+        assert parse_scenario(edit(data)) == expected, name
+        if "enterprise" in path.name:
+            assert expected != s, name
