@@ -32,6 +32,7 @@ import calendar
 import contextlib
 import io
 import json
+import math
 import sys
 import time
 import warnings
@@ -156,16 +157,24 @@ def planner_fast(rates: np.ndarray, train: int, horizon: int, seed: int, paths: 
 
     days = month_days(train + horizon)
     totals = rates[:, 0] * days
-    fit, growth_break, _ = fit_total(totals[:train], days[:train])
+    fit, growth_break, _, _ = fit_total(totals[:train], days[:train])
     month1 = rates[train - 1, 0] * AVERAGE_MONTH_DAYS
+    if fit.trend_noise:
+        # As the backtest's import writes it (month 1 the level month): the line's expected
+        # value there, its residual taken out (docs/model.md, "Forecasting from history").
+        month1 *= math.exp(fit.volatility**2 / 2 - fit.last_residual)
     g, v, sd, _ = bounded_growth("w", fit.monthly, fit.volatility, fit.monthly_se, month1,
-                                 IMPORT_HORIZON, fit_months=fit.months)
+                                 IMPORT_HORIZON, fit_months=fit.months,
+                                 trend_noise=fit.trend_noise)
+    growth = {"monthly": round(g, 4), "volatility": round(v, 4), "monthly_sd": round(sd, 4),
+              "fit_months": fit.months}
+    if fit.trend_noise:
+        growth["model"] = "trend_noise"
     doc = {"name": "bench", "start": "2026-01", "horizon_months": min(60, max(13, horizon + 1)),
            "workloads": [{"name": "w", "requests_per_month": month1 / (1000 * PRICE),
                           "tokens": {"input": 1000}, "waiting": "async",
                           "current": {"models": {"claude-sonnet-4-5": 1.0}},
-                          "growth": {"monthly": round(g, 4), "volatility": round(v, 4),
-                                     "monthly_sd": round(sd, 4), "fit_months": fit.months}}]}
+                          "growth": growth}]}
     sim = simulate(parse_scenario(doc), load_price_book(DEFAULT_PRICE_BOOK), n_paths=paths,
                    seed=seed)
     spend = sim.current[:, 1:1 + horizon] * (days[train:] / AVERAGE_MONTH_DAYS)

@@ -363,7 +363,9 @@ def _simulated_text(simulated: dict[str, Any]) -> str:
 
     parts = [f"{w['name']} {pct(w['growth']['monthly'], 2)} (sd "
              f"{pct(w['growth']['monthly_sd'], 2)}), volatility "
-             f"{pct(w['growth']['volatility'], 2)}" for w in simulated["workloads"]]
+             f"{pct(w['growth']['volatility'], 2)}"
+             + (", noise around a trend" if w["growth"].get("model") == "trend_noise" else "")
+             for w in simulated["workloads"]]
     u = simulated.get("uncertainty") or {}
     if u:
         parts.append(f"shared by all: volatility {pct(u.get('shared_growth_volatility', 0), 2)}"

@@ -28,10 +28,11 @@ from forecast.timeline import (
     monthly_cut_hazard,
     months_since_start,
     spread,
+    trend_terms,
     walk_back_candidates,
     workload_vectors,
 )
-from forecast.types import FloatArray, IntArray
+from forecast.types import BoolArray, FloatArray, IntArray
 
 #: dtype of the cells (months x workloads x paths of a block).
 CELL = np.float32
@@ -53,6 +54,8 @@ class Stream(IntEnum):
     VOL_FIT = 10
     SHARED_VOL_FIT = 11
     SHARED_GROWTH_FIT = 12
+    FIRST_NOISE = 13
+    LEVEL_FIT = 14
 
 
 def _months(n_months: int) -> FloatArray:
@@ -74,6 +77,8 @@ class Row(IntEnum):
     NOT_LAUNCHED = 1  # 1 on paths where the workload does not launch, times -1e30
     GROWTH_FIT = 2  # the path's log-growth error (F sd eps + F0 sd0 eps0), times months since
     SHARED_AT_START = 3  # the shared shock at a launch's first month, subtracted
+    FIRST_NOISE = 4  # noise around a trend: month 1's noise (the walk's normals do the rest)
+    LEVEL_FIT = 5  # noise around a trend: the path's error in the fitted line's level
 
 
 @dataclass(frozen=True)
@@ -102,6 +107,8 @@ class Model:
     shared_growth_sd: float
     shared_dof: float
     first: IntArray  # (W,) 0-based index of the workload's first month
+    trend_noise: BoolArray  # (W,) noise around a trend rather than a random walk
+    level_sd: FloatArray  # (W,) sd of the fitted line's level (noise around a trend; else 0)
     rows: tuple[Row, ...]  # the extra input rows this scenario needs, in order
     mixing: FloatArray  # (W, M, K) log-volume = mixing @ inputs, per workload
     launch_probability: FloatArray  # (W,)
@@ -131,7 +138,8 @@ class Model:
     @property
     def draws_volatility(self) -> bool:
         """True when some workload draws its own volatility (a fit with its months)."""
-        return bool(np.any((self.fit_dof > 0) & ((self.fit_share > 0) | (self.growth_sd > 0))))
+        return bool(np.any((self.fit_dof > 0) & ((self.fit_share > 0) | (self.growth_sd > 0)
+                                                 | (self.level_sd > 0))))
 
     @property
     def n_inputs(self) -> int:
@@ -146,20 +154,28 @@ class Model:
 
 
 def _mixing(walk_scale: FloatArray, log_drift: FloatArray, first: IntArray,
-            rows: tuple[Row, ...], with_walk: bool) -> FloatArray:
+            rows: tuple[Row, ...], with_walk: bool, trend_noise: BoolArray | None = None,
+            offset: FloatArray | None = None) -> FloatArray:
     """Per-workload matrix that turns a block's inputs into log-volume, shape (W, M, K).
 
     Month t's log-volume of workload w is the sum of its scaled normals from its first month
     to t (a lower-triangular block: a running sum as one matrix product, several times
-    faster than cumsum over the months axis), plus one column per extra input row.
+    faster than cumsum over the months axis), plus one column per extra input row. Around
+    a trend (``trend_noise``, shape (W,)) month t takes its own normal only (a diagonal
+    block, month 1's from :attr:`Row.FIRST_NOISE`), and the growth error is multiplied by
+    the months since the fitted months' centre, ``offset`` (W,) more than since the start.
     """
+    n_w = log_drift.shape[1]
+    trend = np.zeros(n_w, dtype=bool) if trend_noise is None else trend_noise
+    offset = np.zeros(n_w) if offset is None else np.where(trend, offset, 0.0)
     n_months, n_w = log_drift.shape
     n_steps = n_months - 1 if with_walk else 0
     out = np.zeros((n_w, n_months, n_steps + len(rows)), dtype=CELL)
     t = np.arange(n_months)[:, None]  # month index of the output
     if with_walk:
         j = np.arange(n_steps)[None, :]  # the normal of the step into month j + 2
-        for_month = (j < t)[None] & (j[None] >= first[:, None, None])  # (W, M, M - 1)
+        for_month = np.where(trend[:, None, None], (j == t - 1)[None],
+                             (j < t)[None] & (j[None] >= first[:, None, None]))  # (W, M, M-1)
         np.multiply(for_month, walk_scale.astype(CELL)[:, None, None], out=out[:, :, :n_steps])
     since = np.maximum(t.T - first[:, None], 0)  # (W, M)
     for k, row in enumerate(rows, start=n_steps):
@@ -168,8 +184,10 @@ def _mixing(walk_scale: FloatArray, log_drift: FloatArray, first: IntArray,
         elif row == Row.NOT_LAUNCHED:
             out[:, :, k] = _NO_VOLUME
         elif row == Row.GROWTH_FIT:
-            out[:, :, k] = since
-        else:
+            out[:, :, k] = since + offset[:, None]
+        elif row == Row.FIRST_NOISE:
+            out[:, 0, k] = np.where(trend, walk_scale, 0.0)
+        else:  # SHARED_AT_START, LEVEL_FIT
             out[:, :, k] = 1.0
     return out
 
@@ -191,10 +209,16 @@ def build_model(scenario: Scenario, book: PriceBook, corners: CornerCosts | None
     # adds to the drift and its (independent) volatility to the workload's.
     walk_scale = np.sqrt(v["volatility"] ** 2 + token.volatility**2)
     s0 = unc.shared_growth_volatility
-    drift = np.log1p(v["growth"]) + np.log1p(token.monthly) - 0.5 * (walk_scale**2 + s0 * s0)
+    trend = v["trend_noise"] > 0
+    # A walk's variance grows by walk_scale^2 a month; noise around a trend has it once.
+    drift = np.log1p(v["growth"]) + np.log1p(token.monthly) - 0.5 * (
+        np.where(trend, 0.0, walk_scale**2) + s0 * s0)
     months = _months(scenario.horizon_months)[:, None]
     active = active_mask(months, v["starts"], v["ends"]) > 0
-    log_drift = np.where(active, drift * months_since_start(scenario)[:, order], _NO_VOLUME)
+    log_drift = np.where(active, drift * months_since_start(scenario)[:, order]
+                         - np.where(trend, 0.5 * walk_scale**2, 0.0), _NO_VOLUME)
+    offset, level = trend_terms(v["fit_months"])
+    level_sd = np.where(trend, v["volatility"] * np.sqrt(level), 0.0)
     first = v["starts"].astype(np.int64) - 1
     rows = [Row.ONES]
     if np.any(v["launch_probability"] < 1):
@@ -203,6 +227,10 @@ def build_model(scenario: Scenario, book: PriceBook, corners: CornerCosts | None
         rows.append(Row.GROWTH_FIT)
     if s0 > 0 and np.any(first > 0):
         rows.append(Row.SHARED_AT_START)
+    if np.any(trend & (walk_scale > 0)):
+        rows.append(Row.FIRST_NOISE)
+    if np.any(level_sd > 0):
+        rows.append(Row.LEVEL_FIT)
     cuts = unc.price_cuts
     return Model(
         n_months=scenario.horizon_months,
@@ -220,9 +248,11 @@ def build_model(scenario: Scenario, book: PriceBook, corners: CornerCosts | None
         shared_growth_sd=unc.shared_growth_sd,
         shared_dof=float(fit_factor_dof(unc.shared_fit_months)),
         first=first,
+        trend_noise=trend,
+        level_sd=level_sd,
         rows=tuple(rows),
         mixing=_mixing(walk_scale, log_drift, first, tuple(rows),
-                       bool(np.any(walk_scale > 0))),
+                       bool(np.any(walk_scale > 0)), trend, offset),
         launch_probability=v["launch_probability"],
         lands=v["lands"],
         ramp_len=np.maximum(v["ramp"], 1.0),
@@ -257,6 +287,8 @@ class Draws:
     vol_fit: FloatArray | None = None  # (W, B) volatility factor F of the fit, float32
     shared_vol_fit: FloatArray | None = None  # (B,) the shared volatility's F
     shared_growth: FloatArray | None = None  # (B,) standard normals: the shared growth error
+    first_noise: FloatArray | None = None  # (W, B) standard normals: month 1's noise (trend)
+    level: FloatArray | None = None  # (W, B) standard normals: the line's level error (trend)
     realization: FloatArray | None = None  # (W, B) Beta, float32
     realization_params: tuple[float, float] = (1.0, 0.0)
     slip: FloatArray | None = None  # (W, B) uniforms: the slip's quantile
@@ -278,7 +310,7 @@ class Draws:
         out = copy.copy(self)
         out.order = order
         for name in ("walk", "growth", "vol_fit", "realization", "slip", "revert", "happens",
-                     "launch"):
+                     "launch", "first_noise", "level"):
             value = getattr(self, name)
             if value is not None:
                 setattr(out, name, np.take(value, take, axis=-2))
@@ -324,6 +356,12 @@ def draw(model: Model, entropy: int, block: int, n_paths: int, prior: Draws | No
     if model.has_walk:
         out.walk = take("walk", Stream.WALK, lambda g: g.standard_normal(
             (n_m - 1, n_w, n_paths), dtype=CELL, out=walk_out))
+    if Row.FIRST_NOISE in model.rows:
+        out.first_noise = take("first_noise", Stream.FIRST_NOISE, lambda g: g.standard_normal(
+            (n_w, n_paths), dtype=CELL))
+    if Row.LEVEL_FIT in model.rows:
+        out.level = take("level", Stream.LEVEL_FIT, lambda g: g.standard_normal(
+            (n_w, n_paths), dtype=CELL))
     if model.shared_vol > 0:
         out.shared = take("shared", Stream.SHARED,
                           lambda g: g.standard_normal((n_m - 1, n_paths), dtype=CELL))
@@ -409,3 +447,10 @@ def growth_error(m: Model, d: Draws) -> FloatArray:
         shared = m.shared_growth_sd * d.shared_growth
         out += shared if d.shared_vol_fit is None else shared * d.shared_vol_fit
     return out
+
+
+def level_error(m: Model, d: Draws) -> FloatArray:
+    """Each path's error in a trend's fitted level, shape (W, B): level_sd F eps (0 for a
+    random walk, whose month 1 is observed)."""
+    out = m.level_sd[:, None] * d.level
+    return out if d.vol_fit is None else out * d.vol_fit

@@ -68,7 +68,7 @@ from forecast.scenario_values import (
     _rate,
     _Strict,
 )
-from forecast.types import CacheTTL, Waiting
+from forecast.types import CacheTTL, GrowthModel, Waiting
 
 #: Batch turns around within 24 h, most within an hour: below this latency a workload
 #: cannot batch.
@@ -174,12 +174,18 @@ class Growth(_Strict):
     draws its own volatility, a scaled inverse chi-square with ``fit_months - 2`` degrees of
     freedom, and its growth error scaled with it, so that a fit on few months has the fat
     tails of Student's t (docs/model.md, "Forecasting from history").
+    ``model`` is ``random_walk`` (the default: the monthly shocks of sd ``volatility`` add
+    up, so the fan widens with the square root of time) or ``trend_noise`` (volume is noise
+    of sd ``volatility`` around a trend growing by ``monthly``: the fan does not widen but
+    for the trend's error, ``monthly_sd`` times the months from the fitted months' centre,
+    and the level's, ``volatility / sqrt(fit_months)``); ``commitplan import`` chooses.
     """
 
     monthly: Annotated[float, _NO_BOOL, _rate(*limits.GROWTH_RANGE, "a monthly growth")] = 0.0
     volatility: Volatility = 0.0
     monthly_sd: GrowthSd = 0.0
     fit_months: FitMonths = 0
+    model: GrowthModel = GrowthModel.RANDOM_WALK
 
 
 #: Values one usage_match field may list: plain names, at least one.

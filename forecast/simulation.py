@@ -5,7 +5,10 @@ Each path draws (docs/model.md, "Simulation"):
 - volume: a log-volume random walk per workload plus a shared portfolio shock. With expected
   monthly growth g, workload volatility s and shared volatility s0, the log drift is
   ``ln(1 + g) - (s^2 + s0^2) / 2`` so that expected volume follows ``R (1 + g)^(t - 1)``
-  exactly; a launch's walk starts at its first month, at its stated volume;
+  exactly; a launch's walk starts at its first month, at its stated volume. A workload
+  with ``growth.model: trend_noise`` is noise of sd s around its trend instead (each month
+  its own normal, drift ``ln(1 + g)`` a month less ``s^2 / 2`` once, the line's slope and
+  level errors drawn per path);
 - growth-fit uncertainty: each path and workload draws its monthly log-growth once,
   ``ln(1 + g) + monthly_sd * eps``, constant over the months (this shifts the mean up by
   ``exp(monthly_sd^2 n^2 / 2)`` after n months, and the projection includes it); the part
@@ -69,6 +72,7 @@ from forecast.draws import (
     build_model,
     draw,
     growth_error,
+    level_error,
     shared_walk,
 )
 from forecast.errors import PlannerError
@@ -270,6 +274,10 @@ def _volume(m: Model, d: Draws, ws: _Workspace, shared: FloatArray | None,
                              casting="unsafe")
         elif row == Row.GROWTH_FIT:
             inputs[i] = growth_error(m, d)
+        elif row == Row.FIRST_NOISE:
+            inputs[i] = d.first_noise if d.vol_fit is None else d.first_noise * factor
+        elif row == Row.LEVEL_FIT:
+            inputs[i] = level_error(m, d)
         else:
             inputs[i] = -shared[m.first]
     volume = ws.get(name, (n_m, n_w, n_p))

@@ -13,7 +13,7 @@ import numpy as np
 
 from forecast.limits import MAX_FIT_FACTOR
 from forecast.scenario import Scenario
-from forecast.types import BoolArray, FloatArray, Waiting
+from forecast.types import BoolArray, FloatArray, GrowthModel, Waiting
 
 
 def month_labels(scenario: Scenario) -> list[str]:
@@ -41,6 +41,8 @@ def workload_vectors(scenario: Scenario) -> dict[str, FloatArray]:
         "volatility": np.array([w.growth.volatility for w in ws], dtype=float),
         "growth_sd": np.array([w.growth.monthly_sd for w in ws], dtype=float),
         "fit_months": np.array([w.growth.fit_months for w in ws], dtype=float),
+        "trend_noise": np.array([w.growth.model == GrowthModel.TREND_NOISE for w in ws],
+                                dtype=float),
         "lands": np.array([w.lands_month for w in ws], dtype=float),
         "ramp": np.array([w.ramp_months for w in ws], dtype=float),
         "starts": np.array([w.starts_month for w in ws], dtype=float),
@@ -104,7 +106,7 @@ def expected_volume(scenario: Scenario) -> FloatArray:
     unc = scenario.uncertainty
     rate = (1.0 + v["growth"]) * (1.0 + unc.token_drift.monthly)
     growth = rate**n * fit_uncertainty_factor(n, v["volatility"], v["growth_sd"],
-                                              v["fit_months"])
+                                              v["fit_months"], v["trend_noise"] > 0)
     growth *= fit_uncertainty_factor(n, unc.shared_growth_volatility, unc.shared_growth_sd,
                                      unc.shared_fit_months)
     active = active_mask(t, v["starts"], v["ends"])
@@ -122,9 +124,28 @@ def fit_factor_dof(fit_months: FloatArray | float) -> FloatArray:
     return np.where(n >= 3, n - 2.0, 0.0)
 
 
+def trend_terms(fit_months: FloatArray | float) -> tuple[FloatArray, FloatArray]:
+    """What noise around a trend adds to the trend's error, per workload fitted on n months
+    (the scenario's month 1 following the last month fitted).
+
+    Returns
+    -------
+    offset : ndarray
+        (n + 1) / 2: months from the fitted months' centre to month 1, so that month t's
+        trend error is the slope's times (t - 1 + offset) (0 when not fitted).
+    level : ndarray
+        1 / n: the variance of the line's level at the centre, per unit of the noise's
+        variance (0 when not fitted).
+    """
+    n = np.asarray(fit_months, dtype=float)
+    fitted = n >= 3
+    return (np.where(fitted, (n + 1.0) / 2.0, 0.0),
+            np.divide(1.0, n, out=np.zeros_like(n), where=fitted))
+
+
 def fit_uncertainty_factor(n: FloatArray, volatility: FloatArray | float,
-                           growth_sd: FloatArray | float, fit_months: FloatArray | float
-                           ) -> FloatArray:
+                           growth_sd: FloatArray | float, fit_months: FloatArray | float,
+                           trend_noise: BoolArray | bool = False) -> FloatArray:
     """Mean lift of the volume after n months from the growth fit's uncertainty.
 
     A path draws F^2 = min(nu / X, c^2), X ~ chi-square(nu), nu = fit_months - 2,
@@ -132,15 +153,21 @@ def fit_uncertainty_factor(n: FloatArray, volatility: FloatArray | float,
     variance F^2 s^2 a month, its log-growth error is F sd eps, and its drift is the
     stated one, ln(1 + g) - s^2 / 2. So E[volume] / (1 + g)^n is
     ``exp(-n s^2 / 2) E[exp(F^2 (n s^2 + n^2 sd^2) / 2)]``, which is
-    ``exp(n^2 sd^2 / 2)`` when F = 1. The expectation over F^2 (a scaled inverse
-    chi-square, capped) is ``exp(A c^2) P(X <= nu / c^2)`` plus the integral over
-    y = F^2 in (0, c^2) of ``exp(A y)`` times its density, by Gauss-Legendre.
+    ``exp(n^2 sd^2 / 2)`` when F = 1. Around a trend (``trend_noise``) the noise does not
+    add up and the line's level is fitted too: the log-volume's variance is
+    F^2 (s^2 (1 + 1/m) + sd^2 (n + o)^2) with m the months fitted and o = (m + 1) / 2
+    (:func:`trend_terms`), its drift carries -s^2 / 2 once, so the lift is
+    ``exp(-s^2 / 2) E[exp(F^2 (s^2 (1 + 1/m) + sd^2 (n + o)^2) / 2)]``. The expectation
+    over F^2 (a scaled inverse chi-square, capped) is ``exp(A c^2) P(X <= nu / c^2)`` plus
+    the integral over y = F^2 in (0, c^2) of ``exp(A y)`` times its density, by Gauss-Legendre.
 
     Parameters
     ----------
     n : ndarray of shape (n_months, n_workloads)
         Months since the workload's first month.
     volatility, growth_sd, fit_months : ndarray of shape (n_workloads,) or float
+    trend_noise : ndarray of shape (n_workloads,) of bool, or bool
+        True for noise around a trend, False for the random walk.
 
     Returns
     -------
@@ -152,11 +179,17 @@ def fit_uncertainty_factor(n: FloatArray, volatility: FloatArray | float,
     s2 = np.broadcast_to(np.asarray(volatility, dtype=float) ** 2, n.shape[-1:])
     sd2 = np.broadcast_to(np.asarray(growth_sd, dtype=float) ** 2, n.shape[-1:])
     dof = np.broadcast_to(fit_factor_dof(fit_months), n.shape[-1:])
-    a = 0.5 * (n * s2 + n * n * sd2)
-    out = np.exp(0.5 * n * n * sd2)
+    offset, level = trend_terms(np.broadcast_to(np.asarray(fit_months, dtype=float),
+                                                n.shape[-1:]))
+    trend = np.broadcast_to(np.asarray(trend_noise, dtype=bool), n.shape[-1:])
+    noise = np.where(trend, 1.0, n)  # months of noise the log-volume carries
+    x = np.where(trend, n + offset, n)  # months the growth error is multiplied by
+    extra = np.where(trend, level * s2, 0.0)  # the level's error
+    a = 0.5 * (noise * s2 + x * x * sd2 + extra)
+    out = np.exp(0.5 * (x * x * sd2 + extra))
     cap = MAX_FIT_FACTOR**2
-    x, w = roots_legendre(_FIT_NODES)
-    y = 0.5 * cap * (x + 1.0)  # nodes on (0, c^2)
+    nodes, w = roots_legendre(_FIT_NODES)
+    y = 0.5 * cap * (nodes + 1.0)  # nodes on (0, c^2)
     for nu in np.unique(dof[dof > 0]):
         cols = dof == nu
         # Density of Y = nu / X: p_X(nu / y) nu / y^2, p_X the chi-square density.
@@ -167,7 +200,7 @@ def fit_uncertainty_factor(n: FloatArray, volatility: FloatArray | float,
         ac = a[..., cols]
         tail = np.exp(ac * cap) * chdtr(nu, nu / cap)
         body = np.exp(ac[..., None] * y) @ weight
-        out[..., cols] = np.exp(-0.5 * n[..., cols] * s2[cols]) * (tail + body)
+        out[..., cols] = np.exp(-0.5 * noise[..., cols] * s2[cols]) * (tail + body)
     return out
 
 

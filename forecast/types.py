@@ -22,6 +22,15 @@ class Waiting(StrEnum):
     GRAY = "gray"
 
 
+class GrowthModel(StrEnum):
+    """How a workload's volume moves around its growth (docs/model.md, "Forecasting from
+    history"): a random walk with drift, whose shocks add up, or noise around a trend,
+    whose monthly noise does not."""
+
+    RANDOM_WALK = "random_walk"
+    TREND_NOISE = "trend_noise"
+
+
 class CacheTTL(StrEnum):
     """Prompt-cache lifetime of a lever set; ``none`` bills the prefix as plain input."""
 

@@ -61,6 +61,10 @@ _CLAUSES["history"] = [{"month": "2026-10", "list_spend": 61_000},
 _CLAUSES["workloads"][0]["growth"] = {**_CLAUSES["workloads"][0].get("growth", {}),
                                       "monthly_sd": 0.01, "fit_months": 12}
 _CLAUSES["uncertainty"].update(shared_growth_sd=0.005, shared_fit_months=12)
+# The last workload's volume is noise around a trend (growth.model), fitted on 12 months.
+_CLAUSES["workloads"][-1]["growth"] = {**_CLAUSES["workloads"][-1].get("growth", {}),
+                                       "monthly_sd": 0.01, "fit_months": 12,
+                                       "model": "trend_noise"}
 BUNDLED.append(_CLAUSES)
 # One on the 2026-12 book whose models retire inside the horizon (Opus 4.5 from 2027-02,
 # Sonnet 4.5 from 2026-12), with a current discount and a contract id: mutations reach the
@@ -98,6 +102,7 @@ EDGES: dict[str, list[Any]] = {
     "shared_growth_sd": [0.0, limits.MAX_GROWTH_SD, 0.2],
     "fit_months": [0, 2, 3, 600, 601, 12.0, 12.5, "12"],
     "shared_fit_months": [0, 1, 3, 600, 10**9],
+    "model": ["random_walk", "trend_noise", "TREND_NOISE", "trend noise", "damped", ""],
     "mean": [0.0, 1e-12, 1.0, 0.999999, limits.MAX_SLIP_MONTHS],
     "sd": [0.0, 1e-200, limits.MIN_BETA_SD, 0.2],
     "cacheable_prefix": [0, limits.MAX_TOKENS_PER_REQUEST], "input": [0, 1e5],

@@ -16,11 +16,15 @@ import numpy as np
 
 from forecast import limits
 from forecast.usage.growth import (
+    TREND_NOISE,
     GrowthBreak,
     GrowthFit,
+    ModelChoice,
     after_break,
+    choose_model,
     find_break,
     fit_growth,
+    fit_trend_noise,
     pooled_volatility,
 )
 from forecast.usage.months import MIN_MONTHS
@@ -48,16 +52,29 @@ class GroupFit:
     note: str | None
 
 
-def fit_total(totals: Any, days: Any) -> tuple[GrowthFit, GrowthBreak | None, int]:
-    """The total's fit, and the break in its growth when one is found: the fit then starts
-    at the break (its slope error widened, :func:`~forecast.usage.growth.after_break`)."""
+def fit_total(totals: Any, days: Any
+              ) -> tuple[GrowthFit, GrowthBreak | None, int, ModelChoice]:
+    """The total's model (:func:`~forecast.usage.growth.choose_model`) and fit.
+
+    Noise around a trend explains swings a random walk would read as a change of growth,
+    so the break test runs only when the random walk is chosen; the fit then starts at the
+    break (its slope error widened, :func:`~forecast.usage.growth.after_break`).
+
+    Returns
+    -------
+    fit, growth_break, fit_from, choice
+        The fit, the break (or None), the 0-based month the fit starts at, the model choice.
+    """
+    choice = choose_model(totals, days)
+    if choice.model == TREND_NOISE:
+        return fit_trend_noise(totals, days), None, 0, choice
     growth_break = find_break(totals, days)
     if growth_break is None:
-        return fit_growth(totals, days), None, 0
+        return fit_growth(totals, days), None, 0, choice
     k = growth_break.month
     fit = after_break(fit_growth(totals[:k + 1], days[:k + 1]),
                       fit_growth(totals[k:], days[k:]))
-    return fit, growth_break, k
+    return fit, growth_break, k, choice
 
 
 def break_warning(b: GrowthBreak, used: list[str], total: GrowthFit) -> str:
@@ -73,16 +90,19 @@ def group_fits(series: dict[str, Any], days: Any, fit_from: int, total: GrowthFi
                ) -> dict[str, GroupFit]:
     """Each group's fit over the months from ``fit_from``, and for a group with too few
     months (or gaps) a volatility pooled with its peers' (docs/model.md, "Forecasting from
-    history"): never the total's, which adding groups averages down."""
+    history"): never the total's, which adding groups averages down. A group is fitted with
+    the total's model (noise around a trend or the random walk)."""
     out: dict[str, GroupFit] = {}
     short: list[str] = []
-    widen = total.slope_se / fit_growth_unwidened_se(total) if total.slope_se > 0 else 1.0
+    widen = total.slope_se / fit_growth_unwidened_se(total) \
+        if total.slope_se > 0 and not total.trend_noise else 1.0
     for name, values in series.items():
         window, span_days = values[fit_from:], days[fit_from:]
         active = np.flatnonzero(window > 0)
         span = slice(active[0], active[-1] + 1) if active.size else slice(0, 0)
         if window[span].size >= MIN_MONTHS and np.all(window[span] > 0):
-            fit = fit_growth(window[span], span_days[span])
+            fit = (fit_trend_noise if total.trend_noise else fit_growth)(
+                window[span], span_days[span])
             if widen != 1.0:
                 fit = replace(fit, slope_se=fit.slope_se * widen)
             out[name] = GroupFit(fit, fit.monthly, fit.volatility, fit.monthly_se,
@@ -138,7 +158,7 @@ SPEND_MARGIN = 100.0
 
 def bounded_growth(name: str, monthly: float, volatility: float, sd: float, month1: float,
                    horizon: int = IMPORT_HORIZON, fit_months: int = 0,
-                   shared: SharedFit | None = None
+                   shared: SharedFit | None = None, trend_noise: bool = False
                    ) -> tuple[float, float, float, str | None]:
     """The fit as a scenario may hold it, and a warning when it had to be capped.
 
@@ -148,6 +168,7 @@ def bounded_growth(name: str, monthly: float, volatility: float, sd: float, mont
     (:func:`~forecast.timeline.fit_uncertainty_factor`, the workload's and the shared one),
     stays at least ``SPEND_MARGIN`` under the spend bound; the volatility and the standard
     error to their bounds (the standard error lowered further until the bound holds).
+    ``trend_noise``: the fit is noise around a trend (``growth.model: trend_noise``).
     """
     from forecast.timeline import fit_uncertainty_factor
 
@@ -164,7 +185,8 @@ def bounded_growth(name: str, monthly: float, volatility: float, sd: float, mont
             min(shared.growth_sd, limits.MAX_GROWTH_SD), shared.months)[0, 0])
 
         def lift(sd_: float) -> float:
-            return common * float(fit_uncertainty_factor(months, v, sd_, fit_months)[0, 0])
+            return common * float(fit_uncertainty_factor(months, v, sd_, fit_months,
+                                                         trend_noise)[0, 0])
 
         grown = month1 * (1.0 + max(g, 0.0)) ** n
         if grown * lift(s) > ceiling:  # the largest sd that keeps the bound, by bisection

@@ -14,6 +14,7 @@ itself, at its own per-day level, so that the simulation's later months are the 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +25,7 @@ import pandas as pd
 from forecast import limits
 from forecast.errors import ImportUsageError, PlannerError
 from forecast.pricebook import LATEST_PRICE_BOOK, PriceBook, load_price_book
-from forecast.types import CacheTTL, Waiting
+from forecast.types import CacheTTL, GrowthModel, Waiting
 from forecast.usage.fitting import (
     IMPORT_HORIZON,
     GroupFit,
@@ -284,13 +285,14 @@ def build_import(history: PricedHistory, group_by: GroupBy | str | None = None,
         empty = ", ".join(totals.index[totals <= 0])
         raise ImportUsageError(f"no usage at all in {empty}: growth is fitted to log cost, so "
                                "every month used needs some; use --months to start after it")
-    total, growth_break, fit_from = fit_total(totals.to_numpy(), days)
+    total, growth_break, fit_from, choice = fit_total(totals.to_numpy(), days)
     if growth_break is not None:
         warnings.append(break_warning(growth_break, used, total))
     window = latest.iloc[fit_from:]
     whole = [g for g in order if (window[g] > 0).all()]  # groups fitted over every month
-    shared = shared_volatility(window[whole].to_numpy(), days[fit_from:],
-                               window[whole].sum().to_numpy())
+    # The shared shock is a random walk: around a trend each group keeps all of its noise.
+    shared = 0.0 if total.trend_noise else shared_volatility(
+        window[whole].to_numpy(), days[fit_from:], window[whole].sum().to_numpy())
     # The shared part of every group's growth error: the shared shock's, s0 sqrt(sum W_k^2),
     # in growth units like monthly_sd ((1 + g) se(b)).
     shared_sd = shared * total.slope_weight * (1.0 + total.monthly)
@@ -336,6 +338,7 @@ def build_import(history: PricedHistory, group_by: GroupBy | str | None = None,
         book_id=history.book.id, book_date=str(history.book.effective_date),
         monthly_cost=monthly, tokens=tokens, groups=groups, total=total,
         shared_volatility=shared, shared_growth_sd=shared_sd, growth_break=growth_break,
+        model_choice=choice,
         written=document["workloads"], written_uncertainty=document.get("uncertainty", {}),
         effective_rate=rate, weekday=_weekdays(lines, used), warnings=warnings)
     return UsageImport(scenario, document, usage, report, history.book)
@@ -378,6 +381,10 @@ def _group_history(name: str, billed: Any, latest: Any, fit: GroupFit,
     own_sd = float(np.sqrt(max(0.0, fit.sd**2 - shared_sd**2)))
     level_latest = float(level_cost["list_cost_latest"])
     factor = AVERAGE_MONTH_DAYS / days_in_month(level) * (1.0 + fit.monthly) ** gap
+    if fit.fit is not None and fit.fit.trend_noise:
+        # Around a trend month 1 is the line's expected value, not the last month's noise:
+        # the level month's residual taken out, exp(s^2 / 2) put in (docs/model.md).
+        factor *= math.exp(fit.fit.volatility**2 / 2 - fit.fit.last_residual)
     return GroupHistory(
         name=name, monthly_cost=billed, monthly_cost_latest=latest,
         level_cost=float(level_cost["list_cost"]), level_cost_latest=level_latest,
@@ -426,13 +433,17 @@ def _scenario_document(groups: list[tuple[GroupHistory, GroupLevers, float]],
         workload["current"] = lever_set
         workload["optimized"] = {**lever_set, "models": dict(lever_set["models"]),
                                  "lands_month": 1, "ramp_months": 0}
+        trend = g.fit is not None and g.fit.trend_noise
         monthly, own, sd, note = bounded_growth(g.name, g.growth_monthly, g.own_volatility,
                                                 g.own_growth_sd, g.month1_expected,
-                                                fit_months=g.fit_months, shared=shared)
+                                                fit_months=g.fit_months, shared=shared,
+                                                trend_noise=trend)
         if note:
             capped.append(note)
         workload["growth"] = {"monthly": round(monthly, 4), "volatility": round(own, 4),
                               "monthly_sd": round(sd, 4), "fit_months": g.fit_months}
+        if trend:
+            workload["growth"]["model"] = str(GrowthModel.TREND_NOISE)
         workloads.append(workload)
     if not workloads:
         raise ImportUsageError(f"no group has usage in {level}; nothing to write")

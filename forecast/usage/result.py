@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from forecast.types import CacheTTL, Waiting
-from forecast.usage.growth import GrowthBreak, GrowthFit, WeekdayPattern
+from forecast.usage.growth import GrowthBreak, GrowthFit, ModelChoice, WeekdayPattern
 from forecast.usage.levers import BATCH_LATENCY_MINUTES
 from forecast.usage.months import AVERAGE_MONTH_DAYS, MonthCoverage, MonthUse
 from forecast.usage.records import TOKEN_CLASSES, UsageFormat
@@ -175,6 +175,7 @@ class ImportReport:
     warnings: list[str] = field(default_factory=list)
     shared_growth_sd: float = 0.0
     growth_break: GrowthBreak | None = None
+    model_choice: ModelChoice | None = None
     #: The workloads and uncertainty as written to the scenario: what is simulated, caps in.
     written: list[dict[str, Any]] = field(default_factory=list)
     written_uncertainty: dict[str, Any] = field(default_factory=dict)
@@ -260,6 +261,9 @@ class ImportReport:
                          f"{pct(lo, 1)} to {pct(hi, 1)}", pct(fit.volatility, 2)])
         out.append(table(rows, ["group", "months", "growth/month", "std err", "95% interval",
                                 "volatility"], right={1, 2, 3, 5}))
+        if self.model_choice is not None:
+            out.append(self.model_choice.describe()[0].upper() + self.model_choice.describe()[1:]
+                       + _MODEL_WHY[self.model_choice.model])
         if self.shared_volatility > 0:
             out.append(f"Shared volatility (the groups' common shock, from the covariance of "
                        f"their shocks): {pct(self.shared_volatility, 2)}; each workload keeps "
@@ -275,10 +279,22 @@ class ImportReport:
         return "\n".join(out)
 
 
+#: What the chosen model means for the fan, after the import report's model line.
+_MODEL_WHY = {
+    "random_walk": ": the monthly shocks add up, so the fan widens with the square root of "
+                   "the months ahead",
+    "trend_noise": ": the months swing around a line rather than wander, so the fan is the "
+                   "noise's width plus the line's error, which grows with the months ahead "
+                   "(volatility = sd of the residuals about the line, growth = exp(slope) - "
+                   "1; no break test: a swing is noise, not a change of growth)",
+}
+
+
 def _simulated_rows(report: ImportReport) -> list[list[str]]:
     from forecast.formatting import pct
 
-    rows = [[w["name"], pct(w["growth"]["monthly"], 2), pct(w["growth"]["volatility"], 2),
+    rows = [[w["name"] + (" (trend)" if w["growth"].get("model") == "trend_noise" else ""),
+             pct(w["growth"]["monthly"], 2), pct(w["growth"]["volatility"], 2),
              pct(w["growth"]["monthly_sd"], 2), str(w["growth"].get("fit_months", 0))]
             for w in report.written]
     u = report.written_uncertainty
@@ -441,11 +457,16 @@ class UsageImport:
             "path also draws its volatility (scaled inverse chi-square, fit_months - 2 "
             f"degrees of freedom). Total: {pct(t.monthly, 1)} a month "
             f"(95% interval {pct(lo, 1)} to {pct(hi, 1)}), volatility "
-            f"{pct(t.volatility, 1)}, over {t.months} months. Groups move together: the "
-            "shared part of their shocks is uncertainty.shared_growth_volatility "
-            f"({pct(r.shared_volatility, 1)}) and of their growth error "
-            f"uncertainty.shared_growth_sd ({pct(r.shared_growth_sd, 2)}), each workload's "
-            "the rest."
+            f"{pct(t.volatility, 1)}, over {t.months} months."
+            + (" Around a trend each workload's noise is its own (no shared shock)."
+               if t.trend_noise else
+               " Groups move together: the shared part of their shocks is "
+               "uncertainty.shared_growth_volatility "
+               f"({pct(r.shared_volatility, 1)}) and of their growth error "
+               f"uncertainty.shared_growth_sd ({pct(r.shared_growth_sd, 2)}), each "
+               "workload's the rest.")
+            + ("" if r.model_choice is None else " " + r.model_choice.describe()[0].upper()
+               + r.model_choice.describe()[1:] + _MODEL_WHY[r.model_choice.model] + ".")
             + ("" if r.growth_break is None else
                f" The growth changed in {r.used_months[r.growth_break.month]} (sup-F test): "
                "fitted on the months from then on."),
