@@ -101,8 +101,12 @@ def open_store() -> ScenarioStore:
 
 
 store = open_store()
+# Another tab may have kept, deleted or edited scenarios since the last run: list the workspace
+# again, and take up the active scenario's working copy when another tab wrote it last.
+store.sync()
+store.check_working(store.active)
 entry = store.current
-origin = Scenario.model_validate(entry.origin)
+origin = entry.origin_scenario()
 book = scenario_price_book(origin)
 editor_key = store.key("workloads")
 offers_key = store.key("offers")
@@ -144,20 +148,32 @@ paths, seed = run_settings(scenario)
 def open_tabs(names: tuple[str, ...]) -> dict[str, Any]:
     """The tabs of ``views``. A new set of tabs is a new widget, which opens on its default:
     the view open before is made the default, so adding or dropping the Tracking tab (another
-    scenario) keeps the view the user is on."""
+    scenario) keeps the view the user is on. A new session (a reload, a restart) opens on the
+    view in the address (``?view=``), else the one the working copy was written from."""
     if ss.get("views_shown") != names:
         ss.views_shown = names
-        ss.view_default = ss.get("view") if ss.get("view") in names else None
-    return dict(zip(names, st.tabs(names, key="view", default=ss.view_default,
+        before = ss.get("view") or st.query_params.get("view") or (
+            entry.working.view if entry.working is not None else None)
+        ss.view_default = before if before in names else None
+    tabs = dict(zip(names, st.tabs(names, key="view", default=ss.view_default,
                                    on_change="rerun"), strict=True))
+    view = ss.get("view") or ss.view_default
+    if view and st.query_params.get("view") != view:
+        st.query_params["view"] = view
+    return tabs
 
 
 tabs = open_tabs(VIEWS if views.shows_tracking(scenario) else
                  tuple(v for v in VIEWS if v != "Tracking"))
+# What is typed is kept at once: the working copy of the scenario (ui.working).
+store.keep_working(store.active, ss.get("view") or ss.view_default)
 
 # --------------------------------------------------------------------------- the answer
 with header:
-    st.markdown(f"### {md(scenario.name)}")
+    with st.container(horizontal=True, gap="medium", vertical_alignment="center",
+                      key="cp-title"):
+        st.markdown(f"### {md(scenario.name)}", width="content")
+        sidebar.working_copy_note(entry)
     # The messages of this run in one box that is always there: the headline below keeps
     # its place in the page from one run to the next (a notice shown once does not shift it).
     with st.container(key="cp-messages"):
@@ -175,9 +191,10 @@ with header:
         for warning in store.warnings:
             st.warning(md(warning))
         store.warnings = []
-        if problems:
+        # A problem of the offers table is said beside the table (the Offers tab), not here.
+        if shown := [p for p in problems if not p.startswith(offers.WHERE)]:
             st.error(sidebar.problems_md("Your last change is not applied (the answer below is "
-                                         "for the last valid settings):", problems))
+                                         "for the last valid settings):", shown))
     try:
         with st.spinner(f"Simulating {paths:,} paths × {scenario.horizon_months} months × "
                         f"{len(scenario.workloads)} workloads…"):
@@ -216,7 +233,8 @@ if tabs["Commitment"].open:
 with tabs["Offers"]:
     # Drawn on every run, even behind another tab, so that its edits are kept.
     views.offers_editor(entry.origin, offers_key,
-                        [p for p in problems if p.startswith(offers.WHERE)])
+                        [*table.offer_hints,
+                         *(p for p in problems if p.startswith(offers.WHERE))])
     if tabs["Offers"].open:
         views.offers(plan, store.key("asks_for"), lambda names: cache.position_for(
             scenario_json, paths, seed, names))
@@ -250,3 +268,5 @@ ahead = portfolio.next_notch(levers_before, controls.levers, controls.tracks)
 if ahead is not None and not problems:
     next_scenario = parse_scenario(portfolio.apply_portfolio_levers(latest, ahead))
     cache.plan_ahead(next_scenario.model_dump_json(), *run_settings(next_scenario))
+# The Tracking tab's as-of month is in the working copy too.
+store.keep_working(store.active, ss.get("view") or ss.view_default)

@@ -61,8 +61,10 @@ def rounded_shares(shares: Sequence[float], decimals: int = 0) -> list[float]:
 
 
 def pct(share: float, decimals: int = 0) -> str:
-    """A share as a percentage: ``pct(0.125, 1) == '12.5%'``."""
-    return f"{share * 100:.{decimals}f}%"
+    """A share as a percentage: ``pct(0.125, 1) == '12.5%'``; a share that rounds to zero
+    is ``0%``, never ``-0%`` (``pct(-0.0001, 1) == '0.0%'``)."""
+    text = f"{share * 100:.{decimals}f}%"
+    return text[1:] if text.startswith("-") and not text.strip("-0.%") else text
 
 
 # --------------------------------------------------------------------------- amounts with tiers

@@ -492,7 +492,7 @@ def test_reset_discards_the_edits():
     before = metric(at, "Risk-bounded")
     widget(at.slider, "Lever realization: mean").set_value(0.5).run()
     assert metric(at, "Risk-bounded") != before
-    at.button(key="reset").click().run()
+    at.button(key="revert").click().run()
     assert metric(at, "Risk-bounded") == before
 
 
@@ -565,7 +565,7 @@ def test_the_server_settings_are_safe_by_default():
 def import_fixture(at: AppTest) -> AppTest:
     """The three monthly Admin API pages of tests/fixtures/usage (figures in its README)."""
     pages = sorted(USAGE.glob("admin-2026-0?.json"))
-    at.file_uploader(key="usage_files").set_value(
+    at.file_uploader(key="usage_files|0").set_value(
         [(p.name, p.read_bytes(), "application/json") for p in pages])
     at.run()
     widget(at.button, "Build a scenario from usage").click().run()
@@ -603,7 +603,7 @@ def test_an_import_is_listed_again_after_a_reload_with_its_report():
 
 def test_a_failed_usage_import_is_shown():
     at = open_app()
-    at.file_uploader(key="usage_files").set_value([("usage.csv", b"a,b\n1,2\n", "text/csv")])
+    at.file_uploader(key="usage_files|0").set_value([("usage.csv", b"a,b\n1,2\n", "text/csv")])
     at.run()
     widget(at.button, "Build a scenario from usage").click().run()
     assert not at.exception

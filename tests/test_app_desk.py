@@ -179,15 +179,17 @@ def test_offers_typed_during_a_call_are_ranked_on_the_same_paths():
         or "Vendor opening: at most $" in html
 
 
-def test_a_bad_offer_cell_names_the_row_and_field():
+def test_a_bad_offer_cell_names_the_row_and_field_beside_the_table():
     at = type_offers(open_app(PATHS), VENDOR, {"name": "Bad one", "discount": "lots",
                                                "commitments": "3M"})
-    text = errors(at)
-    assert md("Offers table,") in text and 'row 2 \\"Bad one\\"' in text
-    assert "`discount`" in text
-    assert "cannot read" in text
-    # The answer stands on the last valid settings: no offer was applied.
-    assert "Vendor opening" not in page_html(at)
+    assert not at.error, errors(at)  # nothing at the top: the answer stands
+    (hint,) = at.warning
+    assert md("Offers table,") in hint.value and 'row 2 \\"Bad one\\"' in hint.value
+    assert "`discount`" in hint.value
+    assert "cannot read" in hint.value
+    # The whole row is ranked, the bad one left out until it reads.
+    assert set(table_with(at, "dominated_by")["offer"]) == {"scenario contract",
+                                                            "Vendor opening"}
 
 
 def test_the_asks_aim_at_the_vendor_offer_and_at_another_on_request():

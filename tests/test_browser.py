@@ -225,7 +225,8 @@ def test_every_view_fits_the_window(server, browser, width, height, tmp_path):
             assert page.evaluate(CLIPPED) == [], (view, width)
             assert page.evaluate(SIDEWAYS) == [], (view, width)
             for label in HEADLINE:
-                assert _metric(page, label).startswith("$"), (view, label)
+                # "~" marks an amount sized on the usage seen later (a delayed signing).
+                assert _metric(page, label).lstrip("~").startswith("$"), (view, label)
             page.locator('[role="tablist"]').scroll_into_view_if_needed()
             page.evaluate("document.querySelector('[role=\"tablist\"]')"
                           ".scrollIntoView({block: 'start'})")

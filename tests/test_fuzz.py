@@ -1284,3 +1284,81 @@ def test_a_linked_book_refresh_in_the_workspace_is_not_read(tmp_path: Path):
     (ws / BOOK_FOLDER / "summary.json").write_text(json.dumps(summary))
     listing = book_listing(ws)  # its own file is read as before
     assert listing is not None and listing.rows[0]["client"] == "c"
+
+
+# --------------------------------------------------------------------------- the app's desk
+_COPY_VALUES = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True),
+                         st.text(max_size=20), st.lists(st.integers(), max_size=3),
+                         st.dictionaries(st.text(max_size=5), st.integers(), max_size=3))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(raw=st.one_of(
+    st.binary(max_size=200),
+    st.builds(lambda d: json.dumps(d).encode(), st.fixed_dictionaries({
+        "scenario": st.sampled_from(["Globex enterprise portfolio", "other", None]),
+        "data": st.one_of(_COPY_VALUES, st.just({"name": "x"})),
+        "levers": _COPY_VALUES, "view": _COPY_VALUES, "as_of": _COPY_VALUES}))))
+def test_a_damaged_working_copy_is_a_warning_and_the_scenario_as_saved(raw: bytes):
+    """Whatever the working copy file holds, a new session opens: the scenario as saved and
+    a warning naming the working copy, or the copy taken up when it reads as one."""
+    from forecast.scenario_io import load_scenario
+    from ui.state import ScenarioStore, scenario_data
+    from ui.workspace import Workspace
+
+    enterprise = load_scenario(SCENARIOS[0].parent / "enterprise-portfolio.yaml")
+    with tempfile.TemporaryDirectory() as tmp:
+        store = ScenarioStore(Workspace(Path(tmp)))
+        path = store.copies.path(enterprise.name)
+        path.parent.mkdir(parents=True)
+        path.write_bytes(raw)
+        again = ScenarioStore.open([enterprise], enterprise.name, Workspace(Path(tmp)))
+        entry = again.current
+        if entry.working is None:
+            assert entry.origin == scenario_data(enterprise)
+            assert all("working copy" in w for w in again.warnings)
+        again.check_working(enterprise.name)  # a run: no exception either
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.lists(st.dictionaries(
+    st.sampled_from(["name", "discount", "commitments", "overage", "rollover", "years",
+                     "shortfall_credit", "price_protection", "unknown"]),
+    _COPY_VALUES, max_size=8), max_size=5),
+    deleted=st.lists(st.integers(-2, 6), max_size=3))
+def test_any_offers_table_state_reads_whole_rows_or_hints(rows, deleted):
+    """Any editor state: the offers kept validate with the scenario, every other row is a
+    hint naming its row; nothing raises but the scenario's own ScenarioError."""
+    from forecast.errors import ScenarioError
+    from forecast.scenario import scenario_to_dict
+    from forecast.scenario_io import load_scenario
+    from ui import edits, offers
+
+    data = scenario_to_dict(load_scenario(SCENARIOS[0].parent / "enterprise-portfolio.yaml"))
+    edit = offers.apply_offer_edits(edits.apply_table_edits(data, {}), {
+        "added_rows": rows, "deleted_rows": deleted, "edited_rows": {}})
+    assert all(h.startswith("Offers table, row ") for h in edit.offer_hints)
+    assert len(edit.offer_labels) == len(edit.data.get("offers", []))
+    try:
+        edits.validate(edit)
+    except ScenarioError as exc:
+        assert all(p.startswith("Offers table, row ") for p in exc.problems), exc.problems
+
+
+@settings(max_examples=60, deadline=None)
+@given(raw=st.dictionaries(st.sampled_from(["batch_shift", "cache_shift", "cache_ttl",
+                                            "route_share", "route_from", "route_to",
+                                            "lands_shift", "ramp_shift", "other"]),
+                           _COPY_VALUES, max_size=5))
+def test_levers_in_a_working_copy_are_levers_or_refused(raw):
+    """Levers read back from a working copy: the right kinds, or a TypeError/ValueError (the
+    store then shows the scenario as saved), never a lever the sidebar cannot draw."""
+    from ui.state import levers_from
+
+    try:
+        levers = levers_from(raw)
+    except (TypeError, ValueError):
+        return
+    assert isinstance(levers.batch_shift, float) and math.isfinite(levers.batch_shift)
+    assert isinstance(levers.lands_shift, int) and isinstance(levers.ramp_shift, int)
+    assert levers.cache_ttl is None or isinstance(levers.cache_ttl, str)

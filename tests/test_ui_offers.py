@@ -72,13 +72,14 @@ def test_an_empty_added_row_is_not_an_offer_yet():
     edits.validate(edit)
 
 
-def test_an_unreadable_cell_names_its_row_and_field():
+def test_an_unreadable_cell_names_its_row_and_field_and_leaves_the_row_out():
+    """A row that does not read is not an offer yet: the scenario keeps the whole rows, and
+    the hint names the row as the table shows it (row 2, the second)."""
     edit = typed(VENDOR, {"name": "Bad one", "discount": "lots", "commitments": "3M"})
-    with pytest.raises(ScenarioError) as err:
-        edits.validate(edit)
-    (problem,) = err.value.problems
-    assert problem.startswith('Offers table, row 2 "Bad one": discount: cannot read \'lots\'')
-    assert "e.g. 1M: 6% / 3M: 10%" in problem
+    assert [o.name for o in edits.validate(edit).offers] == ["Vendor opening"]
+    (hint,) = edit.offer_hints
+    assert hint.startswith('Offers table, row 2 "Bad one": discount: cannot read \'lots\'')
+    assert "e.g. 1M: 6% / 3M: 10%" in hint
 
 
 @pytest.mark.parametrize(("row", "expected"), [
@@ -86,23 +87,42 @@ def test_an_unreadable_cell_names_its_row_and_field():
      'Offers table, row 2 "Short ramp": commitments: ramp has 2 years for a 3-year term'),
     ({"name": "No amount", "discount": "8%"},
      'Offers table, row 2 "No amount": commitments: one discount needs the commitment'),
-    ({"name": "Too long", "years": 4},
-     'Offers table, row 2 "Too long": years: 4 years need a horizon of at least 48 months'),
-    ({"name": "Whose", "from": "seller"}, 'Offers table, row 2 "Whose": from:'),
+    ({"name": "Counter"},
+     'Offers table, row 2 "Counter": type its discount or commitment'),
+    ({"discount": "8%", "commitments": "3M"},
+     'Offers table, row 2 "new offer": name it'),
+    ({"name": "Whose", "from": "seller", "discount": "8%", "commitments": "3M"},
+     'Offers table, row 2 "Whose": from:'),
 ])
-def test_schema_problems_name_the_table_row_and_field(row, expected):
-    """A ramp of 2 amounts for the 3-year term; one discount with no commitment; a 4-year
-    term on the 36-month horizon: the schema's message, on its table row."""
-    with pytest.raises(ScenarioError) as err:
-        edits.validate(typed(VENDOR, row))
-    assert any(p.startswith(expected) for p in err.value.problems), err.value.problems
+def test_a_row_not_whole_is_a_hint_naming_its_row(row, expected):
+    """A ramp of 2 amounts for the 3-year term; one discount with no commitment; a name
+    alone; terms without a name: each row left out, its hint on its table row."""
+    edit = typed(VENDOR, row)
+    assert [o.name for o in edits.validate(edit).offers] == ["Vendor opening"]
+    assert len(edit.offer_hints) == 1 and edit.offer_hints[0].startswith(expected), \
+        edit.offer_hints
 
 
-def test_a_name_used_twice_is_refused():
+def test_a_term_past_the_horizon_is_the_schemas_problem_on_its_row():
+    """A 4-year term on the 36-month horizon: whole on its own, refused by the scenario."""
     with pytest.raises(ScenarioError) as err:
-        edits.validate(typed(VENDOR, dict(VENDOR)))
-    assert err.value.problems == ['Offers table, row 2 "Vendor opening": name: \'Vendor '
-                                  "opening' is used by offers[0] too; names must be unique"]
+        edits.validate(typed(VENDOR, {"name": "Too long", "years": 4}))
+    assert err.value.problems[0].startswith(
+        'Offers table, row 2 "Too long": years: 4 years need a horizon of at least 48 months')
+
+
+def test_a_name_used_twice_is_refused_naming_both_rows():
+    edit = typed(VENDOR, dict(VENDOR))
+    assert [o.name for o in edits.validate(edit).offers] == ["Vendor opening"]
+    assert edit.offer_hints == ['Offers table, row 2 "Vendor opening": name: is the name of '
+                                "row 1 too; names are unique"]
+
+
+def test_a_row_reference_in_a_schema_message_is_the_tables_row():
+    """``offers[0]`` inside a message reads as the table's row (row 1 = the first)."""
+    problems = edits.locate(["offers[1].name: 'X' is used by offers[0] too"], [],
+                            ['row 1 "X"', 'row 2 "X"'])
+    assert problems == ['Offers table, row 2 "X": name: \'X\' is used by row 1 "X" too']
 
 
 def test_kept_offers_show_in_the_table_and_edit_in_place():
@@ -123,7 +143,7 @@ def test_kept_offers_show_in_the_table_and_edit_in_place():
     scenario = edits.validate(edit)
     assert [o.name for o in scenario.offers] == ["Flat 8%"]
     assert scenario.offers[0].commitments == [3.5e6] and scenario.offers[0].discount == 0.08
-    assert edit.offer_labels == ['row 2 "Flat 8%"']
+    assert edit.offer_labels == ['row 1 "Flat 8%"']  # the first row the table shows
 
 
 def test_the_offers_round_trip_through_the_scenario_file():

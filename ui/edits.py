@@ -219,6 +219,8 @@ class TableEdit:
         waiting test caps those.
     offer_labels : list of str
         For each offer of ``data``, the offers table's row it came from (``ui.offers``).
+    offer_hints : list of str
+        Rows of the offers table left out of ``data`` until they are whole, and why.
     """
 
     data: Data
@@ -226,6 +228,7 @@ class TableEdit:
     row_labels: list[str] = field(default_factory=list)
     typed_batch: list[int] = field(default_factory=list)
     offer_labels: list[str] = field(default_factory=list)
+    offer_hints: list[str] = field(default_factory=list)
 
 
 def apply_table_edits(data: Data, edits: Mapping[str, Any] | None) -> TableEdit:
@@ -276,6 +279,7 @@ def apply_table_edits(data: Data, edits: Mapping[str, Any] | None) -> TableEdit:
 
 
 _TABLE_PROBLEM = re.compile(r"^(workloads|offers)\[(\d+)\]\.?([^:]*): (.*)$", re.DOTALL)
+_ROW_REFERENCE = re.compile(r"\b(workloads|offers)\[(\d+)\]")
 #: The table each list of the scenario is edited in, and what a whole row is called.
 _TABLES = {"workloads": ("Workloads table", "workload"), "offers": ("Offers table", "offer")}
 
@@ -293,7 +297,15 @@ def locate(problems: list[str], row_labels: list[str],
         if match and int(match.group(2)) < len(rows):
             table, whole = _TABLES[match.group(1)]
             where = match.group(3) or whole
-            out.append(f"{table}, {rows[int(match.group(2))]}: {where}: {match.group(4)}")
+
+            def row_of(ref: re.Match[str]) -> str:
+                """``offers[0]`` in a message -> ``row 1 "Vendor opening"`` (as the table)."""
+                these = labels[ref.group(1)]
+                k = int(ref.group(2))
+                return these[k] if k < len(these) else ref.group(0)
+
+            message = _ROW_REFERENCE.sub(row_of, match.group(4))
+            out.append(f"{table}, {rows[int(match.group(2))]}: {where}: {message}")
         else:
             out.append(problem)
     return out

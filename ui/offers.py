@@ -19,10 +19,12 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
+from pydantic import ValidationError
 
-from forecast import Scenario
+from forecast import Contract, Scenario
 from forecast.formatting import format_amounts, format_tiers, parse_amounts, parse_tiers, pct
 from forecast.scenario import Offer
+from forecast.scenario_messages import validation_problems
 from forecast.types import Overage
 from ui.edits import TableEdit
 
@@ -63,9 +65,11 @@ COLUMNS: tuple[OfferColumn, ...] = (
                 "cuts can happen)"),
 )
 COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
-#: Each column's width on the page, in pixels: the whole table fits 900 pixels.
-WIDTHS = {"name": 130, "from": 70, "discount": 120, "commitments": 105, "overage": 85,
-          "rollover": 65, "years": 45, "shortfall_credit": 95, "price_protection": 100}
+#: Each column's width on the page, in pixels: every header reads whole (its text and its
+#: menu mark). The table is 1,058 pixels with its row marker: it scrolls sideways below
+#: about 1,400 pixels of window, the offer's name pinned.
+WIDTHS = {"name": 125, "from": 80, "discount": 138, "commitments": 136, "overage": 95,
+          "rollover": 100, "years": 78, "shortfall_credit": 130, "price_protection": 138}
 
 
 def discount_text(offer: Offer) -> str:
@@ -153,50 +157,95 @@ def _write(offer: Data, key: str, value: Any) -> None:
 
 
 def row_label(row: int, name: Any) -> str:
-    """How an error names a row of the offers table: ``row 2 "Vendor opening"``."""
+    """How an error names a row of the offers table: ``row 2 "Vendor opening"`` (``row``
+    counts from 0 over the rows the table shows; the label from 1, as a reader does)."""
     shown = str(name).strip() if not is_blank(name) else "new offer"
     return f'row {row + 1} "{shown}"'
+
+
+#: The cells that make an offer differ from the contract (the name and the price protection
+#: box do not): a row with a name and one of these is whole.
+TERMS = ("discount", "commitments", "overage", "rollover", "years", "shortfall_credit")
+
+
+def _row_hint(offer: Data, typed: Mapping[str, Any], contract: Any) -> str | None:
+    """What keeps a typed row from being an offer yet, in a few words; None when it is
+    whole and reads."""
+    if is_blank(offer.get("name")):
+        return "name it (each offer's name is unique)"
+    if not any(not is_blank(typed.get(k)) for k in TERMS) and not any(k in offer
+                                                                      for k in TERMS):
+        return ("type its discount or commitment (a blank cell takes the contract's term); "
+                "it is ranked once it has one")
+    try:
+        checked = Offer.model_validate(offer)
+        if contract is not None:
+            checked.to_contract(contract)
+    except ValidationError as exc:
+        return "; ".join(validation_problems(exc))
+    return None
 
 
 def apply_offer_edits(edit: TableEdit, state: Mapping[str, Any] | None) -> TableEdit:
     """Apply the offers editor's state (``edited_rows``, ``added_rows``, ``deleted_rows``)
     to the offers of ``edit.data``.
 
-    Returns a new :class:`ui.edits.TableEdit` whose data holds the offers as typed, whose
-    ``offer_labels`` name each offer's table row, and whose ``problems`` add every cell that
-    could not be read (naming its row and field).
+    A row is evaluated when it is whole: named, with a term typed, every cell readable and
+    the offer valid on its own. A row that is not (half-typed, or a cell that does not read)
+    is left out of the scenario, and ``offer_hints`` says why, naming the row as the table
+    shows it (row 1 the first row shown; deleted rows gone, blank added rows counted): the
+    answer stays on the offers that are whole.
+
+    Returns a new :class:`ui.edits.TableEdit` whose data holds the whole offers, whose
+    ``offer_labels`` name each offer's table row, and whose ``offer_hints`` name the rows
+    left out and why.
     """
     data = copy.deepcopy(edit.data)
-    offers: list[Data] = data.setdefault("offers", [])
+    offers: list[Data] = list(data.get("offers") or [])
     state = state or {}
-    problems = list(edit.problems)
-
-    def write(offer: Data, row: int, changes: Mapping[str, Any]) -> None:
+    try:
+        contract = Contract.model_validate(data.get("contract") or {})
+    except (ValidationError, ValueError):
+        contract = None
+    deleted = {int(r) for r in state.get("deleted_rows") or []}
+    edited = {int(k): v for k, v in (state.get("edited_rows") or {}).items()}
+    rows: list[tuple[Data, Mapping[str, Any]]] = []  # as the table shows them
+    for i, offer in enumerate(offers):
+        if i not in deleted:
+            rows.append((offer, edited.get(i, {})))
+    for changes in state.get("added_rows") or []:
+        rows.append(({}, changes))
+    kept: list[Data] = []
+    labels: list[str] = []
+    hints: list[str] = []
+    names: dict[str, int] = {}
+    for shown, (offer, changes) in enumerate(rows):
+        if not offer and all(is_blank(v) for v in changes.values()):
+            continue  # a row added and left empty is not an offer yet
+        offer = copy.deepcopy(offer)
+        problem = None
         for key, value in changes.items():
             if key not in COLUMN_BY_KEY:
                 continue
             try:
                 _write(offer, key, value)
             except ValueError as exc:
-                problems.append(f"{WHERE}, {row_label(row, offer.get('name'))}: {key}: {exc}")
-
-    for key, changes in (state.get("edited_rows") or {}).items():
-        row = int(key)
-        if 0 <= row < len(offers):
-            write(offers[row], row, changes)
-    for changes in state.get("added_rows") or []:
-        if all(is_blank(v) for v in changes.values()):
-            continue  # a row added and left empty is not an offer yet
-        offer: Data = {}
-        offers.append(offer)
-        write(offer, len(offers) - 1, changes)
-    deleted = {int(r) for r in state.get("deleted_rows") or []}
-    kept = [i for i in range(len(offers)) if i not in deleted]
-    data["offers"] = [offers[i] for i in kept]
-    if not data["offers"]:
+                problem = problem or f"{key}: {exc}"
+        label = row_label(shown, offer.get("name"))
+        problem = problem or _row_hint(offer, changes, contract)
+        name = str(offer.get("name", "")).strip()
+        if problem is None and name in names:
+            problem = f"name: is the name of row {names[name] + 1} too; names are unique"
+        if problem is not None:
+            hints.append(f"{WHERE}, {label}: {problem}")
+            continue
+        names[name] = shown
+        kept.append(offer)
+        labels.append(label)
+    data["offers"] = kept
+    if not kept:
         del data["offers"]
-    labels = [row_label(i, offers[i].get("name")) for i in kept]
-    return replace(edit, data=data, problems=problems, offer_labels=labels)
+    return replace(edit, data=data, offer_labels=labels, offer_hints=hints)
 
 
 def side_options() -> list[str]:

@@ -19,7 +19,7 @@ from forecast.formatting import format_amounts, format_tiers, parse_amounts, par
 from forecast.types import CacheTTL, FloatArray, Overage
 from ui import portfolio
 from ui.importing import record_import
-from ui.state import ScenarioStore, scenario_data
+from ui.state import Entry, NameTaken, ScenarioStore, scenario_data
 from ui.text import md
 from ui.uploads import (
     SCENARIO_MAX_MB,
@@ -65,7 +65,15 @@ def _show(name: str) -> None:
 
 
 def on_pick() -> None:
-    the_store().activate(st.session_state.picker)
+    store = the_store()
+    store.sync()  # a scenario another tab deleted cannot be opened
+    picked = st.session_state.picker
+    if picked not in store.entries:
+        store.errors.append((f"“{picked}” was not opened",
+                             ["it is no longer in the workspace: another tab deleted it"]))
+        st.session_state.picker = store.active
+        return
+    store.activate(picked)
 
 
 def on_upload() -> None:
@@ -84,8 +92,14 @@ def on_upload() -> None:
     store.notice = f"Loaded {file.name} as “{name}” (kept in the workspace)."
 
 
+def usage_key() -> str:
+    """The usage uploader's key: a new (empty) uploader after each import, so the next import
+    does not take the files of the last one again."""
+    return f"usage_files|{st.session_state.get('usage_imports', 0)}"
+
+
 def on_import_usage() -> None:
-    files = st.session_state.get("usage_files") or []
+    files = st.session_state.get(usage_key()) or []
     store = the_store()
     try:
         result = import_usage_uploads([(f.name, f.getvalue()) for f in files])
@@ -95,18 +109,29 @@ def on_import_usage() -> None:
     name = store.add(scenario_data(result.scenario), EntryKind.IMPORT,
                      source=", ".join(f.name for f in files), record=record_import(result))
     _show(name)
+    st.session_state.usage_imports = st.session_state.get("usage_imports", 0) + 1
     store.notice = (f"Imported {len(files)} usage file{'s' if len(files) > 1 else ''} as "
                     f"“{name}”: its report and the next step are below.")
 
 
-def on_save_variant() -> None:
+def on_save_variant(numbered: bool = False) -> None:
+    """Save the working copy as a variant under the name typed; a name taken (here, or by
+    another tab since) is refused, with a button to save it numbered instead."""
     store = the_store()
     source = store.active
+    typed = st.session_state.get("variant_name")
     try:
-        name = store.save_variant(source, st.session_state.get("variant_name"))
+        name = store.save_variant(source, typed, numbered=numbered)
+    except NameTaken as exc:
+        st.session_state.variant_taken = (source, exc.name, exc.suggestion)
+        store.errors.append((f"Not saved: “{exc.name}” is already a scenario's name",
+                             [f"type another name, or save it as “{exc.suggestion}” (the "
+                              "button under the name)"]))
+        return
     except PlannerError as exc:  # a name no scenario may have: say why, keep what was typed
         store.errors.append(("The variant was not saved", [str(exc)]))
         return
+    st.session_state.pop("variant_taken", None)
     st.session_state.picker = name
     st.session_state.variant_name = ""
     store.notice = f"Saved as “{name}”; “{source}” is back to how it was saved."
@@ -115,6 +140,26 @@ def on_save_variant() -> None:
 def on_reset() -> None:
     store = the_store()
     store.reset(store.active)
+    store.notice = f"“{store.active}” is back to how it was saved (its working copy dropped)."
+
+
+def working_copy_note(entry: Entry) -> None:
+    """Beside the scenario's name: "working copy, saved HH:MM" and "Revert to the scenario",
+    when anything is edited; nothing otherwise."""
+    if not entry.edited():
+        return
+    copy = entry.working
+    if copy is None or copy.revision == "unwritten":
+        st.caption("working copy, not kept (the workspace cannot be written)", width="content")
+    else:
+        st.caption(f"working copy, saved {copy.saved_hhmm()}", width="content",
+                   help="Every edit is kept in the workspace as it is made, and shown again "
+                        "after a reload, a restart or in another tab. Save as variant (in the "
+                        "sidebar) names it; Revert discards it.")
+    st.button("Revert to the scenario", icon=":material/undo:", on_click=on_reset,
+              key="revert", type="tertiary",
+              help="Discard the edits and portfolio levers of this scenario (its working "
+                   "copy): back to how it was loaded or saved.")
 
 
 # --------------------------------------------------------------------------- levers
@@ -248,7 +293,7 @@ def render(basis: Scenario, book: PriceBook, paths_cap: int | None) -> Controls:
     """
     store = the_store()
     entry = store.current
-    origin = Scenario.model_validate(entry.origin)
+    origin = entry.origin_scenario()
     if st.session_state.get("picker") != store.active:
         st.session_state.picker = store.active
     key = store.key
@@ -258,26 +303,30 @@ def render(basis: Scenario, book: PriceBook, paths_cap: int | None) -> Controls:
     st.markdown("**Scenario**")
     st.selectbox("Scenario", store.names, key="picker", on_change=on_pick,
                  label_visibility="collapsed")
-    st.button("Reset this scenario's edits", icon=":material/undo:", on_click=on_reset,
-              key="reset", type="tertiary",
-              help="Discard the edits and portfolio levers of this scenario: back to how it "
-                   "was loaded or saved.")
     with st.expander("Upload a scenario · import usage"):
+        # The scenario uploader takes files up to the server's limit, so that one too big is
+        # refused by the page, with its size and the limit in the page's messages (a file
+        # the browser refuses shows only a mark on its chip).
         st.file_uploader(f"Scenario file (YAML or JSON, up to {SCENARIO_MAX_MB} MB)",
                          type=["yaml", "yml", "json"], key="upload", on_change=on_upload,
-                         max_upload_size=SCENARIO_MAX_MB)
+                         max_upload_size=USAGE_MAX_MB)
         st.file_uploader(f"Usage history (Admin API JSON pages or Console CSV, up to "
                          f"{USAGE_MAX_MB} MB each)", type=["json", "csv"],
-                         accept_multiple_files=True, key="usage_files",
+                         accept_multiple_files=True, key=usage_key(),
                          max_upload_size=USAGE_MAX_MB)
         st.button("Build a scenario from usage", on_click=on_import_usage)
     with st.form("variant", border=False, enter_to_submit=True):
         left, right = st.columns([3, 2], vertical_alignment="bottom")
-        left.text_input("Save as a variant", key="variant_name", placeholder="variant name",
-                        help="Keeps these settings under a new name (now shown, and kept in "
-                             "the workspace) and puts this scenario back as it was saved, to "
-                             "compare the two.")
+        left.text_input("Save as variant", key="variant_name", placeholder="variant name",
+                        help="Keeps this working copy under a new name (now shown, and kept "
+                             "in the workspace) and puts this scenario back as it was saved, "
+                             "to compare the two. Names are unique.")
         right.form_submit_button("Save", on_click=on_save_variant, width="stretch")
+    taken = st.session_state.get("variant_taken")
+    if taken and taken[0] == store.active:
+        st.button(f"Save as “{taken[2]}”", key="variant_numbered", icon=":material/save:",
+                  on_click=on_save_variant, kwargs={"numbered": True},
+                  help=f"“{taken[1]}” is taken: keep it numbered instead.")
 
     tracks: dict[str, portfolio.LeverTrack | None] = {}
     with st.expander("Portfolio levers: every workload at once", expanded=True):

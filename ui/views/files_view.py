@@ -17,9 +17,11 @@ from ui.workspace import EntryKind
 
 # --------------------------------------------------------------------------- files
 def _on_delete(store: ScenarioStore, name: str) -> None:
-    store.delete(name)
+    """Delete a kept scenario; one another tab deleted first is said so, not deleted
+    "again"."""
+    if store.delete(name):
+        store.notice = f"Deleted “{name}”."
     st.session_state.picker = store.active
-    store.notice = f"Deleted “{name}”."
 
 
 def files(store: ScenarioStore, scenario: Scenario, plan: Plan, scenario_json: str,

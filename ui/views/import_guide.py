@@ -39,7 +39,8 @@ def import_report(record: ImportRecord) -> None:
     }), hide_index=True, width="stretch", column_config={
         "group": name_column("group"),
         "months": st.column_config.NumberColumn("months", width="small"),
-        "tokens": text_column("tokens", help_text="all token classes over the months used"),
+        "tokens": text_column("tokens", width="medium",
+                              help_text="all token classes over the months used"),
         "list_cost": text_column("list cost", help_text="over the months used"),
         "level_cost": text_column(f"in {record.level_month}"),
         "growth": text_column("growth / mo"),
@@ -67,9 +68,14 @@ def import_guide(entry: Entry, scenario: Scenario, levers_moved: bool) -> None:
     steps = next_steps(scenario, levers_moved)
     with st.container(border=True, key="cp-guide"):
         done = sum(s.done for s in steps)
-        st.markdown(f"**Next step** ({done} of {len(steps)} done): this scenario is today's "
-                    "usage; nothing is optimized yet and the contract has no tiers until you "
-                    "set them. The answer above updates as you do.")
+        if done == len(steps):
+            st.markdown(f"**Every step done** ({done} of {len(steps)}): the answer above is "
+                        "the plan as you set it; it updates as you change it.")
+        else:
+            left = [s.title.lower() for s in steps if not s.done]
+            st.markdown(f"**Next step** ({done} of {len(steps)} done): this scenario starts "
+                        f"as today's usage; {md(' and '.join(left))} to plan from it. The "
+                        "answer above updates as you do.")
         items = "".join(
             f'<li class="{"cp-done" if s.done else ""}">{"✓ " if s.done else ""}'
             f"<b>{html_text(s.title)}</b>: {html_text(s.how)}</li>" for s in steps)

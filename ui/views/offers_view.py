@@ -49,15 +49,24 @@ def offers_editor(origin: dict[str, Any], key: str, problems: Sequence[str]) -> 
             columns[c.key] = st.column_config.TextColumn(c.label, help=c.help, width=width,
                                                          pinned=c.key == "name")
     frame = offers_table.offers_frame(origin)
+    # The table grows with its rows up to ten (header, rows, the row to add one): no inner
+    # scroll up to 8 offers. "auto" lets the browser grow it: a height that changed with the
+    # rows would make it a new widget, and drop what is typed in it.
     with st.container(key="cp-offers"):
         st.data_editor(frame, key=key, num_rows="dynamic", hide_index=True, width="stretch",
-                       height=min(38 + 35 * (len(frame) + 2), 320), placeholder="",
-                       column_config=columns)
+                       height="auto", placeholder="", column_config=columns)
     if problems:
         from ui.sidebar import problems_md
 
-        st.error(problems_md("Not applied yet (the offers below are the last valid ones):",
-                             list(problems)))
+        st.warning(problems_md("Not ranked yet (the answer stands on the whole rows):",
+                               list(problems)))
+
+
+def text_width(texts: Sequence[str], least: int) -> int:
+    """A column's width in pixels that shows each of ``texts`` whole (a ramp, ``$3.00M /
+    $3.50M / $4.00M (6% / 6% / 10%)``): about 7.6 pixels a character of the table's font,
+    and its cell padding; at least ``least``."""
+    return max(least, round(7.6 * max((len(t) for t in texts), default=0)) + 20)
 
 
 def _offer_why(offer: OfferResult) -> str:
@@ -81,13 +90,15 @@ def offers(plan: Plan, asks_key: str, with_asks_for: Callable[[tuple[str, ...]],
     ranked = position.offers
     st.markdown("**The offers, compared on the same simulated paths** · ranked: worth "
                 "signing first, then by expected cost a year; money over each offer's term")
+    commitments = [narrative.with_tier(o.result, o.terms, short=True) for o in ranked]
+    spreads = [f"{usd_short(o.result.cost_p10)}–{usd_short(o.result.cost_p90)}"
+               for o in ranked]
     st.dataframe(pd.DataFrame({
         "rank": [o.rank for o in ranked],
         "offer": [o.name for o in ranked],
-        "commitment": [narrative.with_tier(o.result, o.terms, short=True) for o in ranked],
+        "commitment": commitments,
         "expected_cost": money([o.result.expected_cost for o in ranked]),
-        "spread": [f"{usd_short(o.result.cost_p10)}–{usd_short(o.result.cost_p90)}"
-                   for o in ranked],
+        "spread": spreads,
         "vs_payg": money([o.saving_vs_payg for o in ranked]),
         "shortfall": shares([o.result.shortfall_probability for o in ranked]),
         "stranded": money([o.result.stranded_savings for o in ranked]),
@@ -100,14 +111,15 @@ def offers(plan: Plan, asks_key: str, with_asks_for: Callable[[tuple[str, ...]],
     }), hide_index=True, width="stretch", column_config={
         "rank": st.column_config.NumberColumn("#", width=30, pinned=True),
         "offer": st.column_config.TextColumn("offer", width=120, pinned=True),
-        "commitment": text_column("commitment", width=135,
+        "commitment": text_column("commitment", width=text_width(commitments, 135),
                                   help_text="the offer's own, or the best flat one within "
                                             "your appetite when the buyer chooses; with the "
                                             "tier it earns"),
         "expected_cost": text_column("exp. cost", width=75,
                                      help_text="expected cost over the offer's term"),
-        "spread": text_column("P10–P90", width=115, help_text="cost on the luckiest and "
-                              "the unluckiest tenth of paths"),
+        "spread": text_column("P10–P90", width=text_width(spreads, 115),
+                              help_text="cost on the luckiest and the unluckiest tenth of "
+                                        "paths"),
         "vs_payg": text_column("vs PAYG", width=70,
                                help_text="saving vs pay as you go: expected saving against "
                                          "paying list on the optimized path (your "
@@ -125,7 +137,8 @@ def offers(plan: Plan, asks_key: str, with_asks_for: Callable[[tuple[str, ...]],
                                  help_text="walk away above this commitment a year: the "
                                            "largest whose expected cost stays at or below "
                                            "pay as you go, within your appetite"),
-        "why": text_column("why this colour", width="large", right=False),
+        "why": text_column("why this colour", width="medium", right=False,
+                           help_text="the risks behind the colour (the whole text on hover)"),
     })
     alt_ = position.alternative
     st.caption(md(f"Your alternative, pay as you go on the optimized path: "

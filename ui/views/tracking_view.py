@@ -149,12 +149,18 @@ def tracking(store: ScenarioStore, scenario: Scenario, scenario_json: str, paths
         with st.spinner("Tracking the contract against the usage to date…"):
             latest = cache.tracking_for(scenario_json, usage_key, None, paths, seed, sources)
         months = _contract_months(scenario.start, latest.as_of)
+        # The as-of month is part of the working copy: a reload comes back to it.
+        entry = store.current
+        as_of_key = store.key(f"as_of|{usage_key}")
+        if as_of_key not in st.session_state or st.session_state[as_of_key] not in months:
+            st.session_state[as_of_key] = entry.as_of if entry.as_of in months else months[0]
         with slot:
             as_of = st.selectbox(
-                "As of (the last month counted)", months, key=store.key(f"as_of|{usage_key}"),
+                "As of (the last month counted)", months, key=as_of_key,
                 format_func=lambda m: f"{m} (the last full month)" if m == months[0] else m,
                 help="Usage after it is left out and forecast instead: how the contract "
                      "looked at the end of an earlier month.")
+        entry.as_of = None if as_of in (None, latest.as_of) else as_of
         if as_of in (None, latest.as_of):
             result = latest
         else:
