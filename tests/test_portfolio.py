@@ -265,7 +265,7 @@ def test_the_summary_reads_the_plans_decision_when_it_has_one():
     from forecast.types import FlagLevel, Risk
 
     signed = SimpleNamespace(colour="amber", reasons=(
-        RiskReason(Risk.SHORTFALL, FlagLevel.AMBER, 0.12),))
+        RiskReason(Risk.SHORTFALL, FlagLevel.AMBER, 0.12, 30_000.0),))
     decision = SimpleNamespace(kind="sign_now", offer="Our counter", result=signed,
                                per_year=np.array([800000.0, 900000.0]), sign_after_months=0,
                                expected_cost=2.5e6, saving_vs_payg=1.2e5,
@@ -276,7 +276,8 @@ def test_the_summary_reads_the_plans_decision_when_it_has_one():
                    "sign_after_months": 0, "expected_cost": 2.5e6, "saving_vs_payg": 1.2e5,
                    "shortfall_probability": 0.12, "extra_cost_p90": 3.0e4,
                    "colour": "amber",
-                   "reasons": [{"risk": "shortfall", "level": "amber", "value": 0.12},
+                   "reasons": [{"risk": "shortfall", "level": "amber", "value": 0.12,
+                                "dollars": 30_000.0},
                                "beats pay as you go by $120,000"]}
     waiting = SimpleNamespace(kind="pay_as_you_go", offer=None, result=None,
                               per_year=np.zeros(2), sign_after_months=0, expected_cost=3e6,

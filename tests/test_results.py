@@ -68,8 +68,9 @@ def test_results_that_use_it_write_every_field():
     assert bridge.to_dict() == {"today_list": 100.0, "levers": 20.0, "payg": 80.0,
                                 "discount": 8.0, "unused": 3.0, "expected_cost": 75.0}
     risk, level = next(iter(Risk)), next(iter(FlagLevel))
-    assert RiskReason(risk, level, 0.1).to_dict() == {"risk": risk.value, "level": level.value,
-                                                      "value": 0.1}
+    # the dollars behind the risk (the expected unused of a shortfall) are a field too
+    assert RiskReason(risk, level, 0.1, 250.0).to_dict() == {
+        "risk": risk.value, "level": level.value, "value": 0.1, "dollars": 250.0}
     # Every field, the standard errors included, but the searches' internal plain mean.
     assert Alternative(2, 10.0, 8.0, 12.0, 0.5, 0.25, 0.75, 10.1).to_dict() == {
         "years": 2, "expected_cost": 10.0, "cost_p10": 8.0, "cost_p90": 12.0,
