@@ -304,6 +304,8 @@ def test_two_tabs_see_a_deletion_and_cannot_save_one_name_twice(browser, tmp_pat
             _settle(first)
             name = first.locator("h3").first.inner_text()
             _tab(second, "Files")  # the second tab's next run lists it
+            # the click's rerun may start after _settle saw the page idle: wait for the name
+            second.get_by_text(name, exact=False).first.wait_for(timeout=60_000)
             assert second.get_by_text(name, exact=False).count() >= 1
             _tab(first, "Files")
             first.get_by_role("button", name="Delete").first.click()
