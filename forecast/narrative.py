@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from forecast import formatting
 from forecast.contract import tier_edges
 from forecast.formatting import pct, usd, usd_short
-from forecast.types import FlagLevel, Risk
+from forecast.types import FlagLevel, Risk, WalkAwayBound
 
 if TYPE_CHECKING:
     from forecast.commitment import CommitmentResult, RiskReason
@@ -475,18 +475,18 @@ def offer_colour(offer: OfferResult) -> FlagLevel:
 
 def walk_away_text(w: WalkAway) -> str:
     """The walk-away under one offer, in a sentence."""
-    if w.bound == "none":
+    if w.bound is WalkAwayBound.NONE:
         return f"{w.offer}: no commitment under this offer beats pay as you go"
-    why = "the shortfall risk passes your appetite beyond it" if w.bound == "appetite" \
+    why = "the shortfall risk passes your appetite beyond it" if w.bound is WalkAwayBound.APPETITE \
         else "paying as you go is cheaper beyond it"
     return f"{w.offer}: at most {usd(w.annual_commit)} a year ({why})"
 
 
 def walk_away_short(w: WalkAway) -> str:
     """The walk-away under one offer in a few words: ``Vendor: $3.95M (appetite)``."""
-    if w.bound == "none":
+    if w.bound is WalkAwayBound.NONE:
         return f"{w.offer}: no commitment under this offer beats pay as you go"
-    bound = "appetite" if w.bound == "appetite" else "pay as you go"
+    bound = "appetite" if w.bound is WalkAwayBound.APPETITE else "pay as you go"
     return f"{w.offer}: {usd_short(w.annual_commit)} ({bound})"
 
 

@@ -122,7 +122,7 @@ from forecast.recommendation import (
     sweep_flat,
 )
 from forecast.scenario import Contract, Scenario
-from forecast.types import CommitmentKind, FlagLevel, FloatArray, Overage
+from forecast.types import CommitmentKind, FlagLevel, FloatArray, Overage, WalkAwayBound
 
 if TYPE_CHECKING:
     from forecast.simulation import Simulation
@@ -189,11 +189,11 @@ def walk_away(name: str, terms: Contract, usage: YearlyUsage, appetite: float,
             best = lo
     cost, short = flat_costs(terms, usage, np.array([best]), sorted_usage=su)
     if best <= 0:
-        bound = "none"
+        bound = WalkAwayBound.NONE
     elif abs(best - cap) <= max(1.0, 1e-6 * cap):
-        bound = "appetite"
+        bound = WalkAwayBound.APPETITE
     else:
-        bound = "payg"
+        bound = WalkAwayBound.PAYG
     return WalkAway(name, best, float(cost[0]), float(short[0]), bound)
 
 

@@ -18,7 +18,7 @@ from forecast.formatting import pct, usd
 from forecast.precision import quantile
 from forecast.results import Serializable, as_dict
 from forecast.scenario import Contract, DiscountTier
-from forecast.types import FloatArray
+from forecast.types import FloatArray, WalkAwayBound
 
 if TYPE_CHECKING:
     from forecast.package import Package
@@ -82,7 +82,7 @@ class WalkAway(Serializable):
     annual_commit: float
     expected_cost: float
     shortfall_probability: float
-    bound: str
+    bound: WalkAwayBound
 
 
 @dataclass(frozen=True)

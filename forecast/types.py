@@ -39,6 +39,14 @@ class CacheTTL(StrEnum):
     ONE_HOUR = "1h"
 
 
+class WalkAwayBound(StrEnum):
+    """What stops the walk-away commitment under an offer from being larger."""
+
+    PAYG = "payg"  # a bigger one costs more than paying as you go in expectation
+    APPETITE = "appetite"  # a bigger one falls short too often
+    NONE = "none"  # no commitment above $0 beats paying as you go
+
+
 class Overage(StrEnum):
     """How usage beyond the commitment is billed."""
 

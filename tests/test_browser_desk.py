@@ -14,12 +14,6 @@ chromium or Playwright is missing, as ``tests/test_browser.py`` is.
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -39,6 +33,7 @@ from tests.test_browser import (  # noqa: F401  (browser: the fixture, shared)
     _settle,
     _shot,
     _tab,
+    serve_app,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
@@ -59,36 +54,8 @@ def serving(workspace: Path) -> Iterator[str]:
     """``streamlit run app.py`` on a free port with ``workspace``; stopped by its pid."""
     if not CHROMIUM.exists():
         _missing(f"{CHROMIUM} is missing")
-    port = _free_port()
-    log_path = workspace.parent / f"streamlit-{port}.log"
-    with log_path.open("w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-             "--server.fileWatcherType", "none"],
-            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-            env={**os.environ, "COMMITPLAN_WORKSPACE": str(workspace)})
-        try:
-            url = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as r:
-                        if r.read().strip() == b"ok":
-                            break
-                except OSError:
-                    pass
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"streamlit did not start: {log_path.read_text()}")
-                time.sleep(0.2)
-            yield url
-        finally:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-                try:
-                    proc.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                    proc.wait(timeout=10)
+    with serve_app(workspace) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,7 @@ from forecast.contract import YearlyUsage
 from forecast.negotiation import WalkAway
 from forecast.plan import _not_options, build_plan
 from forecast.scenario import Contract
+from forecast.types import WalkAwayBound
 from tests.conftest import ROOT, make_scenario
 from tests.inprocess import run_cli
 
@@ -63,7 +64,7 @@ def test_the_ramp_sentence_reads_its_shape_from_the_amounts():
 
 def test_a_walk_away_that_does_not_exist_says_so():
     # Old text: "Walk away: ... Vendor: none", read as "no limit".
-    w = WalkAway("Vendor", 0.0, 1.0, 0.0, "none")
+    w = WalkAway("Vendor", 0.0, 1.0, 0.0, WalkAwayBound.NONE)
     for sentence in (narrative.walk_away_text(w), narrative.walk_away_short(w)):
         assert sentence == "Vendor: no commitment under this offer beats pay as you go"
 

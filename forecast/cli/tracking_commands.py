@@ -21,6 +21,7 @@ from forecast.cli.common import (
     _whole_number,
 )
 from forecast.cli.display import tracking_text
+from forecast.types import CommitmentKind
 
 # --------------------------------------------------------------------------- track
 
@@ -108,7 +109,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     export = focus_export(scenario, book, args.paths, args.seed, args.focus_version,
                           args.planned)
     written = write_focus(export, args.output, _inputs(args))
-    source = "the scenario's contract.commitments" if str(export.source) == "scenario" \
+    source = "the scenario's contract.commitments" if export.source is CommitmentKind.SCENARIO \
         else "the plan's decision (the scenario names no commitment, or offers are on the table)"
     kind = "a plan (identifiers planned-..., not the provider's)" if export.planned \
         else f"signed contract {scenario.contract.id}"

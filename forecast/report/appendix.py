@@ -8,6 +8,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from forecast.formatting import pct, usd
+from forecast.types import Overage
 from forecast.typeset import (
     para,
     table,
@@ -89,7 +90,7 @@ def _run_settings(plan: Plan, width: float, generated: dt.date) -> list[Flowable
          if named else "none named (recommendation only)"),
         ("discount tiers", "; ".join(f"{pct(t.discount)} from {usd(t.min_annual_commit)} a "
                                      "year" for t in c.discount_tiers) or "none"),
-        ("overage", "billed at the discounted rate" if str(c.overage) == "discounted"
+        ("overage", "billed at the discounted rate" if c.overage is Overage.DISCOUNTED
          else "billed at list price"),
         ("rollover of unused commitment", pct(c.rollover)),
         ("risk appetite", "shortfall probability at most "

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from forecast.formatting import pct, rounded_shares, usd
-from forecast.types import LEVERS, CommitmentKind, FlagKind
+from forecast.types import LEVERS, CommitmentKind, FlagKind, Overage
 from forecast.typeset import (
     ACCENT,
     BODY,
@@ -390,7 +390,7 @@ def _options(plan: Plan, width: float) -> list[Flowable]:
 
     rec = plan.recommendation
     c = plan.scenario.contract
-    overage = "the discounted rate" if str(c.overage) == "discounted" else "list price"
+    overage = "the discounted rate" if c.overage is Overage.DISCOUNTED else "list price"
     story: list[Flowable] = [
         para("Commitment options", "h1"),
         chart_drawing(cost_curve(plan, height=220), width * 0.92),

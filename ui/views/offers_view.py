@@ -13,6 +13,7 @@ import streamlit as st
 from forecast import OfferResult, Plan, charts, narrative
 from forecast.contract import tier_edges
 from forecast.formatting import pct, usd, usd_short
+from forecast.types import WalkAwayBound
 from ui import offers as offers_table
 from ui.text import md
 from ui.views.common import chart, money, shares, text_column
@@ -104,7 +105,7 @@ def offers(plan: Plan, asks_key: str, with_asks_for: Callable[[tuple[str, ...]],
         "stranded": money([o.result.stranded_savings for o in ranked]),
         "colour": [str(narrative.offer_colour(o)) for o in ranked],
         "dominated_by": [o.dominated_by or "" for o in ranked],
-        "walk_away": ["none" if o.walk_away.bound == "none" else
+        "walk_away": ["none" if o.walk_away.bound is WalkAwayBound.NONE else
                       usd_short(o.walk_away.annual_commit, tier_edges(o.terms))
                       for o in ranked],
         "why": [_offer_why(o) for o in ranked],
