@@ -55,6 +55,11 @@ def default_contract() -> Contract:
                     overage=Overage.LIST)
 
 
+def _inside(actual: float, p10: float, p90: float) -> bool:
+    """Whether an actual is inside its P10-P90 band (widened by ``EDGE`` for rounding)."""
+    return p10 * (1 - EDGE) <= actual <= p90 * (1 + EDGE)
+
+
 @dataclass(frozen=True)
 class BacktestMonth:
     """One forecast month: the actual list cost against the simulated percentiles."""
@@ -67,7 +72,7 @@ class BacktestMonth:
 
     @property
     def inside(self) -> bool:
-        return self.p10 * (1 - EDGE) <= self.actual <= self.p90 * (1 + EDGE)
+        return _inside(self.actual, self.p10, self.p90)
 
     def to_dict(self) -> dict[str, Any]:
         return {"month": self.month, "actual": self.actual, "p10": self.p10, "p50": self.p50,
@@ -88,7 +93,7 @@ class BacktestTotal:
 
     @property
     def inside(self) -> bool:
-        return self.p10 * (1 - EDGE) <= self.actual <= self.p90 * (1 + EDGE)
+        return _inside(self.actual, self.p10, self.p90)
 
     def to_dict(self) -> dict[str, Any]:
         return {"months": self.months, "actual": self.actual, "p10": self.p10,
